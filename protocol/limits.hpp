@@ -1,0 +1,29 @@
+// Every limit of the wire protocol in one place. Receivers enforce these before allocating;
+// senders never produce anything larger. Pure constants, any thread.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace elfdesk::limits {
+
+inline constexpr std::uint16_t kProtocolVersion = 1;      // major; peers must match
+inline constexpr std::size_t kFrameHeaderSize = 8;        // type(2) flags(1) reserved(1) length(4)
+inline constexpr std::size_t kMaxFramePayload = 8u << 20; // 8 MiB: a 4K VP8 keyframe fits
+inline constexpr std::size_t kMaxControlPayload = 256u << 10;  // non-video, non-probe messages
+inline constexpr std::size_t kMaxShortString = 256;       // names, reasons, probe names, keys
+inline constexpr std::size_t kMaxTextInput = 4096;        // one TextInput message, UTF-8 bytes
+inline constexpr std::size_t kMaxChatText = 4096;
+inline constexpr std::size_t kMaxClipboardBytes = 1u << 20;        // uncompressed clipboard text
+inline constexpr std::size_t kMaxClipboardCompressed = 1u << 20;   // compressed clipboard on the wire
+inline constexpr std::size_t kMaxProbeArgs = 32;
+inline constexpr std::size_t kMaxProbeArgValue = 1024;
+inline constexpr std::size_t kMaxProbeResultBytes = 4u << 20;      // uncompressed JSON result
+inline constexpr std::size_t kMaxProbeResultCompressed = 4u << 20;
+inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 64;
+inline constexpr std::uint16_t kMaxScreenDimension = 16384;
+inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor images up to 256x256 RGBA
+inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 shares and MACs
+inline constexpr std::uint8_t kMaxPointerButton = 8;                // buttons 1..8 (4-7 = wheel in X11)
+inline constexpr std::size_t kMaxFramesInFlight = 2;
+
+}  // namespace elfdesk::limits

@@ -1,0 +1,261 @@
+// Every message of the elfdesk wire protocol as a plain struct, and Message, the variant of them all.
+// Pure values with no I/O; encoding lives in codec.hpp. Type ids are append-only (see docs/protocol.md).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace elfdesk::protocol {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Wire type ids. Append only: never renumber, never reuse.
+enum class MessageType : std::uint16_t {
+  hello = 1,
+  auth_share = 2,
+  auth_confirm = 3,
+  auth_result = 4,
+  consent_request = 5,
+  consent_result = 6,
+  video_frame = 7,
+  frame_ack = 8,
+  keyframe_request = 9,
+  cursor_shape = 10,
+  cursor_position = 11,
+  key_event = 12,
+  text_input = 13,
+  pointer_event = 14,
+  probe_request = 15,
+  probe_result = 16,
+  clipboard = 17,
+  chat = 18,
+  ping = 19,
+  pong = 20,
+  goodbye = 21,
+};
+
+enum class Role : std::uint8_t { host = 1, engineer = 2 };
+
+// Capability bits, negotiated as the AND of both Hellos.
+namespace capability {
+inline constexpr std::uint32_t kVideoVp8 = 1u << 0;
+inline constexpr std::uint32_t kInput = 1u << 1;
+inline constexpr std::uint32_t kClipboard = 1u << 2;
+inline constexpr std::uint32_t kProbes = 1u << 3;
+inline constexpr std::uint32_t kCursor = 1u << 4;
+inline constexpr std::uint32_t kChat = 1u << 5;
+}  // namespace capability
+
+// Permission bits a customer grants.
+namespace permission {
+inline constexpr std::uint32_t kView = 1u << 0;
+inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
+inline constexpr std::uint32_t kClipboard = 1u << 2;
+inline constexpr std::uint32_t kProbes = 1u << 3;
+}  // namespace permission
+
+struct Hello {
+  std::uint16_t protocol_version = 0;
+  Role role = Role::engineer;
+  std::uint32_t capabilities = 0;
+  std::string name;      // engineer's display name, or the host's machine name
+  std::string software;  // e.g. "elfdesk 0.1.0"
+  friend bool operator==(const Hello&, const Hello&) = default;
+};
+
+// SPAKE2 public share (pA from the engineer, pB from the host), an uncompressed P-256 point.
+struct AuthShare {
+  Bytes share;
+  friend bool operator==(const AuthShare&, const AuthShare&) = default;
+};
+
+// Key confirmation MAC over the transcript and the TLS exporter value.
+struct AuthConfirm {
+  Bytes mac;
+  friend bool operator==(const AuthConfirm&, const AuthConfirm&) = default;
+};
+
+struct AuthResult {
+  bool ok = false;
+  std::string reason;  // e.g. "wrong or expired code"
+  friend bool operator==(const AuthResult&, const AuthResult&) = default;
+};
+
+// Engineer -> host after authentication: who is asking and for what.
+struct ConsentRequest {
+  std::string engineer_name;
+  std::uint32_t requested_permissions = 0;
+  friend bool operator==(const ConsentRequest&, const ConsentRequest&) = default;
+};
+
+enum class ConsentDecision : std::uint8_t { allowed = 1, denied = 2, timed_out = 3 };
+
+struct ConsentResult {
+  ConsentDecision decision = ConsentDecision::denied;
+  std::uint32_t granted_permissions = 0;
+  std::string reason;
+  friend bool operator==(const ConsentResult&, const ConsentResult&) = default;
+};
+
+// Per-frame timings measured on the host, microseconds.
+struct FrameTimings {
+  std::uint32_t capture_us = 0;
+  std::uint32_t encode_us = 0;
+  std::uint32_t queue_us = 0;  // time the encoded frame waited before it was written
+  friend bool operator==(const FrameTimings&, const FrameTimings&) = default;
+};
+
+struct VideoFrame {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;  // host monotonic clock at capture
+  std::uint16_t width = 0;            // screen geometry this frame encodes
+  std::uint16_t height = 0;
+  bool keyframe = false;
+  FrameTimings timings;
+  Bytes data;  // one VP8 frame
+  friend bool operator==(const VideoFrame&, const VideoFrame&) = default;
+};
+
+// Viewer -> host once a frame is decoded (flow control and latency).
+struct FrameAck {
+  std::uint64_t frame_id = 0;
+  std::uint32_t decode_us = 0;
+  friend bool operator==(const FrameAck&, const FrameAck&) = default;
+};
+
+enum class KeyframeReason : std::uint8_t { new_viewer = 1, decode_error = 2, resize = 3, user = 4 };
+
+struct KeyframeRequest {
+  KeyframeReason reason = KeyframeReason::decode_error;
+  friend bool operator==(const KeyframeRequest&, const KeyframeRequest&) = default;
+};
+
+struct CursorShape {
+  std::uint32_t serial = 0;
+  std::uint16_t width = 0;
+  std::uint16_t height = 0;
+  std::uint16_t hot_x = 0;
+  std::uint16_t hot_y = 0;
+  Bytes rgba;  // width * height * 4 bytes, non-premultiplied RGBA
+  friend bool operator==(const CursorShape&, const CursorShape&) = default;
+};
+
+struct CursorPosition {
+  std::int32_t x = 0;
+  std::int32_t y = 0;
+  bool visible = true;
+  friend bool operator==(const CursorPosition&, const CursorPosition&) = default;
+};
+
+// Lock and modifier state bits carried with key events.
+namespace key_state {
+inline constexpr std::uint16_t kCapsLock = 1u << 0;
+inline constexpr std::uint16_t kNumLock = 1u << 1;
+inline constexpr std::uint16_t kScrollLock = 1u << 2;
+inline constexpr std::uint16_t kShift = 1u << 8;
+inline constexpr std::uint16_t kControl = 1u << 9;
+inline constexpr std::uint16_t kAlt = 1u << 10;
+inline constexpr std::uint16_t kSuper = 1u << 11;
+inline constexpr std::uint16_t kAltGr = 1u << 12;
+}  // namespace key_state
+
+struct KeyEvent {
+  std::uint32_t usb_code = 0;  // physical key: USB HID usage (page 7), 0 when unknown
+  std::uint32_t keysym = 0;    // X11 keysym the engineer's layout produced, 0 when none
+  bool down = false;
+  std::uint16_t state = 0;     // key_state bits
+  friend bool operator==(const KeyEvent&, const KeyEvent&) = default;
+};
+
+struct TextInput {
+  std::string utf8;  // validated UTF-8, at most limits::kMaxTextInput bytes
+  friend bool operator==(const TextInput&, const TextInput&) = default;
+};
+
+struct PointerEvent {
+  std::int32_t x = 0;  // absolute remote screen coordinates
+  std::int32_t y = 0;
+  std::uint8_t buttons = 0;  // bit (n-1) set while button n (1..5 plus 8/9 as 6/7) is down
+  std::int16_t wheel_x = 0;  // wheel steps since the last event, right positive
+  std::int16_t wheel_y = 0;  // wheel steps since the last event, up positive
+  friend bool operator==(const PointerEvent&, const PointerEvent&) = default;
+};
+
+struct ProbeArg {
+  std::string key;
+  std::string value;
+  friend bool operator==(const ProbeArg&, const ProbeArg&) = default;
+};
+
+struct ProbeRequest {
+  std::uint32_t request_id = 0;
+  std::string name;
+  std::vector<ProbeArg> args;
+  friend bool operator==(const ProbeRequest&, const ProbeRequest&) = default;
+};
+
+enum class ProbeStatus : std::uint8_t { ok = 1, error = 2 };
+
+struct ProbeResult {
+  std::uint32_t request_id = 0;
+  ProbeStatus status = ProbeStatus::ok;
+  std::uint8_t worst_severity = 0;  // 0 ok, 1 warning, 2 critical, 3 unknown
+  std::uint32_t json_size = 0;      // uncompressed size of the JSON document
+  Bytes json_zstd;                  // zstd-compressed JSON result
+  std::string error;                // set when status == error
+  friend bool operator==(const ProbeResult&, const ProbeResult&) = default;
+};
+
+struct Clipboard {
+  std::uint32_t text_size = 0;  // uncompressed UTF-8 size
+  Bytes text_zstd;
+  friend bool operator==(const Clipboard&, const Clipboard&) = default;
+};
+
+struct Chat {
+  std::string text;
+  friend bool operator==(const Chat&, const Chat&) = default;
+};
+
+struct Ping {
+  std::uint64_t nonce = 0;
+  std::uint64_t sent_us = 0;
+  friend bool operator==(const Ping&, const Ping&) = default;
+};
+
+struct Pong {
+  std::uint64_t nonce = 0;
+  std::uint64_t sent_us = 0;  // echoed from the Ping
+  friend bool operator==(const Pong&, const Pong&) = default;
+};
+
+enum class GoodbyeReason : std::uint8_t {
+  normal = 1,
+  ended_by_customer = 2,
+  ended_by_engineer = 3,
+  auth_failed = 4,
+  declined = 5,
+  busy = 6,
+  protocol_error = 7,
+  timeout = 8,
+  shutting_down = 9,
+  version_mismatch = 10,
+};
+
+struct Goodbye {
+  GoodbyeReason reason = GoodbyeReason::normal;
+  std::string message;
+  friend bool operator==(const Goodbye&, const Goodbye&) = default;
+};
+
+using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
+                             VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
+                             TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
+                             Pong, Goodbye>;
+
+MessageType type_of(const Message& message);
+const char* name_of(MessageType type);
+
+}  // namespace elfdesk::protocol
