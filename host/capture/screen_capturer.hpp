@@ -1,0 +1,59 @@
+// Role interface of a screen source: returns the next changed frame with the rectangles that changed.
+// Lives on the host's video thread; the capturer owns its X connection and shared memory.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/image.hpp"
+#include "protocol/error.hpp"
+
+namespace elfdesk::host {
+
+struct CapturedFrame {
+  const BgraImage* image = nullptr;  // owned by the capturer, valid until the next capture() call
+  std::vector<Rect> dirty;           // changed areas since the last returned frame (confirmed by compare)
+  bool size_changed = false;         // geometry differs from the previous frame: encoder must restart
+  std::uint64_t capture_time_us = 0; // steady clock, microseconds
+  std::uint32_t capture_us = 0;      // time spent grabbing and comparing
+};
+
+struct CursorImage {
+  std::uint32_t serial = 0;
+  int width = 0, height = 0, hot_x = 0, hot_y = 0;
+  std::vector<std::uint8_t> rgba;  // non-premultiplied
+};
+
+struct CursorState {
+  int x = 0, y = 0;  // relative to the captured area
+  bool visible = true;
+  std::optional<CursorImage> shape;  // set when the shape changed since the last call
+};
+
+class ScreenCapturer {
+ public:
+  virtual ~ScreenCapturer() = default;
+  // Waits up to `wait` for damage. Returns a frame when pixels changed (or `force_full` is set, in which
+  // case dirty is the whole screen), std::nullopt when nothing changed, or an error. An error with code
+  // `unavailable` is permanent (display gone); others are temporary and the caller may retry.
+  virtual std::expected<std::optional<CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
+                                                                     bool force_full) = 0;
+  virtual std::expected<CursorState, Error> cursor() = 0;
+  virtual int width() const = 0;
+  virtual int height() const = 0;
+};
+
+struct X11CaptureOptions {
+  std::string display;  // empty: $DISPLAY
+  int monitor = -1;     // -1: whole screen; otherwise the XRandR monitor index
+};
+
+std::expected<std::unique_ptr<ScreenCapturer>, Error> make_x11_capturer(const X11CaptureOptions& options);
+// A deterministic moving test pattern of the given size (for tests and `--fake-screen`).
+std::unique_ptr<ScreenCapturer> make_test_pattern_capturer(int width, int height);
+
+}  // namespace elfdesk::host

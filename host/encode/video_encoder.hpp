@@ -1,0 +1,48 @@
+// Role interface of a video encoder: BGRA frame + changed rectangles in, one compressed frame out.
+// Lives on the host's video thread; owns the codec context.
+#pragma once
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/image.hpp"
+#include "protocol/error.hpp"
+
+namespace elfdesk::host {
+
+struct EncodedFrame {
+  std::vector<std::uint8_t> data;
+  bool keyframe = false;
+  std::uint32_t encode_us = 0;
+};
+
+struct EncoderSettings {
+  int width = 0;
+  int height = 0;
+  int target_kbps = 4000;  // rate-control target; the scheduler lowers it on slow links
+  int max_fps = 30;
+};
+
+// What the encoder should do with a frame.
+struct EncodeRequest {
+  const BgraImage* image = nullptr;
+  std::vector<Rect> dirty;    // only these areas are encoded (VP8 active map); empty + top_off = refresh
+  bool force_keyframe = false;
+  bool top_off = false;       // screen is still: refine quality of static areas
+};
+
+class VideoEncoder {
+ public:
+  virtual ~VideoEncoder() = default;
+  // std::nullopt when the encoder produced no data for this input (dropped by rate control).
+  virtual std::expected<std::optional<EncodedFrame>, Error> encode(const EncodeRequest& request) = 0;
+  virtual void set_target_kbps(int kbps) = 0;
+  virtual int width() const = 0;
+  virtual int height() const = 0;
+};
+
+std::expected<std::unique_ptr<VideoEncoder>, Error> make_vp8_encoder(const EncoderSettings& settings);
+
+}  // namespace elfdesk::host
