@@ -1,0 +1,38 @@
+// BGRA <-> I420 (BT.601 limited range) conversion with libyuv, whole images or only a dirty area.
+// Pure functions on caller-owned buffers; any thread.
+#pragma once
+#include <cstdint>
+
+#include "common/image.hpp"
+
+namespace elfdesk::media {
+
+// Non-owning view of three I420 planes (e.g. inside a vpx_image_t), so the encoder can convert straight
+// into its persistent codec image without an intermediate copy.
+struct I420View {
+  int width = 0;
+  int height = 0;
+  std::uint8_t* y = nullptr;
+  std::uint8_t* u = nullptr;
+  std::uint8_t* v = nullptr;
+  int y_stride = 0;
+  int u_stride = 0;
+  int v_stride = 0;
+};
+
+I420View view_of(I420Image& image);
+
+// Clips `r` to width x height and grows it outwards to multiples of `alignment` (clipped again), e.g.
+// 2 for whole chroma samples or 16 for whole macroblocks. Returns an empty Rect if nothing remains.
+Rect align_rect(Rect r, int alignment, int width, int height);
+
+// Whole-image conversions. Odd sizes are fine (chroma is ceil(w/2) x ceil(h/2)).
+I420Image bgra_to_i420(const BgraImage& src);
+BgraImage i420_to_bgra(const I420Image& src);
+
+// Converts only `area` of `src` into `dst` (same size as src), leaving the rest of dst untouched. The area
+// is first grown to even coordinates so that every chroma sample it touches is recomputed from a full
+// 2x2 block. Returns false (and converts nothing) if the sizes differ.
+bool bgra_to_i420_area(const BgraImage& src, Rect area, const I420View& dst);
+
+}  // namespace elfdesk::media
