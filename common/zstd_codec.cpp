@@ -1,0 +1,46 @@
+#include "common/zstd_codec.hpp"
+
+#include <zstd.h>
+
+#include <memory>
+
+namespace elfdesk {
+
+std::vector<std::uint8_t> zstd_compress(std::span<const std::uint8_t> input, int level) {
+  std::vector<std::uint8_t> out(ZSTD_compressBound(input.size()));
+  const std::size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), level);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+std::expected<std::vector<std::uint8_t>, Error> zstd_decompress(std::span<const std::uint8_t> input,
+                                                                std::size_t max_output) {
+  // Streaming decompression: the frame's declared size is never trusted, the cap is enforced as we go.
+  const std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  if (!ctx) return std::unexpected(make_error(ErrorCode::internal, "zstd: out of memory"));
+  std::vector<std::uint8_t> out;
+  std::vector<std::uint8_t> chunk(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer in{input.data(), input.size(), 0};
+  std::size_t last = 1;
+  while (in.pos < in.size || last != 0) {
+    ZSTD_outBuffer ob{chunk.data(), chunk.size(), 0};
+    last = ZSTD_decompressStream(ctx.get(), &ob, &in);
+    if (ZSTD_isError(last))
+      return std::unexpected(make_error(ErrorCode::malformed, std::string("zstd: ") + ZSTD_getErrorName(last)));
+    if (out.size() + ob.pos > max_output)
+      return std::unexpected(make_error(ErrorCode::oversized, "zstd: decompressed data exceeds the limit"));
+    out.insert(out.end(), chunk.data(), chunk.data() + ob.pos);
+    if (in.pos == in.size && ob.pos == 0 && last != 0)
+      return std::unexpected(make_error(ErrorCode::truncated, "zstd: input ended inside a frame"));
+  }
+  return out;
+}
+
+std::expected<std::string, Error> zstd_decompress_text(std::span<const std::uint8_t> input,
+                                                       std::size_t max_output) {
+  auto bytes = zstd_decompress(input, max_output);
+  if (!bytes) return std::unexpected(bytes.error());
+  return std::string(bytes->begin(), bytes->end());
+}
+
+}  // namespace elfdesk

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds (release and ASan+UBSan), runs every test through
+# CTest (end-to-end tests under Xvfb included), then fuzzes the protocol parsers for a bounded time.
+#   scripts/test.sh              everything
+#   SKIP_SANITIZE=1 scripts/test.sh   only the release build (quick local loop)
+#   FUZZ_SECONDS=0 scripts/test.sh    no fuzzing
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${JOBS:-$(nproc)}
+"$root/scripts/setup.sh"
+
+build_and_test() {  # $1 = build dir, rest = cmake options
+  local dir=$1; shift
+  echo "== configure $dir $*"
+  cmake -S "$root" -B "$dir" -G Ninja -DELFDESK_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; return 1; }
+  echo "== build $dir"
+  cmake --build "$dir" -j "$jobs"
+  echo "== test $dir"
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600
+}
+
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+build_and_test "$root/build/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ -z "${SKIP_SANITIZE:-}" ]; then
+  build_and_test "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DELFDESK_SANITIZE=ON
+fi
+if [ "${FUZZ_SECONDS:-60}" != "0" ] && [ -x "$root/scripts/fuzz.sh" ]; then
+  echo "== fuzz ${FUZZ_SECONDS:-60}s"
+  BUILD_DIR="$root/build/fuzz" "$root/scripts/fuzz.sh"
+fi
+echo "== all tests passed"
