@@ -17,6 +17,12 @@ std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& me
 // Header + payload, ready for the wire.
 std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message);
 
+// The largest payload a conforming sender can produce for this type id: video frames, probe results,
+// clipboard and cursor shapes get their own caps, every other (and every unknown) type
+// limits::kMaxControlPayload. FrameDecoder applies it at header time (CapPolicy::per_type).
+std::size_t max_payload_for(std::uint16_t type);
+
+// unknown_type for ids this version does not know; truncated/oversized/malformed for bad payloads.
 std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload);
 inline std::expected<Message, Error> decode_frame(const Frame& frame) {
   return decode_payload(frame.type, frame.payload);

@@ -26,16 +26,25 @@ struct Frame {
   std::vector<std::uint8_t> payload;
 };
 
-// Appends header + payload to out. Fails (oversized) if payload exceeds limits::kMaxFramePayload.
+// Appends header + payload to out. Fails (oversized) if payload exceeds limits::kMaxFramePayload or the
+// per-type cap max_payload_for(type) (codec.hpp), so we never send what a per-type decoder refuses.
 std::expected<void, Error> write_frame(std::vector<std::uint8_t>& out, std::uint16_t type,
                                        std::span<const std::uint8_t> payload);
 
 std::expected<FrameHeader, Error> parse_frame_header(std::span<const std::uint8_t, limits::kFrameHeaderSize> bytes,
                                                      std::size_t max_payload = limits::kMaxFramePayload);
 
+// How FrameDecoder caps a frame's length, checked as soon as its 8 header bytes have arrived.
+enum class CapPolicy : std::uint8_t {
+  per_type,  // min(max_payload, max_payload_for(type)): a Ping cannot make us buffer 8 MiB
+  uniform,   // max_payload for every type (raw framing, e.g. tools and tests of the frame layer)
+};
+
 class FrameDecoder {
  public:
-  explicit FrameDecoder(std::size_t max_payload = limits::kMaxFramePayload) : max_payload_(max_payload) {}
+  explicit FrameDecoder(std::size_t max_payload = limits::kMaxFramePayload,
+                        CapPolicy policy = CapPolicy::per_type)
+      : max_payload_(max_payload), policy_(policy) {}
 
   // Buffers bytes. After an error every later call returns the same error (the stream is unusable).
   void feed(std::span<const std::uint8_t> bytes);
@@ -45,6 +54,7 @@ class FrameDecoder {
 
  private:
   std::size_t max_payload_;
+  CapPolicy policy_;
   std::vector<std::uint8_t> buffer_;
   std::size_t consumed_ = 0;
   std::optional<Error> error_;

@@ -19,6 +19,7 @@ inline constexpr std::size_t kMaxProbeArgs = 32;
 inline constexpr std::size_t kMaxProbeArgValue = 1024;
 inline constexpr std::size_t kMaxProbeResultBytes = 4u << 20;      // uncompressed JSON result
 inline constexpr std::size_t kMaxProbeResultCompressed = 4u << 20;
+inline constexpr std::size_t kMaxProbeErrorText = 1024;            // ProbeResult.error, UTF-8 bytes
 inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 64;
 inline constexpr std::uint16_t kMaxScreenDimension = 16384;
 inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor images up to 256x256 RGBA

@@ -46,6 +46,7 @@ inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
 inline constexpr std::uint32_t kCursor = 1u << 4;
 inline constexpr std::uint32_t kChat = 1u << 5;
+inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -54,6 +55,7 @@ inline constexpr std::uint32_t kView = 1u << 0;
 inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
 inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
+inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes;
 }  // namespace permission
 
 struct Hello {
@@ -255,7 +257,11 @@ using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentR
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
                              Pong, Goodbye>;
 
+// The wire type id of the variant's alternative (the alternatives are in type id order).
 MessageType type_of(const Message& message);
+// "Hello", "VideoFrame", ...; "Unknown" for ids this version does not know.
 const char* name_of(MessageType type);
+inline constexpr std::uint16_t kFirstMessageType = 1;
+inline constexpr std::uint16_t kLastMessageType = 21;  // raise when appending a type
 
 }  // namespace elfdesk::protocol

@@ -1,0 +1,372 @@
+#include "protocol/codec.hpp"
+
+#include <array>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "protocol/byte_reader.hpp"
+#include "protocol/byte_writer.hpp"
+#include "protocol/utf8.hpp"
+
+namespace elfdesk::protocol {
+
+namespace {
+
+namespace L = elfdesk::limits;
+
+// Exact upper bounds of the payloads that get their own cap (fixed fields + largest variable part).
+constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
+constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
+constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
+constexpr std::size_t kProbeRequestMax =
+    4 + 2 + L::kMaxShortString + 2 + L::kMaxProbeArgs * (2 + L::kMaxShortString + 2 + L::kMaxProbeArgValue);
+static_assert(kVideoFrameMax <= L::kMaxFramePayload && kProbeResultMax <= L::kMaxFramePayload &&
+              kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
+static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
+              L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload);
+
+Error error(ErrorCode code, std::string detail) { return make_error(code, std::move(detail)); }
+
+// Writes one field list (fields() below); the first failure sticks and later fields are skipped.
+class Encoder {
+ public:
+  explicit Encoder(Bytes& out) : writer_(out) {}
+  void u8(std::uint8_t v) { writer_.u8(v); }
+  void u16(std::uint16_t v) { writer_.u16(v); }
+  void u32(std::uint32_t v) { writer_.u32(v); }
+  void u64(std::uint64_t v) { writer_.u64(v); }
+  void i16(std::int16_t v) { writer_.i16(v); }
+  void i32(std::int32_t v) { writer_.i32(v); }
+  void boolean(bool v) { writer_.boolean(v); }
+  template <class E> void enumeration(E v) { writer_.u8(std::to_underlying(v)); }
+  void text(const std::string& s, std::size_t cap) {
+    if (error_) return;
+    if (!is_valid_utf8(s)) error_ = error(ErrorCode::malformed, "text is not valid UTF-8");
+    else keep(writer_.string(s, cap));
+  }
+  void blob(const Bytes& b, std::size_t cap) {
+    if (!error_) keep(writer_.blob(b, cap));
+  }
+  template <class T> void count(const std::vector<T>& items, std::size_t cap) {
+    if (items.size() > cap) {
+      error_ = error(ErrorCode::oversized, std::to_string(items.size()) + " items, limit " + std::to_string(cap));
+    }
+    writer_.u16(static_cast<std::uint16_t>(items.size()));
+  }
+  const std::optional<Error>& failure() const { return error_; }
+
+ private:
+  void keep(std::expected<void, Error> r) {
+    if (!r) error_ = std::move(r.error());
+  }
+  ByteWriter writer_;
+  std::optional<Error> error_;
+};
+
+// Reads the same field lists; after the first failure nothing more is read.
+class Decoder {
+ public:
+  explicit Decoder(std::span<const std::uint8_t> in) : reader_(in) {}
+  void u8(std::uint8_t& v) { read([&] { return reader_.u8(); }, v); }
+  void u16(std::uint16_t& v) { read([&] { return reader_.u16(); }, v); }
+  void u32(std::uint32_t& v) { read([&] { return reader_.u32(); }, v); }
+  void u64(std::uint64_t& v) { read([&] { return reader_.u64(); }, v); }
+  void i16(std::int16_t& v) { read([&] { return reader_.i16(); }, v); }
+  void i32(std::int32_t& v) { read([&] { return reader_.i32(); }, v); }
+  void boolean(bool& v) { read([&] { return reader_.boolean(); }, v); }
+  // Any byte fits an enum with a fixed underlying type; check() then rejects values out of range.
+  template <class E> void enumeration(E& v) {
+    std::underlying_type_t<E> raw{};
+    read([&] { return reader_.u8(); }, raw);
+    v = static_cast<E>(raw);
+  }
+  void text(std::string& s, std::size_t cap) {
+    read([&] { return reader_.string(cap); }, s);
+    if (!error_ && !is_valid_utf8(s)) error_ = error(ErrorCode::malformed, "text is not valid UTF-8");
+  }
+  void blob(Bytes& b, std::size_t cap) { read([&] { return reader_.blob(cap); }, b); }
+  template <class T> void count(std::vector<T>& items, std::size_t cap) {
+    std::uint16_t n = 0;
+    read([&] { return reader_.u16(); }, n);
+    if (error_) return;
+    if (n > cap) error_ = error(ErrorCode::oversized, std::to_string(n) + " items, limit " + std::to_string(cap));
+    else items.resize(n);
+  }
+  void finish() {
+    if (!error_) {
+      if (auto end = reader_.expect_end(); !end) error_ = std::move(end.error());
+    }
+  }
+  const std::optional<Error>& failure() const { return error_; }
+
+ private:
+  template <class F, class T> void read(F&& field, T& out) {
+    if (error_) return;
+    auto value = field();
+    if (value) out = std::move(*value);
+    else error_ = std::move(value.error());
+  }
+  ByteReader reader_;
+  std::optional<Error> error_;
+};
+
+// ---- Field lists: one per message, shared by encoding and decoding (M may be const). ----
+template <class M, class T>
+concept Is = std::same_as<std::remove_const_t<M>, T>;
+
+void fields(auto& io, Is<Hello> auto& m) {
+  io.u16(m.protocol_version);
+  io.enumeration(m.role);
+  io.u32(m.capabilities);
+  io.text(m.name, L::kMaxShortString);
+  io.text(m.software, L::kMaxShortString);
+}
+void fields(auto& io, Is<AuthShare> auto& m) { io.blob(m.share, L::kMaxAuthBlob); }
+void fields(auto& io, Is<AuthConfirm> auto& m) { io.blob(m.mac, L::kMaxAuthBlob); }
+void fields(auto& io, Is<AuthResult> auto& m) {
+  io.boolean(m.ok);
+  io.text(m.reason, L::kMaxShortString);
+}
+void fields(auto& io, Is<ConsentRequest> auto& m) {
+  io.text(m.engineer_name, L::kMaxShortString);
+  io.u32(m.requested_permissions);
+}
+void fields(auto& io, Is<ConsentResult> auto& m) {
+  io.enumeration(m.decision);
+  io.u32(m.granted_permissions);
+  io.text(m.reason, L::kMaxShortString);
+}
+void fields(auto& io, Is<VideoFrame> auto& m) {
+  io.u64(m.frame_id);
+  io.u64(m.capture_time_us);
+  io.u16(m.width);
+  io.u16(m.height);
+  io.boolean(m.keyframe);
+  io.u32(m.timings.capture_us);
+  io.u32(m.timings.encode_us);
+  io.u32(m.timings.queue_us);
+  io.blob(m.data, L::kMaxVideoBytes);
+}
+void fields(auto& io, Is<FrameAck> auto& m) {
+  io.u64(m.frame_id);
+  io.u32(m.decode_us);
+}
+void fields(auto& io, Is<KeyframeRequest> auto& m) { io.enumeration(m.reason); }
+void fields(auto& io, Is<CursorShape> auto& m) {
+  io.u32(m.serial);
+  io.u16(m.width);
+  io.u16(m.height);
+  io.u16(m.hot_x);
+  io.u16(m.hot_y);
+  io.blob(m.rgba, L::kMaxCursorDimension * L::kMaxCursorDimension * 4);
+}
+void fields(auto& io, Is<CursorPosition> auto& m) {
+  io.i32(m.x);
+  io.i32(m.y);
+  io.boolean(m.visible);
+}
+void fields(auto& io, Is<KeyEvent> auto& m) {
+  io.u32(m.usb_code);
+  io.u32(m.keysym);
+  io.boolean(m.down);
+  io.u16(m.state);
+}
+void fields(auto& io, Is<TextInput> auto& m) { io.text(m.utf8, L::kMaxTextInput); }
+void fields(auto& io, Is<PointerEvent> auto& m) {
+  io.i32(m.x);
+  io.i32(m.y);
+  io.u8(m.buttons);
+  io.i16(m.wheel_x);
+  io.i16(m.wheel_y);
+}
+void fields(auto& io, Is<ProbeRequest> auto& m) {
+  io.u32(m.request_id);
+  io.text(m.name, L::kMaxShortString);
+  io.count(m.args, L::kMaxProbeArgs);
+  for (auto& arg : m.args) {
+    io.text(arg.key, L::kMaxShortString);
+    io.text(arg.value, L::kMaxProbeArgValue);
+  }
+}
+void fields(auto& io, Is<ProbeResult> auto& m) {
+  io.u32(m.request_id);
+  io.enumeration(m.status);
+  io.u8(m.worst_severity);
+  io.u32(m.json_size);
+  io.blob(m.json_zstd, L::kMaxProbeResultCompressed);
+  io.text(m.error, L::kMaxProbeErrorText);
+}
+void fields(auto& io, Is<Clipboard> auto& m) {
+  io.u32(m.text_size);
+  io.blob(m.text_zstd, L::kMaxClipboardCompressed);
+}
+void fields(auto& io, Is<Chat> auto& m) { io.text(m.text, L::kMaxChatText); }
+void fields(auto& io, Is<Ping> auto& m) {
+  io.u64(m.nonce);
+  io.u64(m.sent_us);
+}
+void fields(auto& io, Is<Pong> auto& m) {
+  io.u64(m.nonce);
+  io.u64(m.sent_us);
+}
+void fields(auto& io, Is<Goodbye> auto& m) {
+  io.enumeration(m.reason);
+  io.text(m.message, L::kMaxShortString);
+}
+
+// ---- Rules that span fields or restrict values; applied before encoding and after decoding. ----
+using Check = std::optional<Error>;
+
+template <class E> Check enum_in(E value, E first, E last, const char* field) {
+  if (value >= first && value <= last) return std::nullopt;
+  return error(ErrorCode::malformed,
+               std::string(field) + " " + std::to_string(std::to_underlying(value)) + " is not a known value");
+}
+Check malformed_if(bool bad, std::string detail) {
+  if (!bad) return std::nullopt;
+  return error(ErrorCode::malformed, std::move(detail));
+}
+Check oversized_if(bool bad, std::string detail) {
+  if (!bad) return std::nullopt;
+  return error(ErrorCode::oversized, std::move(detail));
+}
+
+template <class T> Check check(const T&) { return std::nullopt; }
+Check check(const Hello& m) { return enum_in(m.role, Role::host, Role::engineer, "role"); }
+Check check(const ConsentResult& m) {
+  if (auto e = enum_in(m.decision, ConsentDecision::allowed, ConsentDecision::timed_out, "decision")) return e;
+  return malformed_if(m.decision != ConsentDecision::allowed && m.granted_permissions != 0,
+                      "permissions granted although consent was not given");
+}
+Check check(const VideoFrame& m) {
+  return oversized_if(m.width == 0 || m.height == 0 || m.width > L::kMaxScreenDimension ||
+                          m.height > L::kMaxScreenDimension,
+                      "video size " + std::to_string(m.width) + "x" + std::to_string(m.height) +
+                          " outside 1.." + std::to_string(L::kMaxScreenDimension));
+}
+Check check(const KeyframeRequest& m) {
+  return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");
+}
+Check check(const CursorShape& m) {
+  const std::string size = std::to_string(m.width) + "x" + std::to_string(m.height);
+  if (m.width > L::kMaxCursorDimension || m.height > L::kMaxCursorDimension) {
+    return error(ErrorCode::oversized, "cursor " + size + " exceeds " + std::to_string(L::kMaxCursorDimension));
+  }
+  if (auto e = malformed_if(m.rgba.size() != std::size_t{m.width} * m.height * 4,
+                            "cursor " + size + " carries " + std::to_string(m.rgba.size()) + " RGBA bytes")) {
+    return e;
+  }
+  // A 0x0 cursor (nothing to draw) must have its hot spot at 0,0; otherwise it lies inside the image.
+  return malformed_if(m.hot_x >= std::max<std::uint16_t>(m.width, 1) || m.hot_y >= std::max<std::uint16_t>(m.height, 1),
+                      "cursor hot spot outside the " + size + " image");
+}
+Check check(const ProbeResult& m) {
+  if (auto e = enum_in(m.status, ProbeStatus::ok, ProbeStatus::error, "probe status")) return e;
+  if (auto e = malformed_if(m.worst_severity > 3, "severity " + std::to_string(m.worst_severity) + " above 3")) {
+    return e;
+  }
+  if (auto e = oversized_if(m.json_size > L::kMaxProbeResultBytes, "probe JSON of " + std::to_string(m.json_size) +
+                                                                        " bytes exceeds its limit")) {
+    return e;
+  }
+  return malformed_if(m.status == ProbeStatus::ok && !m.error.empty(), "error text on a successful probe");
+}
+Check check(const Clipboard& m) {
+  return oversized_if(m.text_size > L::kMaxClipboardBytes,
+                      "clipboard text of " + std::to_string(m.text_size) + " bytes exceeds its limit");
+}
+Check check(const Goodbye& m) {
+  return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
+}
+
+Error in_message(MessageType type, Error e) {
+  e.detail = std::string(name_of(type)) + ": " + e.detail;
+  return e;
+}
+
+// Appends the payload of message to out.
+std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
+  return std::visit(
+      [&](const auto& m) -> std::expected<void, Error> {
+        if (auto e = check(m)) return std::unexpected(in_message(type_of(message), std::move(*e)));
+        Encoder encoder(out);
+        fields(encoder, m);
+        if (encoder.failure()) return std::unexpected(in_message(type_of(message), *encoder.failure()));
+        return {};
+      },
+      message);
+}
+
+template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const std::uint8_t> payload) {
+  using T = std::variant_alternative_t<I, Message>;
+  constexpr auto kType = static_cast<MessageType>(I + kFirstMessageType);
+  T m{};
+  Decoder decoder(payload);
+  fields(decoder, m);
+  decoder.finish();
+  if (decoder.failure()) return std::unexpected(in_message(kType, *decoder.failure()));
+  if (auto e = check(m)) return std::unexpected(in_message(kType, std::move(*e)));
+  return Message(std::in_place_index<I>, std::move(m));
+}
+
+using DecodeFn = std::expected<Message, Error> (*)(std::span<const std::uint8_t>);
+template <std::size_t... I> constexpr std::array<DecodeFn, sizeof...(I)> decoder_table(std::index_sequence<I...>) {
+  return {&decode_as<I>...};
+}
+constexpr auto kDecoders = decoder_table(std::make_index_sequence<std::variant_size_v<Message>>{});
+
+}  // namespace
+
+std::size_t max_payload_for(std::uint16_t type) {
+  switch (static_cast<MessageType>(type)) {
+    case MessageType::video_frame: return kVideoFrameMax;
+    case MessageType::cursor_shape: return kCursorShapeMax;
+    case MessageType::probe_result: return kProbeResultMax;
+    case MessageType::clipboard: return kClipboardMax;
+    default: return L::kMaxControlPayload;
+  }
+}
+
+std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& message) {
+  Bytes out;
+  if (auto r = encode_into(out, message); !r) return std::unexpected(std::move(r.error()));
+  return out;
+}
+
+std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message) {
+  // Encode straight behind a placeholder header, then patch the length: no second copy of a video frame.
+  Bytes out(limits::kFrameHeaderSize, 0);
+  if (auto r = encode_into(out, message); !r) return std::unexpected(std::move(r.error()));
+  const auto type = static_cast<std::uint16_t>(type_of(message));
+  const std::size_t length = out.size() - limits::kFrameHeaderSize;
+  if (length > max_payload_for(type)) {
+    return std::unexpected(error(ErrorCode::internal, "encoded payload exceeds its per-type cap"));
+  }
+  Bytes header;
+  ByteWriter writer(header);
+  writer.u16(type);
+  writer.u16(0);  // flags, reserved
+  writer.u32(static_cast<std::uint32_t>(length));
+  std::copy(header.begin(), header.end(), out.begin());
+  return out;
+}
+
+std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
+  if (type < kFirstMessageType || type > kLastMessageType) {
+    return std::unexpected(error(ErrorCode::unknown_type, "message type " + std::to_string(type) +
+                                                              " is unknown to protocol version " +
+                                                              std::to_string(L::kProtocolVersion)));
+  }
+  if (payload.size() > max_payload_for(type)) {
+    return std::unexpected(error(ErrorCode::oversized, std::string(name_of(static_cast<MessageType>(type))) +
+                                                           ": payload of " + std::to_string(payload.size()) +
+                                                           " bytes exceeds its limit"));
+  }
+  return kDecoders[type - kFirstMessageType](payload);
+}
+
+}  // namespace elfdesk::protocol

@@ -1,0 +1,60 @@
+#include "protocol/messages.hpp"
+
+#include <cstddef>
+#include <type_traits>
+
+namespace elfdesk::protocol {
+
+namespace {
+
+// type_of relies on the variant listing the alternatives in type id order; prove it for every type.
+template <MessageType type, class T>
+constexpr bool kAt = std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(type) - 1, Message>, T>;
+
+static_assert(std::variant_size_v<Message> == kLastMessageType);
+static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, AuthShare> &&
+              kAt<MessageType::auth_confirm, AuthConfirm> && kAt<MessageType::auth_result, AuthResult> &&
+              kAt<MessageType::consent_request, ConsentRequest> &&
+              kAt<MessageType::consent_result, ConsentResult> && kAt<MessageType::video_frame, VideoFrame> &&
+              kAt<MessageType::frame_ack, FrameAck> && kAt<MessageType::keyframe_request, KeyframeRequest> &&
+              kAt<MessageType::cursor_shape, CursorShape> && kAt<MessageType::cursor_position, CursorPosition> &&
+              kAt<MessageType::key_event, KeyEvent> && kAt<MessageType::text_input, TextInput> &&
+              kAt<MessageType::pointer_event, PointerEvent> && kAt<MessageType::probe_request, ProbeRequest> &&
+              kAt<MessageType::probe_result, ProbeResult> && kAt<MessageType::clipboard, Clipboard> &&
+              kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
+              kAt<MessageType::goodbye, Goodbye>);
+
+}  // namespace
+
+MessageType type_of(const Message& message) {
+  return static_cast<MessageType>(message.index() + kFirstMessageType);
+}
+
+const char* name_of(MessageType type) {
+  switch (type) {
+    case MessageType::hello: return "Hello";
+    case MessageType::auth_share: return "AuthShare";
+    case MessageType::auth_confirm: return "AuthConfirm";
+    case MessageType::auth_result: return "AuthResult";
+    case MessageType::consent_request: return "ConsentRequest";
+    case MessageType::consent_result: return "ConsentResult";
+    case MessageType::video_frame: return "VideoFrame";
+    case MessageType::frame_ack: return "FrameAck";
+    case MessageType::keyframe_request: return "KeyframeRequest";
+    case MessageType::cursor_shape: return "CursorShape";
+    case MessageType::cursor_position: return "CursorPosition";
+    case MessageType::key_event: return "KeyEvent";
+    case MessageType::text_input: return "TextInput";
+    case MessageType::pointer_event: return "PointerEvent";
+    case MessageType::probe_request: return "ProbeRequest";
+    case MessageType::probe_result: return "ProbeResult";
+    case MessageType::clipboard: return "Clipboard";
+    case MessageType::chat: return "Chat";
+    case MessageType::ping: return "Ping";
+    case MessageType::pong: return "Pong";
+    case MessageType::goodbye: return "Goodbye";
+  }
+  return "Unknown";
+}
+
+}  // namespace elfdesk::protocol
