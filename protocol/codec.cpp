@@ -243,10 +243,10 @@ Check check(const ConsentResult& m) {
                       "permissions granted although consent was not given");
 }
 Check check(const VideoFrame& m) {
-  return oversized_if(m.width == 0 || m.height == 0 || m.width > L::kMaxScreenDimension ||
-                          m.height > L::kMaxScreenDimension,
-                      "video size " + std::to_string(m.width) + "x" + std::to_string(m.height) +
-                          " outside 1.." + std::to_string(L::kMaxScreenDimension));
+  const std::string size = std::to_string(m.width) + "x" + std::to_string(m.height);
+  if (auto e = malformed_if(m.width == 0 || m.height == 0, "empty video size " + size)) return e;
+  return oversized_if(m.width > L::kMaxScreenDimension || m.height > L::kMaxScreenDimension,
+                      "video size " + size + " exceeds " + std::to_string(L::kMaxScreenDimension));
 }
 Check check(const KeyframeRequest& m) {
   return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");

@@ -1,0 +1,230 @@
+// Codec: round trips, exact wire layout, truncation, trailing bytes, bad values and limits.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+#include "protocol/codec.hpp"
+#include "tests/protocol/sample_messages.hpp"
+
+namespace p = elfdesk::protocol;
+namespace L = elfdesk::limits;
+using elfdesk::ErrorCode;
+using p::Bytes;
+
+namespace {
+
+Bytes payload_of(const p::Message& m) {
+  auto bytes = p::encode_payload(m);
+  REQUIRE_MESSAGE(bytes.has_value(), bytes.error().detail);
+  return *bytes;
+}
+
+ErrorCode decode_error(p::MessageType type, const Bytes& payload) {
+  auto decoded = p::decode_payload(static_cast<std::uint16_t>(type), payload);
+  REQUIRE_FALSE(decoded.has_value());
+  return decoded.error().code;
+}
+
+ErrorCode encode_error(const p::Message& m) {
+  auto encoded = p::encode_payload(m);
+  REQUIRE_FALSE(encoded.has_value());
+  return encoded.error().code;
+}
+
+}  // namespace
+
+TEST_CASE("every message type round-trips through payload and frame encoding") {
+  const auto samples = p::testing::sample_messages();
+  REQUIRE(samples.size() == p::kLastMessageType);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const auto& message = samples[i];
+    CAPTURE(p::name_of(p::type_of(message)));
+    CHECK(static_cast<std::size_t>(p::type_of(message)) == i + 1);
+    const Bytes payload = payload_of(message);
+    auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::type_of(message)), payload);
+    REQUIRE_MESSAGE(decoded.has_value(), decoded.error().detail);
+    CHECK(*decoded == message);
+    auto frame = p::encode_frame(message);
+    REQUIRE(frame.has_value());
+    REQUIRE(frame->size() == L::kFrameHeaderSize + payload.size());
+    CHECK(Bytes(frame->begin() + L::kFrameHeaderSize, frame->end()) == payload);
+  }
+}
+
+TEST_CASE("wire layout is big-endian with u16 string and u32 blob lengths") {
+  auto ping = p::encode_frame(p::Ping{0x0102030405060708ull, 0x1122334455667788ull});
+  REQUIRE(ping.has_value());
+  CHECK(*ping == Bytes{0, 19, 0, 0, 0, 0, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8,
+                       0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88});
+  CHECK(payload_of(p::Hello{1, p::Role::engineer, 0x21, "é", "x"}) ==
+        Bytes{0, 1, 2, 0, 0, 0, 0x21, 0, 2, 0xC3, 0xA9, 0, 1, 'x'});
+  CHECK(payload_of(p::AuthShare{{9, 8}}) == Bytes{0, 0, 0, 2, 9, 8});
+  CHECK(payload_of(p::PointerEvent{-1, 2, 3, -2, 1}) == Bytes{0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2, 3, 0xFF, 0xFE, 0, 1});
+}
+
+TEST_CASE("every truncation of every payload is rejected as truncated") {
+  for (const auto& message : p::testing::sample_messages()) {
+    CAPTURE(p::name_of(p::type_of(message)));
+    const Bytes payload = payload_of(message);
+    for (std::size_t length = 0; length < payload.size(); ++length) {
+      CAPTURE(length);
+      auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::type_of(message)),
+                                       std::span(payload.data(), length));
+      REQUIRE_FALSE(decoded.has_value());
+      CHECK(decoded.error().code == ErrorCode::truncated);
+    }
+  }
+}
+
+TEST_CASE("trailing bytes after the last field are malformed") {
+  for (const auto& message : p::testing::sample_messages()) {
+    CAPTURE(p::name_of(p::type_of(message)));
+    Bytes payload = payload_of(message);
+    payload.push_back(0);
+    CHECK(decode_error(p::type_of(message), payload) == ErrorCode::malformed);
+  }
+}
+
+TEST_CASE("unknown type ids are reported as unknown_type") {
+  const Bytes payload{1, 2, 3};
+  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{22}, std::uint16_t{0xFFFF}}) {
+    auto decoded = p::decode_payload(type, payload);
+    REQUIRE_FALSE(decoded.has_value());
+    CHECK(decoded.error().code == ErrorCode::unknown_type);
+  }
+  CHECK(std::string(p::name_of(static_cast<p::MessageType>(22))) == "Unknown");
+}
+
+TEST_CASE("invalid enum and bool values are malformed on decode") {
+  Bytes hello = payload_of(p::Hello{1, p::Role::host, 0, "a", "b"});
+  hello[2] = 3;  // role
+  CHECK(decode_error(p::MessageType::hello, hello) == ErrorCode::malformed);
+  hello[2] = 0;
+  CHECK(decode_error(p::MessageType::hello, hello) == ErrorCode::malformed);
+  CHECK(decode_error(p::MessageType::keyframe_request, Bytes{5}) == ErrorCode::malformed);
+  CHECK(decode_error(p::MessageType::goodbye, Bytes{11, 0, 0}) == ErrorCode::malformed);
+  CHECK(decode_error(p::MessageType::consent_result, Bytes{0, 0, 0, 0, 0, 0, 0}) == ErrorCode::malformed);
+  CHECK(decode_error(p::MessageType::auth_result, Bytes{2, 0, 0}) == ErrorCode::malformed);
+  Bytes position = payload_of(p::CursorPosition{1, 2, true});
+  position.back() = 0xFF;
+  CHECK(decode_error(p::MessageType::cursor_position, position) == ErrorCode::malformed);
+  Bytes probe = payload_of(p::ProbeResult{1, p::ProbeStatus::ok, 0, 0, {}, ""});
+  probe[4] = 3;  // status
+  CHECK(decode_error(p::MessageType::probe_result, probe) == ErrorCode::malformed);
+  probe[4] = 1;
+  probe[5] = 4;  // severity
+  CHECK(decode_error(p::MessageType::probe_result, probe) == ErrorCode::malformed);
+}
+
+TEST_CASE("invalid UTF-8 in any text field is malformed") {
+  const Bytes bad_sequences[] = {{0xFF}, {0xC0, 0xAF}, {0xED, 0xA0, 0x80}, {0xF4, 0x90, 0x80, 0x80}, {0xE2, 0x82}};
+  for (const Bytes& bad : bad_sequences) {
+    Bytes chat{0, static_cast<std::uint8_t>(bad.size())};
+    chat.insert(chat.end(), bad.begin(), bad.end());
+    CHECK(decode_error(p::MessageType::chat, chat) == ErrorCode::malformed);
+    const std::string text(bad.begin(), bad.end());
+    CHECK(encode_error(p::TextInput{text}) == ErrorCode::malformed);
+    CHECK(encode_error(p::Hello{1, p::Role::host, 0, text, ""}) == ErrorCode::malformed);
+    CHECK(encode_error(p::ProbeRequest{1, "x", {{"k", text}}}) == ErrorCode::malformed);
+  }
+}
+
+TEST_CASE("lengths over their cap are oversized even when the input is short") {
+  // Hello.name claims 300 bytes (cap 256) in a 9-byte payload: rejected on the length alone.
+  CHECK(decode_error(p::MessageType::hello, Bytes{0, 1, 1, 0, 0, 0, 0, 0x01, 0x2C}) == ErrorCode::oversized);
+  CHECK(decode_error(p::MessageType::auth_share, Bytes{0, 0, 2, 1}) == ErrorCode::oversized);
+  Bytes video = payload_of(p::VideoFrame{1, 2, 640, 480, false, {}, {1}});
+  video.resize(video.size() - 5);
+  for (int i = 0; i < 4; ++i) video.push_back(0xFF);  // data length 4 GiB - 1
+  CHECK(decode_error(p::MessageType::video_frame, video) == ErrorCode::oversized);
+  Bytes args = payload_of(p::ProbeRequest{1, "n", {}});
+  args[args.size() - 1] = 33;  // arg count
+  CHECK(decode_error(p::MessageType::probe_request, args) == ErrorCode::oversized);
+  // A payload over the per-type cap is refused before any field is read.
+  CHECK(decode_error(p::MessageType::ping, Bytes(L::kMaxControlPayload + 1)) == ErrorCode::oversized);
+}
+
+TEST_CASE("encoding enforces the same limits as decoding") {
+  CHECK(encode_error(p::TextInput{std::string(L::kMaxTextInput + 1, 'a')}) == ErrorCode::oversized);
+  CHECK(p::encode_payload(p::TextInput{std::string(L::kMaxTextInput, 'a')}).has_value());
+  CHECK(encode_error(p::Chat{std::string(L::kMaxChatText + 1, 'a')}) == ErrorCode::oversized);
+  CHECK(encode_error(p::Hello{1, p::Role::host, 0, std::string(L::kMaxShortString + 1, 'n'), ""}) ==
+        ErrorCode::oversized);
+  CHECK(encode_error(p::AuthShare{Bytes(L::kMaxAuthBlob + 1)}) == ErrorCode::oversized);
+  CHECK(encode_error(p::Hello{1, static_cast<p::Role>(7), 0, "", ""}) == ErrorCode::malformed);
+  CHECK(encode_error(p::ConsentResult{p::ConsentDecision::denied, p::permission::kView, ""}) == ErrorCode::malformed);
+  CHECK(encode_error(p::ProbeResult{1, p::ProbeStatus::ok, 0, 0, {}, "oops"}) == ErrorCode::malformed);
+  CHECK(encode_error(p::ProbeResult{1, p::ProbeStatus::ok, 0, L::kMaxProbeResultBytes + 1, {}, ""}) ==
+        ErrorCode::oversized);
+  CHECK(encode_error(p::Clipboard{L::kMaxClipboardBytes + 1, {}}) == ErrorCode::oversized);
+  CHECK(encode_error(p::ProbeRequest{1, "p", std::vector<p::ProbeArg>(L::kMaxProbeArgs + 1)}) == ErrorCode::oversized);
+  CHECK(encode_error(p::ProbeRequest{1, "p", {{"k", std::string(L::kMaxProbeArgValue + 1, 'v')}}}) ==
+        ErrorCode::oversized);
+  CHECK(encode_error(p::Goodbye{static_cast<p::GoodbyeReason>(0), ""}) == ErrorCode::malformed);
+}
+
+TEST_CASE("video and cursor geometry is validated") {
+  CHECK(encode_error(p::VideoFrame{1, 1, 0, 10, true, {}, {1}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, L::kMaxScreenDimension + 1, 10, true, {}, {1}}) == ErrorCode::oversized);
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, L::kMaxScreenDimension, L::kMaxScreenDimension, true, {}, {1}}));
+  CHECK(encode_error(p::CursorShape{1, 2, 2, 0, 0, Bytes(15)}) == ErrorCode::malformed);
+  CHECK(encode_error(p::CursorShape{1, 257, 1, 0, 0, Bytes(257 * 4)}) == ErrorCode::oversized);
+  CHECK(encode_error(p::CursorShape{1, 2, 2, 2, 0, Bytes(16)}) == ErrorCode::malformed);  // hot spot outside
+  CHECK(p::encode_payload(p::CursorShape{1, 0, 0, 0, 0, {}}).has_value());
+  // Decoding a cursor whose rgba length does not match width * height * 4.
+  Bytes cursor = payload_of(p::CursorShape{1, 1, 1, 0, 0, Bytes(4)});
+  cursor[5] = 2;  // width 2 with 4 bytes of pixels
+  CHECK(decode_error(p::MessageType::cursor_shape, cursor) == ErrorCode::malformed);
+}
+
+TEST_CASE("messages at their limits encode within max_payload_for and decode") {
+  const std::string short_text(L::kMaxShortString, 's');
+  std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
+  const p::Message largest[] = {
+      p::VideoFrame{1, 2, 3840, 2160, true, {}, Bytes(L::kMaxVideoBytes, 7)},
+      p::CursorShape{1, L::kMaxCursorDimension, L::kMaxCursorDimension, 255, 255,
+                     Bytes(L::kMaxCursorDimension * L::kMaxCursorDimension * 4, 9)},
+      p::ProbeResult{1, p::ProbeStatus::error, 3, L::kMaxProbeResultBytes, Bytes(L::kMaxProbeResultCompressed, 1),
+                     std::string(L::kMaxProbeErrorText, 'e')},
+      p::Clipboard{L::kMaxClipboardBytes, Bytes(L::kMaxClipboardCompressed, 2)},
+      p::ProbeRequest{1, short_text, args},
+      p::Hello{1, p::Role::host, ~0u, short_text, short_text},
+  };
+  for (const auto& message : largest) {
+    CAPTURE(p::name_of(p::type_of(message)));
+    const auto type = static_cast<std::uint16_t>(p::type_of(message));
+    const Bytes payload = payload_of(message);
+    CHECK(payload.size() <= p::max_payload_for(type));
+    CHECK(payload.size() <= L::kMaxFramePayload);
+    auto decoded = p::decode_payload(type, payload);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == message);
+  }
+  CHECK(p::max_payload_for(static_cast<std::uint16_t>(p::MessageType::ping)) == L::kMaxControlPayload);
+  CHECK(p::max_payload_for(999) == L::kMaxControlPayload);
+  CHECK(p::max_payload_for(static_cast<std::uint16_t>(p::MessageType::cursor_shape)) > L::kMaxControlPayload);
+}
+
+TEST_CASE("random payloads never crash and decode only to canonical encodings") {
+  std::mt19937 rng(20240611);
+  std::uniform_int_distribution<int> byte(0, 255);
+  int accepted = 0;
+  for (int round = 0; round < 50000; ++round) {
+    const auto type = static_cast<std::uint16_t>(rng() % 24);
+    Bytes payload(rng() % 40);
+    for (auto& b : payload) b = static_cast<std::uint8_t>(byte(rng));
+    auto decoded = p::decode_payload(type, payload);
+    if (type == 0 || type > p::kLastMessageType) {
+      REQUIRE_FALSE(decoded.has_value());
+      CHECK(decoded.error().code == ErrorCode::unknown_type);
+    } else if (decoded) {
+      ++accepted;
+      CHECK(payload_of(*decoded) == payload);  // strict decoding means one encoding per message
+    } else {
+      const auto code = decoded.error().code;
+      CHECK((code == ErrorCode::truncated || code == ErrorCode::malformed || code == ErrorCode::oversized));
+    }
+  }
+  CHECK(accepted > 0);  // fixed-size messages (Ping, FrameAck, ...) do decode from random bytes
+}

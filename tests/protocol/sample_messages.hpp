@@ -1,0 +1,49 @@
+// One message of every wire type with non-trivial values (multi-byte UTF-8, negative and extreme
+// integers, non-empty blobs). Shared by the protocol tests and the fuzz seed-corpus generator.
+// Header-only test data; builds fresh values on every call.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "protocol/limits.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk::protocol::testing {
+
+inline Bytes pattern_bytes(std::size_t size, std::uint8_t seed) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>(seed + i * 31 + (i >> 8));
+  return out;
+}
+
+// Index i holds the message with type id i + 1.
+inline std::vector<Message> sample_messages() {
+  std::vector<Message> m;
+  m.emplace_back(Hello{limits::kProtocolVersion, Role::host, capability::kVideoVp8 | capability::kProbes,
+                       "Büro-PC «Zürich»", "elfdesk 0.1.0"});
+  m.emplace_back(AuthShare{pattern_bytes(65, 0x04)});
+  m.emplace_back(AuthConfirm{pattern_bytes(32, 0xA5)});
+  m.emplace_back(AuthResult{false, "wrong or expired code"});
+  m.emplace_back(ConsentRequest{"Ada Lovelace 🧮", permission::kView | permission::kControl});
+  m.emplace_back(ConsentResult{ConsentDecision::allowed, permission::kView, "ok"});
+  m.emplace_back(VideoFrame{0x0102030405060708ull, 0xFFFFFFFFFFFFFFF0ull, 1920, 1080, true, {1200, 9800, 42},
+                            pattern_bytes(3000, 0x9D)});
+  m.emplace_back(FrameAck{0x0102030405060708ull, 2500});
+  m.emplace_back(KeyframeRequest{KeyframeReason::resize});
+  m.emplace_back(CursorShape{77, 3, 2, 2, 1, pattern_bytes(3 * 2 * 4, 0x10)});
+  m.emplace_back(CursorPosition{-5, 2147483647, false});
+  m.emplace_back(KeyEvent{0x04, 0x61, true, key_state::kShift | key_state::kNumLock});
+  m.emplace_back(TextInput{"grüße, 日本語, 🙂"});
+  m.emplace_back(PointerEvent{-2147483647 - 1, 1079, 0b101, -3, 32767});
+  m.emplace_back(ProbeRequest{9, "disk.usage", {{"path", "/home"}, {"depth", "2"}, {"filter", "ünïcode"}}});
+  m.emplace_back(ProbeResult{9, ProbeStatus::error, 2, 1234, pattern_bytes(100, 0x28), "permission denied"});
+  m.emplace_back(Clipboard{5000, pattern_bytes(700, 0x55)});
+  m.emplace_back(Chat{"Können Sie das Fenster öffnen? 👍"});
+  m.emplace_back(Ping{0xDEADBEEFCAFEF00Dull, 123456789});
+  m.emplace_back(Pong{0xDEADBEEFCAFEF00Dull, 123456789});
+  m.emplace_back(Goodbye{GoodbyeReason::ended_by_customer, "Kunde hat beendet"});
+  return m;
+}
+
+}  // namespace elfdesk::protocol::testing
