@@ -1,0 +1,155 @@
+#include "host/ui/consent_view.hpp"
+
+#include "host/ui/display_text.hpp"
+
+namespace elfdesk::host {
+namespace {
+
+constexpr SDL_Color kBackground{246, 246, 246, 255};
+constexpr SDL_Color kHeader{33, 52, 84, 255};
+constexpr SDL_Color kText{28, 28, 28, 255};
+constexpr SDL_Color kMuted{100, 100, 100, 255};
+constexpr SDL_Color kWhite{255, 255, 255, 255};
+constexpr SDL_Color kBanner{198, 76, 0, 255};       // orange: impossible to overlook, not an error red
+constexpr SDL_Color kAllow{46, 125, 50, 255};
+constexpr SDL_Color kAllowInert{160, 184, 162, 255};
+constexpr SDL_Color kDeny{90, 90, 90, 255};
+constexpr SDL_Color kEnd{183, 28, 28, 255};
+constexpr SDL_Color kFocus{25, 118, 210, 255};
+
+constexpr int kMid = kConsentWindowWidth / 2;
+constexpr int kTextWidth = kConsentWindowWidth - 40;
+
+void fill(SDL_Renderer* r, const Rect& rect, SDL_Color c) {
+  SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+  const SDL_Rect s = sdl::to_sdl(rect);
+  SDL_RenderFillRect(r, &s);
+}
+
+SDL_Color darker(SDL_Color c) {
+  return SDL_Color{static_cast<Uint8>(c.r * 3 / 4), static_cast<Uint8>(c.g * 3 / 4),
+                   static_cast<Uint8>(c.b * 3 / 4), 255};
+}
+
+void draw_button(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view, ConsentButton button) {
+  const Rect rect = consent_button_rect(button);
+  SDL_Color colour = kDeny;
+  const char* label = "Deny";
+  if (button == ConsentButton::allow) {
+    colour = view.allow_armed ? kAllow : kAllowInert;
+    label = "Allow";
+  } else if (button == ConsentButton::end_session) {
+    colour = kEnd;
+    label = "End session";
+  }
+  if (view.pressed == button) colour = darker(colour);
+  if (view.focus == button) fill(r, {rect.x - 4, rect.y - 4, rect.width + 8, rect.height + 8}, kFocus);
+  fill(r, rect, colour);
+  const int text_y = rect.y + (rect.height - TTF_FontHeight(fonts.bold.get())) / 2;
+  sdl::draw_text(r, fonts.bold.get(), label, kWhite, rect.x + rect.width / 2, text_y, sdl::Align::center,
+                 rect.width - 8);
+}
+
+void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  sdl::draw_text(r, fonts.body.get(), "Read this code to your support engineer", kText, kMid, 62,
+                 sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.code.get(), view.code, kText, kMid, 100, sdl::Align::center, kTextWidth);
+  const std::string validity = view.countdown.empty() ? "This code has expired" : "Valid for " + view.countdown;
+  sdl::draw_text(r, fonts.body.get(), validity, view.countdown.empty() ? kEnd : kText, kMid, 178,
+                 sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
+                 kMid, 250, sdl::Align::center, kTextWidth);
+}
+
+void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  const ConsentQuestion& q = view.question;
+  sdl::draw_text(r, fonts.bold.get(), sanitize_display_text(q.engineer_name), kText, kMid, 58, sdl::Align::center,
+                 kTextWidth);
+  sdl::draw_text(r, fonts.body.get(), "(from " + sanitize_display_text(q.peer_address, 64) + ")", kMuted, kMid,
+                 90, sdl::Align::center, kTextWidth);
+  const std::string wants = q.view_only ? "wants to view this computer" : "wants to view and control this computer";
+  sdl::draw_text(r, fonts.body.get(), wants, kText, kMid, 128, sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.small.get(), "Allow only if you asked for support. Esc denies.", kMuted, kMid, 176,
+                 sdl::Align::center, kTextWidth);
+  draw_button(r, fonts, view, ConsentButton::deny);
+  draw_button(r, fonts, view, ConsentButton::allow);
+}
+
+void draw_session_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  fill(r, {0, 40, kConsentWindowWidth, 56}, kBanner);
+  sdl::draw_text(r, fonts.bold.get(), "Session active", kWhite, kMid, 54, sdl::Align::center, kTextWidth);
+  const SessionInfo& s = view.session;
+  sdl::draw_text(r, fonts.body.get(),
+                 sanitize_display_text(s.engineer_name) + " from " + sanitize_display_text(s.peer_address, 64),
+                 kText, kMid, 116, sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.body.get(), "can " + describe_permissions(s.permissions), kText, kMid, 148,
+                 sdl::Align::center, kTextWidth);
+  draw_button(r, fonts, view, ConsentButton::end_session);
+}
+
+void draw_ended_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  sdl::draw_text(r, fonts.bold.get(), "Session ended", kText, kMid, 100, sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.body.get(), sanitize_display_text(view.ended_reason, 80), kMuted, kMid, 140,
+                 sdl::Align::center, kTextWidth);
+}
+
+}  // namespace
+
+Rect consent_button_rect(ConsentButton button) {
+  switch (button) {
+    case ConsentButton::deny: return {40, 236, 200, 52};
+    case ConsentButton::allow: return {280, 236, 200, 52};
+    case ConsentButton::end_session: return {160, 236, 200, 52};
+    case ConsentButton::none: break;
+  }
+  return {};
+}
+
+std::vector<ConsentButton> visible_buttons(ConsentView::Screen screen) {
+  if (screen == ConsentView::Screen::question) return {ConsentButton::deny, ConsentButton::allow};
+  if (screen == ConsentView::Screen::session) return {ConsentButton::end_session};
+  return {};
+}
+
+ConsentButton button_at(ConsentView::Screen screen, int x, int y) {
+  for (ConsentButton b : visible_buttons(screen)) {
+    const Rect r = consent_button_rect(b);
+    if (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height) return b;
+  }
+  return ConsentButton::none;
+}
+
+std::expected<ConsentFonts, Error> ConsentFonts::open() {
+  ConsentFonts f;
+  auto small = sdl::open_font(ELFDESK_FONT_PATH, 13);
+  auto body = sdl::open_font(ELFDESK_FONT_PATH, 17);
+  auto bold = sdl::open_font(ELFDESK_FONT_PATH, 19);
+  auto code = sdl::open_font(ELFDESK_MONO_FONT_PATH, 46);
+  for (auto* font : {&small, &body, &bold, &code})
+    if (!*font) return std::unexpected(font->error());
+  TTF_SetFontStyle(bold->get(), TTF_STYLE_BOLD);
+  TTF_SetFontStyle(code->get(), TTF_STYLE_BOLD);
+  f.small = std::move(*small);
+  f.body = std::move(*body);
+  f.bold = std::move(*bold);
+  f.code = std::move(*code);
+  return f;
+}
+
+void draw_consent(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  fill(r, {0, 0, kConsentWindowWidth, kConsentWindowHeight}, kBackground);
+  fill(r, {0, 0, kConsentWindowWidth, 40}, kHeader);
+  sdl::draw_text(r, fonts.small.get(), "elfdesk \u2014 remote support", kWhite, 14, 11, sdl::Align::left, kTextWidth);
+  switch (view.screen) {
+    case ConsentView::Screen::code: draw_code_screen(r, fonts, view); break;
+    case ConsentView::Screen::question: draw_question_screen(r, fonts, view); break;
+    case ConsentView::Screen::session: draw_session_screen(r, fonts, view); break;
+    case ConsentView::Screen::ended: draw_ended_screen(r, fonts, view); break;
+    case ConsentView::Screen::blank:
+      sdl::draw_text(r, fonts.body.get(), "Starting\u2026", kMuted, kMid, 140, sdl::Align::center, kTextWidth);
+      break;
+  }
+  SDL_RenderPresent(r);
+}
+
+}  // namespace elfdesk::host

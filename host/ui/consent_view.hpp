@@ -1,0 +1,44 @@
+// Internal to host/ui: layout and drawing of the consent window from a snapshot of its state, so
+// drawing never holds the window's lock. UI (main) thread only; includes SDL.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "host/ui/consent_ui.hpp"
+#include "host/ui/sdl_support.hpp"
+
+namespace elfdesk::host {
+
+inline constexpr int kConsentWindowWidth = 520;
+inline constexpr int kConsentWindowHeight = 320;
+
+enum class ConsentButton { none, deny, allow, end_session };
+
+struct ConsentView {
+  enum class Screen { blank, code, question, session, ended };
+  Screen screen = Screen::blank;
+  std::string code;
+  std::string countdown;  // "4:59"; empty when expired
+  ConsentQuestion question;
+  SessionInfo session;
+  std::string ended_reason;
+  bool allow_armed = false;  // Allow stays inert for a moment after the question appears
+  ConsentButton focus = ConsentButton::none;
+  ConsentButton pressed = ConsentButton::none;
+  friend bool operator==(const ConsentView&, const ConsentView&) = default;
+};
+
+// Fixed positions in window pixels (deterministic for tests).
+Rect consent_button_rect(ConsentButton button);
+// Buttons that exist on a screen, in focus (Tab) order.
+std::vector<ConsentButton> visible_buttons(ConsentView::Screen screen);
+ConsentButton button_at(ConsentView::Screen screen, int x, int y);
+
+struct ConsentFonts {
+  sdl::Ptr<TTF_Font> small, body, bold, code;
+  static std::expected<ConsentFonts, Error> open();
+};
+
+void draw_consent(SDL_Renderer* renderer, const ConsentFonts& fonts, const ConsentView& view);
+
+}  // namespace elfdesk::host

@@ -1,0 +1,295 @@
+#include "host/ui/sdl_consent_window.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+
+#include "host/ui/consent_view.hpp"
+#include "host/ui/display_text.hpp"
+#include "host/ui/sdl_support.hpp"
+
+namespace elfdesk::host {
+namespace {
+using Clock = std::chrono::steady_clock;
+using Screen = ConsentView::Screen;
+}  // namespace
+
+struct SdlConsentWindow::Impl {
+  sdl::Subsystems subsystems;  // first member: torn down last
+  sdl::Ptr<SDL_Window> window;
+  sdl::Ptr<SDL_Renderer> renderer;
+  ConsentFonts fonts;
+  Uint32 wake_event = 0;
+  std::atomic<bool> wake_pending{false};
+
+  // Written by any thread, read by the UI thread; guarded by mutex.
+  std::mutex mutex;
+  Screen screen = Screen::blank;  // what shows when no question is pending
+  std::string code;
+  Clock::time_point code_deadline;
+  std::optional<ConsentQuestion> question;
+  std::function<void(ConsentAnswer)> on_answer;
+  std::uint64_t question_serial = 0;
+  SessionInfo session;
+  std::string ended_reason;
+  std::function<void()> on_end_session;
+  std::function<void()> on_quit;
+  bool quit_requested = false;
+
+  // UI thread only.
+  std::uint64_t seen_question_serial = 0;
+  Clock::time_point question_shown_at;
+  ConsentButton focus = ConsentButton::none;
+  ConsentButton pressed = ConsentButton::none;
+  std::optional<ConsentView> drawn;
+  std::optional<Clock::time_point> next_change;  // when the view changes by itself (countdown, arming)
+
+  explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
+
+  void wake() {
+    if (wake_pending.exchange(true)) return;  // one queued wake-up is enough
+    SDL_Event event{};
+    event.type = wake_event;
+    SDL_PushEvent(&event);
+  }
+
+  template <class F>
+  void update(F&& change) {
+    {
+      std::lock_guard lock(mutex);
+      change();
+    }
+    wake();
+  }
+
+  ConsentView snapshot(Clock::time_point now, bool& quit);
+  void handle(const SDL_Event& event, Screen screen);
+  void handle_key(SDL_Keycode key, Screen screen);
+  void activate(ConsentButton button);
+};
+
+ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) {
+  ConsentView view;
+  bool new_question = false;
+  {
+    std::lock_guard lock(mutex);
+    quit = quit_requested;
+    view.screen = question ? Screen::question : screen;
+    view.code = code;
+    if (question) view.question = *question;
+    view.session = session;
+    view.ended_reason = ended_reason;
+    if (question && question_serial != seen_question_serial) {
+      seen_question_serial = question_serial;
+      new_question = true;
+    }
+  }
+  if (new_question) {
+    question_shown_at = now;
+    focus = ConsentButton::none;  // never carry focus onto a fresh Allow button
+    pressed = ConsentButton::none;
+    SDL_RaiseWindow(window.get());
+  }
+  next_change.reset();
+  const auto left = std::chrono::ceil<std::chrono::seconds>(code_deadline - now);
+  if (view.screen == Screen::code && left.count() > 0) {
+    view.countdown = format_countdown(left);
+    next_change = code_deadline - (left - std::chrono::seconds(1));
+  }
+  view.allow_armed = now - question_shown_at >= kArmDelay;
+  if (view.screen == Screen::question && !view.allow_armed) next_change = question_shown_at + kArmDelay;
+  const auto buttons = visible_buttons(view.screen);
+  if (std::find(buttons.begin(), buttons.end(), focus) == buttons.end()) focus = ConsentButton::none;
+  if (std::find(buttons.begin(), buttons.end(), pressed) == buttons.end()) pressed = ConsentButton::none;
+  view.focus = focus;
+  view.pressed = pressed;
+  return view;
+}
+
+void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown) {
+  if (event.type == wake_event) {
+    wake_pending = false;
+  } else if (event.type == SDL_QUIT) {
+    std::function<void()> callback;
+    {
+      std::lock_guard lock(mutex);
+      callback = on_quit;
+      if (!callback) quit_requested = true;
+    }
+    if (callback) callback();
+  } else if (event.type == SDL_WINDOWEVENT) {
+    drawn.reset();  // exposed, restored, resized: draw again even though nothing changed
+  } else if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
+    pressed = button_at(screen_shown, event.button.x, event.button.y);
+  } else if (event.type == SDL_MOUSEBUTTONUP && event.button.button == SDL_BUTTON_LEFT) {
+    const ConsentButton released = button_at(screen_shown, event.button.x, event.button.y);
+    const ConsentButton was = std::exchange(pressed, ConsentButton::none);
+    if (released != ConsentButton::none && released == was) activate(released);
+  } else if (event.type == SDL_KEYDOWN) {
+    handle_key(event.key.keysym.sym, screen_shown);
+  }
+}
+
+void SdlConsentWindow::Impl::handle_key(SDL_Keycode key, Screen screen_shown) {
+  const auto buttons = visible_buttons(screen_shown);
+  if (key == SDLK_ESCAPE && screen_shown == Screen::question) {
+    activate(ConsentButton::deny);
+  } else if ((key == SDLK_TAB || key == SDLK_LEFT || key == SDLK_RIGHT) && !buttons.empty()) {
+    const auto it = std::find(buttons.begin(), buttons.end(), focus);
+    const bool back = key == SDLK_LEFT;
+    if (it == buttons.end()) focus = back ? buttons.back() : buttons.front();
+    else if (back) focus = it == buttons.begin() ? buttons.back() : *(it - 1);
+    else focus = it + 1 == buttons.end() ? buttons.front() : *(it + 1);
+  } else if ((key == SDLK_RETURN || key == SDLK_KP_ENTER || key == SDLK_SPACE) && focus != ConsentButton::none) {
+    activate(focus);
+  }
+}
+
+void SdlConsentWindow::Impl::activate(ConsentButton button) {
+  if (button == ConsentButton::end_session) {
+    std::function<void()> callback;
+    {
+      std::lock_guard lock(mutex);
+      if (screen != Screen::session || question) return;
+      callback = on_end_session;
+    }
+    if (callback) callback();
+    return;
+  }
+  if (button == ConsentButton::allow && Clock::now() - question_shown_at < kArmDelay) return;
+  std::function<void(ConsentAnswer)> callback;
+  {
+    std::lock_guard lock(mutex);
+    // Only the question the customer is looking at may be answered.
+    if (!question || question_serial != seen_question_serial) return;
+    question.reset();
+    callback = std::exchange(on_answer, nullptr);
+  }
+  if (callback) callback(button == ConsentButton::allow ? ConsentAnswer::allow : ConsentAnswer::deny);
+  wake();
+}
+
+std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create() {
+  // A support dialog must not keep the customer's screen saver off or bypass their compositor.
+  SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
+  SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+  auto subsystems = sdl::Subsystems::start();
+  if (!subsystems) return std::unexpected(subsystems.error());
+  auto impl = std::make_unique<Impl>(std::move(*subsystems));
+  auto fonts = ConsentFonts::open();
+  if (!fonts) return std::unexpected(fonts.error());
+  impl->fonts = std::move(*fonts);
+  impl->wake_event = SDL_RegisterEvents(1);
+  if (impl->wake_event == static_cast<Uint32>(-1))
+    return std::unexpected(make_error(ErrorCode::internal, "SDL_RegisterEvents failed"));
+  impl->window.reset(SDL_CreateWindow("elfdesk \u2014 remote support", SDL_WINDOWPOS_CENTERED,
+                                      SDL_WINDOWPOS_CENTERED, kConsentWindowWidth, kConsentWindowHeight,
+                                      SDL_WINDOW_SHOWN));
+  if (!impl->window)
+    return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL window: ") + SDL_GetError()));
+  impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, 0));
+  if (!impl->renderer) impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, SDL_RENDERER_SOFTWARE));
+  if (!impl->renderer)
+    return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL renderer: ") + SDL_GetError()));
+  return std::unique_ptr<SdlConsentWindow>(new SdlConsentWindow(std::move(impl)));
+}
+
+SdlConsentWindow::SdlConsentWindow(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SdlConsentWindow::~SdlConsentWindow() = default;
+
+void SdlConsentWindow::show_code(std::string formatted_code, std::chrono::seconds valid_for) {
+  impl_->update([&] {
+    impl_->screen = Screen::code;
+    impl_->code = std::move(formatted_code);
+    impl_->code_deadline = Clock::now() + valid_for;
+  });
+}
+
+void SdlConsentWindow::ask(ConsentQuestion question, std::function<void(ConsentAnswer)> on_answer) {
+  impl_->update([&] {
+    impl_->question = std::move(question);
+    impl_->on_answer = std::move(on_answer);
+    ++impl_->question_serial;
+  });
+}
+
+void SdlConsentWindow::cancel_question() {
+  impl_->update([&] {
+    impl_->question.reset();
+    impl_->on_answer = nullptr;
+  });
+}
+
+void SdlConsentWindow::show_session(SessionInfo info) {
+  impl_->update([&] {
+    impl_->question.reset();
+    impl_->on_answer = nullptr;
+    impl_->screen = Screen::session;
+    impl_->session = std::move(info);
+  });
+}
+
+void SdlConsentWindow::show_ended(std::string reason) {
+  impl_->update([&] {
+    impl_->question.reset();
+    impl_->on_answer = nullptr;
+    impl_->screen = Screen::ended;
+    impl_->ended_reason = std::move(reason);
+  });
+}
+
+void SdlConsentWindow::set_on_end_session(std::function<void()> callback) {
+  impl_->update([&] { impl_->on_end_session = std::move(callback); });
+}
+
+void SdlConsentWindow::set_on_quit(std::function<void()> callback) {
+  impl_->update([&] { impl_->on_quit = std::move(callback); });
+}
+
+void SdlConsentWindow::quit() {
+  impl_->update([&] { impl_->quit_requested = true; });
+}
+
+int SdlConsentWindow::run() {
+  Impl& s = *impl_;
+  for (;;) {
+    const auto now = Clock::now();
+    bool quit_now = false;
+    const ConsentView view = s.snapshot(now, quit_now);
+    if (quit_now) break;
+    if (!s.drawn || *s.drawn != view) {  // draw only when something visible changed
+      draw_consent(s.renderer.get(), s.fonts, view);
+      s.drawn = view;
+    }
+    int timeout_ms = -1;
+    if (s.next_change) {
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*s.next_change - now).count();
+      timeout_ms = static_cast<int>(std::clamp<long long>(wait, 1, 60'000));
+    }
+    SDL_Event event;
+    if (SDL_WaitEventTimeout(&event, timeout_ms) == 0) continue;
+    do s.handle(event, view.screen);
+    while (SDL_PollEvent(&event) != 0);
+  }
+  std::lock_guard lock(s.mutex);
+  s.quit_requested = false;
+  return 0;
+}
+
+Rect SdlConsentWindow::button_rect(std::string_view name) {
+  if (name == "allow") return consent_button_rect(ConsentButton::allow);
+  if (name == "deny") return consent_button_rect(ConsentButton::deny);
+  if (name == "end_session") return consent_button_rect(ConsentButton::end_session);
+  return {};
+}
+
+unsigned long SdlConsentWindow::x11_window() const { return sdl::x11_window_of(impl_->window.get()); }
+
+std::expected<std::unique_ptr<ConsentUi>, Error> make_sdl_consent_ui() {
+  auto window = SdlConsentWindow::create();
+  if (!window) return std::unexpected(window.error());
+  return std::unique_ptr<ConsentUi>(std::move(*window));
+}
+
+}  // namespace elfdesk::host

@@ -1,0 +1,220 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "host/ui/sdl_consent_window.hpp"
+#include "tests/host/ui_x11_helpers.hpp"
+#include "tests/support/xvfb.hpp"
+
+using namespace elfdesk;
+using namespace elfdesk::host;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string& shared_display() {
+  static test::XvfbServer server(1024, 768);  // one private X server for this test binary
+  return server.display();
+}
+
+// Owns a consent window on this (main) thread; run_with() runs `script` on a driver thread while the
+// UI loop runs here, then quits the loop (a watchdog quits it after 20 s if the script hangs).
+struct ConsentFixture {
+  std::string display = shared_display();
+  std::unique_ptr<SdlConsentWindow> ui;
+
+  ConsentFixture() {
+    setenv("DISPLAY", display.c_str(), 1);
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    auto created = SdlConsentWindow::create();
+    REQUIRE_MESSAGE(created.has_value(), (created ? "" : created.error().detail));
+    ui = std::move(*created);
+    REQUIRE(ui->x11_window() != 0);
+  }
+
+  void run_with(const std::function<void()>& script) {
+    std::atomic<bool> done{false};
+    std::thread driver([&] {
+      script();
+      done = true;
+      ui->quit();
+    });
+    std::thread watchdog([&] {
+      test::wait_until([&] { return done.load(); }, 20s);
+      ui->quit();
+    });
+    CHECK(ui->run() == 0);
+    driver.join();
+    watchdog.join();
+  }
+
+  void click(const std::string& button) const {
+    const Rect r = SdlConsentWindow::button_rect(button);
+    const std::string cmd = "xdotool mousemove --window " + std::to_string(ui->x11_window()) + " " +
+                            std::to_string(r.x + r.width / 2) + " " + std::to_string(r.y + r.height / 2) +
+                            " click 1";
+    CHECK(test::run_on_display(display, cmd) == 0);
+  }
+
+  void keys(const std::string& names) const {
+    const std::string cmd =
+        "xdotool windowfocus --sync " + std::to_string(ui->x11_window()) + " key --delay 40 " + names;
+    CHECK(test::run_on_display(display, cmd) == 0);
+  }
+
+  std::optional<test::WindowPixels> pixels() const { return test::grab_window(display, ui->x11_window()); }
+};
+
+// Dark (text) pixels inside a band of the window.
+int dark_pixels(const test::WindowPixels& px, int y0, int y1) {
+  int n = 0;
+  for (int y = y0; y < y1 && y < px.height; ++y)
+    for (int x = 0; x < px.width; ++x)
+      if (test::near(px.at(x, y), {28, 28, 28}, 60)) ++n;
+  return n;
+}
+
+template <class T>
+std::optional<T> get_within(std::future<T>& f, std::chrono::milliseconds limit) {
+  if (f.wait_for(limit) != std::future_status::ready) return std::nullopt;
+  return f.get();
+}
+
+}  // namespace
+
+TEST_CASE("consent window: titled window shows the code, and different codes render differently") {
+  ConsentFixture f;
+  const std::string found = test::command_output(f.display, "xdotool search --name 'elfdesk'");
+  CHECK(found.find(std::to_string(f.ui->x11_window())) != std::string::npos);
+  const std::string title = test::command_output(
+      f.display, "xdotool getwindowname " + std::to_string(f.ui->x11_window()));
+  CHECK(title == "elfdesk \u2014 remote support\n");
+
+  std::optional<test::WindowPixels> first, second;
+  f.run_with([&] {
+    f.ui->show_code("123-456-789", 300s);
+    test::wait_until([&] { return (first = f.pixels()) && dark_pixels(*first, 100, 170) > 300; }, 5s);
+    f.ui->show_code("987-654-320", 300s);
+    test::wait_until([&] { return (second = f.pixels()) && second->pixels != first->pixels; }, 5s);
+  });
+  if (const char* dir = std::getenv("ELFDESK_UI_SCREENSHOT_DIR"); dir != nullptr && second)
+    test::save_ppm(*second, std::string(dir) + "/consent_code.ppm");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->width == 520);
+  CHECK(dark_pixels(*first, 100, 170) > 300);  // the large code is drawn
+  int differing = 0;
+  for (int y = 100; y < 170; ++y)
+    for (int x = 0; x < first->width; ++x)
+      if (!test::near(first->at(x, y), second->at(x, y), 20)) ++differing;
+  CHECK(differing > 200);
+}
+
+TEST_CASE("consent window: clicking Allow answers allow, once, on the UI thread") {
+  ConsentFixture f;
+  std::promise<std::thread::id> allowed;
+  std::atomic<int> calls{0};
+  std::atomic<bool> was_allow{false};
+  const auto ui_thread = std::this_thread::get_id();
+  f.run_with([&] {
+    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) {
+      was_allow = a == ConsentAnswer::allow;
+      if (calls++ == 0) allowed.set_value(std::this_thread::get_id());
+    });
+    std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 200ms);
+    if (const char* dir = std::getenv("ELFDESK_UI_SCREENSHOT_DIR"); dir != nullptr)
+      if (auto px = f.pixels()) test::save_ppm(*px, std::string(dir) + "/consent_question.ppm");
+    f.click("allow");
+    auto fut = allowed.get_future();
+    const auto thread = get_within(fut, 5s);
+    CHECK(thread.has_value());
+    CHECK(thread == std::optional(ui_thread));
+    f.click("allow");  // the question is gone: a second click must not answer again
+    std::this_thread::sleep_for(300ms);
+  });
+  CHECK(calls == 1);
+  CHECK(was_allow);
+}
+
+TEST_CASE("consent window: clicking Deny answers deny") {
+  ConsentFixture f;
+  std::promise<ConsentAnswer> answer;
+  f.run_with([&] {
+    f.ui->ask({"Bob", "198.51.100.2:4000", true}, [&](ConsentAnswer a) { answer.set_value(a); });
+    std::this_thread::sleep_for(200ms);  // Deny needs no arming
+    f.click("deny");
+    auto fut = answer.get_future();
+    CHECK(get_within(fut, 5s) == std::optional(ConsentAnswer::deny));
+  });
+}
+
+TEST_CASE("consent window: Allow is inert right after the question appears") {
+  ConsentFixture f;
+  std::promise<ConsentAnswer> answer;
+  auto fut = answer.get_future();
+  bool early_click_in_time = false;
+  f.run_with([&] {
+    f.ui->ask({"Eve", "192.0.2.9:1", false}, [&](ConsentAnswer a) { answer.set_value(a); });
+    const auto asked = std::chrono::steady_clock::now();
+    f.click("allow");
+    early_click_in_time = std::chrono::steady_clock::now() - asked < SdlConsentWindow::kArmDelay - 100ms;
+    std::this_thread::sleep_for(SdlConsentWindow::kArmDelay);
+    f.click("deny");
+    (void)fut.wait_for(5s);
+  });
+  REQUIRE(fut.wait_for(0s) == std::future_status::ready);
+  if (early_click_in_time) CHECK(fut.get() == ConsentAnswer::deny);  // the early Allow click was ignored
+  else MESSAGE("machine too slow to click within the arming delay; not checked");
+}
+
+TEST_CASE("consent window: Enter alone never allows, Escape denies, Tab Tab Enter allows") {
+  ConsentFixture f;
+  std::promise<ConsentAnswer> first, second;
+  f.run_with([&] {
+    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) { first.set_value(a); });
+    std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
+    f.keys("Return KP_Enter space Escape");
+    auto one = first.get_future();
+    CHECK(get_within(one, 5s) == std::optional(ConsentAnswer::deny));
+
+    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) { second.set_value(a); });
+    std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
+    f.keys("Tab Tab Return");  // focus: none -> Deny -> Allow
+    auto two = second.get_future();
+    CHECK(get_within(two, 5s) == std::optional(ConsentAnswer::allow));
+  });
+}
+
+TEST_CASE("consent window: End session button invokes the callback; a cancelled question is not answered") {
+  ConsentFixture f;
+  std::promise<void> ended;
+  std::atomic<int> answers{0};
+  f.ui->set_on_end_session([&] { ended.set_value(); });
+  f.run_with([&] {
+    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer) { ++answers; });
+    std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
+    f.ui->cancel_question();
+    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
+    std::optional<test::WindowPixels> px;
+    // The orange banner appears at the top.
+    CHECK(test::wait_until([&] { return (px = f.pixels()) && test::near(px->at(5, 60), {198, 76, 0}, 8); }, 5s));
+    f.click("allow");  // where Allow was: nothing there now
+    f.click("end_session");
+    auto fut = ended.get_future();
+    CHECK(fut.wait_for(5s) == std::future_status::ready);
+  });
+  CHECK(answers == 0);
+}
+
+TEST_CASE("consent window: creation fails cleanly without a display") {
+  const std::string saved = std::getenv("DISPLAY") ? std::getenv("DISPLAY") : "";
+  setenv("DISPLAY", ":65000", 1);  // nothing listens there
+  setenv("SDL_VIDEODRIVER", "x11", 1);
+  auto ui = make_sdl_consent_ui();
+  CHECK_FALSE(ui.has_value());
+  if (!ui) CHECK(ui.error().code == ErrorCode::unavailable);
+  setenv("DISPLAY", saved.c_str(), 1);
+}
