@@ -23,6 +23,10 @@ struct EncoderSettings {
   int height = 0;
   int target_kbps = 4000;  // rate-control target; the scheduler lowers it on slow links
   int max_fps = 30;
+  // Fixed libvpx cpu-used; unset: chosen per frame from the dirty area (see vp8_encoder.cpp for the
+  // measured reasons). Set only by benchmarks and tests.
+  std::optional<int> cpu_used;
+  bool active_map = true;  // encode only dirty macroblocks; off only to measure what the map saves
 };
 
 // What the encoder should do with a frame.
@@ -31,6 +35,7 @@ struct EncodeRequest {
   std::vector<Rect> dirty;    // only these areas are encoded (VP8 active map); empty + top_off = refresh
   bool force_keyframe = false;
   bool top_off = false;       // screen is still: refine quality of static areas
+  std::uint64_t timestamp_us = 0;  // capture time (steady clock); 0: now. Drives rate control.
 };
 
 class VideoEncoder {
