@@ -11,6 +11,9 @@
 namespace elfdesk::auth {
 
 inline constexpr std::size_t kSessionCodeDigits = 12;  // ~39.9 bits; online guesses are capped by the host
+// The host retires a code after this many failed SPAKE2 attempts (enforced by the host session).
+// With 10^12 codes an attacker's total success chance is 5e-12; SPAKE2 allows no offline guessing.
+inline constexpr int kMaxSessionCodeAttempts = 5;
 
 // 12 digits, each uniform over 0-9 (OpenSSL RAND_bytes with rejection sampling, no modulo bias).
 // Returns an empty string only if the system RNG fails (callers treat that as fatal).

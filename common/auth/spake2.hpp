@@ -2,6 +2,7 @@
 // Not thread-safe; owned by the session on its network thread. Secrets are wiped on destruction.
 // A = engineer (TLS client), B = host (TLS server). The TLS channel binding goes in as AAD.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -28,6 +29,7 @@ enum class Spake2Role : std::uint8_t {
 //        -> verify_peer_confirmation(peer's) -> shared_key().
 // Each party is single use: process_peer_share() may be called once, whatever its outcome, and a
 // failed verification is final. Use a fresh party (fresh random scalar) for every attempt.
+// A moved-from party may only be destroyed or assigned to.
 class Spake2Party {
  public:
   // password: the normalized session-code digits (normalize_session_code); w is derived from it

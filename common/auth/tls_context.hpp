@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <string_view>

@@ -178,7 +178,8 @@ TEST_CASE("SPAKE2 bound to the TLS exporter: end to end passes, a TLS-terminatin
   auto attacker_client_ctx = make_engineer_tls_context();
   Handshake host_leg = handshake(host_ctx, attacker_client_ctx);
   REQUIRE((engineer_leg.engineer.binding && host_leg.host.binding));
-  auto [relayed_engineer_ok, relayed_host_ok] = spake2_over(*engineer_leg.engineer.binding, *host_leg.host.binding, code);
+  auto [relayed_engineer_ok, relayed_host_ok] =
+      spake2_over(*engineer_leg.engineer.binding, *host_leg.host.binding, code);
   CHECK_FALSE(relayed_engineer_ok);
   CHECK_FALSE(relayed_host_ok);
 }
