@@ -1,0 +1,83 @@
+#include "host/input/spare_keycodes.hpp"
+
+#include <X11/Xlib.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "host/input/x11_keymap.hpp"
+
+namespace elfdesk::host {
+
+void SpareKeycodes::reconcile(const X11Keymap& keymap) {
+  std::vector<Slot> kept;
+  for (const Slot& slot : slots_) {
+    // A layout switch replaces the whole map: a slot that no longer holds our keysym is not ours anymore.
+    const bool still_ours = slot.keysym == 0 ? keymap.modmap(slot.keycode) == 0 &&
+                                                   keymap.keysym_at(slot.keycode, 0, 0) == 0
+                                             : keymap.keysym_at(slot.keycode, 0, 0) == slot.keysym;
+    if (still_ours) kept.push_back(slot);
+  }
+  for (const unsigned kc : keymap.empty_keycodes()) {
+    if (kept.size() >= kMaxSlots) break;
+    if (std::none_of(kept.begin(), kept.end(), [kc](const Slot& s) { return s.keycode == kc; }))
+      kept.push_back(Slot{kc, 0, {}, 0});
+  }
+  slots_ = std::move(kept);
+}
+
+unsigned SpareKeycodes::acquire(std::uint32_t keysym) {
+  Slot* chosen = nullptr;
+  for (Slot& slot : slots_) {
+    if (slot.keysym == keysym) {
+      slot.last_used = Clock::now();
+      return slot.keycode;
+    }
+    if (slot.held > 0) continue;
+    if (chosen == nullptr || (chosen->keysym != 0 && (slot.keysym == 0 || slot.last_used < chosen->last_used)))
+      chosen = &slot;
+  }
+  if (chosen == nullptr) return 0;
+  if (chosen->keysym != 0) {
+    // Reusing a slot: a client may not have looked up the previous key event yet.
+    const auto since = Clock::now() - chosen->last_used;
+    if (since < kMinReuseGap) std::this_thread::sleep_for(kMinReuseGap - since);
+  }
+  map(*chosen, keysym);
+  return chosen->keycode;
+}
+
+void SpareKeycodes::map(Slot& slot, std::uint32_t keysym) {
+  // Both levels carry the keysym so Shift, Lock or Level3 cannot change what the key types.
+  KeySym syms[2] = {keysym, keysym};
+  if (keysym == 0) {
+    XChangeKeyboardMapping(display_, static_cast<int>(slot.keycode), 1, syms, 1);
+  } else {
+    XChangeKeyboardMapping(display_, static_cast<int>(slot.keycode), 2, syms, 1);
+  }
+  slot.keysym = keysym;
+  slot.last_used = Clock::now();
+}
+
+void SpareKeycodes::hold(unsigned keycode, int delta) {
+  for (Slot& slot : slots_)
+    if (slot.keycode == keycode) slot.held = std::max(0, slot.held + delta);
+}
+
+void SpareKeycodes::restore(bool all) {
+  const auto now = Clock::now();
+  bool changed = false;
+  for (Slot& slot : slots_) {
+    if (slot.keysym == 0 || slot.held > 0) continue;
+    if (!all && now - slot.last_used < kIdleRestore) continue;
+    map(slot, 0);
+    changed = true;
+  }
+  if (changed) XFlush(display_);
+}
+
+bool SpareKeycodes::owns(unsigned keycode) const {
+  return std::any_of(slots_.begin(), slots_.end(), [keycode](const Slot& s) { return s.keycode == keycode; });
+}
+
+}  // namespace elfdesk::host
