@@ -1,0 +1,28 @@
+// Confirms damage by comparing 16x16 blocks of a fresh grab against the last frame (as TigerVNC does):
+// X damage is often coarse or spurious, and unchanged blocks must cost the encoder nothing.
+// Pure functions on caller-owned buffers; used on the video thread.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/image.hpp"
+
+namespace elfdesk::host {
+
+inline constexpr int kDiffBlockSize = 16;
+
+// Compares the blocks touched by `candidates` between `frame` and `grab` (same size as frame, BGRA with
+// `grab_stride` bytes per row), copies the changed blocks into `frame`, and returns them merged into
+// rectangles (block-aligned, clipped to the frame).
+std::vector<Rect> update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, int grab_stride,
+                                        const std::vector<Rect>& candidates);
+
+// Merges a row-major grid of flags (cols x rows, one per block) into few rectangles: horizontal runs,
+// then runs with the same span in consecutive rows.
+std::vector<Rect> merge_blocks(const std::vector<std::uint8_t>& flags, int cols, int rows, int block,
+                               int width, int height);
+
+// Copies all of `grab` into `frame` (the full-frame path).
+void copy_full(BgraImage& frame, const std::uint8_t* grab, int grab_stride);
+
+}  // namespace elfdesk::host

@@ -1,0 +1,319 @@
+// X11 implementation of ScreenCapturer. Why it is shaped like this (see DESIGN "Measured facts"):
+// XDamage tells us when and roughly where pixels changed, so a still screen costs nothing; MIT-SHM makes
+// the grab itself cheap (0.3 ms at 1080p); a 16x16 block compare turns coarse damage into the exact
+// blocks that changed. XFixes supplies the cursor, XRandR resizes and monitor geometry.
+// Lives on the host's video thread.
+#include <poll.h>
+
+#include <X11/Xlib.h>
+#include <X11/extensions/Xdamage.h>
+#include <X11/extensions/Xfixes.h>
+#include <X11/extensions/Xrandr.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "host/capture/block_diff.hpp"
+#include "host/capture/screen_capturer.hpp"
+#include "host/capture/x11_shm_image.hpp"
+#include "protocol/limits.hpp"
+
+namespace elfdesk::host {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct DisplayCloser {
+  void operator()(Display* d) const { XCloseDisplay(d); }
+};
+struct XFreeDeleter {
+  void operator()(void* p) const { XFree(p); }
+};
+struct MonitorsDeleter {
+  void operator()(XRRMonitorInfo* m) const { XRRFreeMonitors(m); }
+};
+
+std::uint64_t steady_us(Clock::time_point t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
+
+Error unavailable(std::string what) { return make_error(ErrorCode::unavailable, std::move(what)); }
+
+// XFixes hands out premultiplied ARGB, one pixel per unsigned long; the protocol wants straight RGBA.
+CursorImage convert_cursor(const XFixesCursorImage& x) {
+  const int max = static_cast<int>(limits::kMaxCursorDimension);
+  CursorImage out;
+  out.serial = static_cast<std::uint32_t>(x.cursor_serial);
+  out.width = std::min<int>(x.width, max);
+  out.height = std::min<int>(x.height, max);
+  out.hot_x = std::min<int>(x.xhot, out.width - 1);
+  out.hot_y = std::min<int>(x.yhot, out.height - 1);
+  out.rgba.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 4);
+  std::uint8_t* dst = out.rgba.data();
+  for (int y = 0; y < out.height; ++y) {
+    for (int col = 0; col < out.width; ++col, dst += 4) {
+      const auto p = static_cast<std::uint32_t>(x.pixels[static_cast<std::size_t>(y) * x.width + col]);
+      const std::uint32_t a = p >> 24;
+      const auto unpremultiply = [a](std::uint32_t c) {
+        return static_cast<std::uint8_t>(a == 0 ? 0 : std::min<std::uint32_t>(255, (c * 255 + a / 2) / a));
+      };
+      dst[0] = unpremultiply((p >> 16) & 0xff);
+      dst[1] = unpremultiply((p >> 8) & 0xff);
+      dst[2] = unpremultiply(p & 0xff);
+      dst[3] = static_cast<std::uint8_t>(a);
+    }
+  }
+  return out;
+}
+
+class X11Capturer final : public ScreenCapturer {
+ public:
+  explicit X11Capturer(X11CaptureOptions options) : options_(std::move(options)) {}
+  ~X11Capturer() override;
+  X11Capturer(const X11Capturer&) = delete;
+  X11Capturer& operator=(const X11Capturer&) = delete;
+
+  std::expected<void, Error> init();
+  std::expected<std::optional<CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
+                                                             bool force_full) override;
+  std::expected<CursorState, Error> cursor() override;
+  int width() const override { return area_.width; }
+  int height() const override { return area_.height; }
+
+ private:
+  std::expected<void, Error> init_extensions();
+  std::expected<void, Error> process_events();
+  std::expected<Rect, Error> query_area();
+  std::expected<void, Error> reconfigure();
+  std::vector<Rect> take_damage();
+  std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage);
+  std::expected<void, Error> wait_until(Clock::time_point deadline);
+
+  X11CaptureOptions options_;
+  std::unique_ptr<Display, DisplayCloser> display_;
+  Window root_ = 0;
+  int screen_ = 0;
+  int damage_event_ = 0, xfixes_event_ = 0, randr_event_ = -1;
+  Damage damage_ = 0;
+  XserverRegion region_ = 0;
+  std::unique_ptr<ShmImage> shm_;  // declared after display_: destroyed before the display closes
+  Rect area_;                      // captured rectangle in root coordinates
+  BgraImage frame_;                // last returned picture, updated block by block
+  bool damage_pending_ = false;
+  bool geometry_pending_ = false;
+  bool need_full_ = true;
+  bool size_changed_ = false;
+  bool cursor_pending_ = true;
+  bool display_lost_ = false;
+  std::uint32_t cursor_serial_ = 0;
+};
+
+X11Capturer::~X11Capturer() {
+  shm_.reset();
+  if (display_ && !display_lost_) {
+    if (damage_ != 0) XDamageDestroy(display_.get(), damage_);
+    if (region_ != 0) XFixesDestroyRegion(display_.get(), region_);
+  }
+}
+
+std::expected<void, Error> X11Capturer::init() {
+  display_.reset(XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str()));
+  if (!display_) return std::unexpected(unavailable("cannot open X display '" + options_.display + "'"));
+  // Without this Xlib calls exit() when the X server goes away; we report `unavailable` instead.
+  XSetIOErrorExitHandler(
+      display_.get(), [](Display*, void* self) { static_cast<X11Capturer*>(self)->display_lost_ = true; }, this);
+  screen_ = XDefaultScreen(display_.get());
+  root_ = XRootWindow(display_.get(), screen_);
+  if (auto ok = init_extensions(); !ok) return ok;
+  damage_ = XDamageCreate(display_.get(), root_, XDamageReportNonEmpty);
+  region_ = XFixesCreateRegion(display_.get(), nullptr, 0);
+  XFixesSelectCursorInput(display_.get(), root_, XFixesDisplayCursorNotifyMask);
+  if (randr_event_ >= 0) XRRSelectInput(display_.get(), root_, RRScreenChangeNotifyMask | RRCrtcChangeNotifyMask);
+  return reconfigure();
+}
+
+std::expected<void, Error> X11Capturer::init_extensions() {
+  Display* d = display_.get();
+  int error_base = 0, major = 0, minor = 0;
+  if (!XShmQueryExtension(d)) return std::unexpected(unavailable("X server lacks MIT-SHM"));
+  if (!XDamageQueryExtension(d, &damage_event_, &error_base)) return std::unexpected(unavailable("no DAMAGE"));
+  if (!XFixesQueryExtension(d, &xfixes_event_, &error_base) || !XFixesQueryVersion(d, &major, &minor) ||
+      major < 2) {
+    return std::unexpected(unavailable("X server lacks XFIXES 2"));
+  }
+  if (!XRRQueryExtension(d, &randr_event_, &error_base) || !XRRQueryVersion(d, &major, &minor)) {
+    randr_event_ = -1;
+  }
+  const bool monitors = randr_event_ >= 0 && (major > 1 || minor >= 5);
+  if (options_.monitor >= 0 && !monitors) return std::unexpected(unavailable("monitor selection needs RandR 1.5"));
+  return {};
+}
+
+std::expected<Rect, Error> X11Capturer::query_area() {
+  XWindowAttributes attributes{};
+  if (!XGetWindowAttributes(display_.get(), root_, &attributes) || display_lost_) {
+    return std::unexpected(unavailable("X display lost"));
+  }
+  const Rect screen{0, 0, attributes.width, attributes.height};
+  if (options_.monitor < 0) return screen;
+  int count = 0;
+  std::unique_ptr<XRRMonitorInfo, MonitorsDeleter> monitors(XRRGetMonitors(display_.get(), root_, True, &count));
+  if (!monitors || options_.monitor >= count) {
+    return std::unexpected(unavailable("monitor " + std::to_string(options_.monitor) + " not present (" +
+                                       std::to_string(count) + " monitors)"));
+  }
+  const XRRMonitorInfo& m = monitors.get()[options_.monitor];
+  const int x0 = std::max(m.x, 0), y0 = std::max(m.y, 0);
+  const int x1 = std::min(m.x + m.width, screen.width), y1 = std::min(m.y + m.height, screen.height);
+  if (x1 <= x0 || y1 <= y0) return std::unexpected(unavailable("monitor lies outside the screen"));
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
+// (Re)creates the shared-memory image when the captured geometry changed, and asks for a full frame.
+std::expected<void, Error> X11Capturer::reconfigure() {
+  auto area = query_area();
+  if (!area) return std::unexpected(area.error());
+  if (shm_ && *area == area_) return {};
+  if (area->width > limits::kMaxScreenDimension || area->height > limits::kMaxScreenDimension) {
+    return std::unexpected(unavailable("screen larger than the protocol allows"));
+  }
+  shm_.reset();
+  auto shm = ShmImage::create(display_.get(), screen_, area->width, area->height);
+  if (!shm) return std::unexpected(shm.error());
+  shm_ = std::move(*shm);
+  size_changed_ = size_changed_ || (!frame_.pixels.empty() && (area->width != area_.width || area->height != area_.height));
+  area_ = *area;
+  frame_ = BgraImage::make(area_.width, area_.height);
+  need_full_ = true;
+  return {};
+}
+
+std::expected<void, Error> X11Capturer::process_events() {
+  Display* d = display_.get();
+  while (!display_lost_ && XPending(d) > 0) {
+    XEvent event;
+    XNextEvent(d, &event);
+    if (event.type == damage_event_ + XDamageNotify) {
+      damage_pending_ = true;
+    } else if (event.type == xfixes_event_ + XFixesCursorNotify) {
+      cursor_pending_ = true;
+    } else if (randr_event_ >= 0 && (event.type == randr_event_ + RRScreenChangeNotify ||
+                                     event.type == randr_event_ + RRNotify)) {
+      XRRUpdateConfiguration(&event);
+      geometry_pending_ = true;
+    }
+  }
+  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  return {};
+}
+
+// Fetches and clears the accumulated damage, in capture-area coordinates.
+std::vector<Rect> X11Capturer::take_damage() {
+  XDamageSubtract(display_.get(), damage_, None, region_);
+  int count = 0;
+  std::unique_ptr<XRectangle, XFreeDeleter> rects(XFixesFetchRegion(display_.get(), region_, &count));
+  std::vector<Rect> out;
+  for (int i = 0; rects && i < count; ++i) {
+    const XRectangle& r = rects.get()[i];
+    out.push_back(Rect{r.x - area_.x, r.y - area_.y, r.width, r.height});
+  }
+  return out;
+}
+
+// Grabs the area; `damage` == nullptr means a full frame, otherwise only confirmed blocks are reported.
+std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::vector<Rect>* damage) {
+  const auto started = Clock::now();
+  if (!shm_->grab(root_, area_.x, area_.y)) {
+    if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+    geometry_pending_ = true;  // most likely the screen shrank under us: re-query before the retry
+    return std::unexpected(make_error(ErrorCode::io, "XShmGetImage failed"));
+  }
+  CapturedFrame frame;
+  if (damage == nullptr) {
+    copy_full(frame_, shm_->data(), shm_->stride());
+    frame.dirty = {Rect{0, 0, area_.width, area_.height}};
+  } else {
+    frame.dirty = update_changed_blocks(frame_, shm_->data(), shm_->stride(), *damage);
+    if (frame.dirty.empty()) return std::optional<CapturedFrame>{};
+  }
+  frame.image = &frame_;
+  frame.size_changed = std::exchange(size_changed_, false);
+  need_full_ = false;
+  frame.capture_time_us = steady_us(started);
+  frame.capture_us = static_cast<std::uint32_t>(steady_us(Clock::now()) - frame.capture_time_us);
+  return frame;
+}
+
+std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+  pollfd p{XConnectionNumber(display_.get()), POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0 &&
+      (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+    display_lost_ = true;
+    return std::unexpected(unavailable("X display connection closed"));
+  }
+  return {};
+}
+
+std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chrono::milliseconds wait,
+                                                                        bool force_full) {
+  const auto deadline = Clock::now() + wait;
+  for (;;) {
+    if (auto ok = process_events(); !ok) return std::unexpected(ok.error());
+    if (std::exchange(geometry_pending_, false)) {
+      if (auto ok = reconfigure(); !ok) return std::unexpected(ok.error());
+    }
+    if (force_full || need_full_) {
+      XDamageSubtract(display_.get(), damage_, None, None);  // the full grab covers all pending damage
+      damage_pending_ = false;
+      return grab(nullptr);
+    }
+    if (std::exchange(damage_pending_, false)) {
+      const std::vector<Rect> damage = take_damage();
+      auto frame = damage.empty() ? std::optional<CapturedFrame>{} : grab(&damage);
+      if (!frame || *frame) return frame;
+    }
+    if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
+    if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());
+  }
+}
+
+std::expected<CursorState, Error> X11Capturer::cursor() {
+  if (auto ok = process_events(); !ok) return std::unexpected(ok.error());
+  CursorState state;
+  if (std::exchange(cursor_pending_, false)) {
+    std::unique_ptr<XFixesCursorImage, XFreeDeleter> image(XFixesGetCursorImage(display_.get()));
+    if (!image) return std::unexpected(make_error(ErrorCode::io, "XFixesGetCursorImage failed"));
+    state.x = image->x - area_.x;
+    state.y = image->y - area_.y;
+    if (static_cast<std::uint32_t>(image->cursor_serial) != cursor_serial_ && image->width > 0 && image->height > 0) {
+      state.shape = convert_cursor(*image);
+      cursor_serial_ = state.shape->serial;
+    }
+  } else {
+    Window root_return = 0, child = 0;
+    int root_x = 0, root_y = 0, win_x = 0, win_y = 0;
+    unsigned mask = 0;
+    XQueryPointer(display_.get(), root_, &root_return, &child, &root_x, &root_y, &win_x, &win_y, &mask);
+    state.x = root_x - area_.x;
+    state.y = root_y - area_.y;
+  }
+  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  state.visible = state.x >= 0 && state.y >= 0 && state.x < area_.width && state.y < area_.height;
+  return state;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<ScreenCapturer>, Error> make_x11_capturer(const X11CaptureOptions& options) {
+  auto capturer = std::make_unique<X11Capturer>(options);
+  if (auto ok = capturer->init(); !ok) return std::unexpected(ok.error());
+  return capturer;
+}
+
+}  // namespace elfdesk::host

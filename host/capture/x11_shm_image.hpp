@@ -1,0 +1,53 @@
+// Internal to the X11 capturer (includes Xlib): one XImage backed by a SysV shared-memory segment that
+// the X server fills with XShmGetImage (0.3 ms for 1080p versus ~50 ms for XGetImage).
+// Owned by X11Capturer on the video thread; must be destroyed before its Display is closed.
+#pragma once
+#include <cstdint>
+#include <expected>
+#include <memory>
+
+#include <X11/Xlib.h>
+#include <X11/extensions/XShm.h>
+
+#include "protocol/error.hpp"
+
+namespace elfdesk::host {
+
+class ShmImage {
+ public:
+  static std::expected<std::unique_ptr<ShmImage>, Error> create(Display* display, int screen, int width,
+                                                                int height);
+  ~ShmImage();
+  ShmImage(const ShmImage&) = delete;
+  ShmImage& operator=(const ShmImage&) = delete;
+
+  // Reads width x height pixels at (x, y) of `window`. False on X errors (e.g. the screen shrank).
+  bool grab(Window window, int x, int y);
+  const std::uint8_t* data() const;
+  int stride() const;
+
+ private:
+  ShmImage(Display* display) : display_(display) {}
+  Display* display_;
+  XShmSegmentInfo info_{};
+  XImage* image_ = nullptr;
+  bool attached_ = false;
+};
+
+// Runs X requests with a non-fatal error handler installed; finish() syncs and returns the first X error
+// code seen (0 if none). Xlib's handler is process-wide, so the trap is kept as short as possible.
+class XErrorTrap {
+ public:
+  explicit XErrorTrap(Display* display);
+  ~XErrorTrap();
+  XErrorTrap(const XErrorTrap&) = delete;
+  XErrorTrap& operator=(const XErrorTrap&) = delete;
+  int finish();
+
+ private:
+  Display* display_;
+  int (*previous_)(Display*, XErrorEvent*) = nullptr;
+  bool finished_ = false;
+};
+
+}  // namespace elfdesk::host

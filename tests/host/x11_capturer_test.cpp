@@ -1,0 +1,275 @@
+#include <doctest/doctest.h>
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
+#include <X11/cursorfont.h>
+#include <X11/extensions/Xrandr.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "host/capture/block_diff.hpp"
+#include "host/capture/screen_capturer.hpp"
+#include "tests/support/xvfb.hpp"
+
+using namespace elfdesk;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The test's own X client, drawing on the root window like any application would.
+struct Painter {
+  Display* d;
+  Window root;
+  GC gc;
+  explicit Painter(const std::string& display)
+      : d(XOpenDisplay(display.c_str())), root(d ? XDefaultRootWindow(d) : 0), gc(d ? XCreateGC(d, root, 0, nullptr) : nullptr) {
+    REQUIRE(d != nullptr);
+  }
+  ~Painter() {
+    XFreeGC(d, gc);
+    XCloseDisplay(d);
+  }
+  void fill(Rect r, unsigned long rgb) {
+    XSetForeground(d, gc, rgb);
+    XFillRectangle(d, root, gc, r.x, r.y, static_cast<unsigned>(r.width), static_cast<unsigned>(r.height));
+    XSync(d, False);
+  }
+  // Reference pixels through plain XGetImage.
+  bool same_pixels(const BgraImage& img, int x0, int y0) {
+    XImage* ref = XGetImage(d, root, x0, y0, static_cast<unsigned>(img.width), static_cast<unsigned>(img.height),
+                            ~0UL, ZPixmap);
+    REQUIRE(ref != nullptr);
+    bool same = true;
+    for (int y = 0; y < img.height && same; ++y) {
+      for (int x = 0; x < img.width && same; ++x) {
+        const std::uint8_t* p = img.row(y) + x * 4;
+        const unsigned long px = XGetPixel(ref, x, y);
+        same = p[0] == (px & 0xff) && p[1] == ((px >> 8) & 0xff) && p[2] == ((px >> 16) & 0xff);
+      }
+    }
+    XDestroyImage(ref);
+    return same;
+  }
+};
+
+std::unique_ptr<host::ScreenCapturer> capturer(const std::string& display, int monitor = -1) {
+  auto c = host::make_x11_capturer(host::X11CaptureOptions{display, monitor});
+  REQUIRE_MESSAGE(c.has_value(), c.error().detail);
+  return std::move(*c);
+}
+
+host::CapturedFrame must_capture(host::ScreenCapturer& c, std::chrono::milliseconds wait = 2000ms) {
+  auto f = c.capture(wait, false);
+  REQUIRE(f.has_value());
+  REQUIRE(f->has_value());
+  return **f;
+}
+
+}  // namespace
+
+TEST_CASE("block merge and confirmation report exactly the changed blocks") {
+  std::vector<std::uint8_t> flags = {1, 1, 0, 1,  //
+                                     1, 1, 0, 0,  //
+                                     0, 0, 0, 1};
+  const auto rects = host::merge_blocks(flags, 4, 3, 16, 60, 40);
+  REQUIRE(rects.size() == 3);
+  CHECK(rects[0] == Rect{0, 0, 32, 32});
+  CHECK(rects[1] == Rect{48, 0, 12, 16});  // clipped to the 60-pixel width
+  CHECK(rects[2] == Rect{48, 32, 12, 8});
+
+  BgraImage frame = BgraImage::make(64, 64);
+  BgraImage grab = frame;
+  grab.row(20)[4 * 40] = 9;  // one pixel in block (2,1)
+  const auto changed = host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}});
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0] == Rect{32, 16, 16, 16});
+  CHECK(frame.pixels == grab.pixels);  // the changed block was copied in
+  CHECK(host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}}).empty());
+}
+
+TEST_CASE("X11 capture: first frame is full, a still screen yields nothing and honours the wait") {
+  test::XvfbServer x(320, 240);
+  auto c = capturer(x.display());
+  CHECK(c->width() == 320);
+  CHECK(c->height() == 240);
+  const auto first = must_capture(*c, 0ms);
+  CHECK(first.dirty == std::vector<Rect>{Rect{0, 0, 320, 240}});
+  CHECK_FALSE(first.size_changed);
+  auto t0 = Clock::now();
+  auto none = c->capture(0ms, false);
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  CHECK(Clock::now() - t0 < 50ms);
+  t0 = Clock::now();
+  none = c->capture(150ms, false);
+  const auto waited = Clock::now() - t0;
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  CHECK(waited >= 140ms);
+  CHECK(waited < 600ms);
+  auto forced = c->capture(0ms, true);
+  REQUIRE(forced.has_value());
+  REQUIRE(forced->has_value());
+  CHECK((*forced)->dirty == std::vector<Rect>{Rect{0, 0, 320, 240}});
+}
+
+TEST_CASE("X11 capture: drawing is reported block-aligned with the exact pixels") {
+  test::XvfbServer x(320, 240);
+  auto c = capturer(x.display());
+  Painter paint(x.display());
+  must_capture(*c, 0ms);
+  paint.fill(Rect{40, 50, 70, 30}, 0xff8000);
+  const auto f = must_capture(*c);
+  CHECK(f.dirty == std::vector<Rect>{Rect{32, 48, 80, 32}});
+  CHECK(paint.same_pixels(*f.image, 0, 0));
+  const std::uint8_t* p = f.image->row(60) + 50 * 4;
+  CHECK(p[0] == 0x00);
+  CHECK(p[1] == 0x80);
+  CHECK(p[2] == 0xff);
+  // Damage without a pixel change (same colour again) is filtered out by the block compare.
+  paint.fill(Rect{40, 50, 70, 30}, 0xff8000);
+  auto again = c->capture(200ms, false);
+  REQUIRE(again.has_value());
+  CHECK_FALSE(again->has_value());
+  // Wakes up promptly when something is drawn while it waits.
+  std::thread late([&] {
+    std::this_thread::sleep_for(100ms);
+    Painter other(x.display());
+    other.fill(Rect{300, 200, 5, 5}, 0x00ff00);
+  });
+  const auto t0 = Clock::now();
+  auto woke = c->capture(3000ms, false);
+  late.join();
+  REQUIRE(woke.has_value());
+  REQUIRE(woke->has_value());
+  CHECK(Clock::now() - t0 < 1500ms);
+  CHECK((*woke)->dirty == std::vector<Rect>{Rect{288, 192, 32, 16}});
+}
+
+TEST_CASE("X11 capture: a RandR resize gives a full frame with size_changed") {
+  test::XvfbServer x(640, 480);  // Xvfb cannot grow beyond its start size, so shrink
+  auto c = capturer(x.display());
+  must_capture(*c, 0ms);
+  Painter paint(x.display());
+  // Xvfb's single CRTC must be switched off before the screen may shrink below its mode.
+  XRRScreenResources* res = XRRGetScreenResources(paint.d, paint.root);
+  REQUIRE(res != nullptr);
+  REQUIRE(res->ncrtc > 0);
+  XRRSetCrtcConfig(paint.d, res, res->crtcs[0], CurrentTime, 0, 0, None, RR_Rotate_0, nullptr, 0);
+  XRRFreeScreenResources(res);
+  XRRSetScreenSize(paint.d, paint.root, 512, 384, 135, 101);
+  XSync(paint.d, False);
+  const auto f = must_capture(*c);
+  CHECK(f.size_changed);
+  CHECK(c->width() == 512);
+  CHECK(f.image->width == 512);
+  CHECK(f.image->height == 384);
+  CHECK(f.dirty == std::vector<Rect>{Rect{0, 0, 512, 384}});
+  paint.fill(Rect{500, 370, 12, 14}, 0x123456);
+  const auto g = must_capture(*c);
+  CHECK_FALSE(g.size_changed);
+  CHECK(paint.same_pixels(*g.image, 0, 0));
+}
+
+TEST_CASE("X11 capture: cursor image, serial changes and position") {
+  test::XvfbServer x(320, 240);
+  auto c = capturer(x.display());
+  Painter paint(x.display());
+  auto first = c->cursor();
+  REQUIRE(first.has_value());
+  REQUIRE(first->shape.has_value());
+  const auto& shape = *first->shape;
+  CHECK(shape.width > 0);
+  CHECK(shape.rgba.size() == static_cast<std::size_t>(shape.width * shape.height * 4));
+  bool opaque = false;
+  for (std::size_t i = 3; i < shape.rgba.size(); i += 4) opaque = opaque || shape.rgba[i] == 255;
+  CHECK(opaque);
+
+  XWarpPointer(paint.d, None, paint.root, 0, 0, 0, 0, 100, 120);
+  XSync(paint.d, False);
+  auto moved = c->cursor();
+  REQUIRE(moved.has_value());
+  CHECK_FALSE(moved->shape.has_value());
+  CHECK(moved->x == 100);
+  CHECK(moved->y == 120);
+  CHECK(moved->visible);
+
+  XDefineCursor(paint.d, paint.root, XCreateFontCursor(paint.d, XC_watch));
+  XSync(paint.d, False);
+  std::optional<host::CursorImage> changed;
+  for (int i = 0; i < 50 && !changed; ++i) {
+    auto s = c->cursor();
+    REQUIRE(s.has_value());
+    changed = s->shape;
+    if (!changed) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(changed.has_value());
+  CHECK(changed->serial != shape.serial);
+}
+
+TEST_CASE("X11 capture: a RandR monitor restricts the captured area") {
+  test::XvfbServer x(640, 480);
+  Painter paint(x.display());
+  XRRMonitorInfo* m = XRRAllocateMonitor(paint.d, 0);
+  m->name = XInternAtom(paint.d, "ELFDESK-TEST", False);
+  m->x = 96;
+  m->y = 64;
+  m->width = 320;
+  m->height = 240;
+  m->mwidth = 90;
+  m->mheight = 70;
+  XRRSetMonitor(paint.d, paint.root, m);
+  XRRFreeMonitors(m);
+  XSync(paint.d, False);
+  int count = 0, index = -1;
+  XRRMonitorInfo* all = XRRGetMonitors(paint.d, paint.root, True, &count);
+  for (int i = 0; i < count; ++i) {
+    if (all[i].x == 96 && all[i].width == 320) index = i;
+  }
+  XRRFreeMonitors(all);
+  REQUIRE(index >= 0);
+  auto c = capturer(x.display(), index);
+  CHECK(c->width() == 320);
+  CHECK(c->height() == 240);
+  must_capture(*c, 0ms);
+  paint.fill(Rect{100, 70, 20, 20}, 0xabcdef);  // inside: (4, 6) in monitor coordinates
+  paint.fill(Rect{600, 400, 20, 20}, 0x00ff00);  // outside the monitor
+  const auto f = must_capture(*c);
+  CHECK(f.dirty == std::vector<Rect>{Rect{0, 0, 32, 32}});
+  CHECK(paint.same_pixels(*f.image, 96, 64));
+  CHECK(host::make_x11_capturer(host::X11CaptureOptions{x.display(), count + 3}).error().code ==
+        ErrorCode::unavailable);
+}
+
+TEST_CASE("X11 capture: no display is a permanent error") {
+  auto c = host::make_x11_capturer(host::X11CaptureOptions{":4095", -1});
+  REQUIRE_FALSE(c.has_value());
+  CHECK(c.error().code == ErrorCode::unavailable);
+}
+
+TEST_CASE("test pattern capturer: full first frame, then the moving square's old and new places") {
+  auto c = host::make_test_pattern_capturer(256, 128);
+  const auto first = must_capture(*c, 100ms);
+  CHECK(first.dirty == std::vector<Rect>{Rect{0, 0, 256, 128}});
+  const BgraImage before = *first.image;
+  const auto next = must_capture(*c, 100ms);
+  REQUIRE(next.dirty.size() == 2);
+  CHECK(next.dirty[0] == Rect{0, 0, 64, 64});
+  CHECK(next.dirty[1] == Rect{16, 0, 64, 64});
+  CHECK(before.pixels != next.image->pixels);
+  BgraImage outside_before = before, outside_after = *next.image;
+  for (BgraImage* img : {&outside_before, &outside_after}) {
+    for (int y = 0; y < 64; ++y) std::memset(img->row(y), 0, 80 * 4);
+  }
+  CHECK(outside_before.pixels == outside_after.pixels);
+  auto none = c->capture(1ms, false);  // paced at 30 fps
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  auto cursor = c->cursor();
+  REQUIRE(cursor.has_value());
+  CHECK(cursor->shape.has_value());
+}
