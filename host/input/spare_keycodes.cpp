@@ -33,12 +33,13 @@ unsigned SpareKeycodes::acquire(std::uint32_t keysym) {
       slot.last_used = Clock::now();
       return slot.keycode;
     }
+    // Least recently changed first, mapped or restored alike: Xlib clients mis-refresh a keycode that
+    // changed twice (restore, then remap) before they looked it up, so a just-restored slot waits its turn.
     if (slot.held > 0) continue;
-    if (chosen == nullptr || (chosen->keysym != 0 && (slot.keysym == 0 || slot.last_used < chosen->last_used)))
-      chosen = &slot;
+    if (chosen == nullptr || slot.last_used < chosen->last_used) chosen = &slot;
   }
   if (chosen == nullptr) return 0;
-  if (chosen->keysym != 0) {
+  if (chosen->last_used != Clock::time_point{}) {
     // Reusing a slot: a client may not have looked up the previous key event yet.
     const auto since = Clock::now() - chosen->last_used;
     if (since < kMinReuseGap) std::this_thread::sleep_for(kMinReuseGap - since);
