@@ -1,0 +1,104 @@
+#include "common/handshake.hpp"
+
+#include "common/auth/spake2.hpp"
+#include "common/auth/tls_context.hpp"
+#include "protocol/negotiation.hpp"
+
+namespace elfdesk {
+namespace {
+
+using protocol::Message;
+
+template <class T>
+std::expected<T, Error> expect(std::expected<Message, Error>&& received, const char* what) {
+  if (!received) return std::unexpected(received.error());
+  if (auto* m = std::get_if<T>(&*received)) return std::move(*m);
+  if (auto* bye = std::get_if<protocol::Goodbye>(&*received)) {
+    const auto code = bye->reason == protocol::GoodbyeReason::busy             ? ErrorCode::busy
+                      : bye->reason == protocol::GoodbyeReason::auth_failed     ? ErrorCode::auth_failed
+                      : bye->reason == protocol::GoodbyeReason::version_mismatch ? ErrorCode::version_mismatch
+                      : bye->reason == protocol::GoodbyeReason::declined        ? ErrorCode::declined
+                                                                                : ErrorCode::closed;
+    return std::unexpected(make_error(code, bye->message.empty() ? "peer ended the session" : bye->message));
+  }
+  return std::unexpected(make_error(ErrorCode::malformed,
+                                    std::string("expected ") + what + ", got " +
+                                        protocol::name_of(protocol::type_of(*received))));
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::expected<auth::Spake2Party, Error> make_party(Connection& connection, auth::Spake2Role role,
+                                                   const std::string& code_digits) {
+  auto binding = auth::export_channel_binding(connection.stream());
+  if (!binding) return std::unexpected(binding.error());
+  return auth::Spake2Party::create(role, as_bytes(code_digits), auth::kSpake2IdEngineer, auth::kSpake2IdHost,
+                                   *binding);
+}
+
+Error fail_auth(Connection& connection, std::string_view why) {
+  connection.close(protocol::GoodbyeReason::auth_failed, kWrongCodeMessage);
+  return make_error(ErrorCode::auth_failed, std::string(kWrongCodeMessage) + " (" + std::string(why) + ")");
+}
+
+}  // namespace
+
+asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& connection,
+                                                                const protocol::Hello& mine) {
+  connection.send(mine);
+  auto theirs = expect<protocol::Hello>(co_await connection.receive(), "Hello");
+  if (!theirs) co_return std::unexpected(theirs.error());
+  auto negotiated = protocol::negotiate(mine, *theirs);
+  if (!negotiated) {
+    const bool version = negotiated.error().code == ErrorCode::version_mismatch;
+    connection.close(version ? protocol::GoodbyeReason::version_mismatch : protocol::GoodbyeReason::protocol_error,
+                     negotiated.error().detail);
+    co_return std::unexpected(negotiated.error());
+  }
+  co_return PeerInfo{std::move(*theirs), negotiated->capabilities};
+}
+
+asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
+                                                                     std::string code_digits) {
+  auto party = make_party(connection, auth::Spake2Role::engineer, code_digits);
+  if (!party) co_return std::unexpected(party.error());
+  connection.send(protocol::AuthShare{party->share()});
+  auto share = expect<protocol::AuthShare>(co_await connection.receive(), "AuthShare");
+  if (!share) co_return std::unexpected(share.error());
+  auto confirm = expect<protocol::AuthConfirm>(co_await connection.receive(), "AuthConfirm");
+  if (!confirm) co_return std::unexpected(confirm.error());
+  if (!party->process_peer_share(share->share) || !party->verify_peer_confirmation(confirm->mac))
+    co_return std::unexpected(fail_auth(connection, "the host's key confirmation did not verify"));
+  connection.send(protocol::AuthConfirm{party->confirmation()});
+  auto result = expect<protocol::AuthResult>(co_await connection.receive(), "AuthResult");
+  if (!result) co_return std::unexpected(result.error());
+  if (!result->ok)
+    co_return std::unexpected(make_error(ErrorCode::auth_failed,
+                                         result->reason.empty() ? kWrongCodeMessage : result->reason));
+  co_return std::expected<void, Error>{};
+}
+
+asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection,
+                                                                 std::string code_digits) {
+  auto share = expect<protocol::AuthShare>(co_await connection.receive(), "AuthShare");
+  if (!share) co_return std::unexpected(share.error());
+  // From here on every failure counts against the code: the engineer has made a guess.
+  auto party = make_party(connection, auth::Spake2Role::host, code_digits);
+  if (!party) co_return std::unexpected(make_error(ErrorCode::auth_failed, party.error().detail));
+  if (!party->process_peer_share(share->share))
+    co_return std::unexpected(fail_auth(connection, "invalid SPAKE2 share"));
+  connection.send(protocol::AuthShare{party->share()});
+  connection.send(protocol::AuthConfirm{party->confirmation()});
+  auto confirm = expect<protocol::AuthConfirm>(co_await connection.receive(), "AuthConfirm");
+  if (!confirm) co_return std::unexpected(make_error(ErrorCode::auth_failed, confirm.error().detail));
+  if (!party->verify_peer_confirmation(confirm->mac)) {
+    connection.send(protocol::AuthResult{false, kWrongCodeMessage});
+    co_return std::unexpected(fail_auth(connection, "the engineer's key confirmation did not verify"));
+  }
+  connection.send(protocol::AuthResult{true, ""});
+  co_return std::expected<void, Error>{};
+}
+
+}  // namespace elfdesk

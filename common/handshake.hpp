@@ -1,0 +1,38 @@
+// The session opening both sides run on a fresh TLS connection: Hello exchange with version and
+// capability negotiation, then SPAKE2 with key confirmation bound to this TLS channel's exporter value.
+// Runs on the network thread as coroutines over one Connection; no state survives the call.
+#pragma once
+#include <asio.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "common/connection.hpp"
+#include "protocol/error.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk {
+
+struct PeerInfo {
+  protocol::Hello hello;           // what the peer said about itself
+  std::uint32_t capabilities = 0;  // negotiated: ours AND theirs
+};
+
+// Sends our Hello, receives theirs, negotiates. On mismatch sends Goodbye(version_mismatch) and fails.
+asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& connection,
+                                                                const protocol::Hello& mine);
+
+// Engineer side (SPAKE2 party A): fails with auth_failed ("wrong or expired code") when the host's
+// confirmation does not verify or the host rejects ours. `code_digits` is the normalized code.
+asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
+                                                                     std::string code_digits);
+
+// Host side (SPAKE2 party B). Any failure after the engineer's share arrived is an authentication
+// failure (ErrorCode::auth_failed) and counts as a wrong attempt against the code.
+asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection,
+                                                                 std::string code_digits);
+
+inline constexpr const char* kWrongCodeMessage = "wrong or expired code";
+
+}  // namespace elfdesk

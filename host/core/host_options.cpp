@@ -1,0 +1,97 @@
+#include "host/core/host_options.hpp"
+
+#include "common/cli_args.hpp"
+
+namespace elfdesk::host {
+
+std::string host_usage() {
+  return R"(elfdesk-host: share this computer's screen with a support engineer, with your consent.
+
+Usage: elfdesk-host [options]
+
+Shows a one-time code. Read it to your support engineer; they connect with `elfdesk view` or
+`elfdesk diag`. You are asked before anything is shown, and can end the session at any time.
+
+Connection:
+  --listen ADDR:PORT     listen for the engineer (default 127.0.0.1:7417; port 0 = any free port)
+  --connect ADDR:PORT    reverse mode: dial out to an engineer running `elfdesk view --listen`
+Screen:
+  --display :N           X display to share (default $DISPLAY)
+  --monitor N            share only monitor N (XRandR order, from 0)
+  --fake-screen          share a generated test pattern (demos and tests without X)
+Code and consent:
+  --code-ttl SECONDS     how long a code stays valid (default 600)
+  --code-file PATH       also write the current code to PATH (mode 0600)
+  --consent ask|accept   ask the customer (default) or pre-approve (demos, tests; audited)
+  --consent-timeout S    seconds to wait for an answer before denying (default 60)
+  --ui auto|window|terminal|none   how to show the code and ask (default auto)
+  --view-only            the engineer may view but never control
+  --no-clipboard         do not share the clipboard
+Other:
+  --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
+  --once                 exit after the first session ends
+  --verbose              more log output
+  --help                 this text
+
+Exit codes: 0 ok, 2 bad usage, 10 network error (cannot listen or dial).
+)";
+}
+
+std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args) {
+  auto parsed = parse_args(args,
+                           {"listen", "connect", "display", "monitor", "code-ttl", "code-file", "consent",
+                            "consent-timeout", "ui", "audit-log", "max-pending"},
+                           {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen"});
+  if (!parsed) return std::unexpected(parsed.error());
+  if (parsed->has("help")) return std::unexpected(make_error(ErrorCode::closed, host_usage()));
+  if (!parsed->positional.empty())
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "unexpected argument " + parsed->positional[0]));
+  HostOptions o;
+  if (parsed->has("listen")) {
+    auto hp = parse_host_port(parsed->get("listen"), true);
+    if (!hp) return std::unexpected(hp.error());
+    std::tie(o.listen_host, o.listen_port) = *hp;
+  }
+  if (parsed->has("connect")) {
+    auto hp = parse_host_port(parsed->get("connect"));
+    if (!hp) return std::unexpected(hp.error());
+    std::tie(o.connect_host, o.connect_port) = *hp;
+  }
+  o.display = parsed->get("display");
+  auto number = [&](const char* name, long min, long max, long fallback) -> std::expected<long, Error> {
+    return parsed->has(name) ? parse_number(parsed->get(name), min, max, std::string("--") + name) : fallback;
+  };
+  auto monitor = number("monitor", 0, 63, -1);
+  auto ttl = number("code-ttl", 5, 86400, 600);
+  auto consent_timeout = number("consent-timeout", 1, 3600, 60);
+  auto pending = number("max-pending", 1, 256, 8);
+  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending})
+    if (!*n) return std::unexpected(n->error());
+  o.monitor = static_cast<int>(*monitor);
+  o.code_ttl = std::chrono::seconds(*ttl);
+  o.consent_timeout = std::chrono::seconds(*consent_timeout);
+  o.max_pending_handshakes = static_cast<int>(*pending);
+  o.code_file = parsed->get("code-file");
+  const std::string consent = parsed->get("consent", "ask");
+  if (consent != "ask" && consent != "accept")
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "--consent must be ask or accept"));
+  o.consent = consent == "accept" ? ConsentMode::accept : ConsentMode::ask;
+  const std::string ui = parsed->get("ui", "auto");
+  if (ui == "auto") o.ui = UiMode::automatic;
+  else if (ui == "window") o.ui = UiMode::window;
+  else if (ui == "terminal") o.ui = UiMode::terminal;
+  else if (ui == "none") o.ui = UiMode::none;
+  else return std::unexpected(make_error(ErrorCode::invalid_argument, "--ui must be auto, window, terminal or none"));
+  o.view_only = parsed->has("view-only");
+  o.clipboard = !parsed->has("no-clipboard");
+  o.audit_log = parsed->get("audit-log");
+  o.once = parsed->has("once");
+  o.verbose = parsed->has("verbose");
+  o.fake_screen = parsed->has("fake-screen");
+  if (o.ui == UiMode::none && o.consent == ConsentMode::ask)
+    return std::unexpected(make_error(ErrorCode::invalid_argument,
+                                      "--ui none cannot ask the customer: use --consent accept"));
+  return o;
+}
+
+}  // namespace elfdesk::host

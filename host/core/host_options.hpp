@@ -1,0 +1,43 @@
+// Everything elfdesk-host can be told on its command line, parsed once at start-up (main thread).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "protocol/error.hpp"
+
+namespace elfdesk::host {
+
+enum class ConsentMode { ask, accept };
+enum class UiMode { automatic, window, terminal, none };
+
+struct HostOptions {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 7417;
+  std::string connect_host;  // reverse mode: dial out to an engineer's `elfdesk view --listen`
+  std::uint16_t connect_port = 0;
+  std::string display;       // X display to share; empty: $DISPLAY
+  int monitor = -1;
+  bool fake_screen = false;  // share a generated test pattern instead of an X display
+  std::chrono::seconds code_ttl{600};
+  std::string code_file;
+  ConsentMode consent = ConsentMode::ask;
+  std::chrono::seconds consent_timeout{60};
+  UiMode ui = UiMode::automatic;
+  bool view_only = false;
+  bool clipboard = true;
+  std::string audit_log;     // empty: default path; "-" disables
+  int max_pending_handshakes = 8;
+  std::chrono::seconds handshake_deadline{30};
+  bool once = false;         // exit after the first session ends (scripts, tests)
+  bool verbose = false;
+};
+
+// Parses argv. Returns the options, or an error whose detail is the message to print. `--help` yields
+// ErrorCode::closed with the usage text as detail (print it, exit 0).
+std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args);
+std::string host_usage();
+
+}  // namespace elfdesk::host

@@ -1,0 +1,181 @@
+#include "host/core/host_session.hpp"
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/probes/probe_runner.hpp"
+#include "common/zstd_codec.hpp"
+#include "host/capture/screen_capturer.hpp"
+#include "host/core/session_input.hpp"
+#include "host/pipeline/video_streamer.hpp"
+#include "protocol/limits.hpp"
+
+namespace elfdesk::host {
+namespace {
+using namespace protocol;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+}  // namespace
+
+struct HostSession::Impl {
+  std::shared_ptr<Connection> conn;
+  SessionSetup setup;
+  const HostOptions& options;
+  AuditLog& audit;
+  std::unique_ptr<VideoStreamer> video;
+  std::unique_ptr<SessionInput> input;
+  probes::ProbeRunner runner;
+  asio::thread_pool probe_pool{2};
+  std::string end_reason;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a)
+      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), runner(make_runner(o)) {}
+
+  static probes::ProbeRunner make_runner(const HostOptions& o) {
+    probes::ProbeContext context;
+    context.display = o.display;
+    return probes::ProbeRunner(probes::builtin_registry(), context);
+  }
+
+  bool allowed(std::uint32_t permission) const { return (setup.permissions & permission) != 0; }
+
+  std::expected<void, Error> start_video() {
+    if (!allowed(permission::kView)) return {};
+    std::unique_ptr<ScreenCapturer> capturer;
+    if (options.fake_screen) {
+      capturer = make_test_pattern_capturer(1280, 720);
+    } else {
+      auto made = make_x11_capturer({options.display, options.monitor});
+      if (!made) return std::unexpected(made.error());
+      capturer = std::move(*made);
+    }
+    const Rect area{0, 0, capturer->width(), capturer->height()};
+    auto ex = conn->executor();
+    std::weak_ptr<Connection> weak = conn;
+    auto post_send = [ex, weak](auto message) {
+      asio::post(ex, [weak, m = std::move(message)]() mutable {
+        if (auto c = weak.lock()) c->send(std::move(m));
+      });
+    };
+    StreamerCallbacks callbacks;
+    callbacks.send_frame = [post_send](VideoFrame f) { post_send(std::move(f)); };
+    callbacks.send_cursor_shape = [post_send](CursorShape s) { post_send(std::move(s)); };
+    callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
+    callbacks.on_fatal = [ex, weak](const Error& e) {
+      asio::post(ex, [weak, e] {
+        if (auto c = weak.lock()) c->close(GoodbyeReason::shutting_down, "the screen is no longer available: " + e.detail);
+      });
+    };
+    video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
+    video->start();
+    input = std::make_unique<SessionInput>(options, area, setup.permissions, audit);
+    return {};
+  }
+
+  void run_probe(ProbeRequest request) {
+    probes::ProbeInvocation call{request.name, {}, std::nullopt, 0};
+    for (auto& a : request.args) call.args.items.emplace_back(a.key, a.value);
+    std::weak_ptr<Connection> weak = conn;
+    asio::post(probe_pool, [this, weak, call = std::move(call), id = request.request_id]() {
+      ProbeResult result;
+      result.request_id = id;
+      auto report = runner.run(call);
+      if (!report) {
+        result.status = ProbeStatus::error;
+        result.worst_severity = static_cast<std::uint8_t>(probes::Severity::unknown);
+        result.error = report.error().detail;
+      } else {
+        const std::string json = nlohmann::json(*report).dump();
+        result.worst_severity = static_cast<std::uint8_t>(report->worst);
+        result.json_size = static_cast<std::uint32_t>(json.size());
+        result.json_zstd = zstd_compress(json);
+      }
+      audit.record("probe", {{"engineer", setup.engineer_name}, {"probe", call.name},
+                             {"args", nlohmann::json(call.args.items)},
+                             {"result", report ? "ok" : "rejected"},
+                             {"worst_severity", report ? std::string(probes::to_string(report->worst)) : "unknown"},
+                             {"detail", report ? "" : report.error().detail}});
+      if (auto c = weak.lock()) asio::post(c->executor(), [c, r = std::move(result)] { c->send(r); });
+    });
+  }
+
+  // Returns false when the session is over.
+  bool dispatch(Message& message) {
+    return std::visit(
+        [&](auto& m) -> bool {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, FrameAck>) {
+            if (video) video->on_ack(m.frame_id);
+          } else if constexpr (std::is_same_v<T, KeyframeRequest>) {
+            if (video) video->request_keyframe();
+          } else if constexpr (std::is_same_v<T, KeyEvent> || std::is_same_v<T, TextInput> ||
+                               std::is_same_v<T, PointerEvent> || std::is_same_v<T, Clipboard>) {
+            if (input) input->handle(m);
+          } else if constexpr (std::is_same_v<T, ProbeRequest>) {
+            if (allowed(permission::kProbes)) {
+              run_probe(std::move(m));
+            } else {
+              conn->send(ProbeResult{m.request_id, ProbeStatus::error, 3, 0, {}, "probes were not granted"});
+            }
+          } else if constexpr (std::is_same_v<T, Goodbye>) {
+            end_reason = m.reason == GoodbyeReason::ended_by_engineer || m.reason == GoodbyeReason::normal
+                             ? "ended by the engineer"
+                             : "engineer left: " + m.message;
+            return false;
+          } else if constexpr (std::is_same_v<T, Chat>) {
+            log::info("message from {}: {}", setup.engineer_name, m.text.size());
+          } else {
+            log::warn("ignoring unexpected {} from {}", name_of(type_of(Message(m))), setup.peer);
+          }
+          return true;
+        },
+        message);
+  }
+};
+
+HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
+                         AuditLog& audit)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit)) {}
+
+HostSession::~HostSession() = default;
+
+void HostSession::end(bool by_customer, std::string message) {
+  if (impl_->end_reason.empty()) impl_->end_reason = by_customer ? "ended by the customer" : message;
+  impl_->conn->close(by_customer ? GoodbyeReason::ended_by_customer : GoodbyeReason::shutting_down, message);
+}
+
+asio::awaitable<SessionSummary> HostSession::run() {
+  auto self = shared_from_this();
+  Impl& s = *impl_;
+  s.audit.record("session_start", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
+                                   {"permissions", s.setup.permissions}});
+  if (auto ok = s.start_video(); !ok) {
+    log::error("cannot share the screen: {}", ok.error().detail);
+    s.end_reason = "cannot share the screen: " + ok.error().detail;
+    s.conn->close(GoodbyeReason::shutting_down, s.end_reason);
+  }
+  while (s.conn->is_open()) {
+    auto message = co_await s.conn->receive();
+    if (!message) {
+      if (s.end_reason.empty()) s.end_reason = "connection lost: " + message.error().detail;
+      break;
+    }
+    if (!s.dispatch(*message)) {
+      s.conn->close(GoodbyeReason::normal, "");
+      break;
+    }
+  }
+  if (s.video) s.video->stop();
+  if (s.input) s.input->finish();
+  s.probe_pool.stop();
+  s.probe_pool.join();
+  SessionSummary summary{s.end_reason,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - s.started),
+                         s.conn->bytes_sent(), s.conn->bytes_received()};
+  s.audit.record("session_end", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
+                                 {"reason", summary.end_reason}, {"duration_s", summary.duration.count() / 1000.0},
+                                 {"bytes_sent", summary.bytes_sent}, {"bytes_received", summary.bytes_received},
+                                 {"frames", s.video ? s.video->frames_sent() : 0}});
+  co_return summary;
+}
+
+}  // namespace elfdesk::host

@@ -1,0 +1,45 @@
+// One engineer's admitted session on the host: dispatches their messages (video acks, input, probes,
+// clipboard) and streams the screen until either side ends it. Lives on the network thread; video
+// capture/encode runs on its own thread and probes on a worker pool, both posting results back here.
+#pragma once
+#include <asio.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/connection.hpp"
+#include "host/core/audit_log.hpp"
+#include "host/core/host_options.hpp"
+
+namespace elfdesk::host {
+
+struct SessionSetup {
+  std::string engineer_name;
+  std::string peer;
+  std::uint32_t permissions = 0;   // protocol::permission bits granted by the customer
+  std::uint32_t capabilities = 0;  // negotiated protocol::capability bits
+};
+
+struct SessionSummary {
+  std::string end_reason;  // e.g. "ended by the customer"
+  std::chrono::milliseconds duration{0};
+  std::uint64_t bytes_sent = 0, bytes_received = 0;
+};
+
+class HostSession : public std::enable_shared_from_this<HostSession> {
+ public:
+  HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
+              AuditLog& audit);
+  ~HostSession();
+  asio::awaitable<SessionSummary> run();
+  // Ends the session from our side (customer, Ctrl-C, shutdown). Network thread.
+  void end(bool by_customer, std::string message);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace elfdesk::host

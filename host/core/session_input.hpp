@@ -1,0 +1,33 @@
+// The engineer's input and clipboard inside one host session: validates and rate-limits every event,
+// injects it with XTest, shares the clipboard, counts activity for the audit log (counts per minute,
+// never content), and releases everything held when the session ends. Network thread only.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "common/image.hpp"
+#include "host/core/audit_log.hpp"
+#include "host/core/host_options.hpp"
+#include "host/core/host_session.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk::host {
+
+class SessionInput {
+ public:
+  SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit);
+  ~SessionInput();
+  void handle(const protocol::KeyEvent& event);
+  void handle(const protocol::TextInput& event);
+  void handle(const protocol::PointerEvent& event);
+  void handle(const protocol::Clipboard& event);
+  // Releases every held key and button; writes the last activity counts. Idempotent.
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace elfdesk::host

@@ -1,0 +1,79 @@
+// elfdesk-host: the customer's one-click program. Main thread runs the consent UI (SDL window or
+// terminal); the network thread (HostServer) runs everything else.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "common/log.hpp"
+#include "host/core/audit_log.hpp"
+#include "host/core/host_server.hpp"
+#include "host/ui/sdl_consent_window.hpp"
+#include "host/ui/terminal_consent_ui.hpp"
+#include <cstdlib>
+
+#include <iostream>
+
+using namespace elfdesk;
+using namespace elfdesk::host;
+
+namespace {
+
+std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
+  const bool has_display = !options.display.empty() || std::getenv("DISPLAY") != nullptr;
+  if (options.ui == UiMode::none) return nullptr;
+  if (options.ui == UiMode::window || (options.ui == UiMode::automatic && has_display)) {
+    if (!options.display.empty()) ::setenv("DISPLAY", options.display.c_str(), 1);  // ask on the shared screen
+    auto window = make_sdl_consent_ui();
+    if (window) return std::move(*window);
+    if (options.ui == UiMode::window) {
+      std::fprintf(stderr, "elfdesk-host: cannot open the consent window: %s\n", window.error().detail.c_str());
+      return nullptr;
+    }
+  }
+  return make_terminal_consent_ui(std::cin, std::cout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options) {
+    if (options.error().code == ErrorCode::closed) {
+      std::fputs(options.error().detail.c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "elfdesk-host: %s\nTry 'elfdesk-host --help'.\n", options.error().detail.c_str());
+    return 2;
+  }
+  log::set_level(options->verbose ? log::Level::debug : log::Level::warn);
+  if (options->display.empty())
+    if (const char* d = std::getenv("DISPLAY")) options->display = d;
+  if (options->display.empty() && !options->fake_screen) {
+    std::fprintf(stderr, "elfdesk-host: no X display to share: set DISPLAY or use --display :N\n");
+    return 2;
+  }
+  auto audit = AuditLog::open(options->audit_log == "-" ? "" : options->audit_log.empty() ? AuditLog::default_path()
+                                                                                         : options->audit_log);
+  if (!audit) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", audit.error().detail.c_str());
+    return 2;
+  }
+  auto ui = make_ui(*options);
+  if (!ui && options->consent == ConsentMode::ask) {
+    std::fprintf(stderr, "elfdesk-host: no way to ask for consent; use --ui terminal or --consent accept\n");
+    return 2;
+  }
+  HostServer server(*options, *audit, ui.get());
+  if (ui) {
+    ui->set_on_end_session([&server] { server.end_session(); });
+    ui->set_on_quit([&server] { server.stop("ended by the customer (window closed)"); });
+  }
+  if (auto started = server.start(); !started) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", started.error().detail.c_str());
+    return 10;
+  }
+  std::fflush(stdout);
+  if (ui) ui->run();
+  server.wait();
+  return 0;
+}

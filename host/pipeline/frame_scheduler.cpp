@@ -1,0 +1,105 @@
+#include "host/pipeline/frame_scheduler.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace elfdesk::host {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+FrameScheduler::FrameScheduler(const Clock& clock, SchedulerConfig config)
+    : clock_(clock), config_(config), target_kbps_(config.max_kbps) {
+  window_start_ = clock_.now();
+}
+
+bool FrameScheduler::can_send() const {
+  const std::lock_guard lock(mutex_);
+  if (in_flight_.size() >= config_.max_in_flight) return false;
+  return clock_.now() - last_send_ >= microseconds(1'000'000 / config_.max_fps);
+}
+
+std::chrono::milliseconds FrameScheduler::wait_hint() const {
+  const std::lock_guard lock(mutex_);
+  const auto interval = microseconds(1'000'000 / config_.max_fps);
+  const auto since = clock_.now() - last_send_;
+  if (since >= interval) return milliseconds(0);
+  return duration_cast<milliseconds>(interval - since) + milliseconds(1);
+}
+
+void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes, bool top_off) {
+  const std::lock_guard lock(mutex_);
+  const auto now = clock_.now();
+  in_flight_.push_back({frame_id, bytes, now});
+  last_send_ = now;
+  if (!top_off) {
+    last_delta_ = now;
+    topped_off_ = false;
+  }
+  if (in_flight_.size() >= config_.max_in_flight) window_saturated_ = true;
+}
+
+bool FrameScheduler::on_ack(std::uint64_t frame_id) {
+  const std::lock_guard lock(mutex_);
+  const auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Sent& s) { return s.id == frame_id; });
+  if (it == in_flight_.end()) return false;
+  const auto now = clock_.now();
+  const auto delay = duration_cast<microseconds>(now - it->at);
+  // Acks are in order on one TCP stream; anything older than the acked frame is acknowledged too.
+  for (auto i = in_flight_.begin(); i != std::next(it); ++i) window_bytes_ += i->bytes;
+  in_flight_.erase(in_flight_.begin(), std::next(it));
+  ack_delay_ = ack_delay_.count() == 0 ? delay : (ack_delay_ * 7 + delay) / 8;
+  adapt_rate_locked(now);
+  return true;
+}
+
+void FrameScheduler::adapt_rate_locked(TimePoint now) {
+  const auto elapsed = now - window_start_;
+  if (elapsed < milliseconds(1000)) return;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const int delivered_kbps = static_cast<int>(static_cast<double>(window_bytes_) * 8.0 / 1000.0 / seconds);
+  if (window_saturated_ && ack_delay_ > milliseconds(100)) {
+    // The link, not the screen, limits us: aim below what it delivered so queues drain.
+    target_kbps_ = std::clamp(delivered_kbps * 8 / 10, config_.min_kbps, config_.max_kbps);
+  } else {
+    target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(100, target_kbps_ / 8));
+  }
+  window_start_ = now;
+  window_bytes_ = 0;
+  window_saturated_ = false;
+}
+
+void FrameScheduler::request_keyframe() {
+  const std::lock_guard lock(mutex_);
+  keyframe_requested_ = true;
+}
+
+bool FrameScheduler::take_keyframe_request() {
+  const std::lock_guard lock(mutex_);
+  return std::exchange(keyframe_requested_, false);
+}
+
+bool FrameScheduler::should_top_off() {
+  const std::lock_guard lock(mutex_);
+  if (topped_off_ || clock_.now() - last_delta_ < config_.top_off_delay) return false;
+  topped_off_ = true;
+  return true;
+}
+
+int FrameScheduler::target_kbps() const {
+  const std::lock_guard lock(mutex_);
+  return target_kbps_;
+}
+
+std::size_t FrameScheduler::in_flight() const {
+  const std::lock_guard lock(mutex_);
+  return in_flight_.size();
+}
+
+std::chrono::microseconds FrameScheduler::ack_delay() const {
+  const std::lock_guard lock(mutex_);
+  return ack_delay_;
+}
+
+}  // namespace elfdesk::host

@@ -1,0 +1,69 @@
+// Decides when the video thread may capture and send the next frame: at most max_in_flight frames
+// unacknowledged, at most max_fps, keyframes only on request, and a quality top-off once the screen has
+// been still for a moment. A slow link shows up as late acks, which lowers the frame rate (fewer sends)
+// and the bitrate target instead of building a queue. Thread-safe: acks arrive from the network thread.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+
+#include "common/clock.hpp"
+
+namespace elfdesk::host {
+
+struct SchedulerConfig {
+  int max_fps = 30;
+  std::size_t max_in_flight = 2;
+  std::chrono::milliseconds top_off_delay{250};
+  int max_kbps = 20000;
+  int min_kbps = 300;
+};
+
+class FrameScheduler {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  FrameScheduler(const Clock& clock, SchedulerConfig config);
+
+  // May a frame be captured and sent now? False while max_in_flight frames await acks or too soon.
+  bool can_send() const;
+  // How long the video thread should sleep (or wait for damage) before asking again.
+  std::chrono::milliseconds wait_hint() const;
+  void on_sent(std::uint64_t frame_id, std::size_t bytes, bool top_off);
+  // Returns false for an unknown or duplicate id (ignored).
+  bool on_ack(std::uint64_t frame_id);
+
+  void request_keyframe();
+  bool take_keyframe_request();
+  // True once after the screen has been still for top_off_delay since the last delta frame.
+  bool should_top_off();
+
+  int target_kbps() const;
+  std::size_t in_flight() const;
+  std::chrono::microseconds ack_delay() const;  // smoothed send-to-ack time
+
+ private:
+  struct Sent {
+    std::uint64_t id;
+    std::size_t bytes;
+    TimePoint at;
+  };
+  void adapt_rate_locked(TimePoint now);
+
+  const Clock& clock_;
+  SchedulerConfig config_;
+  mutable std::mutex mutex_;
+  std::deque<Sent> in_flight_;
+  TimePoint last_send_{};
+  TimePoint last_delta_{};
+  bool topped_off_ = true;
+  bool keyframe_requested_ = true;  // a new viewer always starts with a keyframe
+  std::chrono::microseconds ack_delay_{0};
+  int target_kbps_;
+  // delivery measurement window
+  TimePoint window_start_{};
+  std::size_t window_bytes_ = 0;
+  bool window_saturated_ = false;
+};
+
+}  // namespace elfdesk::host

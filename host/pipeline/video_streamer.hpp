@@ -1,0 +1,62 @@
+// The host's video thread: capture (damage-gated) -> encode (active map) -> hand the frame to the
+// network thread through `send`, paced by a FrameScheduler. Also reports cursor shape and position.
+// Owns the capturer, the encoder and the thread; start()/stop() from the network thread, on_ack() and
+// request_keyframe() from any thread. Callbacks run on the video thread and must only post work.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "host/capture/screen_capturer.hpp"
+#include "host/encode/video_encoder.hpp"
+#include "host/pipeline/frame_scheduler.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk::host {
+
+struct StreamerCallbacks {
+  std::function<void(protocol::VideoFrame)> send_frame;
+  std::function<void(protocol::CursorShape)> send_cursor_shape;
+  std::function<void(protocol::CursorPosition)> send_cursor_position;
+  std::function<void(const Error&)> on_fatal;  // the display went away
+};
+
+class VideoStreamer {
+ public:
+  VideoStreamer(std::unique_ptr<ScreenCapturer> capturer, StreamerCallbacks callbacks,
+                SchedulerConfig config = {});
+  ~VideoStreamer();
+  void start();
+  void stop();
+  void on_ack(std::uint64_t frame_id);
+  void request_keyframe();
+  std::uint64_t frames_sent() const { return frames_sent_; }
+
+ private:
+  void run();
+  bool encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
+                       std::uint64_t capture_time_us, std::uint32_t capture_us);
+  void poll_cursor();
+  void wait_for(std::chrono::milliseconds d);
+
+  std::unique_ptr<ScreenCapturer> capturer_;
+  std::unique_ptr<VideoEncoder> encoder_;
+  StreamerCallbacks callbacks_;
+  SteadyClock clock_;
+  FrameScheduler scheduler_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  std::atomic<std::uint64_t> frames_sent_{0};
+  std::uint64_t next_frame_id_ = 1;
+  const BgraImage* last_image_ = nullptr;
+  int applied_kbps_ = 0;
+  CursorState last_cursor_;
+};
+
+}  // namespace elfdesk::host
