@@ -37,6 +37,14 @@ struct Viewport {
     const int ry = static_cast<int>((static_cast<long long>(window_y - d.y) * remote_height) / d.height);
     return std::pair{std::clamp(rx, 0, remote_width - 1), std::clamp(ry, 0, remote_height - 1)};
   }
+
+  // Like to_remote, but a position in the bars maps to the nearest edge pixel: a drag that leaves the
+  // picture keeps going along its border instead of stopping. std::nullopt only without a picture.
+  std::optional<std::pair<int, int>> to_remote_clamped(int window_x, int window_y) const {
+    const Rect d = destination();
+    if (d.empty()) return std::nullopt;
+    return to_remote(std::clamp(window_x, d.x, d.x + d.width - 1), std::clamp(window_y, d.y, d.y + d.height - 1));
+  }
 };
 
 }  // namespace elfdesk::client
