@@ -1,8 +1,12 @@
-// VP8 implementation of VideoEncoder (libvpx). Settings and why (measured with bench/encoder, 1080p, 2 cores):
-// - one thread: a second thread costs more CPU than it saves on 2 cores;
-// - active map from the dirty rects: only changed macroblocks are coded (typing 3.8 ms vs 10-17 ms);
-// - cpu-used 16 for small updates (typing, small video), a fixed speed (-6) for large ones: positive values
-//   are a time budget that misses full-screen motion and spends the worst quality at huge sizes;
+// VP8 implementation of VideoEncoder (libvpx). Settings and why (bench/encoder, 1080p, 1 thread, 2 shared
+// cores; full table in bench/encoder/results.md):
+// - one thread: a second thread costs more CPU than it saves on 2 cores (DESIGN);
+// - active map from the dirty rects: only changed macroblocks are coded (typing 70 kbit/s at 3 ms per
+//   frame; without the map ~1 Mbit/s at 9-12 ms);
+// - cpu-used is a fixed speed, never a positive "time budget" value: cpu-used 16 missed full-screen
+//   motion (scroll 70 Mbit/s at 26.7 dB, 45 ms), -6 scrolls at 4.4 Mbit/s, 34.8 dB. Up to 40% of the
+//   screen -10 is as cheap as 16 for typing and video and better for window drags (3.4 vs 5.1 Mbit/s,
+//   41 vs 36.6 dB); above that -6;
 // - keyframes only on request and well funded; "top-off" re-codes the whole screen at high quality once the
 //   screen is still, because the active map freezes everything else at the last coded quality.
 #include <algorithm>
@@ -21,7 +25,7 @@ namespace elfdesk::host {
 
 namespace {
 
-constexpr int kSmallUpdateCpuUsed = 16;
+constexpr int kSmallUpdateCpuUsed = -10;
 constexpr int kLargeUpdateCpuUsed = -6;
 constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above which an update is "large"
 // Quantizer ranges (0..63). Normal frames may degrade under motion; top-off and keyframes must end sharp.
@@ -118,7 +122,7 @@ std::expected<void, Error> Vp8Encoder::init() {
       vpx_codec_control(codec_.get(), VP8E_SET_TOKEN_PARTITIONS, 0) != VPX_CODEC_OK) {
     return std::unexpected(vpx_error(codec_.get(), "vp8 encoder controls"));
   }
-  cpu_used_ = kSmallUpdateCpuUsed + 1;  // forces the first set_cpu_used to reach the codec
+  cpu_used_ = 1000;  // no valid speed: the first set_cpu_used always reaches the codec
   return {};
 }
 
