@@ -3,6 +3,7 @@
 #pragma once
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#undef CursorShape  // X.h's constant would break protocol::CursorShape in the tests
 
 #include <chrono>
 #include <cstdint>

@@ -1,0 +1,93 @@
+// The engineer's viewer window (SDL2): draws the latest remote picture scaled by a Viewport, the remote
+// cursor, a stats overlay and a text panel, and runs the SDL event loop for the viewer. Created, used and
+// destroyed on the main thread; only wake(), waker() and stop() may be called from other threads.
+// Owns its window, renderer and textures; SDL's video subsystem stays initialised while it lives.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/input/viewport.hpp"
+#include "common/image.hpp"
+#include "protocol/error.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk::client {
+
+// Filled by the viewer (it knows the network and the clocks); shown by the overlay.
+struct PresenterStats {
+  double fps = 0;
+  double kbit_per_s = 0;
+  double round_trip_ms = 0;
+  double latency_ms = 0;  // capture on the host to present here
+  std::uint64_t dropped_frames = 0;
+  friend bool operator==(const PresenterStats&, const PresenterStats&) = default;
+};
+
+struct PresenterOptions {
+  std::string title = "elfdesk";  // a title not starting with "elfdesk" gets it as a prefix
+  int width = 1280;
+  int height = 720;
+};
+
+// What run_loop() calls, all on the main thread. `sdl_event` points to the SDL_Event being handled
+// (the input mapper casts it back); returning false ends the loop. Without on_event, SDL_QUIT ends it.
+struct PresenterLoop {
+  std::function<bool(const void* sdl_event)> on_event;
+  std::function<void()> on_wake;  // after wake(): e.g. take from the FrameMailbox and set_frame()
+  std::function<void()> on_tick;  // every tick_interval (stats refresh); none when unset
+  std::chrono::milliseconds tick_interval{1000};
+};
+
+class SdlPresenter {
+ public:
+  // Fails with ErrorCode::unavailable when there is no display. A missing font only disables text.
+  static std::expected<std::unique_ptr<SdlPresenter>, Error> create(PresenterOptions options);
+  ~SdlPresenter();
+  SdlPresenter(const SdlPresenter&) = delete;
+  SdlPresenter& operator=(const SdlPresenter&) = delete;
+
+  void set_title(const std::string& title);
+  // Uploads a picture (copied into a streaming texture); the remote size may change from frame to frame.
+  std::expected<void, Error> set_frame(const I420Image& image);
+  void set_cursor_shape(const protocol::CursorShape& shape);  // re-uploaded only when the serial changes
+  void set_cursor_position(const protocol::CursorPosition& position);
+  void set_local_cursor_visible(bool visible);  // hide ours while the remote one is drawn
+
+  void set_scale_mode(ScaleMode mode);
+  void toggle_scale_mode();
+  void scroll_by(int dx, int dy);  // one_to_one only; clamped to the picture
+  const Viewport& viewport() const;  // for mapping window coordinates to remote pixels
+
+  void set_stats(const PresenterStats& stats);
+  void show_stats(bool visible);
+  bool stats_visible() const;
+  void show_panel(std::vector<std::string> lines);  // e.g. diagnostics; replaces the previous panel
+  void hide_panel();
+
+  // Draws now. run_loop() calls this itself whenever something visible changed.
+  void present();
+  std::uint64_t present_time_us() const;  // monotonic_us() after the last present; 0 before any
+  std::uint64_t frames_presented() const;
+
+  // Runs until a handler returns false or stop() is called; blocks in SDL_WaitEventTimeout (no polling).
+  void run_loop(const PresenterLoop& loop);
+  void wake();  // any thread: on_wake() runs soon on the main thread (coalesced)
+  void stop();  // any thread
+  std::function<void()> waker();  // any thread; valid while the presenter lives
+
+  std::uint32_t sdl_window_id() const;  // to match SDL events' windowID
+  unsigned long x11_window() const;     // 0 when SDL does not run on X11
+
+  struct Impl;
+
+ private:
+  explicit SdlPresenter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace elfdesk::client

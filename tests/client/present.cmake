@@ -1,0 +1,4 @@
+# Presenter tests: latest-frame mailbox, and the SDL presenter drawing into a window of a private Xvfb.
+elfdesk_add_test(NAME present_client_tests
+  SOURCES present_mailbox_test.cpp present_sdl_test.cpp ${PROJECT_SOURCE_DIR}/tests/host/ui_keep_libraries.cpp
+  LIBS elfdesk_present deps::sdl2 deps::x11 deps::threads)

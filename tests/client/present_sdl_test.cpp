@@ -1,0 +1,232 @@
+#include <doctest/doctest.h>
+
+#include <SDL.h>
+
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "client/present/frame_mailbox.hpp"
+#include "client/present/sdl_presenter.hpp"
+#include "tests/host/ui_x11_helpers.hpp"
+#include "tests/support/xvfb.hpp"
+
+using namespace elfdesk;
+using namespace elfdesk::client;
+using namespace std::chrono_literals;
+using test::Rgb;
+
+namespace {
+
+const std::string& shared_display() {
+  static test::XvfbServer server(1024, 768);  // one private X server for this test binary
+  return server.display();
+}
+
+// Four vertical bars, BT.601 limited range: white, red, green, blue.
+I420Image colour_bars(int width, int height) {
+  struct Yuv { std::uint8_t y, u, v; };
+  constexpr Yuv kBars[4] = {{235, 128, 128}, {81, 90, 240}, {145, 54, 34}, {41, 240, 110}};
+  I420Image img = I420Image::make(width, height);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) img.y[static_cast<std::size_t>(y) * width + x] = kBars[x * 4 / width].y;
+  for (int y = 0; y < img.chroma_height(); ++y)
+    for (int x = 0; x < img.chroma_width(); ++x) {
+      const auto i = static_cast<std::size_t>(y) * img.chroma_width() + x;
+      img.u[i] = kBars[x * 2 * 4 / width].u;
+      img.v[i] = kBars[x * 2 * 4 / width].v;
+    }
+  return img;
+}
+
+constexpr Rgb kWhite{255, 255, 255}, kRed{255, 0, 0}, kGreen{0, 255, 0}, kBlue{0, 0, 255}, kBlack{0, 0, 0};
+
+struct PresenterFixture {
+  std::string display = shared_display();
+  std::unique_ptr<SdlPresenter> presenter;
+
+  explicit PresenterFixture(int width = 640, int height = 360) {
+    setenv("DISPLAY", display.c_str(), 1);
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    auto created = SdlPresenter::create({"elfdesk test viewer", width, height});
+    REQUIRE_MESSAGE(created.has_value(), (created ? "" : created.error().detail));
+    presenter = std::move(*created);
+    REQUIRE(presenter->x11_window() != 0);
+  }
+
+  // Presents and reads the window back until `ok` holds for the pixels (the X server may lag a little).
+  std::optional<test::WindowPixels> settle(const std::function<bool(const test::WindowPixels&)>& ok) {
+    std::optional<test::WindowPixels> px;
+    test::wait_until(
+        [&] {
+          SDL_PumpEvents();
+          presenter->present();
+          px = test::grab_window(display, presenter->x11_window());
+          return px && ok(*px);
+        },
+        3s);
+    return px;
+  }
+};
+
+bool near(const test::WindowPixels& px, int x, int y, Rgb expected, int tolerance = 12) {
+  return test::near(px.at(x, y), expected, tolerance);
+}
+
+}  // namespace
+
+TEST_CASE("presenter: fit mode scales with letterbox bars and BT.601 colours") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(320, 240)).has_value());
+  // 320x240 into 640x360: scale 1.5 -> 480x360 at x=80, each bar 120 px wide.
+  const Rect dest = f.presenter->viewport().destination();
+  CHECK(dest == Rect{80, 0, 480, 360});
+  const auto px = f.settle([](const test::WindowPixels& p) { return near(p, 140, 180, kWhite); });
+  REQUIRE(px);
+  CHECK(px->width == 640);
+  CHECK(near(*px, 140, 180, kWhite));
+  CHECK(near(*px, 260, 180, kRed));
+  CHECK(near(*px, 380, 180, kGreen));
+  CHECK(near(*px, 500, 180, kBlue));
+  CHECK(near(*px, 40, 180, kBlack, 2));  // letterbox bars
+  CHECK(near(*px, 600, 20, kBlack, 2));
+  CHECK(f.presenter->present_time_us() > 0);
+}
+
+TEST_CASE("presenter: HD pictures are converted as BT.601 too (libvpx output), not SDL's BT.709 default") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(1280, 720)).has_value());
+  CHECK(f.presenter->viewport().destination() == Rect{0, 0, 640, 360});
+  const auto px = f.settle([](const test::WindowPixels& p) { return near(p, 80, 180, kWhite); });
+  REQUIRE(px);
+  CHECK(near(*px, 240, 180, kRed));    // BT.709 would give about (255, 24, 0)
+  CHECK(near(*px, 400, 180, kGreen));  // and about (0, 216, 0)
+  CHECK(near(*px, 560, 180, kBlue));
+}
+
+TEST_CASE("presenter: 1:1 mode draws remote pixels unscaled at the top-left, and scrolls") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(320, 240)).has_value());
+  f.presenter->toggle_scale_mode();
+  CHECK(f.presenter->viewport().mode == ScaleMode::one_to_one);
+  auto px = f.settle([](const test::WindowPixels& p) { return near(p, 280, 120, kBlue) && near(p, 500, 120, kBlack, 2); });
+  REQUIRE(px);
+  CHECK(near(*px, 40, 120, kWhite));
+  CHECK(near(*px, 120, 120, kRed));
+  CHECK(near(*px, 200, 120, kGreen));
+  CHECK(near(*px, 280, 120, kBlue));
+  CHECK(near(*px, 500, 120, kBlack, 2));  // right of the picture
+  CHECK(near(*px, 100, 300, kBlack, 2));  // below it
+
+  // A picture larger than the window scrolls; scrolling is clamped to the picture.
+  REQUIRE(f.presenter->set_frame(colour_bars(1280, 360)).has_value());
+  f.presenter->scroll_by(10'000, 50);
+  CHECK(f.presenter->viewport().scroll_x == 640);
+  CHECK(f.presenter->viewport().scroll_y == 0);
+  px = f.settle([](const test::WindowPixels& p) { return near(p, 100, 100, kGreen) && near(p, 500, 100, kBlue); });
+  REQUIRE(px);
+  CHECK(near(*px, 100, 100, kGreen));  // remote x=740: third bar
+  CHECK(near(*px, 500, 100, kBlue));   // remote x=1140: fourth bar
+}
+
+TEST_CASE("presenter: remote cursor drawn at its position, scaled in fit mode, cached by serial") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(320, 240)).has_value());
+  protocol::CursorShape shape{7, 8, 8, 2, 2, {}};
+  for (int i = 0; i < 64; ++i) shape.rgba.insert(shape.rgba.end(), {255, 0, 255, 255});  // magenta
+  f.presenter->set_cursor_shape(shape);
+  f.presenter->set_cursor_position({100, 100, true});
+  // Fit: scale 1.5; the top-left of the image is at (100-2)*1.5+80 = 227, (100-2)*1.5 = 147; 12x12 px.
+  auto px = f.settle([](const test::WindowPixels& p) { return near(p, 233, 153, {255, 0, 255}); });
+  REQUIRE(px);
+  CHECK(near(*px, 233, 153, {255, 0, 255}));
+  CHECK(near(*px, 233, 175, kRed));  // below the cursor: the picture
+
+  shape.rgba.assign(shape.rgba.size(), 0);  // same serial: must not be re-uploaded
+  f.presenter->set_cursor_shape(shape);
+  f.presenter->set_cursor_position({100, 100, false});  // hidden
+  px = f.settle([](const test::WindowPixels& p) { return near(p, 233, 153, kRed); });
+  REQUIRE(px);
+  CHECK(near(*px, 233, 153, kRed));
+  f.presenter->set_cursor_position({100, 100, true});
+  px = f.settle([](const test::WindowPixels& p) { return near(p, 233, 153, {255, 0, 255}); });
+  CHECK(near(*px, 233, 153, {255, 0, 255}));  // still the cached magenta texture
+}
+
+TEST_CASE("presenter: stats overlay and panel change the pixels while shown") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(320, 240)).has_value());
+  f.presenter->set_scale_mode(ScaleMode::one_to_one);
+  const auto plain = f.settle([](const test::WindowPixels& p) { return near(p, 40, 30, kWhite); });
+  REQUIRE(plain);
+  auto differing = [&](const test::WindowPixels& p, int x0, int y0, int x1, int y1) {
+    int n = 0;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) n += test::near(p.at(x, y), plain->at(x, y), 30) ? 0 : 1;
+    return n;
+  };
+  f.presenter->set_stats({59.9, 1234, 12.5, 38.0, 3});
+  f.presenter->show_stats(true);
+  CHECK(f.presenter->stats_visible());
+  auto px = f.settle([&](const test::WindowPixels& p) { return differing(p, 0, 0, 300, 80) > 1000; });
+  CHECK(differing(*px, 0, 0, 300, 80) > 1000);
+  f.presenter->show_stats(false);
+  px = f.settle([&](const test::WindowPixels& p) { return differing(p, 0, 0, 300, 80) == 0; });
+  CHECK(differing(*px, 0, 0, 300, 80) == 0);
+
+  f.presenter->show_panel({"Diagnostics", "cpu: 12 %", "memory: 3.1 GiB free"});
+  px = f.settle([&](const test::WindowPixels& p) { return differing(p, 200, 130, 440, 230) > 1000; });
+  CHECK(differing(*px, 200, 130, 440, 230) > 1000);
+  if (const char* dir = std::getenv("ELFDESK_UI_SCREENSHOT_DIR"); dir != nullptr) {
+    f.presenter->show_stats(true);
+    f.presenter->set_scale_mode(ScaleMode::fit);
+    if (auto shot = f.settle([](const test::WindowPixels&) { return true; }))
+      test::save_ppm(*shot, std::string(dir) + "/presenter_overlay.ppm");
+    f.presenter->show_stats(false);
+    f.presenter->set_scale_mode(ScaleMode::one_to_one);
+  }
+  f.presenter->hide_panel();
+  px = f.settle([&](const test::WindowPixels& p) { return differing(p, 0, 0, 640, 360) == 0; });
+  CHECK(differing(*px, 0, 0, 640, 360) == 0);
+}
+
+TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes SDL events through") {
+  PresenterFixture f;
+  FrameMailbox mailbox;
+  mailbox.set_waker(f.presenter->waker());
+  std::uint64_t shown = 0;
+  bool saw_key = false;
+  std::thread producer([&] {
+    for (std::uint64_t id = 1; id <= 30; ++id) {
+      mailbox.put(DecodedFrame{colour_bars(320, 240), id, 0, 0});
+      std::this_thread::sleep_for(5ms);
+    }
+    // A real key press into the window ends the loop through on_event.
+    test::run_on_display(f.display, "xdotool windowfocus --sync " + std::to_string(f.presenter->x11_window()) +
+                                        " key --delay 20 q");
+  });
+  std::promise<void> finished;
+  std::thread watchdog([&, done = finished.get_future()] {
+    if (done.wait_for(15s) != std::future_status::ready) f.presenter->stop();
+  });
+  f.presenter->run_loop({.on_event =
+                             [&](const void* e) {
+                               const auto* event = static_cast<const SDL_Event*>(e);
+                               saw_key = event->type == SDL_KEYDOWN && event->key.keysym.sym == SDLK_q;
+                               return !saw_key;
+                             },
+                         .on_wake =
+                             [&] {
+                               if (auto frame = mailbox.take()) {
+                                 CHECK(f.presenter->set_frame(frame->image).has_value());
+                                 shown = frame->frame_id;
+                               }
+                             }});
+  finished.set_value();
+  watchdog.join();
+  producer.join();
+  CHECK(saw_key);
+  CHECK(shown == 30);
+  CHECK(f.presenter->frames_presented() >= 1);
+  CHECK(mailbox.taken() + mailbox.dropped() == 30);
+}
