@@ -77,7 +77,8 @@ std::expected<ProbeOutput, Error> run_memory(const ProbeContext& ctx, const Prob
   out.data["pressure"] = psi_text ? parse_psi(*psi_text) : nlohmann::json(nullptr);
   if (psi_text) check_pressure(out, out.data["pressure"]);
   out.data["oom_kills"] = nullptr;
-  for (auto line : util::lines(util::read_text(ctx.proc / "vmstat").value_or(""))) {
+  std::string vmstat = util::read_text(ctx.proc / "vmstat").value_or("");
+  for (auto line : util::lines(vmstat)) {
     auto f = util::split_ws(line);
     if (f.size() == 2 && f[0] == "oom_kill") out.data["oom_kills"] = util::parse_number<std::uint64_t>(f[1]).value_or(0);
   }

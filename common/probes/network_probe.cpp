@@ -1,5 +1,7 @@
 // `network`: interfaces, addresses, link state, default routes, DNS servers; optional resolve/connect.
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 
@@ -47,26 +49,27 @@ std::string ipv4_hex(std::string_view hex) {  // /proc/net/route stores addresse
   return fmt::format("{}.{}.{}.{}", v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24);
 }
 
-std::string ipv6_hex(std::string_view hex) {  // 32 hex digits -> compact-enough colon form
-  std::string out;
-  for (std::size_t i = 0; i + 4 <= hex.size(); i += 4) {
-    if (!out.empty()) out += ':';
-    auto group = util::parse_number<unsigned>(hex.substr(i, 4), 16).value_or(0);
-    out += fmt::format("{:x}", group);
+std::string ipv6_hex(std::string_view hex) {  // 32 hex digits (network order) -> canonical text
+  in6_addr addr{};
+  for (std::size_t i = 0; i < 16 && 2 * i + 2 <= hex.size(); ++i) {
+    addr.s6_addr[i] = util::parse_number<std::uint8_t>(hex.substr(2 * i, 2), 16).value_or(0);
   }
-  return out;
+  char text[INET6_ADDRSTRLEN] = {};
+  return inet_ntop(AF_INET6, &addr, text, sizeof text) ? text : std::string(hex);
 }
 
 nlohmann::json default_routes(const ProbeContext& ctx) {
   nlohmann::json v4 = nlohmann::json::array(), v6 = nlohmann::json::array();
-  for (auto line : util::lines(util::read_text(ctx.proc / "net/route").value_or(""))) {
+  std::string route = util::read_text(ctx.proc / "net/route").value_or("");
+  for (auto line : util::lines(route)) {
     auto f = util::split_ws(line);
     if (f.size() < 8 || f[1] != "00000000" || f[7] != "00000000") continue;
     auto flags = util::parse_number<unsigned>(f[3], 16).value_or(0);
     if ((flags & kRtfUp) == 0) continue;
     v4.push_back({{"interface", f[0]}, {"gateway", ipv4_hex(f[2])}, {"metric", util::parse_number<long>(f[6]).value_or(0)}});
   }
-  for (auto line : util::lines(util::read_text(ctx.proc / "net/ipv6_route").value_or(""))) {
+  std::string route6 = util::read_text(ctx.proc / "net/ipv6_route").value_or("");
+  for (auto line : util::lines(route6)) {
     auto f = util::split_ws(line);
     if (f.size() < 10 || f[0] != std::string(32, '0') || f[1] != "00" || f[9] == "lo") continue;
     auto flags = util::parse_number<unsigned>(f[8], 16).value_or(0);
@@ -79,7 +82,8 @@ nlohmann::json default_routes(const ProbeContext& ctx) {
 
 nlohmann::json dns_json(const ProbeContext& ctx) {
   nlohmann::json servers = nlohmann::json::array(), search = nlohmann::json::array();
-  for (auto line : util::lines(util::read_text(ctx.resolv_conf).value_or(""))) {
+  std::string resolv = util::read_text(ctx.resolv_conf).value_or("");
+  for (auto line : util::lines(resolv)) {
     auto f = util::split_ws(line);
     if (f.size() >= 2 && f[0] == "nameserver") servers.push_back(f[1]);
     if (f.size() >= 2 && (f[0] == "search" || f[0] == "domain")) {

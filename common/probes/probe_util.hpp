@@ -25,6 +25,10 @@ std::string_view trim(std::string_view text);
 std::vector<std::string_view> split_ws(std::string_view text);
 std::vector<std::string_view> split(std::string_view text, char separator);
 std::vector<std::string_view> lines(std::string_view text);
+// The views point into the argument: splitting a temporary string would dangle.
+std::vector<std::string_view> split_ws(std::string&&) = delete;
+std::vector<std::string_view> split(std::string&&, char) = delete;
+std::vector<std::string_view> lines(std::string&&) = delete;
 
 template <class T>
 std::optional<T> parse_number(std::string_view text, int base = 10) {

@@ -126,7 +126,8 @@ std::vector<ProcessCpu> top_cpu_lifetime(const std::vector<ProcessSample>& proce
 }
 
 std::optional<double> read_uptime_seconds(const std::filesystem::path& proc) {
-  auto fields = util::split_ws(util::read_line(proc / "uptime").value_or(""));
+  std::string uptime = util::read_line(proc / "uptime").value_or("");
+  auto fields = util::split_ws(uptime);
   return fields.empty() ? std::nullopt : util::parse_double(fields[0]);
 }
 

@@ -93,12 +93,13 @@ std::expected<ProbeOutput, Error> run_system(const ProbeContext& ctx, const Prob
                         {"version", null_or(util::read_line(ctx.proc / "sys/kernel/version"))},
                         {"machine", uts.machine}};
   out.data["hostname"] = null_or(util::read_line(ctx.proc / "sys/kernel/hostname"));
-  auto uptime = util::read_line(ctx.proc / "uptime");
-  auto fields = util::split_ws(uptime.value_or(""));
+  std::string uptime = util::read_line(ctx.proc / "uptime").value_or("");
+  auto fields = util::split_ws(uptime);
   auto up = fields.empty() ? std::nullopt : util::parse_double(fields[0]);
   out.data["uptime_seconds"] = up ? nlohmann::json(util::round_to(*up, 2)) : nlohmann::json(nullptr);
   out.data["boot_time"] = nullptr;
-  for (auto line : util::lines(util::read_text(ctx.proc / "stat").value_or(""))) {
+  std::string stat = util::read_text(ctx.proc / "stat").value_or("");
+  for (auto line : util::lines(stat)) {
     auto f = util::split_ws(line);
     if (f.size() == 2 && f[0] == "btime") {
       auto t = util::parse_number<long long>(f[1]).value_or(0);
@@ -107,7 +108,8 @@ std::expected<ProbeOutput, Error> run_system(const ProbeContext& ctx, const Prob
   }
   int logical = 0;
   out.data.update(cpu_and_virt(ctx, logical));
-  auto load = util::split_ws(util::read_line(ctx.proc / "loadavg").value_or(""));
+  std::string loadavg = util::read_line(ctx.proc / "loadavg").value_or("");
+  auto load = util::split_ws(loadavg);
   if (load.size() < 3) {
     out.add("load", Severity::unknown, "cannot read " + (ctx.proc / "loadavg").string());
     return out;

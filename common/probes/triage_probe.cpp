@@ -17,7 +17,8 @@ constexpr std::size_t kChildCap = 1u << 20;
 
 std::vector<std::string> skipped(const ProbeArgs& args) {
   std::vector<std::string> out;
-  for (auto name : util::split(args.get_string("skip", ""), ',')) {
+  std::string list = args.get_string("skip", "");
+  for (auto name : util::split(list, ',')) {
     if (!util::trim(name).empty()) out.emplace_back(util::trim(name));
   }
   return out;
