@@ -187,6 +187,10 @@ void SdlPresenter::set_cursor_position(const protocol::CursorPosition& position)
 
 void SdlPresenter::set_local_cursor_visible(bool visible) { SDL_ShowCursor(visible ? SDL_ENABLE : SDL_DISABLE); }
 
+void SdlPresenter::set_keyboard_grab(bool grabbed) {
+  SDL_SetWindowKeyboardGrab(impl_->window.get(), grabbed ? SDL_TRUE : SDL_FALSE);
+}
+
 void SdlPresenter::set_scale_mode(ScaleMode mode) {
   impl_->viewport.mode = mode;
   impl_->dirty = true;
@@ -274,6 +278,7 @@ void SdlPresenter::run_loop(const PresenterLoop& loop) {
     if (SDL_WaitEventTimeout(&event, timeout_ms) != 0) {
       do running = s.dispatch(event, loop);
       while (running && SDL_PollEvent(&event) != 0);
+      if (running && loop.on_drained) loop.on_drained();
     }
     if (loop.on_tick && Clock::now() >= next_tick) {
       loop.on_tick();

@@ -39,6 +39,7 @@ struct PresenterOptions {
 struct PresenterLoop {
   std::function<bool(const void* sdl_event)> on_event;
   std::function<void()> on_wake;  // after wake(): e.g. take from the FrameMailbox and set_frame()
+  std::function<void()> on_drained;  // after each batch of events, once the queue is empty
   std::function<void()> on_tick;  // every tick_interval (stats refresh); none when unset
   std::chrono::milliseconds tick_interval{1000};
 };
@@ -57,6 +58,7 @@ class SdlPresenter {
   void set_cursor_shape(const protocol::CursorShape& shape);  // re-uploaded only when the serial changes
   void set_cursor_position(const protocol::CursorPosition& position);
   void set_local_cursor_visible(bool visible);  // hide ours while the remote one is drawn
+  void set_keyboard_grab(bool grabbed);         // system shortcuts (Alt+Tab) go to the window while grabbed
 
   void set_scale_mode(ScaleMode mode);
   void toggle_scale_mode();

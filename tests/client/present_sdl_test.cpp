@@ -196,6 +196,7 @@ TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes 
   mailbox.set_waker(f.presenter->waker());
   std::uint64_t shown = 0;
   bool saw_key = false;
+  int drained = 0;
   std::thread producer([&] {
     for (std::uint64_t id = 1; id <= 30; ++id) {
       mailbox.put(DecodedFrame{colour_bars(320, 240), id, 0, 0});
@@ -221,12 +222,39 @@ TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes 
                                  CHECK(f.presenter->set_frame(frame->image).has_value());
                                  shown = frame->frame_id;
                                }
-                             }});
+                             },
+                         .on_drained = [&] { ++drained; }});
   finished.set_value();
   watchdog.join();
   producer.join();
   CHECK(saw_key);
+  CHECK(drained >= 1);
   CHECK(shown == 30);
   CHECK(f.presenter->frames_presented() >= 1);
   CHECK(mailbox.taken() + mailbox.dropped() == 30);
+}
+
+TEST_CASE("presenter: a resized window updates the viewport used for drawing and input mapping") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(320, 240)).has_value());
+  std::thread resizer([&] {
+    test::run_on_display(f.display, "xdotool windowsize " + std::to_string(f.presenter->x11_window()) + " 800 400");
+  });
+  std::promise<void> finished;
+  std::thread watchdog([&, done = finished.get_future()] {
+    if (done.wait_for(10s) != std::future_status::ready) f.presenter->stop();
+  });
+  f.presenter->run_loop({.on_drained = [&] {
+    if (f.presenter->viewport().window_width == 800) f.presenter->stop();
+  }});
+  finished.set_value();
+  watchdog.join();
+  resizer.join();
+  CHECK(f.presenter->viewport().window_width == 800);
+  CHECK(f.presenter->viewport().window_height == 400);
+  CHECK(f.presenter->viewport().destination() == Rect{133, 0, 533, 400});  // 320x240 * 5/3, centred
+  const auto px = f.settle([](const test::WindowPixels& p) { return p.width == 800 && near(p, 180, 200, kWhite); });
+  REQUIRE(px);
+  CHECK(near(*px, 60, 200, kBlack, 2));
+  CHECK(near(*px, 740, 200, kBlack, 2));
 }

@@ -218,3 +218,23 @@ TEST_CASE("consent window: creation fails cleanly without a display") {
   if (!ui) CHECK(ui.error().code == ErrorCode::unavailable);
   setenv("DISPLAY", saved.c_str(), 1);
 }
+
+TEST_CASE("consent window: the countdown runs without any event and turns into 'expired'") {
+  ConsentFixture f;
+  auto red_pixels = [](const test::WindowPixels& px) {
+    int n = 0;
+    for (int y = 175; y < 205; ++y)
+      for (int x = 0; x < px.width; ++x) n += test::near(px.at(x, y), {183, 28, 28}, 40) ? 1 : 0;
+    return n;
+  };
+  std::optional<test::WindowPixels> before, after;
+  f.run_with([&] {
+    f.ui->show_code("111-222-333", 2s);
+    test::wait_until([&] { return (before = f.pixels()) && dark_pixels(*before, 100, 170) > 300; }, 5s);
+    test::wait_until([&] { return (after = f.pixels()) && red_pixels(*after) > 50; }, 5s);
+  });
+  REQUIRE(before);
+  REQUIRE(after);
+  CHECK(red_pixels(*before) == 0);
+  CHECK(red_pixels(*after) > 50);  // "This code has expired" in red
+}
