@@ -31,14 +31,32 @@ std::string findings_table(std::vector<Finding> findings) {
   return out;
 }
 
-std::string probes_table(std::vector<const ProbeReport*> reports) {
-  std::stable_sort(reports.begin(), reports.end(),
-                   [](const ProbeReport* a, const ProbeReport* b) { return urgency(a->worst) > urgency(b->worst); });
+struct ProbeRow {
+  std::string name;
+  Severity worst;
+  double elapsed_ms;
+};
+
+// One row per report; a triage report also lists the families it ran (from its data.probes).
+std::vector<ProbeRow> probe_rows(const std::vector<ProbeReport>& reports) {
+  std::vector<ProbeRow> rows;
+  for (const auto& r : reports) {
+    rows.push_back({r.probe, r.worst, r.elapsed_ms});
+    if (r.probe != "triage" || !r.data.contains("probes") || !r.data["probes"].is_object()) continue;
+    for (const auto& [name, child] : r.data["probes"].items()) {
+      auto worst = severity_from_string(child.value("worst", "unknown"));
+      rows.push_back({"  " + name, worst.value_or(Severity::unknown), child.value("elapsed_ms", 0.0)});
+    }
+  }
+  return rows;
+}
+
+std::string probes_table(const std::vector<ProbeRow>& rows) {
   std::size_t name_w = 5;
-  for (const auto* r : reports) name_w = std::max(name_w, r->probe.size());
+  for (const auto& r : rows) name_w = std::max(name_w, r.name.size());
   std::string out = fmt::format("{:<{}} {:<9} {:>10}\n", "PROBE", name_w, "WORST", "TIME");
-  for (const auto* r : reports) {
-    out += fmt::format("{:<{}} {:<9} {:>7.1f} ms\n", r->probe, name_w, upper(to_string(r->worst)), r->elapsed_ms);
+  for (const auto& r : rows) {
+    out += fmt::format("{:<{}} {:<9} {:>7.1f} ms\n", r.name, name_w, upper(to_string(r.worst)), r.elapsed_ms);
   }
   return out;
 }
@@ -47,10 +65,8 @@ std::string probes_table(std::vector<const ProbeReport*> reports) {
 
 std::string format_report_text(const std::vector<ProbeReport>& reports) {
   std::vector<Finding> findings;
-  std::vector<const ProbeReport*> pointers;
   std::array<int, 4> counts{};
   for (const auto& r : reports) {
-    pointers.push_back(&r);
     for (const auto& f : r.findings) {
       findings.push_back(f);
       ++counts[static_cast<std::size_t>(f.severity)];
@@ -62,7 +78,7 @@ std::string format_report_text(const std::vector<ProbeReport>& reports) {
       upper(to_string(worst)), exit_code(worst), counts[2], counts[1], counts[3], counts[0], findings.size(),
       reports.size());
   if (!findings.empty()) out += findings_table(std::move(findings)) + "\n";
-  out += probes_table(std::move(pointers));
+  out += probes_table(probe_rows(reports));
   return out;
 }
 
