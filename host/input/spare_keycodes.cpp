@@ -39,16 +39,19 @@ unsigned SpareKeycodes::acquire(std::uint32_t keysym) {
     if (chosen == nullptr || slot.last_used < chosen->last_used) chosen = &slot;
   }
   if (chosen == nullptr) return 0;
-  if (chosen->last_used != Clock::time_point{}) {
-    // Reusing a slot: a client may not have looked up the previous key event yet.
-    const auto since = Clock::now() - chosen->last_used;
-    if (since < kMinReuseGap) std::this_thread::sleep_for(kMinReuseGap - since);
-  }
   map(*chosen, keysym);
   return chosen->keycode;
 }
 
 void SpareKeycodes::map(Slot& slot, std::uint32_t keysym) {
+  if (slot.last_used != Clock::time_point{}) {
+    // Changing a slot typed with moments ago: the server queues XTest input and may deliver the key event
+    // after a later mapping change, and clients look keysyms up only when they read the event. Let both
+    // catch up so the earlier key is still read under the mapping it was typed with.
+    XSync(display_, False);
+    const auto since = Clock::now() - slot.last_used;
+    if (since < kMinReuseGap) std::this_thread::sleep_for(kMinReuseGap - since);
+  }
   // Both levels carry the keysym so Shift, Lock or Level3 cannot change what the key types.
   KeySym syms[2] = {keysym, keysym};
   if (keysym == 0) {
@@ -56,6 +59,10 @@ void SpareKeycodes::map(Slot& slot, std::uint32_t keysym) {
   } else {
     XChangeKeyboardMapping(display_, static_cast<int>(slot.keycode), 2, syms, 1);
   }
+  // Round trip before the key is pressed: the server must have finished the change (and sent clients
+  // its MappingNotify) before the XTest key event exists, or a client may read the key event first and
+  // look it up under the old map.
+  XSync(display_, False);
   slot.keysym = keysym;
   slot.last_used = Clock::now();
 }
@@ -75,10 +82,6 @@ void SpareKeycodes::restore(bool all) {
     changed = true;
   }
   if (changed) XFlush(display_);
-}
-
-bool SpareKeycodes::owns(unsigned keycode) const {
-  return std::any_of(slots_.begin(), slots_.end(), [keycode](const Slot& s) { return s.keycode == keycode; });
 }
 
 }  // namespace elfdesk::host

@@ -18,7 +18,7 @@ class SpareKeycodes {
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t kMaxSlots = 16;
   static constexpr std::chrono::milliseconds kIdleRestore{2000};
-  static constexpr std::chrono::milliseconds kMinReuseGap{50};
+  static constexpr std::chrono::milliseconds kMinReuseGap{150};
 
   explicit SpareKeycodes(_XDisplay* display) : display_(display) {}
 
@@ -30,7 +30,6 @@ class SpareKeycodes {
   void hold(unsigned keycode, int delta);
   // Restores slots idle for kIdleRestore (or all unheld slots when `all`) to NoSymbol.
   void restore(bool all);
-  bool owns(unsigned keycode) const;
 
  private:
   struct Slot {
