@@ -74,6 +74,10 @@ ProbeReport execute(const ProbeFn& fn, const ProbeContext& context, const ProbeA
   return report;
 }
 
+ProbeReport timed_out_report(const Job& job) {
+  return failed_report(job.probe, fmt::format("timed out after {} ms", job.limit.count()), ms_since(job.start));
+}
+
 std::shared_ptr<Job> start_job(const ProbeInfo& info, const ProbeInvocation& call, ProbeContext context,
                                std::chrono::milliseconds limit, std::size_t cap) {
   auto job = std::make_shared<Job>();
@@ -84,6 +88,9 @@ std::shared_ptr<Job> start_job(const ProbeInfo& info, const ProbeInvocation& cal
   try {
     std::thread([job, fn = info.fn, context = std::move(context), args = call.args, cap] {
       ProbeReport report = execute(fn, context, args, job->probe, cap, job->start);
+      // Finishing at or after the deadline (e.g. a probe that noticed expired()) is a timeout, the
+      // same answer the waiting caller gives, whichever side wins the race.
+      if (Clock::now() >= context.deadline) report = timed_out_report(*job);
       std::lock_guard lock(job->mutex);
       job->report = std::move(report);
       job->done = true;
@@ -101,7 +108,7 @@ ProbeReport finish_job(Job& job) {
   std::unique_lock lock(job.mutex);
   if (!job.done_cv.wait_until(lock, job.start + job.limit, [&] { return job.done; })) {
     job.cancel->store(true);
-    return failed_report(job.probe, fmt::format("timed out after {} ms", job.limit.count()), ms_since(job.start));
+    return timed_out_report(job);
   }
   return std::move(job.report);
 }
