@@ -32,7 +32,8 @@ Error io_error(const char* what, const asio::error_code& ec) {
 std::shared_ptr<Connection> Connection::make(asio::ip::tcp::socket socket, asio::ssl::context& tls,
                                              ConnectionTimeouts timeouts) {
   auto conn = std::make_shared<Connection>(std::move(socket), tls, timeouts);
-  asio::co_spawn(conn->executor(), [c = conn]() { return c->watchdog(); }, asio::detached);
+  // Coroutines get the owner as a parameter (copied into their frame), never through a capturing lambda.
+  asio::co_spawn(conn->executor(), watchdog(conn), asio::detached);
   return conn;
 }
 
@@ -46,7 +47,8 @@ Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, Co
       timeouts_(timeouts),
       peer_(endpoint_text(stream_.next_layer())),
       write_signal_(stream_.get_executor()),
-      watchdog_timer_(stream_.get_executor()) {
+      watchdog_timer_(stream_.get_executor()),
+      keepalive_timer_(stream_.get_executor()) {
   write_signal_.expires_at(Clock::time_point::max());
 }
 
@@ -57,8 +59,11 @@ void Connection::arm(Clock::time_point& deadline, std::chrono::milliseconds time
   if (deadline < watchdog_timer_.expiry()) watchdog_timer_.cancel();  // watchdog re-reads deadlines
 }
 
-asio::awaitable<void> Connection::watchdog() {
-  auto self = shared_from_this();
+asio::awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
+  return self->watchdog_loop(self);
+}
+
+asio::awaitable<void> Connection::watchdog_loop(std::shared_ptr<Connection> /*keep_alive*/) {
   while (is_open()) {
     watchdog_timer_.expires_at(std::min(read_deadline_, write_deadline_));
     co_await watchdog_timer_.async_wait(kTuple);
@@ -114,8 +119,8 @@ asio::awaitable<std::expected<void, Error>> Connection::handshake(TlsRole role) 
 void Connection::start() {
   if (started_ || !is_open()) return;
   started_ = true;
-  asio::co_spawn(executor(), [c = shared_from_this()]() { return c->writer(); }, asio::detached);
-  asio::co_spawn(executor(), [c = shared_from_this()]() { return c->keepalive(); }, asio::detached);
+  asio::co_spawn(executor(), writer(shared_from_this()), asio::detached);
+  asio::co_spawn(executor(), keepalive(shared_from_this()), asio::detached);
 }
 
 std::expected<std::optional<protocol::Message>, Error> Connection::next_buffered() {
@@ -198,10 +203,10 @@ void Connection::close(protocol::GoodbyeReason reason, std::string message) {
   closing_ = true;
   video_.clear();
   write_signal_.cancel();
+  keepalive_timer_.cancel();
 }
 
-asio::awaitable<void> Connection::writer() {
-  auto self = shared_from_this();
+asio::awaitable<void> Connection::writer(std::shared_ptr<Connection> /*keep_alive*/) {
   while (is_open()) {
     if (control_.empty() && video_.empty()) {
       if (closing_) break;
@@ -225,6 +230,7 @@ asio::awaitable<void> Connection::writer() {
     if (out.video_frame_id != 0 && on_video_written_) on_video_written_(out.video_frame_id);
   }
   if (closing_ && is_open()) {
+    log::debug("connection {}: queue flushed, closing TLS", peer_);
     arm(write_deadline_, std::chrono::milliseconds(2000));
     co_await stream_.async_shutdown(kTuple);  // close_notify; the peer may already be gone
     disarm(write_deadline_);
@@ -232,12 +238,10 @@ asio::awaitable<void> Connection::writer() {
   }
 }
 
-asio::awaitable<void> Connection::keepalive() {
-  auto self = shared_from_this();
-  asio::steady_timer timer(executor());
+asio::awaitable<void> Connection::keepalive(std::shared_ptr<Connection> /*keep_alive*/) {
   while (is_open() && !closing_) {
-    timer.expires_after(timeouts_.keepalive);
-    co_await timer.async_wait(kTuple);
+    keepalive_timer_.expires_after(timeouts_.keepalive);
+    co_await keepalive_timer_.async_wait(kTuple);
     if (!is_open() || closing_) break;
     send(protocol::Ping{++ping_nonce_, monotonic_us()});
   }
@@ -245,12 +249,14 @@ asio::awaitable<void> Connection::keepalive() {
 
 void Connection::fail(Error error) {
   if (error_) return;
+  log::debug("connection {} ends: {}", peer_, error.detail);
   error_ = std::move(error);
   asio::error_code ignored;
   stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.next_layer().close(ignored);
   write_signal_.cancel();
   watchdog_timer_.cancel();
+  keepalive_timer_.cancel();
   control_.clear();
   video_.clear();
   if (on_closed_) {

@@ -83,9 +83,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<std::uint8_t> bytes;
     std::uint64_t video_frame_id = 0;  // non-zero for video frames
   };
-  asio::awaitable<void> writer();
-  asio::awaitable<void> watchdog();
-  asio::awaitable<void> keepalive();
+  // Each loop holds the connection alive through its (copied) shared_ptr parameter.
+  asio::awaitable<void> writer(std::shared_ptr<Connection> keep_alive);
+  static asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
+  asio::awaitable<void> watchdog_loop(std::shared_ptr<Connection> keep_alive);
+  asio::awaitable<void> keepalive(std::shared_ptr<Connection> keep_alive);
   void arm(Clock::time_point& deadline, std::chrono::milliseconds timeout);
   void disarm(Clock::time_point& deadline) { deadline = Clock::time_point::max(); }
   std::expected<std::optional<protocol::Message>, Error> next_buffered();
@@ -98,6 +100,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t control_bytes_ = 0;
   asio::steady_timer write_signal_;
   asio::steady_timer watchdog_timer_;
+  asio::steady_timer keepalive_timer_;
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_ = Clock::time_point::max();
   const char* read_what_ = "reading";

@@ -9,6 +9,8 @@ namespace elfdesk::log {
 enum class Level { debug = 0, info = 1, warn = 2, error = 3, off = 4 };
 
 void set_level(Level level);
+// ELFDESK_LOG=debug|info|warn|error|off overrides `fallback`.
+void set_level_from_env(Level fallback);
 Level level();
 void write(Level level, std::string_view text);
 

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "elfdesk-host: %s\nTry 'elfdesk-host --help'.\n", options.error().detail.c_str());
     return 2;
   }
-  log::set_level(options->verbose ? log::Level::debug : log::Level::warn);
+  log::set_level_from_env(options->verbose ? log::Level::debug : log::Level::warn);
   if (options->display.empty())
     if (const char* d = std::getenv("DISPLAY")) options->display = d;
   if (options->display.empty() && !options->fake_screen) {

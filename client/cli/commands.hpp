@@ -1,0 +1,14 @@
+// The `elfdesk` subcommands. Each takes the words after its name and returns the process exit code.
+// Main thread.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace elfdesk::client {
+
+int run_diag_command(const std::vector<std::string>& args);
+int run_probes_command(const std::vector<std::string>& args);
+int run_screenshot_command(const std::vector<std::string>& args);
+int run_view_command(const std::vector<std::string>& args);
+
+}  // namespace elfdesk::client

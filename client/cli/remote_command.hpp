@@ -1,0 +1,31 @@
+// What every remote command (view, diag, screenshot) shares: the ADDR:PORT / --code / --name / --listen
+// arguments, progress lines on stderr, and running one engineer session to completion on an io_context
+// with the exit codes scripts rely on. Start-up and main thread.
+#pragma once
+#include <asio.hpp>
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "client/core/engineer_session.hpp"
+#include "common/cli_args.hpp"
+
+namespace elfdesk::client {
+
+inline const std::set<std::string> kRemoteOptions = {"code", "code-file", "name", "listen"};
+
+struct RemoteTarget {
+  EngineerOptions options;
+  bool quiet = false;
+};
+
+// Reads ADDR:PORT (or --listen ADDR:PORT), --code CODE (or --code-file PATH), --name NAME.
+std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions);
+
+using SessionBody = std::function<asio::awaitable<int>(EngineerSession&)>;
+// Opens the session (printing progress unless quiet), runs `body`, closes politely. Returns the exit
+// code: body's result, or exit_code_for(error) with the error printed.
+int run_remote(RemoteTarget target, SessionBody body);
+
+}  // namespace elfdesk::client

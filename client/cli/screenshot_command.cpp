@@ -1,0 +1,88 @@
+// `elfdesk screenshot`: connect, take the first complete frame, save it as PNG, exit.
+#include <cstdio>
+
+#include "client/cli/commands.hpp"
+#include "client/cli/remote_command.hpp"
+#include "client/decode/video_decoder.hpp"
+#include "common/media/colour_convert.hpp"
+#include "common/media/png_io.hpp"
+
+namespace elfdesk::client {
+namespace {
+
+const char* kUsage = R"(Usage: elfdesk screenshot ADDR:PORT --code CODE --out FILE.png [options]
+
+Connects to the host, waits for the first complete picture of its screen, saves it as PNG and exits.
+
+  --out FILE.png       where to write the picture (required)
+  --wait-still MS      wait until the screen has been still for MS milliseconds (default 0: first frame)
+  --code CODE | --code-file PATH | --listen ADDR:PORT | --name NAME   as for `elfdesk view`
+  --help               this text
+
+Exit codes: 0 saved, 1 could not decode or write, 10 network, 11 authentication, 12 declined,
+13 protocol, 14 busy, 2 bad usage.
+)";
+
+asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, std::chrono::milliseconds still) {
+  auto& conn = *session.connection;
+  auto decoder = make_vp8_decoder();
+  if (!decoder) {
+    std::fprintf(stderr, "elfdesk: %s\n", decoder.error().detail.c_str());
+    co_return 1;
+  }
+  std::optional<I420Image> picture;
+  while (true) {
+    // Once we have a picture, a quiet period of `still` means the screen has settled.
+    const auto wait = picture ? still : std::chrono::milliseconds(30000);
+    auto message = co_await conn.receive(wait);
+    if (!message) {
+      if (picture && message.error().code == ErrorCode::timeout) break;
+      std::fprintf(stderr, "elfdesk: %s\n", message.error().detail.c_str());
+      co_return exit_code_for(message.error());
+    }
+    if (auto* bye = std::get_if<protocol::Goodbye>(&*message)) {
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", bye->message.c_str());
+      co_return 10;
+    }
+    auto* frame = std::get_if<protocol::VideoFrame>(&*message);
+    if (!frame) continue;
+    auto image = (*decoder)->decode(frame->data, frame->keyframe);
+    if (!image) {
+      conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
+      continue;
+    }
+    conn.send(protocol::FrameAck{frame->frame_id, 0});
+    picture = std::move(*image);
+    if (still.count() == 0) break;
+  }
+  if (auto ok = media::write_png(media::i420_to_bgra(*picture), out); !ok) {
+    std::fprintf(stderr, "elfdesk: %s\n", ok.error().detail.c_str());
+    co_return 1;
+  }
+  std::fprintf(stderr, "elfdesk: saved %dx%d screenshot to %s\n", picture->width, picture->height, out.c_str());
+  co_return 0;
+}
+
+}  // namespace
+
+int run_screenshot_command(const std::vector<std::string>& words) {
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "out", "wait-still"}, {"help", "quiet"});
+  if (args && args->has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  auto target = args ? parse_remote_target(*args, protocol::permission::kView)
+                     : std::expected<RemoteTarget, Error>(std::unexpected(args.error()));
+  auto still = args ? parse_number(args->get("wait-still", "0"), 0, 60000, "--wait-still")
+                    : std::expected<long, Error>(0);
+  if (!target || !still || args->get("out").empty()) {
+    const std::string why = !target ? target.error().detail : !still ? still.error().detail : "missing --out FILE.png";
+    std::fprintf(stderr, "elfdesk screenshot: %s\nTry 'elfdesk screenshot --help'.\n", why.c_str());
+    return 2;
+  }
+  target->quiet = args->has("quiet");
+  return run_remote(std::move(*target), [out = args->get("out"), ms = std::chrono::milliseconds(*still)](
+                                            EngineerSession& s) { return take_screenshot(s, out, ms); });
+}
+
+}  // namespace elfdesk::client

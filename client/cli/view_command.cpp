@@ -1,0 +1,274 @@
+// `elfdesk view`: the engineer's live window. The SDL main thread presents pictures and maps input; the
+// network thread runs the session, decodes video and hands the newest picture over a FrameMailbox.
+#include <SDL.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "client/cli/commands.hpp"
+#include "client/cli/remote_command.hpp"
+#include "client/decode/video_decoder.hpp"
+#include "client/input/input_mapper.hpp"
+#include "client/present/frame_mailbox.hpp"
+#include "client/present/sdl_presenter.hpp"
+#include "common/auth/tls_context.hpp"
+#include "common/clock.hpp"
+#include "common/probes/probe_runner.hpp"
+#include "common/zstd_codec.hpp"
+#include "protocol/limits.hpp"
+
+namespace elfdesk::client {
+namespace {
+
+const char* kUsage = R"(Usage: elfdesk view ADDR:PORT --code CODE [options]
+
+Opens a window showing the customer's screen, live, with keyboard and mouse control.
+
+  --code CODE | --code-file PATH   the customer's one-time code
+  --listen ADDR:PORT     reverse mode: wait for the host (elfdesk-host --connect) to dial in
+  --name NAME            your name as the customer sees it (default user@host)
+  --view-only            ask only to view; never send input
+  --scale fit|1:1        initial scaling (default fit)
+  --stats                start with the statistics overlay shown
+  --help                 this text
+
+In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
+statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the findings (saved as JSON in
+the current directory). Closing the window ends the session.
+Exit codes: 0 ok, 10 network error, 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
+)";
+
+// State the network thread shares with the main thread (everything else is owned by one of them).
+struct Shared {
+  std::mutex mutex;
+  std::string state = "connecting";
+  std::string host_name;
+  std::optional<protocol::CursorShape> cursor_shape;
+  std::optional<protocol::CursorPosition> cursor_position;
+  std::vector<std::string> panel;
+  bool panel_changed = false;
+  PresenterStats stats;
+  std::atomic<std::uint64_t> bytes{0}, frames{0}, last_latency_us{0}, last_rtt_us{0};
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+void show_triage(Shared& shared, const protocol::ProbeResult& result) {
+  std::vector<std::string> lines;
+  auto text = zstd_decompress_text(result.json_zstd, limits::kMaxProbeResultBytes);
+  auto json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  auto report = json.is_discarded() || json.is_null() ? std::expected<probes::ProbeReport, Error>(std::unexpected(
+                                                            make_error(ErrorCode::malformed, result.error)))
+                                                      : probes::report_from_json(json);
+  if (result.status == protocol::ProbeStatus::ok && report) {
+    lines = split_lines(probes::format_report_text(*report));
+    char name[64];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(name, sizeof name, "elfdesk-triage-%Y%m%d-%H%M%S.json", std::localtime(&now));
+    std::ofstream(name) << json.dump(2) << "\n";
+    lines.push_back(std::string("Saved to ") + name + "   (Ctrl+Alt+D to close)");
+  } else {
+    lines = {"Triage failed: " + (result.error.empty() ? std::string("unreadable result") : result.error)};
+  }
+  const std::lock_guard lock(shared.mutex);
+  shared.panel = std::move(lines);
+  shared.panel_changed = true;
+}
+
+// Network thread: the whole session after it was opened.
+asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, FrameMailbox& mailbox,
+                                    SdlPresenter& presenter) {
+  auto& conn = *session.connection;
+  {
+    const std::lock_guard lock(shared.mutex);
+    shared.host_name = session.host.hello.name;
+    shared.state = (session.granted & protocol::permission::kControl) ? "connected" : "connected (view only)";
+  }
+  presenter.wake();
+  auto decoder = make_vp8_decoder();
+  if (!decoder) co_return 1;
+  int exit_code = 0;
+  while (true) {
+    auto message = co_await conn.receive();
+    if (!message) {
+      const bool closed_by_us = message.error().code == ErrorCode::closed;
+      if (!closed_by_us) std::fprintf(stderr, "elfdesk: %s\n", message.error().detail.c_str());
+      exit_code = closed_by_us ? 0 : exit_code_for(message.error());
+      break;
+    }
+    if (auto* frame = std::get_if<protocol::VideoFrame>(&*message)) {
+      const auto start = monotonic_us();
+      auto image = (*decoder)->decode(frame->data, frame->keyframe);
+      if (!image) {
+        conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
+        continue;
+      }
+      const auto decoded = monotonic_us();
+      conn.send(protocol::FrameAck{frame->frame_id, static_cast<std::uint32_t>(decoded - start)});
+      shared.bytes += frame->data.size();
+      shared.frames++;
+      const auto rtt = conn.round_trip().value_or(std::chrono::microseconds(0)).count();
+      shared.last_rtt_us = static_cast<std::uint64_t>(rtt);
+      // Host and viewer clocks are not shared: estimate age as host work + half a round trip + decode.
+      shared.last_latency_us = frame->timings.capture_us + frame->timings.encode_us + frame->timings.queue_us +
+                               static_cast<std::uint64_t>(rtt / 2) + (decoded - start);
+      mailbox.put(DecodedFrame{std::move(*image), frame->frame_id, frame->capture_time_us, decoded});
+    } else if (auto* shape = std::get_if<protocol::CursorShape>(&*message)) {
+      const std::lock_guard lock(shared.mutex);
+      shared.cursor_shape = std::move(*shape);
+      presenter.wake();
+    } else if (auto* pos = std::get_if<protocol::CursorPosition>(&*message)) {
+      const std::lock_guard lock(shared.mutex);
+      shared.cursor_position = *pos;
+      presenter.wake();
+    } else if (auto* result = std::get_if<protocol::ProbeResult>(&*message)) {
+      show_triage(shared, *result);
+      presenter.wake();
+    } else if (auto* bye = std::get_if<protocol::Goodbye>(&*message)) {
+      const std::string why = bye->reason == protocol::GoodbyeReason::ended_by_customer ? "ended by the customer"
+                                                                                        : "ended: " + bye->message;
+      std::fprintf(stderr, "elfdesk: session %s\n", why.c_str());
+      break;
+    }
+  }
+  presenter.stop();
+  co_return exit_code;
+}
+
+bool is_local_shortcut(const SDL_Event& e, SDL_Keycode key) {
+  return e.type == SDL_KEYDOWN && e.key.keysym.sym == key && (e.key.keysym.mod & KMOD_CTRL) &&
+         (e.key.keysym.mod & KMOD_ALT);
+}
+
+}  // namespace
+
+int run_view_command(const std::vector<std::string>& words) {
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale"}, {"help", "view-only", "stats"});
+  if (args && args->has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  using namespace protocol::permission;
+  const bool view_only = args && args->has("view-only");
+  auto target = args ? parse_remote_target(*args, view_only ? (kView | kProbes) : (kView | kControl | kClipboard | kProbes))
+                     : std::expected<RemoteTarget, Error>(std::unexpected(args.error()));
+  if (!target) {
+    std::fprintf(stderr, "elfdesk view: %s\nTry 'elfdesk view --help'.\n", target.error().detail.c_str());
+    return 2;
+  }
+  auto presenter = SdlPresenter::create(PresenterOptions{"elfdesk — connecting", 1280, 720});
+  if (!presenter) {
+    std::fprintf(stderr, "elfdesk view: cannot open a window: %s\n", presenter.error().detail.c_str());
+    return 10;
+  }
+  auto& view = **presenter;
+  if (args->get("scale") == "1:1") view.set_scale_mode(ScaleMode::one_to_one);
+  view.show_stats(args->has("stats"));
+  Shared shared;
+  FrameMailbox mailbox;
+  mailbox.set_waker(view.waker());
+  std::atomic<int> exit_code{0};
+  std::shared_ptr<Connection> connection;  // set on the network thread; used there only
+  asio::io_context io(1);
+  auto work = asio::make_work_guard(io);
+  target->options.on_state = [&](SessionState s) {
+    const std::lock_guard lock(shared.mutex);
+    shared.state = describe(s);
+    view.wake();
+  };
+  std::thread network([&] {
+    auto tls = auth::make_engineer_tls_context();
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      auto session = co_await open_engineer_session(tls, target->options);
+      if (!session) {
+        std::fprintf(stderr, "elfdesk: %s\n", session.error().detail.c_str());
+        exit_code = exit_code_for(session.error());
+        view.stop();
+        co_return;
+      }
+      connection = session->connection;
+      exit_code = co_await stream_session(*session, shared, mailbox, view);
+    }, asio::detached);
+    io.run();
+  });
+  auto send = [&](protocol::Message m) {
+    asio::post(io, [&connection, m = std::move(m)] {
+      if (connection) connection->send(m);
+    });
+  };
+  InputMapper mapper(view.viewport());
+  mapper.set_grab_handler([&](bool grabbed) {
+    SDL_SetWindowKeyboardGrab(SDL_GetWindowFromID(view.sdl_window_id()), grabbed ? SDL_TRUE : SDL_FALSE);
+  });
+  SDL_StartTextInput();
+  bool panel_open = false;
+  PresenterLoop loop;
+  loop.on_event = [&](const void* raw) {
+    const auto& e = *static_cast<const SDL_Event*>(raw);
+    if (e.type == SDL_QUIT) return false;
+    if (is_local_shortcut(e, SDLK_s)) return view.show_stats(!view.stats_visible()), true;
+    if (is_local_shortcut(e, SDLK_f)) return view.toggle_scale_mode(), true;
+    if (is_local_shortcut(e, SDLK_d)) {
+      panel_open = !panel_open;
+      if (panel_open) {
+        view.show_panel({"Running triage on the customer's machine..."});
+        send(protocol::ProbeRequest{1, "triage", {}});
+      } else {
+        view.hide_panel();
+      }
+      return true;
+    }
+    if (view_only) return true;
+    mapper.set_viewport(view.viewport());
+    for (auto& m : mapper.handle(raw)) send(std::move(m));
+    for (auto& m : mapper.flush()) send(std::move(m));
+    return true;
+  };
+  loop.on_wake = [&] {
+    if (auto frame = mailbox.take()) {
+      (void)view.set_frame(frame->image);
+    }
+    const std::lock_guard lock(shared.mutex);
+    if (shared.cursor_shape) view.set_cursor_shape(*std::exchange(shared.cursor_shape, std::nullopt));
+    if (shared.cursor_position) view.set_cursor_position(*std::exchange(shared.cursor_position, std::nullopt));
+    if (shared.panel_changed && panel_open) view.show_panel(shared.panel);
+    shared.panel_changed = false;
+    view.set_title("elfdesk — " + (shared.host_name.empty() ? target->options.host : shared.host_name) + " — " +
+                   shared.state);
+  };
+  std::uint64_t last_bytes = 0, last_frames = 0;
+  loop.on_tick = [&] {
+    const auto bytes = shared.bytes.load(), frames = shared.frames.load();
+    view.set_stats(PresenterStats{static_cast<double>(frames - last_frames),
+                                  static_cast<double>(bytes - last_bytes) * 8.0 / 1000.0,
+                                  static_cast<double>(shared.last_rtt_us.load()) / 1000.0,
+                                  static_cast<double>(shared.last_latency_us.load()) / 1000.0, mailbox.dropped()});
+    last_bytes = bytes;
+    last_frames = frames;
+  };
+  view.run_loop(loop);
+  // Window closed (or session over): release anything held remotely, say goodbye, stop the network.
+  for (auto& m : mapper.release_all()) send(std::move(m));
+  asio::post(io, [&connection] {
+    if (connection) connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+  });
+  work.reset();
+  network.join();
+  return exit_code;
+}
+
+}  // namespace elfdesk::client

@@ -1,0 +1,50 @@
+// The engineer's way into a host: dial (or accept a reverse connection), TLS, Hello, SPAKE2 with the
+// one-time code, then ask for consent. Reports each state as it goes. Runs on the network thread
+// (an io_context the caller drives); returns the admitted connection for the command to use.
+#pragma once
+#include <asio.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/connection.hpp"
+#include "common/handshake.hpp"
+#include "protocol/error.hpp"
+
+namespace elfdesk::client {
+
+enum class SessionState { connecting, waiting_for_host, authenticating, waiting_for_customer, connected };
+const char* describe(SessionState state);
+
+struct EngineerOptions {
+  std::string host;
+  std::uint16_t port = 0;
+  bool listen = false;               // reverse mode: wait for the host to dial us at host:port
+  std::string code;                  // as typed; normalised here
+  std::string name;                  // shown to the customer
+  std::uint32_t permissions = 0;     // protocol::permission bits to ask for
+  std::uint32_t capabilities = 0;    // protocol::capability bits we support
+  ConnectionTimeouts timeouts;
+  std::chrono::seconds consent_wait{90};
+  std::function<void(SessionState)> on_state;
+  std::function<void(std::uint16_t port)> on_listening;  // reverse mode: the bound port
+};
+
+struct EngineerSession {
+  std::shared_ptr<Connection> connection;
+  PeerInfo host;                   // the host's Hello and negotiated capabilities
+  std::uint32_t granted = 0;       // permissions the customer granted
+};
+
+asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asio::ssl::context& tls,
+                                                                             EngineerOptions options);
+
+// Exit codes scripts rely on: 0 ok, 10 network error, 11 authentication failed, 12 declined by the
+// customer, 13 protocol error, 14 host busy.
+int exit_code_for(const Error& error);
+std::string default_engineer_name();  // user@host
+
+}  // namespace elfdesk::client

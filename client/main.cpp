@@ -1,0 +1,48 @@
+// elfdesk: the support engineer's command. Dispatches to a subcommand; each returns its exit code.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "client/cli/commands.hpp"
+#include "common/log.hpp"
+
+namespace {
+
+const char* kUsage = R"(elfdesk: secure remote support for a customer running elfdesk-host.
+
+Usage: elfdesk COMMAND [options]
+
+Commands:
+  view ADDR:PORT --code CODE        see and control the customer's screen in a window
+  diag ADDR:PORT --code CODE        run diagnostic probes on the customer's machine (JSON with --json)
+  diag --local                      run the same probes on this machine
+  screenshot ADDR:PORT --code CODE --out FILE.png   save the customer's screen once
+  probes                            list the diagnostic probes
+
+The customer reads you the one-time code that elfdesk-host shows. `elfdesk COMMAND --help` for details.
+Exit codes: 0 ok, 2 bad usage, 10 network error, 11 authentication failed, 12 declined by the customer,
+13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical, unknown).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  elfdesk::log::set_level_from_env(elfdesk::log::Level::warn);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "diag") return elfdesk::client::run_diag_command(args);
+  if (command == "probes") return elfdesk::client::run_probes_command(args);
+  if (command == "screenshot") return elfdesk::client::run_screenshot_command(args);
+  if (command == "view") return elfdesk::client::run_view_command(args);
+  if (command == "--version") {
+    std::puts("elfdesk 0.1.0");
+    return 0;
+  }
+  std::fprintf(stderr, "elfdesk: unknown command '%s'\nTry 'elfdesk --help'.\n", command.c_str());
+  return 2;
+}
