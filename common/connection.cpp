@@ -32,8 +32,7 @@ Error io_error(const char* what, const asio::error_code& ec) {
 std::shared_ptr<Connection> Connection::make(asio::ip::tcp::socket socket, asio::ssl::context& tls,
                                              ConnectionTimeouts timeouts) {
   auto conn = std::make_shared<Connection>(std::move(socket), tls, timeouts);
-  // Coroutines get the owner as a parameter (copied into their frame), never through a capturing lambda.
-  asio::co_spawn(conn->executor(), watchdog(conn), asio::detached);
+  conn->spawn_loop(&Connection::watchdog);
   return conn;
 }
 
@@ -59,11 +58,16 @@ void Connection::arm(Clock::time_point& deadline, std::chrono::milliseconds time
   if (deadline < watchdog_timer_.expiry()) watchdog_timer_.cancel();  // watchdog re-reads deadlines
 }
 
-asio::awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
-  return self->watchdog_loop(self);
+// The detached loops keep the connection alive through one member rather than each holding a copy:
+// self_ is set while any loop runs and dropped (posted) once the last one has finished.
+void Connection::spawn_loop(asio::awaitable<void> (Connection::*loop)()) {
+  if (loops_running_++ == 0) self_ = shared_from_this();
+  asio::co_spawn(executor(), (this->*loop)(), [this](std::exception_ptr) {
+    if (--loops_running_ == 0) asio::post(executor(), [keep = std::move(self_)] {});
+  });
 }
 
-asio::awaitable<void> Connection::watchdog_loop(std::shared_ptr<Connection> /*keep_alive*/) {
+asio::awaitable<void> Connection::watchdog() {
   while (is_open()) {
     watchdog_timer_.expires_at(std::min(read_deadline_, write_deadline_));
     co_await watchdog_timer_.async_wait(kTuple);
@@ -119,8 +123,8 @@ asio::awaitable<std::expected<void, Error>> Connection::handshake(TlsRole role) 
 void Connection::start() {
   if (started_ || !is_open()) return;
   started_ = true;
-  asio::co_spawn(executor(), writer(shared_from_this()), asio::detached);
-  asio::co_spawn(executor(), keepalive(shared_from_this()), asio::detached);
+  spawn_loop(&Connection::writer);
+  spawn_loop(&Connection::keepalive);
 }
 
 std::expected<std::optional<protocol::Message>, Error> Connection::next_buffered() {
@@ -206,7 +210,7 @@ void Connection::close(protocol::GoodbyeReason reason, std::string message) {
   keepalive_timer_.cancel();
 }
 
-asio::awaitable<void> Connection::writer(std::shared_ptr<Connection> /*keep_alive*/) {
+asio::awaitable<void> Connection::writer() {
   while (is_open()) {
     if (control_.empty() && video_.empty()) {
       if (closing_) break;
@@ -238,7 +242,7 @@ asio::awaitable<void> Connection::writer(std::shared_ptr<Connection> /*keep_aliv
   }
 }
 
-asio::awaitable<void> Connection::keepalive(std::shared_ptr<Connection> /*keep_alive*/) {
+asio::awaitable<void> Connection::keepalive() {
   while (is_open() && !closing_) {
     keepalive_timer_.expires_after(timeouts_.keepalive);
     co_await keepalive_timer_.async_wait(kTuple);

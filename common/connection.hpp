@@ -83,11 +83,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<std::uint8_t> bytes;
     std::uint64_t video_frame_id = 0;  // non-zero for video frames
   };
-  // Each loop holds the connection alive through its (copied) shared_ptr parameter.
-  asio::awaitable<void> writer(std::shared_ptr<Connection> keep_alive);
-  static asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
-  asio::awaitable<void> watchdog_loop(std::shared_ptr<Connection> keep_alive);
-  asio::awaitable<void> keepalive(std::shared_ptr<Connection> keep_alive);
+  void spawn_loop(asio::awaitable<void> (Connection::*loop)());
+  asio::awaitable<void> writer();
+  asio::awaitable<void> watchdog();
+  asio::awaitable<void> keepalive();
   void arm(Clock::time_point& deadline, std::chrono::milliseconds timeout);
   void disarm(Clock::time_point& deadline) { deadline = Clock::time_point::max(); }
   std::expected<std::optional<protocol::Message>, Error> next_buffered();
@@ -112,6 +111,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<std::chrono::microseconds> rtt_;
   std::function<void(const Error&)> on_closed_;
   std::function<void(std::uint64_t)> on_video_written_;
+  std::shared_ptr<Connection> self_;  // keeps us alive while loops_running_ > 0
+  int loops_running_ = 0;
 };
 
 }  // namespace elfdesk

@@ -82,7 +82,12 @@ asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asi
                                                                              EngineerOptions o) {
   auto code = auth::normalize_session_code(o.code);
   if (!code) co_return std::unexpected(make_error(ErrorCode::invalid_argument, code.error().detail));
-  auto conn = o.listen ? co_await accept_host(tls, o) : co_await dial_host(tls, o);
+  // Not a ?: with co_await in both arms: g++ 12 destroys that temporary twice (found by valgrind).
+  std::expected<std::shared_ptr<Connection>, Error> conn;
+  if (o.listen)
+    conn = co_await accept_host(tls, o);
+  else
+    conn = co_await dial_host(tls, o);
   if (!conn) co_return std::unexpected(conn.error());
   auto& c = **conn;
   report(o, SessionState::authenticating);
