@@ -1,0 +1,147 @@
+"""Shared helpers for the end-to-end tests: private Xvfb displays, the real elfdesk-host and elfdesk
+binaries, and reading results back. Standard library only."""
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+
+BINARY_DIR = os.environ.get("ELFDESK_BINARY_DIR", os.path.join(os.path.dirname(__file__), "../../build/release"))
+HOST_BIN = os.path.join(BINARY_DIR, "host", "elfdesk-host")
+CLIENT_BIN = os.path.join(BINARY_DIR, "client", "elfdesk")
+
+# Exit codes of `elfdesk` (see README).
+EXIT_OK, EXIT_NETWORK, EXIT_AUTH, EXIT_DECLINED, EXIT_PROTOCOL, EXIT_BUSY = 0, 10, 11, 12, 13, 14
+
+
+class Xvfb:
+    """A private X server (`Xvfb -displayfd`) for the lifetime of a `with` block."""
+
+    def __init__(self, width=1280, height=720):
+        self.width, self.height = width, height
+        self.proc = None
+        self.display = None
+
+    def __enter__(self):
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{self.width}x{self.height}x24",
+             "-nolisten", "tcp", "-noreset", "+extension", "RANDR"],
+            pass_fds=[write_fd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        number = b""
+        deadline = time.time() + 15
+        while not number.endswith(b"\n") and time.time() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], 1)
+            if ready:
+                chunk = os.read(read_fd, 16)
+                if not chunk:
+                    break
+                number += chunk
+        os.close(read_fd)
+        if not number.strip():
+            self.proc.kill()
+            raise RuntimeError("Xvfb did not start")
+        self.display = ":" + number.decode().strip()
+        return self
+
+    def env(self, **extra):
+        env = dict(os.environ, DISPLAY=self.display)
+        env.update(extra)
+        return env
+
+    def run(self, *cmd, check=True, timeout=30):
+        return subprocess.run(list(cmd), env=self.env(), check=check, timeout=timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Host:
+    """A running elfdesk-host listening on an ephemeral loopback port."""
+
+    def __init__(self, *args, display=None, stdin=subprocess.DEVNULL, env=None):
+        self.dir = tempfile.mkdtemp(prefix="elfdesk-e2e-")
+        self.code_file = os.path.join(self.dir, "code.txt")
+        self.audit_file = os.path.join(self.dir, "audit.jsonl")
+        cmd = [HOST_BIN, "--listen", "127.0.0.1:0", "--code-file", self.code_file,
+               "--audit-log", self.audit_file, *args]
+        if display:
+            cmd += ["--display", display]
+        self.stdout_path = os.path.join(self.dir, "host.out")
+        self.stderr_path = os.path.join(self.dir, "host.err")
+        self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=open(self.stdout_path, "w"),
+                                     stderr=open(self.stderr_path, "w"), env=env or dict(os.environ))
+        self.port = None
+        deadline = time.time() + 15
+        while time.time() < deadline and self.port is None:
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.stdout())
+            if m and os.path.exists(self.code_file):
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.05)
+        if self.port is None:
+            raise RuntimeError("elfdesk-host did not start:\n" + self.stdout() + self.stderr())
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def code(self):
+        with open(self.code_file) as f:
+            return f.read().strip()
+
+    def stdout(self):
+        with open(self.stdout_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def audit(self):
+        """The audit log, one dict per line (every line must be valid JSON)."""
+        if not os.path.exists(self.audit_file):
+            return []
+        with open(self.audit_file) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def wait_for_output(self, pattern, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.stdout()):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def elfdesk(*args, timeout=60, env=None, input=None):
+    """Runs the engineer's `elfdesk` command to completion."""
+    return subprocess.run([CLIENT_BIN, *args], timeout=timeout, env=env or dict(os.environ), input=input,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
