@@ -34,6 +34,7 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --view-only            ask only to view; never send input
   --scale fit|1:1        initial scaling (default fit)
   --stats                start with the statistics overlay shown
+  --no-clipboard         do not share the clipboard
   --help                 this text
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
@@ -51,6 +52,7 @@ struct Shared {
   std::optional<protocol::CursorPosition> cursor_position;
   std::vector<std::string> panel;
   bool panel_changed = false;
+  std::optional<std::string> remote_clipboard;  // text copied on the host, for the main thread to set
   PresenterStats stats;
   std::atomic<std::uint64_t> bytes{0}, frames{0}, last_latency_us{0}, last_rtt_us{0};
 };
@@ -135,6 +137,12 @@ asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, Fr
       const std::lock_guard lock(shared.mutex);
       shared.cursor_position = *pos;
       presenter.wake();
+    } else if (auto* clip = std::get_if<protocol::Clipboard>(&*message)) {
+      if (auto text = zstd_decompress_text(clip->text_zstd, limits::kMaxClipboardBytes)) {
+        const std::lock_guard lock(shared.mutex);
+        shared.remote_clipboard = std::move(*text);
+        presenter.wake();
+      }
     } else if (auto* result = std::get_if<protocol::ProbeResult>(&*message)) {
       show_triage(shared, *result);
       presenter.wake();
@@ -157,14 +165,16 @@ bool is_local_shortcut(const SDL_Event& e, SDL_Keycode key) {
 }  // namespace
 
 int run_view_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale"}, {"help", "view-only", "stats"});
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale"},
+                         {"help", "view-only", "stats", "no-clipboard"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
   using namespace protocol::permission;
   const bool view_only = args && args->has("view-only");
-  auto target = args ? parse_remote_target(*args, view_only ? (kView | kProbes) : (kView | kControl | kClipboard | kProbes))
+  const bool share_clipboard = !view_only && args && !args->has("no-clipboard");
+  auto target = args ? parse_remote_target(*args, view_only ? (kView | kProbes) : (kView | kControl | kProbes | (share_clipboard ? kClipboard : 0)))
                      : std::expected<RemoteTarget, Error>(std::unexpected(args.error()));
   if (!target) {
     std::fprintf(stderr, "elfdesk view: %s\nTry 'elfdesk view --help'.\n", target.error().detail.c_str());
@@ -216,6 +226,15 @@ int run_view_command(const std::vector<std::string>& words) {
   });
   SDL_StartTextInput();
   bool panel_open = false;
+  std::string last_clipboard;  // newest text either side set: never echoed back
+  auto send_local_clipboard = [&] {
+    char* raw = SDL_GetClipboardText();
+    std::string text = raw ? raw : "";
+    SDL_free(raw);
+    if (text.empty() || text == last_clipboard || text.size() > limits::kMaxClipboardBytes) return;
+    last_clipboard = text;
+    send(protocol::Clipboard{static_cast<std::uint32_t>(text.size()), zstd_compress(text)});
+  };
   PresenterLoop loop;
   loop.on_event = [&](const void* raw) {
     const auto& e = *static_cast<const SDL_Event*>(raw);
@@ -233,6 +252,10 @@ int run_view_command(const std::vector<std::string>& words) {
       return true;
     }
     if (view_only) return true;
+    if (e.type == SDL_CLIPBOARDUPDATE && share_clipboard) {
+      send_local_clipboard();
+      return true;
+    }
     mapper.set_viewport(view.viewport());
     for (auto& m : mapper.handle(raw)) send(std::move(m));
     for (auto& m : mapper.flush()) send(std::move(m));
@@ -246,6 +269,10 @@ int run_view_command(const std::vector<std::string>& words) {
     if (shared.cursor_shape) view.set_cursor_shape(*std::exchange(shared.cursor_shape, std::nullopt));
     if (shared.cursor_position) view.set_cursor_position(*std::exchange(shared.cursor_position, std::nullopt));
     if (shared.panel_changed && panel_open) view.show_panel(shared.panel);
+    if (shared.remote_clipboard && share_clipboard) {
+      last_clipboard = *std::exchange(shared.remote_clipboard, std::nullopt);
+      SDL_SetClipboardText(last_clipboard.c_str());
+    }
     shared.panel_changed = false;
     view.set_title("elfdesk — " + (shared.host_name.empty() ? target->options.host : shared.host_name) + " — " +
                    shared.state);

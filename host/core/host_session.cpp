@@ -67,7 +67,7 @@ struct HostSession::Impl {
     };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
-    input = std::make_unique<SessionInput>(options, area, setup.permissions, audit);
+    input = std::make_unique<SessionInput>(options, area, setup.permissions, audit, conn);
     return {};
   }
 

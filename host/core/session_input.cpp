@@ -1,7 +1,14 @@
 #include "host/core/session_input.hpp"
 
+#include <asio/posix/stream_descriptor.hpp>
+#include <unistd.h>
+
 #include "common/log.hpp"
+#include "common/zstd_codec.hpp"
+#include "host/input/input_guard.hpp"
 #include "host/input/input_injector.hpp"
+#include "host/input/x11_clipboard.hpp"
+#include "protocol/limits.hpp"
 
 namespace elfdesk::host {
 namespace {
@@ -12,6 +19,11 @@ constexpr auto kCountWindow = std::chrono::minutes(1);
 struct SessionInput::Impl {
   AuditLog& audit;
   std::unique_ptr<InputInjector> injector;
+  std::optional<InputGuard> guard;
+  std::unique_ptr<X11Clipboard> x11_clipboard;
+  std::unique_ptr<asio::posix::stream_descriptor> clipboard_watch;
+  std::weak_ptr<Connection> connection;
+  std::string last_clipboard;  // the newest text either side set: never echoed back
   std::string why_no_injection;
   bool control = false;
   bool clipboard = false;
@@ -24,6 +36,7 @@ struct SessionInput::Impl {
   Impl(AuditLog& a) : audit(a) {}
 
   void flush(bool final_record) {
+    if (guard) counts.rejected += guard->take_counts().rejected_rate;
     const auto& c = counts;
     if (c.keys + c.text_chars + c.pointer + c.clipboard + c.dropped + c.rejected > 0 || final_record)
       audit.record("input_activity", {{"keys", c.keys}, {"text_chars", c.text_chars}, {"pointer_events", c.pointer},
@@ -42,6 +55,8 @@ struct SessionInput::Impl {
       return;
     }
     if (auto ok = inject(); !ok) {
+      // Bad input (off-screen, unknown button, invalid text, over the rate limit) is dropped and
+      // counted; the session goes on.
       ++counts.rejected;
       log::warn("input rejected: {}", ok.error().detail);
       return;
@@ -50,7 +65,8 @@ struct SessionInput::Impl {
   }
 };
 
-SessionInput::SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit)
+SessionInput::SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit,
+                           std::shared_ptr<Connection> connection)
     : impl_(std::make_unique<Impl>(audit)) {
   impl_->control = (permissions & protocol::permission::kControl) != 0;
   impl_->clipboard = (permissions & protocol::permission::kClipboard) != 0;
@@ -61,30 +77,76 @@ SessionInput::SessionInput(const HostOptions& options, Rect screen_area, std::ui
     return;
   }
   impl_->injector = std::move(*injector);
+  impl_->guard.emplace(InputGuardConfig{screen_area.width, screen_area.height});
+  impl_->connection = connection;
+  if (impl_->clipboard && options.clipboard) start_clipboard(options.display, connection->executor());
+}
+
+void SessionInput::start_clipboard(const std::string& display, const asio::any_io_executor& executor) {
+  auto clipboard = X11Clipboard::open(display);
+  if (!clipboard) {
+    log::warn("clipboard sharing unavailable: {}", clipboard.error().detail);
+    return;
+  }
+  impl_->x11_clipboard = std::move(*clipboard);
+  // Watch a duplicate of the X connection's fd so closing the watcher never closes Xlib's socket.
+  impl_->clipboard_watch = std::make_unique<asio::posix::stream_descriptor>(executor, ::dup(impl_->x11_clipboard->fd()));
+  watch_clipboard();
+}
+
+void SessionInput::watch_clipboard() {
+  impl_->clipboard_watch->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+    if (ec || impl_->finished) return;
+    if (auto ok = impl_->x11_clipboard->process(); !ok) {
+      log::warn("clipboard stopped: {}", ok.error().detail);
+      return;
+    }
+    if (auto text = impl_->x11_clipboard->take_local_text(); text && *text != impl_->last_clipboard) {
+      impl_->last_clipboard = *text;
+      if (auto conn = impl_->connection.lock())
+        conn->send(protocol::Clipboard{static_cast<std::uint32_t>(text->size()), zstd_compress(*text)});
+    }
+    watch_clipboard();
+  });
 }
 
 SessionInput::~SessionInput() { finish(); }
 
 void SessionInput::handle(const protocol::KeyEvent& event) {
-  impl_->apply(false, &Impl::Counts::keys, event.down ? 1 : 0, [&] { return impl_->injector->inject_key(event); });
+  impl_->apply(false, &Impl::Counts::keys, event.down ? 1 : 0, [&]() -> std::expected<void, Error> {
+    if (auto ok = impl_->guard->check_key(event, Clock::now()); !ok) return ok;
+    return impl_->injector->inject_key(event);
+  });
 }
 
 void SessionInput::handle(const protocol::TextInput& event) {
-  impl_->apply(false, &Impl::Counts::text_chars, event.utf8.size(),
-               [&] { return impl_->injector->inject_text(event.utf8); });
+  impl_->apply(false, &Impl::Counts::text_chars, event.utf8.size(), [&]() -> std::expected<void, Error> {
+    if (auto ok = impl_->guard->check_text(event.utf8, Clock::now()); !ok) return ok;
+    return impl_->injector->inject_text(event.utf8);
+  });
 }
 
 void SessionInput::handle(const protocol::PointerEvent& event) {
-  impl_->apply(false, &Impl::Counts::pointer, 1, [&] { return impl_->injector->inject_pointer(event); });
+  impl_->apply(false, &Impl::Counts::pointer, 1, [&]() -> std::expected<void, Error> {
+    if (auto ok = impl_->guard->check_pointer(event, Clock::now()); !ok) return ok;
+    return impl_->injector->inject_pointer(event);
+  });
 }
 
-void SessionInput::handle(const protocol::Clipboard&) {
-  impl_->apply(true, &Impl::Counts::clipboard, 1, [&]() -> std::expected<void, Error> { return {}; });
+void SessionInput::handle(const protocol::Clipboard& event) {
+  impl_->apply(true, &Impl::Counts::clipboard, 1, [&]() -> std::expected<void, Error> {
+    if (!impl_->x11_clipboard) return std::unexpected(make_error(ErrorCode::unavailable, "no X clipboard"));
+    auto text = zstd_decompress_text(event.text_zstd, limits::kMaxClipboardBytes);
+    if (!text) return std::unexpected(text.error());
+    impl_->last_clipboard = *text;
+    return impl_->x11_clipboard->set_text(std::move(*text));
+  });
 }
 
 void SessionInput::finish() {
   if (impl_->finished) return;
   impl_->finished = true;
+  if (impl_->clipboard_watch) impl_->clipboard_watch->close();
   if (impl_->injector) {
     if (auto ok = impl_->injector->release_all(); !ok) log::error("cannot release held input: {}", ok.error().detail);
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "common/connection.hpp"
 #include "common/image.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
@@ -16,7 +17,9 @@ namespace elfdesk::host {
 
 class SessionInput {
  public:
-  SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit);
+  // Clipboard text copied on the host is sent over `connection` (watched on its executor).
+  SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit,
+               std::shared_ptr<Connection> connection);
   ~SessionInput();
   void handle(const protocol::KeyEvent& event);
   void handle(const protocol::TextInput& event);
@@ -26,6 +29,8 @@ class SessionInput {
   void finish();
 
  private:
+  void start_clipboard(const std::string& display, const asio::any_io_executor& executor);
+  void watch_clipboard();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
