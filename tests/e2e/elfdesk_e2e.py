@@ -78,8 +78,8 @@ class Host:
             cmd += ["--display", display]
         self.stdout_path = os.path.join(self.dir, "host.out")
         self.stderr_path = os.path.join(self.dir, "host.err")
-        self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=open(self.stdout_path, "w"),
-                                     stderr=open(self.stderr_path, "w"), env=env or dict(os.environ))
+        with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, env=env or dict(os.environ))
         self.port = None
         deadline = time.time() + 15
         while time.time() < deadline and self.port is None:
@@ -145,3 +145,97 @@ def elfdesk(*args, timeout=60, env=None, input=None):
     """Runs the engineer's `elfdesk` command to completion."""
     return subprocess.run([CLIENT_BIN, *args], timeout=timeout, env=env or dict(os.environ), input=input,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# --- Pictures, windows and polling (view, input and screenshot tests). ImageMagick does the PNG work. ---
+
+def wait_until(predicate, timeout=15, interval=0.05):
+    """Calls `predicate` until it returns something truthy and returns that; None after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() >= deadline:
+            return value or None
+        time.sleep(interval)
+
+
+def x_run(display, *cmd, check=True, timeout=30, env=None):
+    """Runs an X client (xdotool, xrandr, import...) against `display`; returns the CompletedProcess."""
+    run_env = dict(env or os.environ, DISPLAY=display)
+    return subprocess.run(list(cmd), env=run_env, check=check, timeout=timeout, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def grab_window(display, path, window="root"):
+    """Saves the pixels of `window` (an X window id, or "root" for the whole screen) on `display` as PNG."""
+    x_run(display, "import", "-window", str(window), "PNG24:" + path)
+    return path
+
+
+def png_size(path):
+    """(width, height) of a picture file."""
+    out = subprocess.run(["identify", "-format", "%w %h", path], check=True, stdout=subprocess.PIPE, text=True)
+    width, height = out.stdout.split()
+    return int(width), int(height)
+
+
+def png_crop(src, dst, x, y, width, height):
+    """Writes the rectangle (x, y, width, height) of `src` to `dst`."""
+    subprocess.run(["convert", src, "-crop", f"{width}x{height}+{x}+{y}", "+repage", "PNG24:" + dst], check=True)
+    return dst
+
+
+def png_rgb(path):
+    """The raw pixels of a picture: 8-bit R, G, B per pixel, rows top to bottom."""
+    return subprocess.run(["convert", path, "-depth", "8", "rgb:-"], check=True, stdout=subprocess.PIPE).stdout
+
+
+def psnr(a, b):
+    """PSNR in dB of two same-sized pictures (float('inf') when identical), measured by ImageMagick."""
+    out = subprocess.run(["compare", "-metric", "PSNR", a, b, "null:"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    if out.returncode > 1:
+        raise RuntimeError(f"compare {a} {b}: {out.stderr.strip()}")
+    value = out.stderr.strip().split()[0]
+    return float("inf") if value == "inf" else float(value)
+
+
+def find_window(display, name_regex, timeout=15):
+    """The id of the first visible window on `display` whose name matches `name_regex`, or None."""
+    def search():
+        out = x_run(display, "xdotool", "search", "--onlyvisible", "--name", name_regex, check=False)
+        ids = out.stdout.split()
+        return ids[0] if ids else None
+    return wait_until(search, timeout)
+
+
+class Viewer:
+    """A running `elfdesk view` on an X display (the engineer's screen), stopped (killed if need be) on exit."""
+
+    def __init__(self, host, display, *args, env=None):
+        self.dir = tempfile.mkdtemp(prefix="elfdesk-viewer-")
+        self.stderr_path = os.path.join(self.dir, "viewer.err")
+        run_env = dict(env or os.environ, DISPLAY=display)
+        self.proc = subprocess.Popen([CLIENT_BIN, "view", host.address, "--code", host.code(), *args],
+                                     env=run_env, cwd=self.dir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=open(self.stderr_path, "w"))
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,77 @@
+"""Clipboard text copied on one side can be pasted on the other, both directions, and --no-clipboard stops it."""
+import subprocess
+import time
+import unittest
+
+from elfdesk_e2e import CLIENT_BIN, Host, Xvfb
+
+
+def read_clipboard(xvfb):
+    result = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=xvfb.env(), timeout=5,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+def wait_for_clipboard(xvfb, expected, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if read_clipboard(xvfb) == expected:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+class ClipboardTest(unittest.TestCase):
+    def session(self, host_display, viewer_display, *viewer_args):
+        host = Host("--consent", "accept", "--ui", "none", display=host_display.display)
+        viewer = subprocess.Popen([CLIENT_BIN, "view", host.address, "--code", host.code(), *viewer_args],
+                                  env=viewer_display.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
+        return host, viewer
+
+    def copy(self, xvfb, text):
+        owner = subprocess.Popen(["xclip", "-quiet", "-selection", "clipboard"], env=xvfb.env(), stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        owner.stdin.write(text)
+        owner.stdin.close()
+        return owner
+
+    def test_both_directions(self):
+        with Xvfb() as a, Xvfb() as b:
+            host, viewer = self.session(a, b)
+            owners = []
+            try:
+                time.sleep(1.0)  # the viewer's window and clipboard watcher are up
+                owners.append(self.copy(a, "copied on the customer's machine: grüße €"))
+                self.assertTrue(wait_for_clipboard(b, "copied on the customer's machine: grüße €"),
+                                f"viewer clipboard is {read_clipboard(b)!r}")
+                owners.append(self.copy(b, "pasted from the engineer ñ"))
+                self.assertTrue(wait_for_clipboard(a, "pasted from the engineer ñ"),
+                                f"host clipboard is {read_clipboard(a)!r}")
+            finally:
+                for owner in owners:
+                    owner.kill()
+                    owner.wait()
+                viewer.terminate()
+                viewer.wait(10)
+                host.stop()
+
+    def test_no_clipboard_on_the_viewer(self):
+        with Xvfb() as a, Xvfb() as b:
+            host, viewer = self.session(a, b, "--no-clipboard")
+            owner = None
+            try:
+                time.sleep(1.0)
+                owner = self.copy(a, "must stay on the host")
+                self.assertFalse(wait_for_clipboard(b, "must stay on the host", timeout=3))
+            finally:
+                if owner:
+                    owner.kill()
+                    owner.wait()
+                viewer.terminate()
+                viewer.wait(10)
+                host.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
