@@ -13,8 +13,9 @@ jobs=${JOBS:-$(nproc)}
 build_and_test() {  # $1 = build dir, rest = cmake options
   local dir=$1; shift
   echo "== configure $dir $*"
-  cmake -S "$root" -B "$dir" -G Ninja -DELFDESK_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
-    { cat "$dir.configure.log"; return 1; }
+  mkdir -p "$dir"
+  cmake -S "$root" -B "$dir" -G Ninja -DELFDESK_WERROR=ON "$@" >"$dir/configure.log" 2>&1 ||
+    { cat "$dir/configure.log"; return 1; }
   echo "== build $dir"
   cmake --build "$dir" -j "$jobs"
   echo "== test $dir"
