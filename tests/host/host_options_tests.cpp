@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include "host/core/consent_gate.hpp"
+#include "host/core/host_options.hpp"
+#include "protocol/messages.hpp"
+
+using namespace elfdesk;
+using namespace elfdesk::host;
+
+namespace {
+std::expected<HostOptions, Error> parse(std::vector<std::string> args) { return parse_host_options(args); }
+}  // namespace
+
+TEST_CASE("defaults: loopback listen on the default port, ask for consent, 10 minute codes") {
+  auto o = parse({});
+  REQUIRE(o);
+  CHECK(o->listen_host == "127.0.0.1");
+  CHECK(o->listen_port == 7417);
+  CHECK(o->consent == ConsentMode::ask);
+  CHECK(o->code_ttl == std::chrono::seconds(600));
+  CHECK(o->consent_timeout == std::chrono::seconds(60));
+  CHECK(o->clipboard);
+  CHECK_FALSE(o->view_only);
+}
+
+TEST_CASE("options are read with separate or inline values") {
+  auto o = parse({"--listen=0.0.0.0:0", "--code-ttl", "30", "--consent", "accept", "--view-only", "--no-clipboard",
+                  "--monitor", "1", "--ui", "terminal"});
+  REQUIRE(o);
+  CHECK(o->listen_host == "0.0.0.0");
+  CHECK(o->listen_port == 0);
+  CHECK(o->code_ttl == std::chrono::seconds(30));
+  CHECK(o->consent == ConsentMode::accept);
+  CHECK(o->view_only);
+  CHECK_FALSE(o->clipboard);
+  CHECK(o->monitor == 1);
+  CHECK(o->ui == UiMode::terminal);
+}
+
+TEST_CASE("bad usage is a clear error; --help carries the usage text") {
+  CHECK(parse({"--frobnicate"}).error().detail == "unknown option --frobnicate");
+  CHECK(parse({"--code-ttl", "abc"}).error().code == ErrorCode::invalid_argument);
+  CHECK(parse({"--listen", "nocolon"}).error().detail.find("HOST:PORT") != std::string::npos);
+  CHECK(parse({"--consent", "maybe"}).error().code == ErrorCode::invalid_argument);
+  CHECK(parse({"--ui", "none"}).error().detail.find("--consent accept") != std::string::npos);
+  CHECK(parse({"--code-ttl"}).error().detail == "option --code-ttl needs a value");
+  auto help = parse({"--help"});
+  REQUIRE_FALSE(help);
+  CHECK(help.error().detail.find("Usage: elfdesk-host") != std::string::npos);
+}
+
+TEST_CASE("the customer's settings limit what an engineer is granted") {
+  using namespace protocol::permission;
+  HostOptions o;
+  const std::uint32_t all = kView | kControl | kClipboard | kProbes;
+  CHECK(grant_permissions(all, o) == all);
+  CHECK(grant_permissions(kView, o) == kView);  // never more than asked
+  o.view_only = true;
+  CHECK(grant_permissions(all, o) == (kView | kProbes));
+  o.view_only = false;
+  o.clipboard = false;
+  CHECK(grant_permissions(all, o) == (kView | kControl | kProbes));
+  CHECK(grant_permissions(1u << 20, o) == 0);  // unknown bits are never granted
+}
