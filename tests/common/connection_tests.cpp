@@ -1,0 +1,159 @@
+// Connection over real TLS 1.3 on loopback: ordering, caps, deadlines, keep-alive, orderly close.
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "common/auth/tls_context.hpp"
+#include "common/connection.hpp"
+#include "protocol/frame.hpp"
+
+using namespace elfdesk;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One engineer-side and one host-side connection, connected and TLS-established, then `body` runs.
+struct Pair {
+  asio::io_context io{1};
+  asio::ssl::context host_tls = auth::make_host_tls_context();
+  asio::ssl::context engineer_tls = auth::make_engineer_tls_context();
+
+  void run(ConnectionTimeouts timeouts,
+           std::function<asio::awaitable<void>(std::shared_ptr<Connection>, std::shared_ptr<Connection>)> body) {
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    bool done = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      auto client = Connection::make_unconnected(io.get_executor(), engineer_tls, timeouts);
+      REQUIRE(co_await client->connect("127.0.0.1", port));
+      auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+      auto server = Connection::make(std::move(socket), host_tls, timeouts);
+      // Both TLS sides must progress together: run the server side's handshake concurrently.
+      bool server_ok = false;
+      asio::co_spawn(io, [&]() -> asio::awaitable<void> { server_ok = (co_await server->handshake(TlsRole::server)).has_value(); }, asio::detached);
+      REQUIRE(co_await client->handshake(TlsRole::client));
+      while (!server_ok && server->is_open()) {
+        asio::steady_timer t(io, 1ms);
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      REQUIRE(server_ok);
+      client->start();
+      server->start();
+      co_await body(client, server);
+      client->fail(make_error(ErrorCode::closed, "test over"));
+      server->fail(make_error(ErrorCode::closed, "test over"));
+      done = true;
+    }, asio::detached);
+    io.run_for(20s);
+    CHECK(done);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("control messages overtake queued video frames") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    protocol::VideoFrame frame;
+    frame.width = 16;
+    frame.height = 16;
+    frame.data.assign(100000, 7);
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+      frame.frame_id = id;
+      CHECK(server->send(frame));
+    }
+    CHECK(server->send(protocol::Chat{"urgent"}));
+    auto first = co_await client->receive(5s);
+    REQUIRE(first);
+    CHECK(std::holds_alternative<protocol::Chat>(*first));
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+      auto next = co_await client->receive(5s);
+      REQUIRE(next);
+      REQUIRE(std::holds_alternative<protocol::VideoFrame>(*next));
+      CHECK(std::get<protocol::VideoFrame>(*next).frame_id == id);
+    }
+    CHECK(server->bytes_sent() > 300000);
+  });
+}
+
+TEST_CASE("an oversized frame header fails the connection before the payload is read") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    // A Ping claiming 4 MiB: far above the control-message cap.
+    std::vector<std::uint8_t> header = {0, static_cast<std::uint8_t>(protocol::MessageType::ping), 0, 0, 0, 0x40, 0, 0};
+    co_await asio::async_write(client->stream(), asio::buffer(header), asio::use_awaitable);
+    auto received = co_await server->receive(5s);
+    REQUIRE_FALSE(received);
+    CHECK(received.error().code == ErrorCode::malformed);
+    CHECK(received.error().detail.find("protocol error") != std::string::npos);
+    CHECK_FALSE(server->is_open());
+  });
+}
+
+TEST_CASE("a silent peer is dropped when the read deadline expires") {
+  Pair pair;
+  pair.run({}, [](auto, auto server) -> asio::awaitable<void> {
+    const auto start = std::chrono::steady_clock::now();
+    auto received = co_await server->receive(300ms);
+    REQUIRE_FALSE(received);
+    CHECK(received.error().code == ErrorCode::timeout);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+  });
+}
+
+TEST_CASE("keep-alive pings are answered inside receive and measure the round trip") {
+  Pair pair;
+  ConnectionTimeouts fast;
+  fast.keepalive = 50ms;
+  pair.run(fast, [](auto client, auto server) -> asio::awaitable<void> {
+    asio::co_spawn(server->executor(), [server]() -> asio::awaitable<void> {
+      asio::steady_timer t(server->executor(), 400ms);
+      co_await t.async_wait(asio::use_awaitable);
+      server->send(protocol::Chat{"after pings"});
+    }, asio::detached);
+    // The server reads too (it must answer the client's pings); it sees only the client's data messages.
+    asio::co_spawn(server->executor(), [server]() -> asio::awaitable<void> { (void)co_await server->receive(2s); }, asio::detached);
+    auto received = co_await client->receive(2s);
+    REQUIRE(received);
+    CHECK(std::holds_alternative<protocol::Chat>(*received));  // pings and pongs never surface
+    REQUIRE(client->round_trip().has_value());
+    CHECK(client->round_trip()->count() < 1'000'000);
+  });
+}
+
+TEST_CASE("close sends Goodbye, flushes, and the peer then sees the end") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    server->send(protocol::Chat{"last words"});
+    server->close(protocol::GoodbyeReason::ended_by_customer, "customer pressed End session");
+    CHECK_FALSE(server->send(protocol::Chat{"too late"}));
+    auto chat = co_await client->receive(5s);
+    REQUIRE(chat);
+    CHECK(std::get<protocol::Chat>(*chat).text == "last words");
+    auto bye = co_await client->receive(5s);
+    REQUIRE(bye);
+    REQUIRE(std::holds_alternative<protocol::Goodbye>(*bye));
+    CHECK(std::get<protocol::Goodbye>(*bye).reason == protocol::GoodbyeReason::ended_by_customer);
+    auto end = co_await client->receive(5s);
+    REQUIRE_FALSE(end);
+    CHECK((end.error().code == ErrorCode::closed || end.error().code == ErrorCode::io));
+  });
+}
+
+TEST_CASE("connecting to a closed port is a network error") {
+  asio::io_context io;
+  auto tls = auth::make_engineer_tls_context();
+  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = probe.local_endpoint().port();
+  probe.close();
+  std::optional<Error> error;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto conn = Connection::make_unconnected(io.get_executor(), tls);
+    auto ok = co_await conn->connect("127.0.0.1", port);
+    if (!ok) error = ok.error();
+  }, asio::detached);
+  io.run_for(10s);
+  REQUIRE(error);
+  CHECK(error->code == ErrorCode::io);
+  CHECK(error->detail.find("cannot connect") != std::string::npos);
+}
