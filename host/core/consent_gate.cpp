@@ -1,6 +1,7 @@
 #include "host/core/consent_gate.hpp"
 
 #include "common/log.hpp"
+#include "host/ui/display_text.hpp"
 
 namespace elfdesk::host {
 namespace {
@@ -63,7 +64,8 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
     decision = ConsentDecision::allowed;
     how = "pre-approved (--consent accept)";
   } else if (ui) {
-    std::printf("elfdesk-host: %s (from %s) wants to %s this computer\n", setup.engineer_name.c_str(),
+    // The name comes from the network: never print control characters or escapes to the terminal.
+    std::printf("elfdesk-host: %s (from %s) wants to %s this computer\n", sanitize_display_text(setup.engineer_name).c_str(),
                 setup.peer.c_str(), view_only ? "view" : "view and control");
     std::fflush(stdout);
     decision = co_await ask_customer(connection, *ui, {setup.engineer_name, setup.peer, view_only}, options.consent_timeout);
@@ -86,7 +88,8 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
     co_return std::nullopt;
   }
   connection.send(protocol::ConsentResult{decision, setup.permissions, ""});
-  std::printf("elfdesk-host: session started with %s (from %s)\n", setup.engineer_name.c_str(), setup.peer.c_str());
+  std::printf("elfdesk-host: session started with %s (from %s)\n", sanitize_display_text(setup.engineer_name).c_str(),
+              setup.peer.c_str());
   std::fflush(stdout);
   co_return setup;
 }
