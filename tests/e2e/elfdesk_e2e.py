@@ -200,10 +200,10 @@ def psnr(a, b):
     return float("inf") if value == "inf" else float(value)
 
 
-def find_window(display, name_regex, timeout=15):
-    """The id of the first visible window on `display` whose name matches `name_regex`, or None."""
+def find_window(display, regex, timeout=15, by="name"):
+    """The id of the first visible window on `display` whose name (or "class") matches `regex`, or None."""
     def search():
-        out = x_run(display, "xdotool", "search", "--onlyvisible", "--name", name_regex, check=False)
+        out = x_run(display, "xdotool", "search", "--onlyvisible", "--" + by, regex, check=False)
         ids = out.stdout.split()
         return ids[0] if ids else None
     return wait_until(search, timeout)
@@ -216,9 +216,10 @@ class Viewer:
         self.dir = tempfile.mkdtemp(prefix="elfdesk-viewer-")
         self.stderr_path = os.path.join(self.dir, "viewer.err")
         run_env = dict(env or os.environ, DISPLAY=display)
-        self.proc = subprocess.Popen([CLIENT_BIN, "view", host.address, "--code", host.code(), *args],
-                                     env=run_env, cwd=self.dir, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=open(self.stderr_path, "w"))
+        with open(self.stderr_path, "w") as stderr:
+            self.proc = subprocess.Popen([CLIENT_BIN, "view", host.address, "--code", host.code(), *args],
+                                         env=run_env, cwd=self.dir, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr)
 
     def stderr(self):
         with open(self.stderr_path) as f:
@@ -239,3 +240,33 @@ class Viewer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def make_test_picture(path, width, height, label="elfdesk"):
+    """Writes a width x height PNG with text of several sizes, lines and coloured shapes (`label` in it)."""
+    cx, cy = width * 2 // 3, height // 2
+    draw = ["-fill", "#1f3a93", "-draw", f"rectangle {width // 10},{height // 8} {width // 3},{height // 3}",
+            "-fill", "#c0392b", "-draw", f"circle {cx},{cy} {cx + height // 8},{cy}",
+            "-stroke", "#27ae60", "-strokewidth", "3", "-draw", f"line 0,{height - 40} {width},{height - 90}",
+            "-stroke", "none", "-fill", "black", "-font", "DejaVu-Sans"]
+    for i, size in enumerate((13, 18, 28)):
+        draw += ["-pointsize", str(size), "-annotate", f"+{width // 10}+{height // 2 + 40 * i}",
+                 f"{label} The quick brown fox jumps over the lazy dog 0123456789 ({size}px)"]
+    subprocess.run(["convert", "-size", f"{width}x{height}", "xc:#f4f1ea", *draw, "PNG24:" + path], check=True)
+    return path
+
+
+def paint_root(display, path):
+    """Shows a screen-sized PNG as the root window's background on `display` (ImageMagick's display)."""
+    # display(1) exits non-zero after setting the root window, so its status says nothing.
+    x_run(display, "display", "-window", "root", path, check=False)
+
+
+def hide_cursor(display):
+    """Gives the root window of `display` an invisible cursor, so cursor drawing cannot disturb picture checks."""
+    with tempfile.TemporaryDirectory(prefix="elfdesk-cursor-") as tmp:
+        blank = os.path.join(tmp, "blank.xbm")
+        with open(blank, "w") as f:
+            f.write("#define blank_width 8\n#define blank_height 8\n#define blank_x_hot 0\n#define blank_y_hot 0\n"
+                    "static unsigned char blank_bits[] = {" + ", ".join(["0x00"] * 8) + "};\n")
+        x_run(display, "xsetroot", "-cursor", blank, blank)

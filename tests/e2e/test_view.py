@@ -1,0 +1,133 @@
+"""`elfdesk view` as an engineer sees it: the host shares Xvfb display A, the viewer's window lives on another
+Xvfb display B, and the window's pixels (grabbed with ImageMagick's import) are compared with A's screen."""
+import os
+import shutil
+import tempfile
+import threading
+import time
+import unittest
+
+from elfdesk_e2e import (Host, Viewer, Xvfb, find_window, grab_window, hide_cursor, make_test_picture, paint_root,
+                         png_crop, png_rgb, png_size, psnr, wait_until, x_run)
+
+HOST_W, HOST_H = 1280, 720
+MIN_PSNR_STILL = 35.0   # a still picture, after the host's quality top-off
+MIN_PSNR_MOVING = 25.0  # a picture that changes every few hundred ms (no top-off in between)
+FRAMES = 6
+
+
+class ViewTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="elfdesk-view-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.a = Xvfb(HOST_W, HOST_H).__enter__()
+        self.addCleanup(self.a.__exit__, None, None, None)
+        self.b = Xvfb(1440, 900).__enter__()  # larger than A: the default 1280x720 window shows A at 1:1
+        self.addCleanup(self.b.__exit__, None, None, None)
+        # An invisible host cursor: the remote cursor the viewer draws on top would differ from A's screen grab.
+        hide_cursor(self.a.display)
+        self.host = Host("--consent", "accept", "--ui", "none", display=self.a.display)
+        self.addCleanup(self.host.stop)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def start_viewer(self, *args):
+        viewer = Viewer(self.host, self.b.display, *args)
+        self.addCleanup(viewer.stop)
+        window = find_window(self.b.display, "^elfdesk", timeout=20)
+        self.assertIsNotNone(window, "no viewer window named elfdesk*: " + viewer.stderr())
+        return viewer, window
+
+    def window_area(self, window, name, rect):
+        """Grabs the viewer window and cuts out `rect` (x, y, w, h): where the remote picture is drawn."""
+        shot = grab_window(self.b.display, self.path(name + "-window.png"), window)
+        return png_crop(shot, self.path(name + ".png"), *rect)
+
+    def wait_for_match(self, window, reference, rect, bound, timeout=20):
+        """Polls the window until its picture area matches `reference` by `bound` dB; returns the last PSNR."""
+        best = [float("-inf")]
+
+        def matches():
+            value = psnr(reference, self.window_area(window, "poll", rect))
+            best[0] = value
+            return value >= bound
+        wait_until(matches, timeout=timeout, interval=0.2)
+        return best[0]
+
+    def test_window_shows_the_host_screen_at_1_to_1(self):
+        paint_root(self.a.display, make_test_picture(self.path("picture.png"), HOST_W, HOST_H, "view"))
+        reference = grab_window(self.a.display, self.path("host.png"))
+        viewer, window = self.start_viewer("--scale", "1:1")
+        title = x_run(self.b.display, "xdotool", "getwindowname", window).stdout.strip()
+        self.assertTrue(title.startswith("elfdesk"), title)
+        width, height = (int(v) for v in x_run(self.b.display, "xdotool", "getwindowgeometry", "--shell", window)
+                         .stdout.split("WIDTH=")[1].replace("HEIGHT=", "").split()[:2])
+        self.assertGreaterEqual((width, height), (HOST_W, HOST_H))
+        value = self.wait_for_match(window, reference, (0, 0, HOST_W, HOST_H), MIN_PSNR_STILL)
+        print(f"\nview 1:1, still picture: PSNR {value:.2f} dB against the host screen")
+        self.assertGreaterEqual(value, MIN_PSNR_STILL)
+        self.assertIsNone(viewer.proc.poll())
+
+    def test_moving_picture_keeps_updating(self):
+        frames = [make_test_picture(self.path(f"frame{i}.png"), HOST_W, HOST_H, f"frame {i} " + "#" * (6 * i))
+                  for i in range(FRAMES)]
+        references = []  # the host's own grabs: what really was on its screen
+        for i, frame in enumerate(frames):
+            paint_root(self.a.display, frame)
+            references.append(grab_window(self.a.display, self.path(f"host-frame{i}.png")))
+        shown = []  # (index, time) of each frame painted on A
+        stop = threading.Event()
+
+        def animate():
+            for i, frame in enumerate(frames):
+                if stop.wait(0.25):
+                    return
+                paint_root(self.a.display, frame)
+                shown.append((i, time.time()))
+        _, window = self.start_viewer()
+        painter = threading.Thread(target=animate)
+        painter.start()
+        self.addCleanup(painter.join)
+        self.addCleanup(stop.set)
+        captures = []
+        for painted in (2, FRAMES - 1):
+            self.assertTrue(wait_until(lambda: len(shown) >= painted, timeout=30), "the painter is stuck")
+            captures.append((self.window_area(window, f"moving{painted}", (0, 0, HOST_W, HOST_H)), time.time()))
+        painter.join()
+        matches = []
+        for capture, taken in captures:
+            scores = [psnr(ref, capture) for ref in references]
+            best = max(range(FRAMES), key=lambda i: scores[i])
+            recent = [i for i, t in shown if taken - 3.0 <= t <= taken]
+            matches.append((best, round(scores[best], 2), recent))
+        print(f"\nview, moving picture: (matched frame, PSNR dB, frames painted in the 3 s before) {matches}")
+        for best, value, recent in matches:
+            self.assertGreaterEqual(value, MIN_PSNR_MOVING)
+            self.assertIn(best, recent, "the window shows an old picture")
+        self.assertLess(matches[0][0], matches[1][0], "the window did not follow the host")
+
+    def test_host_resize_is_followed_without_reconnecting(self):
+        paint_root(self.a.display, make_test_picture(self.path("picture.png"), HOST_W, HOST_H, "before"))
+        viewer, window = self.start_viewer()  # fit: the 1280x720 window shows 1280x720 at scale 1
+        before = grab_window(self.a.display, self.path("host-before.png"))
+        self.assertGreaterEqual(self.wait_for_match(window, before, (0, 0, HOST_W, HOST_H), MIN_PSNR_STILL),
+                                MIN_PSNR_STILL)
+        # Xvfb cannot grow its screen, only shrink: 960x720 is 4:3, so the 16:9 window gets bars left and right.
+        x_run(self.a.display, "xrandr", "--output", "screen", "--off", "--fb", "960x720")
+        paint_root(self.a.display, make_test_picture(self.path("small.png"), 960, 720, "after"))
+        after = grab_window(self.a.display, self.path("host-after.png"))
+        self.assertEqual(png_size(after), (960, 720))
+        value = self.wait_for_match(window, after, (160, 0, 960, 720), MIN_PSNR_STILL)
+        print(f"\nview after the host screen shrank to 960x720: PSNR {value:.2f} dB (picture area)")
+        self.assertGreaterEqual(value, MIN_PSNR_STILL)
+        for side, x in (("left", 0), ("right", 160 + 960)):
+            bar = png_rgb(self.window_area(window, "bar-" + side, (x, 0, 160, 720)))
+            self.assertLessEqual(max(bar), 16, f"the {side} bar is not black")
+        self.assertIsNone(viewer.proc.poll(), "the viewer exited")
+        starts = [e for e in self.host.audit() if e.get("event") == "session_start"]
+        self.assertEqual(len(starts), 1, "the viewer reconnected")
+
+
+if __name__ == "__main__":
+    unittest.main()
