@@ -2,9 +2,11 @@
 // (or locally), print a report ranked by urgency, exit with the worst severity.
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "client/cli/commands.hpp"
+#include "client/cli/control_socket.hpp"
 #include "client/cli/remote_command.hpp"
 #include "common/probes/probe_runner.hpp"
 #include "common/probes/script.hpp"
@@ -15,6 +17,7 @@ namespace elfdesk::client {
 namespace {
 
 const char* kDiagUsage = R"(Usage: elfdesk diag ADDR:PORT --code CODE [options]
+       elfdesk diag --session PATH [options]
        elfdesk diag --local [options]
 
 Runs read-only diagnostic probes on the customer's machine and reports findings ranked by urgency.
@@ -22,15 +25,19 @@ Runs read-only diagnostic probes on the customer's machine and reports findings 
   --probe NAME[,NAME]    probes to run (default: triage, which runs them all); repeatable
   --arg NAME.KEY=VALUE   an argument for a probe, e.g. --arg network.resolve=example.org; repeatable
   --script FILE          run the probes listed in FILE (one per line: name key=value ...)
+                         every probe also takes time_limit_ms=N (its time limit, 1-60000 ms)
   --json                 print JSON instead of the text report
   --local                run on this machine, no session
+  --session PATH         run over a live `elfdesk view` session (the control socket it printed)
   --code CODE            the customer's one-time code;  --code-file PATH reads it from a file
   --listen ADDR:PORT     reverse mode: wait for the host to dial in
   --name NAME            your name as the customer sees it (default user@host)
   --help                 this text
 
-Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown (a probe failed, timed out, or was invalid);
-10 network error, 11 authentication failed, 12 declined, 13 protocol error, 14 host busy, 2 bad usage.
+Exit codes: the worst severity found: 0 ok, 1 warning, 2 critical, 3 unknown (a probe failed or timed
+out). 3 also when a probe name or argument was rejected (the others still run) or the command line is
+wrong. Session errors: 10 network error, 11 authentication failed or refused, 12 declined, 13 protocol
+error, 14 host busy.
 Run `elfdesk probes` for the list of probes.
 )";
 
@@ -62,37 +69,77 @@ std::expected<std::vector<probes::ProbeInvocation>, Error> collect_calls(const P
   return calls;
 }
 
-int print_reports(const std::vector<probes::ProbeReport>& reports, bool json) {
-  const auto worst = probes::worst_of(reports);
+// Reports in call order, and the calls the host (or local runner) rejected as invalid.
+struct Outcome {
+  std::vector<probes::ProbeReport> reports;
+  nlohmann::json rejected = nlohmann::json::array();
+
+  void add_rejected(const std::string& name, const std::string& why) {
+    std::fprintf(stderr, "elfdesk diag: probe %s rejected: %s\n", name.c_str(), why.c_str());
+    rejected.push_back({{"probe", name}, {"error", why}});
+    reports.push_back(probes::failed_report(name, why, 0));
+  }
+  void add_report(const std::string& name, const nlohmann::json& doc) {
+    auto report = probes::report_from_json(doc);
+    reports.push_back(report ? std::move(*report) : probes::failed_report(name, "unexpected result: " + report.error().detail, 0));
+  }
+};
+
+// Worst severity (by urgency); a rejected call makes the run unknown (3): it was not what was asked.
+int print_reports(const Outcome& outcome, bool json) {
+  const auto worst = probes::worst_of(outcome.reports);
+  const int code = outcome.rejected.empty() ? probes::exit_code(worst) : probes::exit_code(probes::Severity::unknown);
   if (json) {
-    nlohmann::json out = {{"reports", reports}, {"worst", probes::to_string(worst)},
-                          {"exit_code", probes::exit_code(worst)}};
+    nlohmann::json out = {{"reports", outcome.reports}, {"worst", probes::to_string(worst)}, {"exit_code", code},
+                          {"rejected", outcome.rejected}};
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::printf("%s", probes::format_report_text(reports).c_str());
+    std::printf("%s", probes::format_report_text(outcome.reports).c_str());
+    if (!outcome.rejected.empty()) std::printf("\n%zu probe call(s) rejected (see above); exit 3\n", outcome.rejected.size());
   }
   std::fflush(stdout);
-  return probes::exit_code(worst);
+  return code;
 }
 
-std::vector<probes::ProbeReport> run_local(const std::vector<probes::ProbeInvocation>& calls) {
+Outcome run_local(const std::vector<probes::ProbeInvocation>& calls) {
   const probes::ProbeRunner runner;
-  std::vector<probes::ProbeReport> reports;
+  Outcome out;
   for (const auto& call : calls) {
     auto report = runner.run(call);
-    reports.push_back(report ? std::move(*report) : probes::failed_report(call.name, report.error().detail, 0));
+    if (report) {
+      out.reports.push_back(std::move(*report));
+    } else {
+      out.add_rejected(call.name, report.error().detail);
+    }
   }
-  return reports;
+  return out;
 }
 
-probes::ProbeReport to_report(const protocol::ProbeResult& result, const std::string& name) {
-  if (result.status != protocol::ProbeStatus::ok) return probes::failed_report(name, result.error, 0);
+int run_session(const std::string& path, const std::vector<probes::ProbeInvocation>& calls, bool json) {
+  auto answers = run_over_control_socket(path, calls);
+  if (!answers) {
+    std::fprintf(stderr, "elfdesk diag: %s\n", answers.error().message.c_str());
+    return answers.error().exit_code;
+  }
+  Outcome out;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const auto& a = (*answers)[i];
+    if (a.ok) {
+      out.add_report(calls[i].name, a.report);
+    } else {
+      out.add_rejected(calls[i].name, a.error);
+    }
+  }
+  return print_reports(out, json);
+}
+
+void add_result(Outcome& out, const protocol::ProbeResult& result, const std::string& name) {
+  if (result.status != protocol::ProbeStatus::ok) return out.add_rejected(name, result.error);
   auto text = zstd_decompress_text(result.json_zstd, limits::kMaxProbeResultBytes);
-  if (!text) return probes::failed_report(name, "unreadable result: " + text.error().detail, 0);
+  if (!text) return out.reports.push_back(probes::failed_report(name, "unreadable result: " + text.error().detail, 0));
   auto json = nlohmann::json::parse(*text, nullptr, false);
-  if (json.is_discarded()) return probes::failed_report(name, "result is not valid JSON", 0);
-  auto report = probes::report_from_json(json);
-  return report ? std::move(*report) : probes::failed_report(name, "unexpected result: " + report.error().detail, 0);
+  if (json.is_discarded()) return out.reports.push_back(probes::failed_report(name, "result is not valid JSON", 0));
+  out.add_report(name, json);
 }
 
 asio::awaitable<int> run_remote_probes(EngineerSession& session, std::vector<probes::ProbeInvocation> calls,
@@ -105,7 +152,7 @@ asio::awaitable<int> run_remote_probes(EngineerSession& session, std::vector<pro
     conn.send(request);
     pending[request.request_id] = i;
   }
-  std::vector<probes::ProbeReport> reports(calls.size());
+  std::vector<std::optional<protocol::ProbeResult>> results(calls.size());
   while (!pending.empty()) {
     auto message = co_await conn.receive(std::chrono::seconds(120));
     if (!message) {
@@ -120,35 +167,38 @@ asio::awaitable<int> run_remote_probes(EngineerSession& session, std::vector<pro
     if (!result || !pending.contains(result->request_id)) continue;
     const std::size_t index = pending[result->request_id];
     pending.erase(result->request_id);
-    reports[index] = to_report(*result, calls[index].name);
-    if (result->status != protocol::ProbeStatus::ok)
-      std::fprintf(stderr, "elfdesk: probe %s: %s\n", calls[index].name.c_str(), result->error.c_str());
+    results[index] = std::move(*result);
   }
-  co_return print_reports(reports, json);
+  Outcome out;  // in call order, whatever order the host answered in
+  for (std::size_t i = 0; i < calls.size(); ++i) add_result(out, *results[i], calls[i].name);
+  co_return print_reports(out, json);
 }
 
 }  // namespace
 
 int run_diag_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "probe", "arg", "script"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "probe", "arg", "script", "session"},
                          {"help", "json", "local", "quiet"});
   if (args && args->has("help")) {
     std::fputs(kDiagUsage, stdout);
     return 0;
   }
+  // Usage errors are unknown (3), as for a monitoring plugin: nothing was checked.
+  auto usage_error = [](const std::string& detail) {
+    std::fprintf(stderr, "elfdesk diag: %s\nTry 'elfdesk diag --help'.\n", detail.c_str());
+    return 3;
+  };
   auto calls = args ? collect_calls(*args) : std::expected<std::vector<probes::ProbeInvocation>, Error>(
                                                   std::unexpected(args.error()));
-  if (!calls) {
-    std::fprintf(stderr, "elfdesk diag: %s\nTry 'elfdesk diag --help'.\n", calls.error().detail.c_str());
-    return 2;
-  }
+  if (!calls) return usage_error(calls.error().detail);
   const bool json = args->has("json");
+  const bool remote_given = !args->positional.empty() || args->has("listen") || args->has("code") || args->has("code-file");
+  if (static_cast<int>(args->has("local")) + static_cast<int>(args->has("session")) + static_cast<int>(remote_given) > 1)
+    return usage_error("choose one of ADDR:PORT (or --listen), --session PATH and --local");
   if (args->has("local")) return print_reports(run_local(*calls), json);
+  if (args->has("session")) return run_session(args->get("session"), *calls, json);
   auto target = parse_remote_target(*args, protocol::permission::kProbes);
-  if (!target) {
-    std::fprintf(stderr, "elfdesk diag: %s\nTry 'elfdesk diag --help'.\n", target.error().detail.c_str());
-    return 2;
-  }
+  if (!target) return usage_error(target.error().detail);
   target->quiet = args->has("quiet");
   return run_remote(std::move(*target), [calls = std::move(*calls), json](EngineerSession& s) {
     return run_remote_probes(s, calls, json);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -127,7 +128,26 @@ ProbeReport failed_report(const std::string& probe, const std::string& reason, d
 ProbeRunner::ProbeRunner(ProbeRegistry registry, ProbeContext context, RunnerOptions options)
     : registry_(std::move(registry)), context_(std::move(context)), options_(options) {}
 
-std::expected<void, Error> ProbeRunner::validate(const ProbeInvocation& call) const {
+std::expected<ProbeInvocation, Error> ProbeRunner::resolve_time_limit(ProbeInvocation call) const {
+  auto& items = call.args.items;
+  auto it = std::find_if(items.begin(), items.end(), [](const auto& kv) { return kv.first == kTimeLimitArg; });
+  if (it == items.end()) return call;
+  const ArgSpec spec{std::string(kTimeLimitArg), ArgType::integer, "", 1, options_.max_time_limit.count(), {}};
+  const ProbeInfo info{call.name, "", {spec}, [](const ProbeContext&, const ProbeArgs&) { return ProbeOutput{}; }, {}};
+  auto ok = validate_args(info, ProbeArgs{{*it}});
+  if (!ok) {
+    std::string where = call.line > 0 ? fmt::format("line {}: ", call.line) : std::string();
+    return std::unexpected(make_error(ErrorCode::invalid_argument, where + ok.error().detail));
+  }
+  call.time_limit = std::chrono::milliseconds(ProbeArgs{{*it}}.get_int(kTimeLimitArg, 0));
+  items.erase(it);
+  return call;
+}
+
+std::expected<void, Error> ProbeRunner::validate(const ProbeInvocation& original) const {
+  auto resolved = resolve_time_limit(original);
+  if (!resolved) return std::unexpected(resolved.error());
+  const ProbeInvocation& call = *resolved;
   std::string where = call.line > 0 ? fmt::format("line {}: ", call.line) : std::string();
   const ProbeInfo* info = registry_.find(call.name);
   if (!info) {
@@ -152,8 +172,9 @@ std::chrono::milliseconds ProbeRunner::limit_for(const ProbeInfo& info, const Pr
   return std::min(limit, options_.max_time_limit);
 }
 
-std::expected<ProbeReport, Error> ProbeRunner::run(const ProbeInvocation& call) const {
-  if (auto ok = validate(call); !ok) return std::unexpected(ok.error());
+std::expected<ProbeReport, Error> ProbeRunner::run(const ProbeInvocation& original) const {
+  if (auto ok = validate(original); !ok) return std::unexpected(ok.error());
+  const ProbeInvocation call = *resolve_time_limit(original);
   const ProbeInfo& info = *registry_.find(call.name);
   auto job = start_job(info, call, context_, limit_for(info, call), options_.output_cap);
   return finish_job(*job);
@@ -171,7 +192,8 @@ std::expected<std::vector<ProbeReport>, Error> ProbeRunner::run_many(const std::
     return reports;
   }
   std::vector<std::shared_ptr<Job>> jobs;
-  for (const auto& call : calls) {
+  for (const auto& original : calls) {
+    const ProbeInvocation call = *resolve_time_limit(original);
     const ProbeInfo& info = *registry_.find(call.name);
     jobs.push_back(start_job(info, call, context_, limit_for(info, call), options_.output_cap));
   }

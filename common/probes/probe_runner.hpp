@@ -8,6 +8,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/probes/probe.hpp"
@@ -24,6 +25,11 @@ struct ProbeInvocation {
   int line = 0;  // script line it came from (for error messages); 0 when not from a script
 };
 
+// The argument every probe accepts (scripts, --arg, ProbeRequest): its time limit in ms, taken out of the
+// arguments by the runner before they reach the probe. It travels as an ordinary argument so a call from
+// a script carries its limit over the wire unchanged.
+inline constexpr std::string_view kTimeLimitArg = "time_limit_ms";
+
 struct RunnerOptions {
   std::chrono::milliseconds default_time_limit{5000};
   std::chrono::milliseconds max_time_limit{60000};  // no call may ask for more
@@ -37,6 +43,9 @@ class ProbeRunner {
 
   // invalid_argument for an unknown probe (the message lists the known ones) or a bad argument.
   std::expected<void, Error> validate(const ProbeInvocation& call) const;
+  // The call with a `time_limit_ms` argument moved into time_limit (the argument wins), or the error
+  // for a malformed one. validate() and run() apply it themselves.
+  std::expected<ProbeInvocation, Error> resolve_time_limit(ProbeInvocation call) const;
 
   // Runs one probe. Errors only for invalid calls; everything that goes wrong while running
   // (exception, error, time limit, output cap) is a report with severity unknown and the reason.

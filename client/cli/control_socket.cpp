@@ -1,0 +1,356 @@
+#include "client/cli/control_socket.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/zstd_codec.hpp"
+#include "protocol/limits.hpp"
+
+namespace elfdesk::client {
+namespace {
+
+using Local = asio::local::stream_protocol;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxRequestBytes = 256u << 10;
+constexpr std::size_t kMaxReplyBytes = kMaxControlCalls * limits::kMaxProbeResultBytes + (64u << 10);
+constexpr auto kRequestDeadline = std::chrono::seconds(10);
+constexpr auto kResultIdleTimeout = std::chrono::seconds(120);  // no result for this long: give up
+
+Error sys_error(const std::string& what) {
+  return make_error(ErrorCode::io, fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+std::string error_line(const std::string& message, int exit_code) {
+  return nlohmann::json{{"version", 1}, {"error", message}, {"exit_code", exit_code}}.dump() + "\n";
+}
+
+std::expected<void, Error> ensure_private_dir(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::unexpected(sys_error("cannot create " + dir.string()));
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return std::unexpected(sys_error("cannot inspect " + dir.string()));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    return std::unexpected(make_error(ErrorCode::invalid_argument,
+                                      fmt::format("{} is not a private directory of ours (mode {:o}, uid {}); refusing "
+                                                  "to put the control socket there", dir.string(), st.st_mode & 07777,
+                                                  st.st_uid)));
+  }
+  return {};
+}
+
+// A socket file left by a viewer that died is replaced; a live one (connect works) or a foreign file is not.
+std::expected<void, Error> clear_stale(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return {};
+  if (!S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) {
+    return std::unexpected(make_error(ErrorCode::invalid_argument, path.string() + " exists and is not a socket of ours"));
+  }
+  asio::io_context io;
+  Local::socket probe(io);
+  asio::error_code ec;
+  probe.connect(Local::endpoint(path.string()), ec);
+  if (!ec) return std::unexpected(make_error(ErrorCode::invalid_argument, path.string() + " is in use by another viewer"));
+  ::unlink(path.c_str());
+  return {};
+}
+
+std::optional<std::uint32_t> peer_uid(int fd) {
+  ucred cred{};
+  socklen_t size = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) return std::nullopt;
+  return cred.uid;
+}
+
+// One connected diag client: its calls' answers, filled in by deliver().
+struct Client {
+  explicit Client(Local::socket s) : socket(std::move(s)), wake(socket.get_executor()) {}
+  Local::socket socket;
+  asio::steady_timer wake;
+  std::vector<std::optional<ControlAnswer>> answers;
+  std::size_t remaining = 0;
+  std::optional<std::string> failure;  // session ended while waiting
+};
+
+ControlAnswer answer_from(const protocol::ProbeResult& result) {
+  if (result.status != protocol::ProbeStatus::ok) return ControlAnswer{false, nullptr, result.error};
+  auto text = zstd_decompress_text(result.json_zstd, limits::kMaxProbeResultBytes);
+  if (!text) return ControlAnswer{false, nullptr, "unreadable result: " + text.error().detail};
+  auto json = nlohmann::json::parse(*text, nullptr, false);
+  if (json.is_discarded()) return ControlAnswer{false, nullptr, "result is not valid JSON"};
+  return ControlAnswer{true, std::move(json), {}};
+}
+
+std::expected<std::vector<probes::ProbeInvocation>, std::string> parse_request(const std::string& line) {
+  auto json = nlohmann::json::parse(line, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("calls") || !json["calls"].is_array())
+    return std::unexpected(std::string("malformed request: expected {\"calls\": [...]}"));
+  if (json["calls"].empty() || json["calls"].size() > kMaxControlCalls)
+    return std::unexpected(fmt::format("a request needs 1 to {} calls", kMaxControlCalls));
+  std::vector<probes::ProbeInvocation> calls;
+  try {
+    for (const auto& c : json["calls"]) {
+      probes::ProbeInvocation call{c.at("name").get<std::string>(), {}, std::nullopt, 0};
+      for (const auto& kv : c.value("args", nlohmann::json::array()))
+        call.args.items.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
+      if (call.name.size() > limits::kMaxShortString || call.args.items.size() > limits::kMaxProbeArgs)
+        return std::unexpected(std::string("a call exceeds the protocol limits"));
+      calls.push_back(std::move(call));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return std::unexpected(std::string("malformed request: ") + e.what());
+  }
+  return calls;
+}
+
+}  // namespace
+
+nlohmann::json control_request_json(const std::vector<probes::ProbeInvocation>& calls) {
+  nlohmann::json out{{"version", 1}, {"calls", nlohmann::json::array()}};
+  for (const auto& call : calls) out["calls"].push_back({{"name", call.name}, {"args", call.args.items}});
+  return out;
+}
+
+std::expected<std::filesystem::path, Error> default_control_socket_path() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::filesystem::path dir;
+  if (runtime && runtime[0] == '/') {
+    dir = std::filesystem::path(runtime) / "elfdesk";
+  } else {
+    dir = fmt::format("/tmp/elfdesk-{}", ::geteuid());
+  }
+  if (auto ok = ensure_private_dir(dir); !ok) return std::unexpected(ok.error());
+  return dir / fmt::format("view-{}.sock", ::getpid());
+}
+
+struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, std::filesystem::path p) : acceptor(io), path(std::move(p)) {}
+  Local::acceptor acceptor;
+  std::filesystem::path path;
+  SendProbe send;
+  bool stopped = false;
+  std::string stop_reason;
+  std::uint32_t next_id = kFirstControlRequestId;
+  std::map<std::uint32_t, std::pair<std::shared_ptr<Client>, std::size_t>> pending;
+  std::set<std::shared_ptr<Client>> clients;
+
+  std::uint32_t allocate_id() {
+    while (pending.contains(next_id) || next_id < kFirstControlRequestId) ++next_id;  // wraps after 4e9
+    return next_id++;
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (!stopped) {
+      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      if (ec) co_return;  // closed by stop()
+      auto client = std::make_shared<Client>(std::move(socket));
+      clients.insert(client);
+      asio::co_spawn(acceptor.get_executor(), serve(client), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Client> client) {
+    auto self = shared_from_this();
+    const std::string reply = co_await answer(client);
+    co_await asio::async_write(client->socket, asio::buffer(reply), kTuple);
+    asio::error_code ignored;
+    client->socket.shutdown(Local::socket::shutdown_both, ignored);
+    client->socket.close(ignored);
+    for (auto it = pending.begin(); it != pending.end();) it = it->second.first == client ? pending.erase(it) : std::next(it);
+    clients.erase(client);
+  }
+
+  asio::awaitable<std::string> answer(std::shared_ptr<Client> owner) {
+    Client& client = *owner;
+    const auto uid = peer_uid(client.socket.native_handle());
+    if (!uid || *uid != ::geteuid()) {
+      co_return error_line(fmt::format("refused: the viewer belongs to uid {}, the caller is uid {}", ::geteuid(),
+                                       uid ? static_cast<long long>(*uid) : -1LL), 11);
+    }
+    std::string line;
+    client.wake.expires_after(kRequestDeadline);
+    client.wake.async_wait([owner](const asio::error_code& ec) {
+      asio::error_code ignored;
+      if (!ec) owner->socket.cancel(ignored);  // a client that never finishes its line
+    });
+    auto [ec, size] = co_await asio::async_read_until(client.socket, asio::dynamic_buffer(line, kMaxRequestBytes), '\n', kTuple);
+    client.wake.cancel();
+    if (stopped) co_return error_line(stop_reason, 10);
+    if (ec) co_return error_line("no complete request line: " + ec.message(), 13);
+    auto calls = parse_request(line.substr(0, size));
+    if (!calls) co_return error_line(calls.error(), 13);
+    client.answers.resize(calls->size());
+    client.remaining = calls->size();
+    for (std::size_t i = 0; i < calls->size(); ++i) {
+      protocol::ProbeRequest request{allocate_id(), (*calls)[i].name, {}};
+      for (auto& [k, v] : (*calls)[i].args.items) request.args.push_back({k, v});
+      pending[request.request_id] = {owner, i};
+      send(std::move(request));
+    }
+    while (client.remaining > 0 && !client.failure) {
+      client.wake.expires_after(kResultIdleTimeout);
+      auto [wait_ec] = co_await client.wake.async_wait(kTuple);
+      if (!wait_ec && client.remaining > 0) {
+        client.failure = fmt::format("no answer from the host for {} s", kResultIdleTimeout.count());
+      }
+    }
+    if (client.failure) co_return error_line(*client.failure, 10);
+    nlohmann::json results = nlohmann::json::array();
+    for (auto& a : client.answers) {
+      results.push_back(a->ok ? nlohmann::json{{"status", "ok"}, {"report", std::move(a->report)}}
+                              : nlohmann::json{{"status", "error"}, {"error", a->error}});
+    }
+    co_return nlohmann::json{{"version", 1}, {"results", std::move(results)}}.dump() + "\n";
+  }
+};
+
+ControlSocketServer::ControlSocketServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::expected<std::unique_ptr<ControlSocketServer>, Error> ControlSocketServer::open(asio::io_context& io,
+                                                                                    std::filesystem::path path) {
+  if (path.native().size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "control socket path is too long: " + path.string()));
+  }
+  if (auto ok = clear_stale(path); !ok) return std::unexpected(ok.error());
+  auto impl = std::make_shared<Impl>(io, path);
+  asio::error_code ec;
+  impl->acceptor.open(Local(), ec);
+  if (!ec) {
+    const mode_t old = ::umask(0177);  // the file is born 0600: no window in which others may connect
+    impl->acceptor.bind(Local::endpoint(path.string()), ec);
+    ::umask(old);
+  }
+  if (!ec && ::chmod(path.c_str(), 0600) != 0) ec = asio::error_code(errno, asio::system_category());
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return std::unexpected(make_error(ErrorCode::io, fmt::format("cannot listen on {}: {}", path.string(), ec.message())));
+  }
+  return std::unique_ptr<ControlSocketServer>(new ControlSocketServer(std::move(impl)));
+}
+
+ControlSocketServer::~ControlSocketServer() {
+  asio::error_code ignored;
+  impl_->acceptor.close(ignored);
+  ::unlink(impl_->path.c_str());
+}
+
+const std::filesystem::path& ControlSocketServer::path() const { return impl_->path; }
+
+void ControlSocketServer::start(SendProbe send) {
+  impl_->send = std::move(send);
+  asio::co_spawn(impl_->acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+bool ControlSocketServer::deliver(const protocol::ProbeResult& result) {
+  auto it = impl_->pending.find(result.request_id);
+  if (it == impl_->pending.end()) return false;
+  auto [client, index] = it->second;
+  impl_->pending.erase(it);
+  if (!client || client->answers[index]) return true;
+  client->answers[index] = answer_from(result);
+  if (--client->remaining == 0) client->wake.cancel();
+  return true;
+}
+
+void ControlSocketServer::stop(const std::string& why) {
+  impl_->stopped = true;
+  impl_->stop_reason = why;
+  asio::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (const auto& client : impl_->clients) {
+    if (client->remaining > 0) {
+      client->failure = why;
+      client->wake.cancel();
+    } else {
+      client->socket.cancel(ignored);  // still reading its request line: answered with stop_reason
+    }
+  }
+}
+
+namespace {
+
+struct Fd {
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int fd;
+};
+
+// The first line the viewer sends (without its '\n'), or why there is none.
+std::expected<std::string, std::string> read_line(int fd, std::chrono::milliseconds idle_timeout) {
+  std::string data;
+  std::vector<char> buffer(64 * 1024);
+  while (data.find('\n') == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(idle_timeout.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return std::unexpected(fmt::format("no answer from the viewer for {} ms", idle_timeout.count()));
+    const ssize_t got = ready < 0 ? -1 : ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return std::unexpected(std::string("the viewer closed the control connection without an answer"));
+    data.append(buffer.data(), static_cast<std::size_t>(got));
+    if (data.size() > kMaxReplyBytes) return std::unexpected(std::string("the viewer's answer is too large"));
+  }
+  data.resize(data.find('\n'));
+  return data;
+}
+
+}  // namespace
+
+std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socket(
+    const std::filesystem::path& path, const std::vector<probes::ProbeInvocation>& calls,
+    std::chrono::milliseconds idle_timeout) {
+  auto fail = [](std::string message, int code) { return std::unexpected(ControlFailure{std::move(message), code}); };
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.native().size() >= sizeof address.sun_path) return fail("control socket path is too long: " + path.string(), 10);
+  std::memcpy(address.sun_path, path.c_str(), path.native().size());
+  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.fd < 0) return fail(sys_error("socket").detail, 10);
+  sockaddr* raw = reinterpret_cast<sockaddr*>(&address);  // the C sockets API takes the generic type
+  if (::connect(sock.fd, raw, sizeof address) != 0) {
+    return fail(fmt::format("cannot reach a viewer at {}: {} (is `elfdesk view` running?)", path.string(),
+                            std::strerror(errno)), 10);
+  }
+  const std::string request = control_request_json(calls).dump() + "\n";
+  for (std::size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a refusing viewer closes early; its answer says why
+    sent += static_cast<std::size_t>(n);
+  }
+  const auto line = read_line(sock.fd, idle_timeout);
+  if (!line) return fail(line.error(), 10);
+  auto reply = nlohmann::json::parse(*line, nullptr, false);
+  if (reply.is_discarded() || !reply.is_object()) return fail("the viewer's answer is not JSON", 13);
+  if (reply.contains("error")) {
+    return fail(reply.value("error", std::string("error")), reply.value("exit_code", 10));
+  }
+  if (!reply.contains("results") || !reply["results"].is_array() || reply["results"].size() != calls.size()) {
+    return fail("the viewer's answer does not match the request", 13);
+  }
+  std::vector<ControlAnswer> answers;
+  for (const auto& r : reply["results"]) {
+    const bool ok = r.is_object() && r.value("status", "") == "ok" && r.contains("report");
+    answers.push_back(ControlAnswer{ok, ok ? r["report"] : nlohmann::json(nullptr),
+                                    ok ? "" : (r.is_object() ? r.value("error", std::string("malformed answer")) : "malformed answer")});
+  }
+  return answers;
+}
+
+}  // namespace elfdesk::client
