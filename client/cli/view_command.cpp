@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "client/cli/commands.hpp"
+#include "client/cli/control_socket.hpp"
 #include "client/cli/remote_command.hpp"
 #include "client/decode/video_decoder.hpp"
 #include "client/input/input_mapper.hpp"
@@ -34,6 +35,8 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --view-only            ask only to view; never send input
   --scale fit|1:1        initial scaling (default fit)
   --stats                start with the statistics overlay shown
+  --control-socket PATH  where `elfdesk diag --session PATH` reaches this session (default
+                         $XDG_RUNTIME_DIR/elfdesk/view-PID.sock; printed on stderr)
   --no-clipboard         do not share the clipboard
   --help                 this text
 
@@ -42,6 +45,8 @@ statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the f
 the current directory). Closing the window ends the session.
 Exit codes: 0 ok, 10 network error, 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
 )";
+
+constexpr std::uint32_t kPanelRequestId = 1;  // Ctrl+Alt+D; control socket ids start at kFirstControlRequestId
 
 // State the network thread shares with the main thread (everything else is owned by one of them).
 struct Shared {
@@ -93,7 +98,7 @@ void show_triage(Shared& shared, const protocol::ProbeResult& result) {
 
 // Network thread: the whole session after it was opened.
 asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, FrameMailbox& mailbox,
-                                    SdlPresenter& presenter) {
+                                    SdlPresenter& presenter, ControlSocketServer* control) {
   auto& conn = *session.connection;
   {
     const std::lock_guard lock(shared.mutex);
@@ -144,8 +149,12 @@ asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, Fr
         presenter.wake();
       }
     } else if (auto* result = std::get_if<protocol::ProbeResult>(&*message)) {
-      show_triage(shared, *result);
-      presenter.wake();
+      if (result->request_id == kPanelRequestId) {
+        show_triage(shared, *result);
+        presenter.wake();
+      } else if (control) {
+        control->deliver(*result);  // `elfdesk diag --session`; late answers for gone clients are dropped
+      }
     } else if (auto* bye = std::get_if<protocol::Goodbye>(&*message)) {
       const std::string why = bye->reason == protocol::GoodbyeReason::ended_by_customer ? "ended by the customer"
                                                                                         : "ended: " + bye->message;
@@ -165,7 +174,7 @@ bool is_local_shortcut(const SDL_Event& e, SDL_Keycode key) {
 }  // namespace
 
 int run_view_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale", "control-socket"},
                          {"help", "view-only", "stats", "no-clipboard"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
@@ -180,6 +189,20 @@ int run_view_command(const std::vector<std::string>& words) {
     std::fprintf(stderr, "elfdesk view: %s\nTry 'elfdesk view --help'.\n", target.error().detail.c_str());
     return 2;
   }
+  asio::io_context io(1);
+  // Before any other thread exists: the socket is bound under a temporary umask.
+  auto control_path = args->has("control-socket") ? std::expected<std::filesystem::path, Error>(args->get("control-socket"))
+                                                  : default_control_socket_path();
+  auto control = control_path ? ControlSocketServer::open(io, *control_path)
+                              : std::expected<std::unique_ptr<ControlSocketServer>, Error>(std::unexpected(control_path.error()));
+  if (!control) {
+    std::fprintf(stderr, "elfdesk view: no control socket (elfdesk diag --session is unavailable): %s\n",
+                 control.error().detail.c_str());
+  } else {
+    std::fprintf(stderr, "elfdesk: control socket %s (elfdesk diag --session %s)\n", (*control)->path().c_str(),
+                 (*control)->path().c_str());
+  }
+  ControlSocketServer* control_server = control ? control->get() : nullptr;
   auto presenter = SdlPresenter::create(PresenterOptions{"elfdesk — connecting", 1280, 720});
   if (!presenter) {
     std::fprintf(stderr, "elfdesk view: cannot open a window: %s\n", presenter.error().detail.c_str());
@@ -193,7 +216,6 @@ int run_view_command(const std::vector<std::string>& words) {
   mailbox.set_waker(view.waker());
   std::atomic<int> exit_code{0};
   std::shared_ptr<Connection> connection;  // set on the network thread; used there only
-  asio::io_context io(1);
   auto work = asio::make_work_guard(io);
   target->options.on_state = [&](SessionState s) {
     const std::lock_guard lock(shared.mutex);
@@ -211,7 +233,9 @@ int run_view_command(const std::vector<std::string>& words) {
         co_return;
       }
       connection = session->connection;
-      exit_code = co_await stream_session(*session, shared, mailbox, view);
+      if (control_server) control_server->start([&connection](protocol::ProbeRequest r) { connection->send(r); });
+      exit_code = co_await stream_session(*session, shared, mailbox, view, control_server);
+      if (control_server) control_server->stop("the viewer's session ended");
     }, asio::detached);
     io.run();
   });
@@ -245,7 +269,7 @@ int run_view_command(const std::vector<std::string>& words) {
       panel_open = !panel_open;
       if (panel_open) {
         view.show_panel({"Running triage on the customer's machine..."});
-        send(protocol::ProbeRequest{1, "triage", {}});
+        send(protocol::ProbeRequest{kPanelRequestId, "triage", {}});
       } else {
         view.hide_panel();
       }
