@@ -282,8 +282,12 @@ int run_view_command(const std::vector<std::string>& words) {
     }
     mapper.set_viewport(view.viewport());
     for (auto& m : mapper.handle(raw)) send(std::move(m));
-    for (auto& m : mapper.flush()) send(std::move(m));
     return true;
+  };
+  // Only once the queue is empty: a key's SDL_TEXTINPUT follows its SDL_KEYDOWN in the same batch, and
+  // settling earlier would take every typed key for a dead key (text sent, the key never held).
+  loop.on_drained = [&] {
+    for (auto& m : mapper.flush()) send(std::move(m));
   };
   loop.on_wake = [&] {
     if (auto frame = mailbox.take()) {
