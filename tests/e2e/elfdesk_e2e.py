@@ -268,5 +268,5 @@ def hide_cursor(display):
         blank = os.path.join(tmp, "blank.xbm")
         with open(blank, "w") as f:
             f.write("#define blank_width 8\n#define blank_height 8\n#define blank_x_hot 0\n#define blank_y_hot 0\n"
-                    "static unsigned char blank_bits[] = {" + ", ".join(["0x00"] * 8) + "};\n")
+                    "static unsigned char blank_bits[] = {\n" + ", ".join(["0x00"] * 8) + "};\n")
         x_run(display, "xsetroot", "-cursor", blank, blank)
