@@ -16,11 +16,13 @@ struct PendingAnswer {
 };
 
 // Asks through the UI and waits on the network thread; the UI's callback comes from the UI thread.
-asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi& ui, ConsentQuestion question,
+// `question` is a reference to the caller's named local: g++ 12 destroys a braced temporary passed by
+// value into a coroutine twice (heap corruption seen as "munmap_chunk(): invalid pointer").
+asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi& ui, const ConsentQuestion& question,
                                               std::chrono::seconds timeout) {
   auto pending = std::make_shared<PendingAnswer>(connection.executor());
   pending->timer.expires_after(timeout);
-  ui.ask(std::move(question), [pending, ex = connection.executor()](ConsentAnswer answer) {
+  ui.ask(question, [pending, ex = connection.executor()](ConsentAnswer answer) {
     asio::post(ex, [pending, answer] {
       if (pending->answer) return;
       pending->answer = answer;
@@ -68,7 +70,8 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
     std::printf("elfdesk-host: %s (from %s) wants to %s this computer\n", sanitize_display_text(setup.engineer_name).c_str(),
                 setup.peer.c_str(), view_only ? "view" : "view and control");
     std::fflush(stdout);
-    decision = co_await ask_customer(connection, *ui, {setup.engineer_name, setup.peer, view_only}, options.consent_timeout);
+    const ConsentQuestion question{setup.engineer_name, setup.peer, view_only};
+    decision = co_await ask_customer(connection, *ui, question, options.consent_timeout);
     how = decision == ConsentDecision::timed_out ? "no answer in time" : "asked the customer";
   } else {
     how = "no way to ask the customer";

@@ -29,6 +29,8 @@ Code and consent:
   --no-clipboard         do not share the clipboard
 Other:
   --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
+  --max-pending N        at most N connections may be authenticating at once (default 8)
+  --handshake-timeout S  cut off a connection that has not authenticated after S seconds (default 30)
   --once                 exit after the first session ends
   --verbose              more log output
   --help                 this text
@@ -40,7 +42,7 @@ Exit codes: 0 ok, 2 bad usage, 10 network error (cannot listen or dial).
 std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args) {
   auto parsed = parse_args(args,
                            {"listen", "connect", "display", "monitor", "code-ttl", "code-file", "consent",
-                            "consent-timeout", "ui", "audit-log", "max-pending"},
+                            "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout"},
                            {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen"});
   if (!parsed) return std::unexpected(parsed.error());
   if (parsed->has("help")) return std::unexpected(make_error(ErrorCode::closed, host_usage()));
@@ -65,12 +67,14 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   auto ttl = number("code-ttl", 5, 86400, 600);
   auto consent_timeout = number("consent-timeout", 1, 3600, 60);
   auto pending = number("max-pending", 1, 256, 8);
-  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending})
+  auto handshake = number("handshake-timeout", 1, 300, 30);
+  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending, &handshake})
     if (!*n) return std::unexpected(n->error());
   o.monitor = static_cast<int>(*monitor);
   o.code_ttl = std::chrono::seconds(*ttl);
   o.consent_timeout = std::chrono::seconds(*consent_timeout);
   o.max_pending_handshakes = static_cast<int>(*pending);
+  o.handshake_deadline = std::chrono::seconds(*handshake);
   o.code_file = parsed->get("code-file");
   const std::string consent = parsed->get("consent", "ask");
   if (consent != "ask" && consent != "accept")

@@ -21,6 +21,7 @@ namespace elfdesk::host {
 namespace {
 
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr auto kRedialInterval = std::chrono::seconds(1);
 
 std::string machine_name() {
   char name[256] = {};
@@ -75,11 +76,13 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     arm_code_timer();
   }
 
+  // Rotates an expired code on time (so the code file and the window never show a dead code) and
+  // re-arms itself: tick() rotates when due, and a rotation re-arms through announce_code().
   void arm_code_timer() {
     if (!codes) return;
     code_timer.expires_after(codes->tick() + std::chrono::milliseconds(10));
     code_timer.async_wait([self = weak_from_this()](const asio::error_code& ec) {
-      if (auto s = self.lock(); s && !ec && !s->stopping && s->codes) s->codes->tick();
+      if (auto s = self.lock(); s && !ec && !s->stopping) s->arm_code_timer();
     });
   }
 
@@ -112,7 +115,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> dial_out();
   asio::awaitable<void> handle(std::shared_ptr<Connection> conn, bool dialed);
-  asio::awaitable<void> admit(std::shared_ptr<Connection> conn);
+  asio::awaitable<void> admit(std::shared_ptr<Connection> conn, asio::steady_timer& deadline);
   void maybe_finish_after_session();
 };
 
@@ -139,15 +142,24 @@ asio::awaitable<void> HostServer::State::accept_loop() {
 
 asio::awaitable<void> HostServer::State::dial_out() {
   auto self = shared_from_this();
-  auto conn = Connection::make_unconnected(io.get_executor(), tls);
   std::printf("elfdesk-host: connecting to %s:%u\n", options.connect_host.c_str(), options.connect_port);
   std::fflush(stdout);
-  if (auto ok = co_await conn->connect(options.connect_host, options.connect_port); !ok) {
-    std::fprintf(stderr, "elfdesk-host: %s\n", ok.error().detail.c_str());
-    audit.record("dial_failed", {{"peer", options.connect_host}, {"reason", ok.error().detail}});
-    shut_down("could not reach the engineer");
-    co_return;
+  // The customer starts the host (and reads out the code) before the engineer, who needs the code, can
+  // start listening: keep dialing until the engineer is there or the customer stops the host.
+  std::shared_ptr<Connection> conn;
+  for (bool first = true; !stopping; first = false) {
+    conn = Connection::make_unconnected(io.get_executor(), tls);
+    auto ok = co_await conn->connect(options.connect_host, options.connect_port);
+    if (ok) break;
+    if (first) {
+      std::fprintf(stderr, "elfdesk-host: %s (retrying until the engineer listens)\n", ok.error().detail.c_str());
+      audit.record("dial_failed", {{"peer", options.connect_host}, {"reason", ok.error().detail}, {"retrying", true}});
+    }
+    conn.reset();
+    asio::steady_timer pause(io, kRedialInterval);
+    co_await pause.async_wait(kTuple);
   }
+  if (!conn || stopping) co_return;
   co_await handle(conn, true);
   shut_down("reverse session finished");
 }
@@ -156,19 +168,20 @@ asio::awaitable<void> HostServer::State::handle(std::shared_ptr<Connection> conn
   auto self = shared_from_this();
   ++pending;
   // One deadline for everything before the customer is asked: a silent or slow peer never holds a slot.
+  // admit() cancels it once the code is verified (consent has its own timeout; a session has none).
   asio::steady_timer deadline(io);
   deadline.expires_after(options.handshake_deadline);
   deadline.async_wait([conn](const asio::error_code& ec) {
     if (!ec) conn->fail(make_error(ErrorCode::timeout, "handshake deadline expired"));
   });
   audit.record("connection", {{"peer", conn->peer()}, {"direction", dialed ? "outgoing" : "incoming"}});
-  co_await admit(conn);
+  co_await admit(conn, deadline);
   deadline.cancel();
   --pending;
   if (stopping && !session && pending == 0) io.stop();
 }
 
-asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn) {
+asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, asio::steady_timer& deadline) {
   auto fail_audit = [&](const char* stage, const Error& e) {
     audit.record(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
   };
@@ -183,11 +196,13 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn)
     co_return;
   }
   if (auto ok = co_await authenticate_as_host(*conn, *code); !ok) {
-    codes->record_failure(*code);
+    // Only a peer that sent a SPAKE2 share made a guess (auth_failed); one that left before did not.
+    if (ok.error().code == ErrorCode::auth_failed) codes->record_failure(*code);
     audit.record("authentication", {{"peer", conn->peer()}, {"result", "failed"}, {"reason", ok.error().detail},
                                     {"failures_on_code", codes->failures()}});
     co_return;
   }
+  deadline.cancel();
   if (session_reserved) {
     conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
     co_return;
@@ -248,6 +263,7 @@ std::expected<void, Error> HostServer::start() {
                                          [&s](const std::string& d, std::chrono::seconds t, const std::string& w) {
                                            s.announce_code(d, t, w);
                                          });
+  s.arm_code_timer();  // the first code was announced while `codes` was still being built
   s.signals.async_wait([&s](const asio::error_code& ec, int) {
     if (!ec) s.shut_down("ended by the customer (signal)");
   });
