@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import Host, Viewer, Xvfb, find_window, wait_until, x_run
+from elfdesk_e2e import Host, Viewer, Xvfb, find_window, grab_window, png_rgb, png_size, wait_until, x_run
 
 HOST_W, HOST_H = 1280, 720
 TEXT = "Hello, World! äöü ß € ñ"
@@ -22,6 +22,7 @@ EXTRA_KEYS = {93: "adiaeresis Adiaeresis", 97: "odiaeresis Odiaeresis", 103: "ud
               120: "ssharp", 132: "EuroSign", 149: "ntilde Ntilde"}
 # The scaled window: 800x600 shows 1280x720 at 0.625, letterboxed 75 pixels at the top and bottom.
 WINDOW_W, WINDOW_H, BAR = 800, 600, 75
+BACKGROUND = (0x60, 0x90, 0xc0)  # the host's root window colour
 
 
 def remote(wx, wy):
@@ -43,6 +44,7 @@ class InputTest(unittest.TestCase):
         """Host on A (optionally with an XKB layout), viewer on B; returns the focused viewer window."""
         if host_layout:
             x_run(self.a.display, "setxkbmap", host_layout)
+        x_run(self.a.display, "xsetroot", "-solid", "#%02x%02x%02x" % BACKGROUND)
         self.host = Host("--consent", "accept", "--ui", "none", display=self.a.display)
         self.addCleanup(self.host.stop)
         self.viewer = Viewer(self.host, self.b.display, *viewer_args)
@@ -51,6 +53,15 @@ class InputTest(unittest.TestCase):
         self.assertIsNotNone(window, self.viewer.stderr())
         connected = wait_until(lambda: "connected" in self.window_name(window), timeout=20)
         self.assertTrue(connected, self.window_name(window) + self.viewer.stderr() + self.host.stderr())
+        # Pointer events need the remote picture (its size maps window to host pixels): wait until it shows.
+        shot = os.path.join(self.dir, "viewer.png")
+
+        def shows_background():
+            pixels, (width, height) = png_rgb(grab_window(self.b.display, shot, window)), png_size(shot)
+            at = (height // 4 * width + width // 4) * 3  # away from the remote cursor in the centre
+            return all(abs(pixels[at + i] - BACKGROUND[i]) <= 12 for i in range(3))
+        shown = wait_until(shows_background, timeout=20, interval=0.2)
+        self.assertTrue(shown, "the viewer shows no picture of the host")
         x_run(self.b.display, "xdotool", "windowfocus", "--sync", window)
         return window
 
@@ -112,7 +123,7 @@ class InputTest(unittest.TestCase):
         window = self.start()
         log = self.start_event_log()
         x_run(self.b.display, "xdotool", "windowsize", "--sync", window, str(WINDOW_W), str(WINDOW_H))
-        time.sleep(0.3)  # the viewer sees the ConfigureNotify before the next pointer event
+        # No wait needed: X delivers the window's ConfigureNotify to the viewer before the pointer events below.
         xdo = lambda *a: x_run(self.b.display, "xdotool", *a)
         xdo("mousemove", "--window", window, "100", "100", "click", "1")
         xdo("mousemove", "--window", window, "400", "30", "click", "1")  # in the letterbox bar: not a click
