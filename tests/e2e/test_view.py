@@ -61,9 +61,10 @@ class ViewTest(unittest.TestCase):
         viewer, window = self.start_viewer("--scale", "1:1")
         title = x_run(self.b.display, "xdotool", "getwindowname", window).stdout.strip()
         self.assertTrue(title.startswith("elfdesk"), title)
-        width, height = (int(v) for v in x_run(self.b.display, "xdotool", "getwindowgeometry", "--shell", window)
-                         .stdout.split("WIDTH=")[1].replace("HEIGHT=", "").split()[:2])
-        self.assertGreaterEqual((width, height), (HOST_W, HOST_H))
+        # Larger than the picture: fitting would scale it up; 1:1 draws it unscaled at the top-left corner.
+        x_run(self.b.display, "xdotool", "windowmove", "--sync", window, "0", "0", "windowsize", "--sync", window,
+              "1400", "820")
+        self.assertEqual(png_size(grab_window(self.b.display, self.path("size.png"), window)), (1400, 820))
         value = self.wait_for_match(window, reference, (0, 0, HOST_W, HOST_H), MIN_PSNR_STILL)
         print(f"\nview 1:1, still picture: PSNR {value:.2f} dB against the host screen")
         self.assertGreaterEqual(value, MIN_PSNR_STILL)
