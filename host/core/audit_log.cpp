@@ -34,10 +34,8 @@ std::expected<AuditLog, Error> AuditLog::open(const std::string& path) {
   if (path.empty()) return log;
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
-    ::chmod(parent.c_str(), 0700);
-  }
+  // Only a directory we create is made private: --audit-log /tmp/x.jsonl must not chmod /tmp.
+  if (!parent.empty() && std::filesystem::create_directories(parent, ec)) ::chmod(parent.c_str(), 0700);
   log.fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log.fd_ < 0)
     return std::unexpected(make_error(ErrorCode::io, "cannot open audit log " + path + ": " + std::strerror(errno)));

@@ -1,6 +1,7 @@
 #include "host/core/host_server.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -32,9 +33,11 @@ std::string machine_name() {
 void write_code_file(const std::string& path, const std::string& formatted) {
   if (path.empty()) return;
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  // No following a planted symlink, and an existing file is narrowed to 0600 before the code goes in.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
     log::error("cannot write code file {}: {}", path, std::strerror(errno));
+    if (fd >= 0) ::close(fd);
     return;
   }
   const std::string line = formatted + "\n";

@@ -189,6 +189,29 @@ class CodeTest(SecurityTestCase):
         self.assert_host_up(host)
 
 
+class LocalFilesTest(SecurityTestCase):
+    def test_code_file_and_audit_log_are_private_without_touching_shared_directories(self):
+        shared = self.enterContext(_TempDir())
+        os.chmod(shared, 0o755)  # stands for a directory others use, like /tmp
+        code_file = os.path.join(shared, "code.txt")
+        os.symlink(os.path.join(shared, "victim"), code_file + ".tmp")  # planted by another local user
+        audit = os.path.join(shared, "state", "audit.jsonl")
+        proc = subprocess.Popen([HOST_BIN, "--fake-screen", "--listen", "127.0.0.1:0", "--consent", "accept",
+                                 "--ui", "none", "--code-file", code_file, "--audit-log", audit],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(audit) and os.path.getsize(audit) > 0))
+            time.sleep(0.3)
+            self.assertEqual(os.stat(shared).st_mode & 0o777, 0o755)
+            self.assertEqual(os.stat(os.path.dirname(audit)).st_mode & 0o777, 0o700)
+            self.assertEqual(os.stat(audit).st_mode & 0o777, 0o600)
+            self.assertFalse(os.path.exists(os.path.join(shared, "victim")), "followed the planted symlink")
+            self.assertIsNone(proc.poll())  # no code file this time, but the host runs (code on its terminal)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
 class BusyAndEndTest(SecurityTestCase):
     def test_second_engineer_is_busy_and_session_outlives_handshake_deadline(self):
         host = self.host("--consent", "accept", "--ui", "none", "--handshake-timeout", "2")
