@@ -69,7 +69,8 @@ class ConsentWindowTest(unittest.TestCase):
         time.sleep(ARM_DELAY + 0.6)  # the question is drawn and Allow is armed
 
     def test_window_is_drawn_allow_then_end_session(self):
-        self.assertGreater(self.screen_stddev(), 0.01, "the screen is blank")
+        # The window may be mapped a moment before its first frame is drawn.
+        self.assertTrue(wait_until(lambda: self.screen_stddev() > 0.01, timeout=10), "the screen stays blank")
         shot = os.path.join(self.host.dir, "shot.png")
         proc = self.engineer("screenshot", self.host.address, "--code", self.host.code(), "--out", shot,
                              "--wait-still", "60000")
