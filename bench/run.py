@@ -1,0 +1,842 @@
+#!/usr/bin/env python3
+"""elfdesk vs x11vnc + TigerVNC vncviewer (and an ffmpeg libvpx reference), side by side, one run.
+
+Display A (Xvfb + openbox) is the shared desktop; display B (Xvfb, no window manager) shows the viewer at 1:1
+at B's origin. Viewer <-> server traffic goes through a counting TCP relay. elfdesk_bench_probe flips a
+marker square on A and watches B (XDamage + pixel reads) for glass-to-glass latency, types into the viewer
+on B for input-to-screen latency, and compares A's screen with the viewer's picture for PSNR.
+Standard library only. See docs/performance.md for the method and bench/run.sh for the entry point.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+# ----------------------------------------------------------------------------------------------- processes
+class Procs:
+    """Every process the benchmark starts, stopped in reverse order (each by its own pid)."""
+
+    def __init__(self):
+        self.items = []
+
+    def start(self, cmd, env=None, **kw):
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        p = subprocess.Popen(cmd, env=env, start_new_session=True, **kw)
+        self.items.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM):
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, sig)  # its own session: also ends what it spawned (xterm's shell)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        if p in self.items:
+            self.items.remove(p)
+
+    def stop_all(self):
+        for p in reversed(list(self.items)):
+            self.stop(p)
+
+
+def start_xvfb(procs, width, height):
+    r, w = os.pipe()
+    p = procs.start(["Xvfb", "-displayfd", str(w), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
+                     "-noreset"], pass_fds=[w])
+    os.close(w)
+    number = b""
+    deadline = time.time() + 15
+    while not number.endswith(b"\n") and time.time() < deadline:
+        chunk = os.read(r, 16)
+        if not chunk:
+            break
+        number += chunk
+    os.close(r)
+    if not number.strip():
+        raise RuntimeError("Xvfb did not start")
+    return ":" + number.decode().strip()
+
+
+def xenv(display, **extra):
+    env = dict(os.environ, DISPLAY=display)
+    env.pop("XAUTHORITY", None)
+    env.update(extra)
+    return env
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+
+
+def machine_busy():
+    """(busy, total) jiffies of the whole machine, to report how loaded it was during a measurement."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ----------------------------------------------------------------------------------------------- relay
+class Relay:
+    """A counting TCP relay: viewer -> 127.0.0.1:port -> target. Counts bytes in each direction."""
+
+    def __init__(self, target_port):
+        self.target = ("127.0.0.1", target_port)
+        self.down = 0  # server -> viewer
+        self.up = 0    # viewer -> server
+        self.lock = threading.Lock()
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.sockets = []
+        self.trace = None  # a list while tracing: (monotonic us, direction, bytes) per chunk
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            for s in (client, server):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, "up"), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, "down"), daemon=True).start()
+
+    def _pump(self, src, dst, direction):
+        try:
+            while True:
+                data = src.recv(262144)
+                if not data:
+                    break
+                now = time.monotonic_ns() // 1000
+                dst.sendall(data)
+                with self.lock:
+                    setattr(self, direction, getattr(self, direction) + len(data))
+                    if self.trace is not None:
+                        self.trace.append((now, direction, len(data)))
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def start_trace(self):
+        with self.lock:
+            self.trace = []
+
+    def stop_trace(self):
+        with self.lock:
+            trace, self.trace = self.trace, None
+        return trace
+
+    def counts(self):
+        with self.lock:
+            return self.down, self.up
+
+    def close(self):
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+# ----------------------------------------------------------------------------------------------- systems
+class Bench:
+    """Shared state of one run: binaries, temp dir, processes."""
+
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build)
+        self.probe_bin = os.path.join(self.build, "bench", "probe", "elfdesk_bench_probe")
+        self.host_bin = os.path.join(self.build, "host", "elfdesk-host")
+        self.client_bin = os.path.join(self.build, "client", "elfdesk")
+        self.tmp = tempfile.mkdtemp(prefix="elfdesk-bench-")
+        self.procs = Procs()
+
+    def probe(self, mode, timeout=120, **opts):
+        cmd = [self.probe_bin, mode]
+        for k, v in opts.items():
+            cmd += ["--" + k.replace("_", "-"), str(v)]
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+        if out.returncode != 0:
+            raise RuntimeError(f"probe {mode} failed: {out.stderr.strip()}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def probe_async(self, mode, **opts):
+        cmd = [self.probe_bin, mode]
+        for k, v in opts.items():
+            cmd += ["--" + k.replace("_", "-"), str(v)]
+        return self.procs.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def xdotool(self, display, *args, timeout=20):
+        out = subprocess.run(["xdotool", *args], env=xenv(display), stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=timeout)
+        return out.stdout.strip()
+
+    def window_id(self, display, name, timeout=20):
+        wid = self.xdotool(display, "search", "--sync", "--onlyvisible", "--name", name, timeout=timeout)
+        return wid.splitlines()[0]
+
+
+class ElfdeskSystem:
+    name = "elfdesk"
+    viewer_env = {}
+
+    def start(self, bench, a, b, width, height):
+        code_file = os.path.join(bench.tmp, "code.txt")
+        if os.path.exists(code_file):
+            os.remove(code_file)
+        out_path = os.path.join(bench.tmp, "host.out")
+        self.server = bench.procs.start(
+            [bench.host_bin, "--listen", "127.0.0.1:0", "--code-file", code_file, "--audit-log", "-",
+             "--consent", "accept", "--ui", "none", "--display", a],
+            env=xenv(a), stdout=open(out_path, "w"), stderr=open(out_path + ".err", "w"))
+        port = None
+        deadline = time.time() + 20
+        while port is None and time.time() < deadline:
+            with open(out_path) as f:
+                for line in f:
+                    if "listening on 127.0.0.1:" in line:
+                        port = int(line.rsplit(":", 1)[1].split()[0])
+            time.sleep(0.05)
+        if port is None or not os.path.exists(code_file):
+            raise RuntimeError("elfdesk-host did not start")
+        self.relay = Relay(port)
+        self.viewer = bench.procs.start(
+            [bench.client_bin, "view", f"127.0.0.1:{self.relay.port}", "--code-file", code_file, "--scale", "1:1"],
+            env=xenv(b, **self.viewer_env), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
+        wid = bench.window_id(b, "^elfdesk")
+        bench.xdotool(b, "windowmove", wid, "0", "0")
+        bench.xdotool(b, "windowsize", wid, str(width), str(height))
+        bench.xdotool(b, "windowfocus", "--sync", wid)  # B has no window manager to give it focus
+
+
+class ElfdeskSoftwareSystem(ElfdeskSystem):
+    """elfdesk with the viewer on SDL's software renderer (no llvmpipe threads): isolates what the
+    GPU-less OpenGL emulation on Xvfb costs the viewer."""
+    name = "elfdesk-sw"
+    viewer_env = {"SDL_RENDER_DRIVER": "software", "LP_NUM_THREADS": "0"}
+
+
+class VncSystem:
+    name = "x11vnc"
+
+    def start(self, bench, a, b, width, height):
+        port = free_port()
+        self.server = bench.procs.start(
+            ["x11vnc", "-display", a, "-shared", "-forever", "-nopw", "-localhost", "-rfbport", str(port), "-quiet"],
+            env=xenv(a), stderr=open(os.path.join(bench.tmp, "x11vnc.err"), "w"))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("x11vnc did not start")
+        self.relay = Relay(port)
+        self.viewer = bench.procs.start(
+            ["vncviewer", f"-geometry={width}x{height}+0+0", "-RemoteResize=0", f"127.0.0.1::{self.relay.port}"],
+            env=xenv(b), stderr=open(os.path.join(bench.tmp, "vncviewer.err"), "w"))
+        wid = bench.window_id(b, "TigerVNC")
+        bench.xdotool(b, "windowmove", wid, "0", "0")  # FLTK offsets it for decorations B does not have
+        bench.xdotool(b, "windowfocus", "--sync", wid)  # B has no window manager to give it focus
+
+
+# ----------------------------------------------------------------------------------------------- workloads
+TYPING_TEXT = ("The quick brown fox jumps over the lazy dog while the support engineer watches the log. "
+               "Remote desktops should feel local: every keystroke visible at once, text sharp, links cheap. ")
+
+
+def text_file():
+    return os.path.join(ROOT, "docs", "protocol.md")
+
+
+class Workload:
+    """One workload on display A: start() sets it up, go() starts the motion, halt() freezes it (the
+    screen then stays still for the sharpness check), stop() removes it."""
+    moving = True
+
+    def __init__(self, bench, a, width, height):
+        self.bench, self.a, self.w, self.h = bench, a, width, height
+        self.procs = []
+
+    def spawn(self, cmd, **kw):
+        p = self.bench.procs.start(cmd, env=xenv(self.a), **kw)
+        self.procs.append(p)
+        return p
+
+    def xterm(self, title, geometry, command):
+        self.spawn(["xterm", "-T", title, "-geometry", geometry, "-e", "sh", "-c", command])
+        return self.bench.window_id(self.a, "^" + title + "$")
+
+    def start(self):
+        pass
+
+    def go(self, seconds):
+        pass
+
+    def halt(self):
+        pass
+
+    def stop(self):
+        for p in reversed(self.procs):
+            self.bench.procs.stop(p)
+        self.procs = []
+
+
+class StaticDesktop(Workload):
+    name = "static desktop"
+    moving = False
+
+
+class Typing(Workload):
+    name = "typing"
+
+    def start(self):
+        wid = self.xterm("bench-typing", f"100x30+{self.w * 3 // 10}+{self.h // 5}", "exec cat")
+        self.bench.xdotool(self.a, "windowactivate", "--sync", wid)
+
+    def go(self, seconds):
+        text = TYPING_TEXT * (1 + int(seconds * 10 / len(TYPING_TEXT)))
+        # 10 characters per second, a fast typist's steady rate.
+        self.typer = self.spawn(["xdotool", "type", "--delay", "100", text])
+
+    def halt(self):
+        self.bench.procs.stop(self.typer)
+
+
+class WindowDrag(Workload):
+    name = "window drag"
+
+    def start(self):
+        self.wid = self.xterm("bench-drag", f"80x24+{self.w * 35 // 100}+{self.h * 28 // 100}",
+                              f"head -c 1800 {text_file()}; exec sleep 100000")
+        time.sleep(0.3)
+
+    def go(self, seconds):
+        self.drag = self.bench.probe_async("drag", a=self.a, window=self.wid, duration_ms=int(seconds * 1000),
+                                           ax=self.w // 5, ay=self.h * 14 // 100,
+                                           method=self.bench.args.drag_method)
+
+    def halt(self):
+        self.drag.wait(30)
+        self.bench.procs.stop(self.drag)
+
+
+class FullScreenScroll(Workload):
+    name = "full-screen scroll"
+
+    def start(self):
+        self.stop_file = os.path.join(self.bench.tmp, "scroll.stop")
+        if os.path.exists(self.stop_file):
+            os.remove(self.stop_file)
+        self.go_file = self.stop_file + ".go"
+        if os.path.exists(self.go_file):
+            os.remove(self.go_file)
+        cmd = f"exec python3 {os.path.abspath(__file__)} --scroller {self.go_file} {self.stop_file}"
+        self.spawn(["xterm", "-T", "bench-scroll", "-fullscreen", "-e", "sh", "-c", cmd])
+        self.bench.window_id(self.a, "^bench-scroll$")
+
+    def go(self, seconds):
+        open(self.go_file, "w").close()
+
+    def halt(self):
+        open(self.stop_file, "w").close()
+
+
+class VideoRegion(Workload):
+    name = "video 640x360"
+
+    def start(self):
+        self.player = self.spawn(
+            ["ffplay", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+             "-an", "-noborder", "-left", str(self.w * 45 // 100), "-top", str(self.h * 30 // 100)],
+            stdin=subprocess.DEVNULL)
+        self.bench.window_id(self.a, "testsrc2")
+        os.kill(self.player.pid, signal.SIGSTOP)
+
+    def go(self, seconds):
+        os.kill(self.player.pid, signal.SIGCONT)
+
+    def halt(self):
+        os.kill(self.player.pid, signal.SIGSTOP)  # the last picture stays on screen
+
+    def stop(self):
+        os.kill(self.player.pid, signal.SIGCONT)
+        super().stop()
+
+
+WORKLOADS = [StaticDesktop, Typing, WindowDrag, FullScreenScroll, VideoRegion]
+
+
+def scroller(go_file, stop_file):
+    """Runs inside the full-screen xterm: 2 lines every 1/30 s (60 lines/s) between go and stop."""
+    lines = []
+    for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        with open(os.path.join(ROOT, "docs", name), errors="replace") as f:
+            lines += [line.rstrip("\n")[:200] for line in f]
+    sys.stdout.write("\n".join(lines[:150]) + "\n")  # a full screen of text before the motion starts
+    sys.stdout.flush()
+    while not os.path.exists(go_file):
+        time.sleep(0.02)
+    i = 150
+    next_t = time.monotonic()
+    while not os.path.exists(stop_file):
+        sys.stdout.write(lines[i % len(lines)] + "\n" + lines[(i + 1) % len(lines)] + "\n")
+        sys.stdout.flush()
+        i += 2
+        next_t += 1 / 30
+        time.sleep(max(0.0, next_t - time.monotonic()))
+    time.sleep(1e6)
+
+
+# ----------------------------------------------------------------------------------------------- measuring
+class Meter:
+    """CPU of the server and viewer processes, relay bytes and machine load between two snapshots."""
+
+    def __init__(self, system):
+        self.system = system
+
+    def snapshot(self):
+        down, up = self.system.relay.counts()
+        return dict(t=time.monotonic(), host=cpu_seconds(self.system.server.pid),
+                    viewer=cpu_seconds(self.system.viewer.pid), down=down, up=up, machine=machine_busy())
+
+    @staticmethod
+    def delta(s0, s1):
+        dt = s1["t"] - s0["t"]
+        busy = s1["machine"][0] - s0["machine"][0]
+        total = s1["machine"][1] - s0["machine"][1]
+        return dict(seconds=round(dt, 2), kbps_down=(s1["down"] - s0["down"]) * 8 / 1000 / dt,
+                    kbps_up=(s1["up"] - s0["up"]) * 8 / 1000 / dt, host_cpu=(s1["host"] - s0["host"]) / dt,
+                    viewer_cpu=(s1["viewer"] - s0["viewer"]) / dt,
+                    machine_busy_cores=os.cpu_count() * busy / max(1, total))
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def latency_summary(result):
+    s = result["samples_ms"]
+    return dict(n=len(s), timeouts=result["timeouts"], median_ms=percentile(s, 0.5), p95_ms=percentile(s, 0.95),
+                samples_ms=s)
+
+
+def split_latency(result, trace, via_input):
+    """Splits each sample at the relay: (viewer input part,) server part, and the rest (relay hop + viewer
+    decode and draw). Only meaningful when nothing else flows, i.e. on a still desktop."""
+    parts = {"input_ms": [], "server_ms": [], "viewer_ms": []}
+    for t0, total in zip(result.get("starts_us", []), result["samples_ms"]):
+        t = t0
+        if via_input:
+            up = next((c[0] for c in trace if c[1] == "up" and c[0] >= t), None)
+            if up is None:
+                continue
+            parts["input_ms"].append((up - t) / 1000)
+            t = up
+        down = next((c[0] for c in trace if c[1] == "down" and c[0] >= t), None)
+        if down is None or (down - t0) / 1000 > total:
+            continue
+        parts["server_ms"].append((down - t) / 1000)
+        parts["viewer_ms"].append(total - (down - t0) / 1000)
+    return {k: percentile(v, 0.5) for k, v in parts.items() if v}
+
+
+def marker_geometry(width, height):
+    # Bottom-right corner, 16-aligned (whole macroblocks), away from every workload's windows.
+    return dict(mx=(width - 64) // 16 * 16, my=(height - 64) // 16 * 16, size=32, bx=0, by=0)
+
+
+def start_desktop(bench, width, height, b_display=True):
+    a = start_xvfb(bench.procs, width, height)
+    b = start_xvfb(bench.procs, width + 64, height + 64) if b_display else None
+    bench.procs.start(["openbox"], env=xenv(a))
+    time.sleep(1.0)
+    bench.probe("wallpaper", a=a)
+    # A static terminal with text, so the desktop is not just wallpaper.
+    bench.procs.start(["xterm", "-T", "bench-desktop", "-geometry", f"90x40+{width // 40}+{height // 20}", "-e",
+                       "sh", "-c", f"head -c 2500 {text_file()}; exec sleep 100000"], env=xenv(a))
+    bench.window_id(a, "^bench-desktop$")
+    bench.xdotool(a, "mousemove", str(width - 40), "40")
+    return a, b
+
+
+def measure_workload(bench, system, cls, a, b, width, height, seconds):
+    geo = marker_geometry(width, height)
+    wl = cls(bench, a, width, height)
+    meter = Meter(system)
+    row = {}
+    try:
+        wl.start()
+        time.sleep(1.5)
+        if not wl.moving:
+            m0 = meter.snapshot()
+            count = bench.probe("count", b=b, duration_ms=int(seconds * 1000))
+            row.update(Meter.delta(m0, meter.snapshot()))
+            row["updates_per_s"] = count["bursts"] / count["seconds"]
+            system.relay.start_trace()
+            lat = bench.probe("latency", a=a, b=b, duration_ms=int(seconds * 1000), **geo)
+            row["latency"] = latency_summary(lat)
+            row["latency"]["split_median_ms"] = split_latency(lat, system.relay.stop_trace(), False)
+        else:
+            wl.go(seconds + 2)
+            time.sleep(1.0)
+            m0 = meter.snapshot()
+            lat = bench.probe("latency", a=a, b=b, duration_ms=int(seconds * 1000), **geo)
+            row.update(Meter.delta(m0, meter.snapshot()))
+            row["latency"] = latency_summary(lat)
+            row["updates_per_s"] = lat["bursts"] / lat["seconds"]
+            wl.halt()
+            bench.xdotool(a, "mousemove", str(width - 40), "40")
+            stopped = time.monotonic()
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
+            row["psnr_1s"] = bench.probe("psnr", a=a, b=b)["psnr_luma_db"]
+            time.sleep(2.0)
+            row["psnr_3s"] = bench.probe("psnr", a=a, b=b)["psnr_luma_db"]
+    finally:
+        wl.stop()
+    time.sleep(0.5)
+    return row
+
+
+def run_system(bench, system, width, height, seconds, input_samples, workloads):
+    log(f"== {system.name} {width}x{height}")
+    result = dict(system=system.name, size=f"{width}x{height}", loadavg_before=loadavg(), workloads={})
+    try:
+        a, b = start_desktop(bench, width, height)
+        system.start(bench, a, b, width, height)
+        time.sleep(3.0)
+        result["psnr_connected"] = bench.probe("psnr", a=a, b=b)["psnr_luma_db"]
+        geo = marker_geometry(width, height)
+        system.relay.start_trace()
+        inp = bench.probe("input", a=a, b=b, samples=input_samples, px=width - 40, py=40, **geo)
+        result["input_latency"] = latency_summary(inp)
+        result["input_latency"]["split_median_ms"] = split_latency(inp, system.relay.stop_trace(), True)
+        log(f"   input latency: median {fmt(result['input_latency']['median_ms'])} ms")
+        for cls in workloads:
+            row = measure_workload(bench, system, cls, a, b, width, height, seconds)
+            result["workloads"][cls.name] = row
+            log(f"   {cls.name}: latency median {fmt(row['latency']['median_ms'])} ms, "
+                f"p95 {fmt(row['latency']['p95_ms'])}, {row['kbps_down']:.0f} kbit/s, host {row['host_cpu']:.2f}, "
+                f"viewer {row['viewer_cpu']:.2f}, {row['updates_per_s']:.1f} upd/s, "
+                f"PSNR {fmt(row.get('psnr_1s'))}/{fmt(row.get('psnr_3s'))}, machine {row['machine_busy_cores']:.2f}")
+    finally:
+        if getattr(system, "relay", None):
+            system.relay.close()
+        bench.procs.stop_all()
+    result["loadavg_after"] = loadavg()
+    return result
+
+
+def run_ffmpeg(bench, width, height, seconds, workloads):
+    """The encoder reference: ffmpeg grabs A at 30 fps and encodes VP8 (libvpx realtime) to a file."""
+    log(f"== ffmpeg libvpx reference {width}x{height}")
+    result = dict(system="ffmpeg", size=f"{width}x{height}", workloads={})
+    try:
+        a, _ = start_desktop(bench, width, height, b_display=False)
+        for cls in workloads:
+            wl = cls(bench, a, width, height)
+            try:
+                wl.start()
+                time.sleep(1.5)
+                if wl.moving:
+                    wl.go(seconds + 2)
+                    time.sleep(1.0)
+                out = os.path.join(bench.tmp, "ffmpeg.webm")
+                cmd = ["ffmpeg", "-hide_banner", "-y", "-f", "x11grab", "-framerate", "30", "-video_size",
+                       f"{width}x{height}", "-draw_mouse", "0", "-i", a, "-t", str(seconds), "-c:v", "libvpx",
+                       "-deadline", "realtime", "-cpu-used", "16", "-b:v", "4M", "-threads", "1",
+                       "-lag-in-frames", "0", "-f", "webm", out]
+                start = time.monotonic()
+                before = children_cpu()
+                p = subprocess.Popen(cmd, env=xenv(a), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+                err = p.communicate(timeout=seconds + 60)[1]
+                wall = time.monotonic() - start
+                usage = children_cpu() - before  # only ffmpeg was reaped in between
+                frames = [int(x) for x in re.findall(r"frame=\s*(\d+)", err)]
+                row = dict(kbps=os.path.getsize(out) * 8 / 1000 / seconds, cpu=usage / wall,
+                           fps=(frames[-1] / seconds) if frames else None)
+                if wl.moving:
+                    wl.halt()
+            finally:
+                wl.stop()
+            result["workloads"][cls.name] = row
+            log(f"   {cls.name}: {row['kbps']:.0f} kbit/s, cpu {row['cpu']:.2f}, fps {fmt(row['fps'])}")
+    finally:
+        bench.procs.stop_all()
+    return result
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def fmt(v, digits=1):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------- main
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory with the binaries")
+    p.add_argument("--quick", action="store_true", help="1920x1080 only, 6 s per workload, no ffmpeg")
+    p.add_argument("--sizes", default="1920x1080,1280x720")
+    p.add_argument("--seconds", type=float, default=12.0, help="measurement time per workload")
+    p.add_argument("--input-samples", type=int, default=30)
+    p.add_argument("--systems", default="elfdesk,x11vnc,elfdesk-sw@1920x1080,ffmpeg",
+                   help="elfdesk, elfdesk-sw (viewer on SDL's software renderer), x11vnc, ffmpeg; NAME@WxH "
+                        "runs NAME at that size only")
+    p.add_argument("--workloads", default="", help="comma-separated subset of workload names")
+    p.add_argument("--drag-method", choices=["move", "button"], default="move",
+                   help="move: the window is moved by requests (xdotool windowmove); button: a title-bar drag "
+                        "with the mouse (x11vnc then holds back updates until the button is released)")
+    p.add_argument("--out", default=os.path.join(HERE, "results"), help="where results.md/.json go")
+    p.add_argument("--scroller", nargs=2, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.quick:
+        args.sizes, args.seconds, args.input_samples = "1920x1080", 6.0, 15
+        args.systems = ",".join(s for s in args.systems.split(",") if s in ("elfdesk", "x11vnc"))
+    return args
+
+
+def main():
+    args = parse_args()
+    if args.scroller:
+        scroller(*args.scroller)
+        return 0
+    bench = Bench(args)
+    for binary in (bench.probe_bin, bench.host_bin, bench.client_bin):
+        if not os.path.exists(binary):
+            sys.exit(f"missing {binary}: build elfdesk elfdesk-host elfdesk_bench_probe first (bench/run.sh does)")
+    workloads = [w for w in WORKLOADS if not args.workloads or w.name in args.workloads.split(",")]
+    systems = args.systems.split(",")
+    started = time.time()
+    run = dict(command=" ".join(sys.argv), date=time.strftime("%Y-%m-%d %H:%M:%S"), cpus=os.cpu_count(),
+               cpu_model=cpu_model(), uptime_before=uptime(), seconds=args.seconds, results=[])
+    try:
+        for size in args.sizes.split(","):
+            width, height = (int(x) for x in size.split("x"))
+            for name in systems:
+                name, _, only = name.partition("@")  # "system@WxH": run it at that size only
+                if only and only != size:
+                    continue
+                if name == "ffmpeg":
+                    run["results"].append(run_ffmpeg(bench, width, height, args.seconds, workloads))
+                else:
+                    system = {"elfdesk": ElfdeskSystem, "elfdesk-sw": ElfdeskSoftwareSystem,
+                              "x11vnc": VncSystem}[name]()
+                    run["results"].append(run_system(bench, system, width, height, args.seconds,
+                                                     args.input_samples, workloads))
+    finally:
+        bench.procs.stop_all()
+        shutil.rmtree(bench.tmp, ignore_errors=True)
+    run["uptime_after"] = uptime()
+    run["wall_seconds"] = round(time.time() - started)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(run, f, indent=1)
+    report = make_report(run)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(report)
+    print(report)
+    return 0
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def uptime():
+    return subprocess.run(["uptime"], stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+def make_report(run):
+    out = [f"# elfdesk vs x11vnc + TigerVNC vncviewer ({run['date']})", "",
+           f"Command: `{run['command']}`  ", f"Machine: {run['cpus']} x {run['cpu_model']}; "
+           f"{run['seconds']:.0f} s per workload; wall time {run['wall_seconds']} s  ",
+           f"Load before: `{run['uptime_before']}`  ", f"Load after: `{run['uptime_after']}`", ""]
+    by = {(r["size"], r["system"]): r for r in run["results"]}
+    for size in dict.fromkeys(r["size"] for r in run["results"]):
+        systems = [r["system"] for r in run["results"] if r["size"] == size and r["system"] != "ffmpeg"]
+        out += [f"## {size}", "", "| workload | system | g2g median ms | g2g p95 ms | n (lost) | kbit/s down | "
+                "host CPU | viewer CPU | updates/s on B | PSNR 1 s / 3 s dB | machine busy cores |",
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        names = list(by[(size, systems[0])]["workloads"]) if systems else []
+        for name in names:
+            for system in systems:
+                w = by[(size, system)]["workloads"].get(name)
+                if not w:
+                    continue
+                lat = w["latency"]
+                psnr = "-" if "psnr_1s" not in w else f"{w['psnr_1s']:.1f} / {w['psnr_3s']:.1f}"
+                out.append(f"| {name} | {system} | {fmt(lat['median_ms'])} | {fmt(lat['p95_ms'])} | {lat['n']} "
+                           f"({lat['timeouts']}) | {w['kbps_down']:.0f} | {w['host_cpu']:.2f} | "
+                           f"{w['viewer_cpu']:.2f} | {w['updates_per_s']:.1f} | {psnr} | "
+                           f"{w['machine_busy_cores']:.2f} |")
+        out += [""]
+        for system in systems:
+            if system == "x11vnc" or (size, "x11vnc") not in by:
+                continue
+            out += [f"Ratios {system} / x11vnc (lower is better except updates/s):", "",
+                    "| workload | g2g median | g2g p95 | bandwidth | host CPU | viewer CPU | updates/s |",
+                    "|---|---|---|---|---|---|---|"]
+            for name in names:
+                e, v = by[(size, system)]["workloads"].get(name), by[(size, "x11vnc")]["workloads"].get(name)
+                if not e or not v:
+                    continue
+                out.append(f"| {name} | {ratio(e['latency']['median_ms'], v['latency']['median_ms'])} | "
+                           f"{ratio(e['latency']['p95_ms'], v['latency']['p95_ms'])} | "
+                           f"{ratio(e['kbps_down'], v['kbps_down'])} | {ratio(e['host_cpu'], v['host_cpu'])} | "
+                           f"{ratio(e['viewer_cpu'], v['viewer_cpu'])} | "
+                           f"{ratio(e['updates_per_s'], v['updates_per_s'])} |")
+            out += [""]
+        out += ["Input to screen (key typed into the viewer on B until the marker on A changes colour on B); "
+                "split at the relay: viewer input handling / server (inject, redraw, capture, encode, send) / "
+                "relay + viewer decode and draw:", "",
+                "| system | median ms | p95 ms | n (lost) | split medians ms | still-desktop g2g split ms |",
+                "|---|---|---|---|---|---|"]
+        for system in systems:
+            r = by[(size, system)]
+            i = r["input_latency"]
+            st = r["workloads"].get("static desktop", {}).get("latency", {}).get("split_median_ms", {})
+            out.append(f"| {system} | {fmt(i['median_ms'])} | {fmt(i['p95_ms'])} | {i['n']} ({i['timeouts']}) | "
+                       f"{split_text(i.get('split_median_ms', {}))} | {split_text(st)} |")
+        out += [""]
+        if (size, "ffmpeg") in by:
+            out += ["Encoder reference: ffmpeg x11grab 30 fps -> libvpx VP8 realtime, cpu-used 16, 4 Mbit/s, 1 "
+                    "thread (encodes every frame, changed or not):", "",
+                    "| workload | kbit/s | CPU (cores) | fps encoded |", "|---|---|---|---|"]
+            for name, w in by[(size, "ffmpeg")]["workloads"].items():
+                out.append(f"| {name} | {w['kbps']:.0f} | {w['cpu']:.2f} | {fmt(w['fps'])} |")
+            out += [""]
+        for system in systems:
+            if system.startswith("elfdesk") and (size, "x11vnc") in by:
+                out += targets(size, by[(size, system)], by[(size, "x11vnc")])
+    return "\n".join(out) + "\n"
+
+
+def ratio(a, b):
+    if a is None or b is None:
+        return "-"
+    if b <= 1e-9:
+        return "-" if a <= 1e-9 else "inf"
+    return f"{a / b:.2f}"
+
+
+def split_text(split):
+    keys = [k for k in ("input_ms", "server_ms", "viewer_ms") if k in split]
+    return " / ".join(f"{split[k]:.1f}" for k in keys) if keys else "-"
+
+
+SHARP_DB = 45.0  # luma PSNR at which text is considered sharp again (the VNC peer reaches 51-52 dB)
+
+
+def targets(size, e, v):
+    """The issue's targets, checked for one elfdesk variant against x11vnc."""
+    lines = [f"Targets ({e['system']}, {size}):", "", "| target | measured | met |", "|---|---|---|"]
+    W, V = e["workloads"], v["workloads"]
+
+    def add(what, measured, ok):
+        lines.append(f"| {what} | {measured} | {'yes' if ok else 'NO'} |")
+
+    for name in ("typing", "window drag", "full-screen scroll", "video 640x360"):
+        if name in W and W[name]["latency"]["median_ms"] is not None:
+            lat = W[name]["latency"]
+            add(f"{name}: g2g median < 25 ms, p95 < 40 ms", f"{lat['median_ms']:.1f} / {lat['p95_ms']:.1f} ms",
+                lat["median_ms"] < 25 and lat["p95_ms"] < 40 and lat["timeouts"] == 0)
+    if "static desktop" in W and "static desktop" in V:
+        s, sv = W["static desktop"], V["static desktop"]
+        add("static: host CPU <= x11vnc", f"{s['host_cpu']:.3f} vs {sv['host_cpu']:.3f} cores",
+            s["host_cpu"] <= sv["host_cpu"] + 0.002)
+        add("static: no video bytes (< 1 kbit/s, no updates)",
+            f"{s['kbps_down']:.2f} kbit/s, {s['updates_per_s']:.2f} updates/s", s["kbps_down"] < 1.0)
+    for name in ("window drag", "full-screen scroll", "video 640x360"):
+        if name in W and name in V:
+            r = W[name]["kbps_down"] / max(V[name]["kbps_down"], 1e-9)
+            add(f"{name}: >= 4x less bandwidth than x11vnc", f"{W[name]['kbps_down']:.0f} vs "
+                f"{V[name]['kbps_down']:.0f} kbit/s ({1 / r if r else float('inf'):.1f}x less)", r <= 0.25)
+            add(f"{name}: sharp (>= {SHARP_DB:.0f} dB) 1 s after motion stops", f"{W[name]['psnr_1s']:.1f} dB "
+                f"(x11vnc {V[name]['psnr_1s']:.1f})", W[name]["psnr_1s"] >= SHARP_DB)
+    if "typing" in W and "typing" in V:
+        r = W["typing"]["kbps_down"] / max(V["typing"]["kbps_down"], 1e-9)
+        add("typing: within 3x of x11vnc bandwidth", f"{W['typing']['kbps_down']:.0f} vs "
+            f"{V['typing']['kbps_down']:.0f} kbit/s ({r:.1f}x)", r <= 3.0)
+    if "video 640x360" in W:
+        vw = W["video 640x360"]
+        add("video: 25+ fps with the host under one core", f"{vw['updates_per_s']:.1f} updates/s, host "
+            f"{vw['host_cpu']:.2f} cores", vw["updates_per_s"] >= 25 and vw["host_cpu"] < 1.0)
+    i, iv = e["input_latency"], v["input_latency"]
+    if i["median_ms"] is not None and iv["median_ms"] is not None:
+        add("input to screen: not worse than x11vnc (median)", f"{i['median_ms']:.1f} vs {iv['median_ms']:.1f} ms",
+            i["median_ms"] <= iv["median_ms"])
+    return lines + [""]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
