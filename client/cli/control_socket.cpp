@@ -81,6 +81,7 @@ struct Client {
   std::vector<std::optional<ControlAnswer>> answers;
   std::size_t remaining = 0;
   std::optional<std::string> failure;  // session ended while waiting
+  bool reading = false;                // still reading the request line
 };
 
 ControlAnswer answer_from(const protocol::ProbeResult& result) {
@@ -172,6 +173,23 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     clients.erase(client);
   }
 
+  // The request line, within kRequestDeadline and kMaxRequestBytes.
+  asio::awaitable<std::expected<std::vector<probes::ProbeInvocation>, std::string>> read_request(
+      std::shared_ptr<Client> owner) {
+    std::string line;
+    owner->reading = true;
+    owner->wake.expires_after(kRequestDeadline);
+    owner->wake.async_wait([owner](const asio::error_code& ec) {
+      asio::error_code ignored;
+      if (!ec) owner->socket.cancel(ignored);  // a client that never finishes its line
+    });
+    auto [ec, size] = co_await asio::async_read_until(owner->socket, asio::dynamic_buffer(line, kMaxRequestBytes), '\n', kTuple);
+    owner->reading = false;
+    owner->wake.cancel();
+    if (ec) co_return std::unexpected("no complete request line: " + ec.message());
+    co_return parse_request(line.substr(0, size));
+  }
+
   asio::awaitable<std::string> answer(std::shared_ptr<Client> owner) {
     Client& client = *owner;
     const auto uid = peer_uid(client.socket.native_handle());
@@ -179,17 +197,8 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
       co_return error_line(fmt::format("refused: the viewer belongs to uid {}, the caller is uid {}", ::geteuid(),
                                        uid ? static_cast<long long>(*uid) : -1LL), 11);
     }
-    std::string line;
-    client.wake.expires_after(kRequestDeadline);
-    client.wake.async_wait([owner](const asio::error_code& ec) {
-      asio::error_code ignored;
-      if (!ec) owner->socket.cancel(ignored);  // a client that never finishes its line
-    });
-    auto [ec, size] = co_await asio::async_read_until(client.socket, asio::dynamic_buffer(line, kMaxRequestBytes), '\n', kTuple);
-    client.wake.cancel();
+    auto calls = co_await read_request(owner);
     if (stopped) co_return error_line(stop_reason, 10);
-    if (ec) co_return error_line("no complete request line: " + ec.message(), 13);
-    auto calls = parse_request(line.substr(0, size));
     if (!calls) co_return error_line(calls.error(), 13);
     client.answers.resize(calls->size());
     client.remaining = calls->size();
@@ -199,7 +208,7 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
       pending[request.request_id] = {owner, i};
       send(std::move(request));
     }
-    while (client.remaining > 0 && !client.failure) {
+    while (client.remaining > 0 && !client.failure) {  // deliver() and stop() cancel the timer
       client.wake.expires_after(kResultIdleTimeout);
       auto [wait_ec] = co_await client.wake.async_wait(kTuple);
       if (!wait_ec && client.remaining > 0) {
@@ -260,7 +269,8 @@ bool ControlSocketServer::deliver(const protocol::ProbeResult& result) {
   impl_->pending.erase(it);
   if (!client || client->answers[index]) return true;
   client->answers[index] = answer_from(result);
-  if (--client->remaining == 0) client->wake.cancel();
+  --client->remaining;
+  client->wake.cancel();  // the waiting loop checks `remaining` and re-arms its idle timeout
   return true;
 }
 
@@ -270,12 +280,12 @@ void ControlSocketServer::stop(const std::string& why) {
   asio::error_code ignored;
   impl_->acceptor.close(ignored);
   for (const auto& client : impl_->clients) {
-    if (client->remaining > 0) {
+    if (client->reading) {
+      client->socket.cancel(ignored);  // answered with stop_reason
+    } else if (client->remaining > 0) {
       client->failure = why;
       client->wake.cancel();
-    } else {
-      client->socket.cancel(ignored);  // still reading its request line: answered with stop_reason
-    }
+    }  // else: its answer is complete and being written
   }
 }
 
