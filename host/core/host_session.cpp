@@ -172,7 +172,7 @@ asio::awaitable<SessionSummary> HostSession::run() {
                          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - s.started),
                          s.conn->bytes_sent(), s.conn->bytes_received()};
   s.audit.record("session_end", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
-                                 {"reason", summary.end_reason}, {"duration_s", summary.duration.count() / 1000.0},
+                                 {"reason", summary.end_reason}, {"duration_s", static_cast<double>(summary.duration.count()) / 1000.0},
                                  {"bytes_sent", summary.bytes_sent}, {"bytes_received", summary.bytes_received},
                                  {"frames", s.video ? s.video->frames_sent() : 0}});
   co_return summary;
