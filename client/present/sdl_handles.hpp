@@ -4,20 +4,15 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "common/sdl/sdl_ptr.hpp"
+
 #include <memory>
 #include <utility>
 
 namespace elfdesk::client::sdl {
 
-struct Deleter {
-  void operator()(SDL_Window* p) const { SDL_DestroyWindow(p); }
-  void operator()(SDL_Renderer* p) const { SDL_DestroyRenderer(p); }
-  void operator()(SDL_Texture* p) const { SDL_DestroyTexture(p); }
-  void operator()(SDL_Surface* p) const { SDL_FreeSurface(p); }
-  void operator()(TTF_Font* p) const { TTF_CloseFont(p); }
-};
-template <class T>
-using Ptr = std::unique_ptr<T, Deleter>;
+using elfdesk::sdl::Deleter;
+using elfdesk::sdl::Ptr;
 
 // SDL video (reference counted by SDL) and, when it started, SDL_ttf.
 class Subsystems {

@@ -4,6 +4,8 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "common/sdl/sdl_ptr.hpp"
+
 #include <expected>
 #include <memory>
 #include <string>
@@ -14,15 +16,8 @@
 
 namespace elfdesk::host::sdl {
 
-struct Deleter {
-  void operator()(SDL_Window* p) const { SDL_DestroyWindow(p); }
-  void operator()(SDL_Renderer* p) const { SDL_DestroyRenderer(p); }
-  void operator()(SDL_Texture* p) const { SDL_DestroyTexture(p); }
-  void operator()(SDL_Surface* p) const { SDL_FreeSurface(p); }
-  void operator()(TTF_Font* p) const { TTF_CloseFont(p); }
-};
-template <class T>
-using Ptr = std::unique_ptr<T, Deleter>;
+using elfdesk::sdl::Deleter;
+using elfdesk::sdl::Ptr;
 
 // Holds SDL's video subsystem and SDL_ttf initialised (both are reference counted by SDL).
 class Subsystems {
