@@ -180,6 +180,9 @@ asio::awaitable<void> HostServer::State::handle(std::shared_ptr<Connection> conn
   audit.record("connection", {{"peer", conn->peer()}, {"direction", dialed ? "outgoing" : "incoming"}});
   co_await admit(conn, deadline);
   deadline.cancel();
+  // Whatever ended the attempt, close our side now (a no-op if it is already closing): a peer that
+  // said Goodbye is otherwise left waiting for our TLS close_notify.
+  conn->close(protocol::GoodbyeReason::normal, "");
   --pending;
   if (stopping && !session && pending == 0) io.stop();
 }
