@@ -117,12 +117,14 @@ struct HostSession::Impl {
               conn->send(ProbeResult{m.request_id, ProbeStatus::error, 3, 0, {}, "probes were not granted"});
             }
           } else if constexpr (std::is_same_v<T, Goodbye>) {
-            end_reason = m.reason == GoodbyeReason::ended_by_engineer || m.reason == GoodbyeReason::normal
-                             ? "ended by the engineer"
-                             : "engineer left: " + m.message;
+            // When we ended the session, the engineer's answering Goodbye must not rewrite the reason.
+            if (end_reason.empty())
+              end_reason = m.reason == GoodbyeReason::ended_by_engineer || m.reason == GoodbyeReason::normal
+                               ? "ended by the engineer"
+                               : "engineer left: " + m.message;
             return false;
           } else if constexpr (std::is_same_v<T, Chat>) {
-            log::info("message from {}: {}", setup.engineer_name, m.text.size());
+            log::info("chat message from the engineer ({} bytes)", m.text.size());
           } else {
             log::warn("ignoring unexpected {} from {}", name_of(type_of(Message(m))), setup.peer);
           }
