@@ -12,6 +12,7 @@
 #include <X11/keysym.h>
 
 #include <algorithm>
+#include <thread>
 #include <array>
 #include <cstdlib>
 #include <map>
@@ -55,6 +56,7 @@ class XTestInjector final : public InputInjector {
   };
   std::expected<State, Error> sync_state();
   std::expected<unsigned, Error> keycode_for(std::uint32_t keysym, const State& state, bool adjust, KeyPlan& plan);
+  void premap_missing(const std::vector<std::uint32_t>& code_points);
   void type(const KeyPlan& plan, bool click);
   void fake_key(unsigned keycode, bool down) {
     XTestFakeKeyEvent(display_.get(), keycode, down ? True : False, CurrentTime);
@@ -166,9 +168,30 @@ std::expected<void, Error> XTestInjector::inject_key(const protocol::KeyEvent& e
   return {};
 }
 
+// Maps the text's missing keysyms (up to the spare slots) before its first key press. Xlib clients that
+// receive a mapping change between two key presses were seen to miss the second remapped character;
+// with every change delivered first, a client refreshes its map once, before it looks up any key.
+void XTestInjector::premap_missing(const std::vector<std::uint32_t>& code_points) {
+  auto state = sync_state();
+  if (!state) return;
+  std::vector<std::uint32_t> mapped;
+  for (const std::uint32_t cp : code_points) {
+    const std::uint32_t keysym = unicode_to_keysym(cp);
+    if (keysym == 0 || keymap_.plan(keysym, state->group, state->mods, true) ||
+        std::find(mapped.begin(), mapped.end(), keysym) != mapped.end())
+      continue;
+    if (mapped.size() >= SpareKeycodes::kMaxSlots || spares_.acquire(keysym) == 0) break;
+    mapped.push_back(keysym);
+  }
+  if (mapped.empty()) return;
+  XSync(display_.get(), False);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let clients take the new map first
+}
+
 std::expected<void, Error> XTestInjector::inject_text(std::string_view utf8) {
   const auto code_points = decode_utf8(utf8);
   if (!code_points) return std::unexpected(make_error(ErrorCode::invalid_argument, "text is not valid UTF-8"));
+  premap_missing(*code_points);
   for (const std::uint32_t cp : *code_points) {
     const std::uint32_t keysym = unicode_to_keysym(cp);
     if (keysym == 0) return std::unexpected(make_error(ErrorCode::invalid_argument, "text contains a control character"));
