@@ -65,7 +65,31 @@ class Xvfb:
             self.proc.kill()
 
 
-class Host:
+class _Program:
+    """A started program with its own temp dir (self.dir) and stderr file; stopped (killed if need be) on exit."""
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Host(_Program):
     """A running elfdesk-host listening on an ephemeral loopback port."""
 
     def __init__(self, *args, display=None, stdin=subprocess.DEVNULL, env=None):
@@ -105,9 +129,6 @@ class Host:
         with open(self.stdout_path) as f:
             return f.read()
 
-    def stderr(self):
-        with open(self.stderr_path) as f:
-            return f.read()
 
     def audit(self):
         """The audit log, one dict per line (every line must be valid JSON)."""
@@ -124,21 +145,6 @@ class Host:
             time.sleep(0.05)
         return False
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def elfdesk(*args, timeout=60, env=None, input=None):
@@ -209,7 +215,7 @@ def find_window(display, regex, timeout=15, by="name"):
     return wait_until(search, timeout)
 
 
-class Viewer:
+class Viewer(_Program):
     """A running `elfdesk view` on an X display (the engineer's screen), stopped (killed if need be) on exit."""
 
     def __init__(self, host, display, *args, env=None):
@@ -221,25 +227,7 @@ class Viewer:
                                          env=run_env, cwd=self.dir, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=stderr)
 
-    def stderr(self):
-        with open(self.stderr_path) as f:
-            return f.read()
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def make_test_picture(path, width, height, label="elfdesk"):

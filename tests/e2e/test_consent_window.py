@@ -9,21 +9,13 @@ import subprocess
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb
+from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, wait_until
 
 # host/ui/consent_view.cpp consent_button_rect(): window-relative {x, y, width, height}.
 BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52), "end_session": (160, 236, 200, 52)}
 ARM_DELAY = 0.6  # SdlConsentWindow::kArmDelay: Allow ignores clicks this long after the question appears
 
 
-def wait_until(predicate, timeout=15, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 @unittest.skipUnless(shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import"),

@@ -12,7 +12,8 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import (CLIENT_BIN, EXIT_AUTH, EXIT_BUSY, EXIT_DECLINED, EXIT_OK, HOST_BIN, Host, elfdesk)
+from elfdesk_e2e import (CLIENT_BIN, EXIT_AUTH, EXIT_BUSY, EXIT_DECLINED, EXIT_OK, HOST_BIN, Host, elfdesk,
+                         wait_until)
 from mitm_proxy import MitmProxy
 
 # `diag` exits 0-3 with the worst finding of the probes (machine-dependent) and 10-14 for session
@@ -41,14 +42,6 @@ def screenshot(address, code, timeout=60):
             os.unlink(out)
 
 
-def wait_until(predicate, timeout=10, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def events(host, name, **fields):
