@@ -32,7 +32,8 @@ struct EncoderSettings {
 // What the encoder should do with a frame.
 struct EncodeRequest {
   const BgraImage* image = nullptr;
-  std::vector<Rect> dirty;    // only these areas are encoded (VP8 active map); empty + top_off = refresh
+  std::vector<Rect> dirty;    // only these areas are encoded (VP8 active map); top_off refines just these
+                              // areas at high quality, or the whole frame when empty
   bool force_keyframe = false;
   bool top_off = false;       // screen is still: refine quality of static areas
   std::uint64_t timestamp_us = 0;  // capture time (steady clock); 0: now. Drives rate control.

@@ -189,11 +189,14 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
     return std::unexpected(make_error(ErrorCode::invalid_argument, "vp8 encoder: image does not match"));
   }
   const bool keyframe = request.force_keyframe || first_frame_;
-  const bool full = keyframe || request.top_off;
+  // A top-off with dirty rectangles refines only those areas (a full-screen refinement of a 1080p frame
+  // costs a keyframe's time and delays the next real change); without rectangles it covers everything.
+  const bool full = keyframe || (request.top_off && request.dirty.empty());
+  const bool sharp = keyframe || request.top_off;
   if (!full && request.dirty.empty()) return std::optional<EncodedFrame>{};
   const auto started = std::chrono::steady_clock::now();
   if (auto ok = prepare(request, full); !ok) return std::unexpected(ok.error());
-  if (auto ok = set_quality(full); !ok) return std::unexpected(ok.error());
+  if (auto ok = set_quality(sharp); !ok) return std::unexpected(ok.error());
   auto frame = run(request);
   if (frame && *frame) {
     first_frame_ = false;

@@ -1,5 +1,8 @@
 #include "host/pipeline/video_streamer.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "common/log.hpp"
 
 namespace elfdesk::host {
@@ -95,6 +98,27 @@ bool VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> di
   return true;
 }
 
+void VideoStreamer::remember_for_top_off(bool keyframe, const std::vector<Rect>& dirty) {
+  if (keyframe) {
+    top_off_area_.clear();  // keyframes are encoded sharp already
+    return;
+  }
+  top_off_area_.insert(top_off_area_.end(), dirty.begin(), dirty.end());
+  constexpr std::size_t kMaxRects = 64;  // beyond this, one bounding box is cheaper to describe
+  if (top_off_area_.size() > kMaxRects) {
+    Rect box = top_off_area_.front();
+    for (const Rect& r : top_off_area_) {
+      const int right = std::max(box.x + box.width, r.x + r.width);
+      const int bottom = std::max(box.y + box.height, r.y + r.height);
+      box.x = std::min(box.x, r.x);
+      box.y = std::min(box.y, r.y);
+      box.width = right - box.x;
+      box.height = bottom - box.y;
+    }
+    top_off_area_ = {box};
+  }
+}
+
 void VideoStreamer::run() {
   while (running_) {
     poll_cursor();
@@ -115,13 +139,14 @@ void VideoStreamer::run() {
       continue;
     }
     if (!*captured) {
-      if (last_image_ && scheduler_.should_top_off())
-        encode_and_send(*last_image_, {}, false, true, monotonic_us(), 0);
+      if (last_image_ && !top_off_area_.empty() && scheduler_.should_top_off())
+        encode_and_send(*last_image_, std::exchange(top_off_area_, {}), false, true, monotonic_us(), 0);
       continue;
     }
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
+    remember_for_top_off(force, frame.dirty);
     if (!encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us, frame.capture_us) && force)
       scheduler_.request_keyframe();
   }

@@ -41,6 +41,7 @@ class VideoStreamer {
   bool encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
                        std::uint64_t capture_time_us, std::uint32_t capture_us);
   void poll_cursor();
+  void remember_for_top_off(bool keyframe, const std::vector<Rect>& dirty);
   void wait_for(std::chrono::milliseconds d);
 
   std::unique_ptr<ScreenCapturer> capturer_;
@@ -55,6 +56,7 @@ class VideoStreamer {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
+  std::vector<Rect> top_off_area_;  // what delta frames changed since the last sharp frame
   int applied_kbps_ = 0;
   CursorState last_cursor_;
 };
