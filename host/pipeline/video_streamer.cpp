@@ -119,6 +119,17 @@ void VideoStreamer::remember_for_top_off(bool keyframe, const std::vector<Rect>&
   }
 }
 
+// Small changes (typing) are refined where they happened, so the refinement costs little and does not
+// delay the next change. After large motion (scroll, drag) the rectangles approach the whole screen, and
+// one full refinement (empty = whole frame) also covers what the bounding boxes would miss.
+std::vector<Rect> VideoStreamer::top_off_request_area(const BgraImage& image) {
+  auto area = std::exchange(top_off_area_, {});
+  long long pixels = 0;
+  for (const Rect& r : area) pixels += static_cast<long long>(r.width) * r.height;
+  if (pixels * 4 > static_cast<long long>(image.width) * image.height) return {};
+  return area;
+}
+
 void VideoStreamer::run() {
   while (running_) {
     poll_cursor();
@@ -140,7 +151,7 @@ void VideoStreamer::run() {
     }
     if (!*captured) {
       if (last_image_ && !top_off_area_.empty() && scheduler_.should_top_off())
-        encode_and_send(*last_image_, std::exchange(top_off_area_, {}), false, true, monotonic_us(), 0);
+        encode_and_send(*last_image_, top_off_request_area(*last_image_), false, true, monotonic_us(), 0);
       continue;
     }
     const CapturedFrame& frame = **captured;

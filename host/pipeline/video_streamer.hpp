@@ -42,6 +42,7 @@ class VideoStreamer {
                        std::uint64_t capture_time_us, std::uint32_t capture_us);
   void poll_cursor();
   void remember_for_top_off(bool keyframe, const std::vector<Rect>& dirty);
+  std::vector<Rect> top_off_request_area(const BgraImage& image);
   void wait_for(std::chrono::milliseconds d);
 
   std::unique_ptr<ScreenCapturer> capturer_;
