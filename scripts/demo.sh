@@ -40,10 +40,14 @@ else
   for _ in $(seq 150); do [ -s "$work/display" ] && break; sleep 0.1; done
   [ -s "$work/display" ] || { echo "demo: Xvfb did not start" >&2; exit 1; }
   share=":$(head -n1 "$work/display")"
+  DISPLAY=$share xsetroot -solid '#2f5f8f'
   DISPLAY=$share openbox >/dev/null 2>&1 & pids+=($!)
   DISPLAY=$share xterm -geometry 100x30+40+40 -fa Monospace -fs 11 -T "customer terminal" \
     -e sh -c 'echo "This is the customer desktop, shared by elfdesk-host."; echo; uname -a; echo; df -h /; exec sh' \
     >/dev/null 2>&1 & pids+=($!)
+  # Wait until the terminal is on screen, so the first picture the engineer gets already shows it.
+  for _ in $(seq 100); do DISPLAY=$share xdotool search --name "customer terminal" >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep 0.5
   host_args=(--consent accept --ui none)
   echo "demo: started a private desktop on $share (customer side; consent pre-approved for the demo and audited)"
 fi
