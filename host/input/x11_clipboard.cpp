@@ -62,6 +62,13 @@ struct X11Clipboard::Impl {
   Time server_time();
   void serve(const XSelectionRequestEvent& request);
   void start_fetch(Atom target, Time when);
+  struct Property {
+    Atom type = None;
+    int format = 0;
+    unsigned long count = 0, remaining = 0;
+    std::unique_ptr<unsigned char, XFreeDeleter> data;
+  };
+  Property take_property();
   void on_selection_notify(const XSelectionEvent& event);
   void on_incr_chunk();
   void finish(std::string received, Atom type);
@@ -123,6 +130,17 @@ void X11Clipboard::Impl::start_fetch(Atom target, Time when) {
   XFlush(display.get());
 }
 
+// Reads and deletes our transfer property (deleting it is also what asks an INCR owner for more).
+X11Clipboard::Impl::Property X11Clipboard::Impl::take_property() {
+  Property p;
+  unsigned char* raw = nullptr;
+  const long max_longs = static_cast<long>(limits::kMaxClipboardBytes / 4 + 1);
+  XGetWindowProperty(display.get(), window, property, 0, max_longs, True, AnyPropertyType, &p.type, &p.format,
+                     &p.count, &p.remaining, &raw);
+  p.data.reset(raw);
+  return p;
+}
+
 void X11Clipboard::Impl::on_selection_notify(const XSelectionEvent& event) {
   if (transfer != Transfer::converting || event.selection != clipboard) return;
   if (event.property == None) {  // the owner refused this target: fall back to Latin-1 STRING once
@@ -130,14 +148,7 @@ void X11Clipboard::Impl::on_selection_notify(const XSelectionEvent& event) {
     transfer = Transfer::idle;
     return;
   }
-  Atom type = None;
-  int format = 0;
-  unsigned long count = 0, remaining = 0;
-  unsigned char* raw = nullptr;
-  const long max_longs = static_cast<long>(limits::kMaxClipboardBytes / 4 + 1);
-  XGetWindowProperty(display.get(), window, property, 0, max_longs, True, AnyPropertyType, &type, &format, &count,
-                     &remaining, &raw);
-  std::unique_ptr<unsigned char, XFreeDeleter> data(raw);
+  auto [type, format, count, remaining, data] = take_property();
   if (type == incr) {  // deleting the property (above) tells the owner to send the first chunk
     transfer = Transfer::incr;
     return;
@@ -151,14 +162,7 @@ void X11Clipboard::Impl::on_selection_notify(const XSelectionEvent& event) {
 }
 
 void X11Clipboard::Impl::on_incr_chunk() {
-  Atom type = None;
-  int format = 0;
-  unsigned long count = 0, remaining = 0;
-  unsigned char* raw = nullptr;
-  const long max_longs = static_cast<long>(limits::kMaxClipboardBytes / 4 + 1);
-  XGetWindowProperty(display.get(), window, property, 0, max_longs, True, AnyPropertyType, &type, &format, &count,
-                     &remaining, &raw);
-  std::unique_ptr<unsigned char, XFreeDeleter> data(raw);
+  auto [type, format, count, remaining, data] = take_property();
   if (count == 0 && remaining == 0) {  // zero-length chunk: transfer complete
     const bool keep = transfer == Transfer::incr;
     transfer = Transfer::idle;
