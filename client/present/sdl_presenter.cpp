@@ -4,15 +4,24 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstring>
+#include <utility>
 
+#include "client/present/remote_picture.hpp"
 #include "client/present/sdl_handles.hpp"
 #include "client/present/text_box.hpp"
+#include "client/present/window_canvas.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
+
+constexpr int kStatsMargin = 8;
+// Beyond this many damaged rectangles one bounding rectangle is cheaper to draw and push.
+constexpr std::size_t kMaxPushRects = 32;
 
 std::string window_title(const std::string& title) {
   return title.starts_with("elfdesk") ? title : "elfdesk \u2014 " + title;
@@ -29,15 +38,15 @@ std::vector<std::string> stats_lines(const PresenterStats& s) {
 struct SdlPresenter::Impl {
   sdl::Subsystems subsystems;  // first: torn down last
   sdl::Ptr<SDL_Window> window;
-  sdl::Ptr<SDL_Renderer> renderer;
+  WindowCanvas canvas{nullptr};
   sdl::Ptr<TTF_Font> font;  // null when the font is missing: text is then skipped
   Uint32 wake_event = 0;
   std::atomic<bool> wake_pending{false};
   std::atomic<bool> stop_requested{false};
 
-  sdl::Ptr<SDL_Texture> frame;
+  RemotePicture picture;
   Viewport viewport;
-  sdl::Ptr<SDL_Texture> cursor;
+  sdl::Ptr<SDL_Surface> cursor;
   std::uint32_t cursor_serial = 0;
   SDL_Point cursor_size{0, 0}, cursor_hot{0, 0};
   protocol::CursorPosition cursor_position{0, 0, false};
@@ -45,7 +54,10 @@ struct SdlPresenter::Impl {
   bool stats_shown = false;
   TextBox stats_box, panel_box;
   bool panel_shown = false;
-  bool dirty = true;
+  // What the next present() redraws: everything, or only these window rectangles.
+  bool everything = true;
+  std::vector<SDL_Rect> damage;
+  bool surface_error_logged = false;
   std::uint64_t last_present_us = 0;
   std::uint64_t presented = 0;
 
@@ -60,26 +72,69 @@ struct SdlPresenter::Impl {
   void update_window_size() {
     SDL_GetWindowSize(window.get(), &viewport.window_width, &viewport.window_height);
     clamp_scroll();
-    dirty = true;
+    everything = true;
   }
   void clamp_scroll() {
     viewport.scroll_x = std::clamp(viewport.scroll_x, 0, std::max(0, viewport.remote_width - viewport.window_width));
     viewport.scroll_y =
         std::clamp(viewport.scroll_y, 0, std::max(0, viewport.remote_height - viewport.window_height));
   }
-  void draw_cursor(const Rect& dest);
+  bool dirty() const { return everything || !damage.empty(); }
+  void damage_window(const SDL_Rect& r) {
+    if (r.w > 0 && r.h > 0) damage.push_back(r);
+  }
+  void damage_remote(const Rect& r);
+  SDL_Rect cursor_rect() const;
+  SDL_Rect stats_rect() {
+    const SDL_Point size = stats_box.size(font.get());
+    return {kStatsMargin, kStatsMargin, size.x, size.y};
+  }
+  SDL_Rect panel_rect() {
+    const SDL_Point size = panel_box.size(font.get());
+    return {std::max(0, (viewport.window_width - size.x) / 2), std::max(0, (viewport.window_height - size.y) / 2),
+            size.x, size.y};
+  }
+  void paint(const SDL_Rect& area);
   bool dispatch(const SDL_Event& event, const PresenterLoop& loop);
 };
 
-void SdlPresenter::Impl::draw_cursor(const Rect& dest) {
-  if (!cursor || !cursor_position.visible || viewport.remote_width <= 0) return;
+// A changed remote area, in window pixels. Bilinear scaling lets each remote pixel reach about one
+// scaled pixel beyond its own footprint, hence the margin.
+void SdlPresenter::Impl::damage_remote(const Rect& r) {
+  const Rect d = viewport.destination();
+  if (d.empty()) return;
+  const double sx = static_cast<double>(d.width) / viewport.remote_width;
+  const double sy = static_cast<double>(d.height) / viewport.remote_height;
+  const int margin = static_cast<int>(std::ceil(std::max(sx, sy))) + 1;
+  const int x0 = d.x + static_cast<int>(std::floor(r.x * sx)) - margin;
+  const int y0 = d.y + static_cast<int>(std::floor(r.y * sy)) - margin;
+  const int x1 = d.x + static_cast<int>(std::ceil((r.x + r.width) * sx)) + margin;
+  const int y1 = d.y + static_cast<int>(std::ceil((r.y + r.height) * sy)) + margin;
+  damage_window({x0, y0, x1 - x0, y1 - y0});
+}
+
+SDL_Rect SdlPresenter::Impl::cursor_rect() const {
+  const Rect dest = viewport.destination();
+  if (!cursor || !cursor_position.visible || dest.empty()) return {0, 0, 0, 0};
   const double sx = static_cast<double>(dest.width) / viewport.remote_width;
   const double sy = static_cast<double>(dest.height) / viewport.remote_height;
-  const SDL_Rect dst{dest.x + static_cast<int>((cursor_position.x - cursor_hot.x) * sx),
-                     dest.y + static_cast<int>((cursor_position.y - cursor_hot.y) * sy),
-                     std::max(1, static_cast<int>(cursor_size.x * sx)),
-                     std::max(1, static_cast<int>(cursor_size.y * sy))};
-  SDL_RenderCopy(renderer.get(), cursor.get(), nullptr, &dst);
+  return {dest.x + static_cast<int>((cursor_position.x - cursor_hot.x) * sx),
+          dest.y + static_cast<int>((cursor_position.y - cursor_hot.y) * sy),
+          std::max(1, static_cast<int>(cursor_size.x * sx)), std::max(1, static_cast<int>(cursor_size.y * sy))};
+}
+
+// Draws every layer that touches `area`, bottom to top: picture (or black bars), cursor, stats, panel.
+void SdlPresenter::Impl::paint(const SDL_Rect& area) {
+  SDL_Surface* target = canvas.target();
+  SDL_SetClipRect(target, &area);
+  canvas.draw_picture(picture.pixels(), picture.width() > 0 ? viewport.destination() : Rect{});
+  if (SDL_Rect dst = cursor_rect(); dst.w > 0) SDL_BlitScaled(cursor.get(), nullptr, target, &dst);
+  if (stats_shown) stats_box.draw(target, font.get(), kStatsMargin, kStatsMargin);
+  if (panel_shown) {
+    const SDL_Rect at = panel_rect();
+    panel_box.draw(target, font.get(), at.x, at.y);
+  }
+  SDL_SetClipRect(target, nullptr);
 }
 
 bool SdlPresenter::Impl::dispatch(const SDL_Event& event, const PresenterLoop& loop) {
@@ -89,20 +144,26 @@ bool SdlPresenter::Impl::dispatch(const SDL_Event& event, const PresenterLoop& l
     return true;
   }
   if (event.type == SDL_WINDOWEVENT && event.window.windowID == SDL_GetWindowID(window.get())) {
-    if (event.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) update_window_size();
-    else dirty = true;  // exposed, restored, ...: draw again
+    switch (event.window.event) {
+      case SDL_WINDOWEVENT_SIZE_CHANGED: update_window_size(); break;
+      case SDL_WINDOWEVENT_EXPOSED:
+      case SDL_WINDOWEVENT_SHOWN:
+      case SDL_WINDOWEVENT_RESTORED:
+      case SDL_WINDOWEVENT_MAXIMIZED: everything = true; break;
+      default: break;  // focus, enter, leave: nothing to draw
+    }
   }
   if (loop.on_event) return loop.on_event(&event);
   return event.type != SDL_QUIT;
 }
 
 std::expected<std::unique_ptr<SdlPresenter>, Error> SdlPresenter::create(PresenterOptions options) {
+  // The window surface must be plain shared memory pushed rectangle by rectangle; SDL would otherwise
+  // back it with an OpenGL texture and redraw the whole window for every update.
+  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
   sdl::Subsystems subsystems;
   if (!subsystems.start_video())
     return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("no display: {}", SDL_GetError())));
-  // libvpx produces BT.601 limited range at every size. The mode is process-wide and SDL's automatic
-  // mode would pick BT.709 for HD sizes, so pin it.
-  SDL_SetYUVConversionMode(SDL_YUV_CONVERSION_BT601);
   auto impl = std::make_unique<Impl>(std::move(subsystems));
   if (impl->subsystems.start_ttf()) {
     impl->font.reset(TTF_OpenFont(ELFDESK_MONO_FONT_PATH, 15));
@@ -118,10 +179,9 @@ std::expected<std::unique_ptr<SdlPresenter>, Error> SdlPresenter::create(Present
                                       SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE));
   if (!impl->window)
     return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("SDL window: {}", SDL_GetError())));
-  impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, SDL_RENDERER_ACCELERATED));
-  if (!impl->renderer) impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, SDL_RENDERER_SOFTWARE));
-  if (!impl->renderer)
-    return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("SDL renderer: {}", SDL_GetError())));
+  impl->canvas = WindowCanvas(impl->window.get());
+  if (!impl->canvas.begin())
+    return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("SDL window surface: {}", SDL_GetError())));
   impl->update_window_size();
   return std::unique_ptr<SdlPresenter>(new SdlPresenter(std::move(impl)));
 }
@@ -141,48 +201,47 @@ std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image) {
       image.height > limits::kMaxScreenDimension || image.y.size() < luma || image.u.size() < chroma ||
       image.v.size() < chroma)
     return std::unexpected(make_error(ErrorCode::invalid_argument, "I420 image with inconsistent planes"));
-  if (!s.frame || image.width != s.viewport.remote_width || image.height != s.viewport.remote_height) {
-    s.frame.reset(SDL_CreateTexture(s.renderer.get(), SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
-                                    image.width, image.height));
-    if (!s.frame)
-      return std::unexpected(make_error(ErrorCode::internal, fmt::format("SDL texture: {}", SDL_GetError())));
-    SDL_SetTextureScaleMode(s.frame.get(), SDL_ScaleModeLinear);
+  const std::vector<Rect> changed = s.picture.update(image);
+  if (image.width != s.viewport.remote_width || image.height != s.viewport.remote_height) {
     s.viewport.remote_width = image.width;
     s.viewport.remote_height = image.height;
     s.clamp_scroll();
+    s.everything = true;
+  } else {
+    for (const Rect& r : changed) s.damage_remote(r);
   }
-  if (SDL_UpdateYUVTexture(s.frame.get(), nullptr, image.y.data(), image.width, image.u.data(), image.chroma_width(),
-                           image.v.data(), image.chroma_width()) != 0)
-    return std::unexpected(make_error(ErrorCode::internal, fmt::format("SDL_UpdateYUVTexture: {}", SDL_GetError())));
-  s.dirty = true;
   return {};
 }
 
 void SdlPresenter::set_cursor_shape(const protocol::CursorShape& shape) {
   Impl& s = *impl_;
   if (s.cursor && shape.serial == s.cursor_serial) return;
+  s.damage_window(s.cursor_rect());
   const auto bytes = static_cast<std::size_t>(shape.width) * shape.height * 4;
   if (shape.width == 0 || shape.height == 0 || shape.width > limits::kMaxCursorDimension ||
       shape.height > limits::kMaxCursorDimension || shape.rgba.size() != bytes) {
     s.cursor.reset();  // a bad shape hides the cursor rather than showing garbage
   } else {
-    s.cursor.reset(SDL_CreateTexture(s.renderer.get(), SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STATIC,
-                                     shape.width, shape.height));
+    s.cursor.reset(SDL_CreateRGBSurfaceWithFormat(0, shape.width, shape.height, 32, SDL_PIXELFORMAT_RGBA32));
     if (s.cursor) {
-      SDL_UpdateTexture(s.cursor.get(), nullptr, shape.rgba.data(), shape.width * 4);
-      SDL_SetTextureBlendMode(s.cursor.get(), SDL_BLENDMODE_BLEND);
+      for (int y = 0; y < shape.height; ++y)
+        std::memcpy(static_cast<std::uint8_t*>(s.cursor->pixels) + static_cast<std::ptrdiff_t>(y) * s.cursor->pitch,
+                    shape.rgba.data() + static_cast<std::size_t>(y) * shape.width * 4,
+                    static_cast<std::size_t>(shape.width) * 4);
+      SDL_SetSurfaceBlendMode(s.cursor.get(), SDL_BLENDMODE_BLEND);
     }
   }
   s.cursor_serial = shape.serial;
   s.cursor_size = {shape.width, shape.height};
   s.cursor_hot = {shape.hot_x, shape.hot_y};
-  s.dirty = true;
+  s.damage_window(s.cursor_rect());
 }
 
 void SdlPresenter::set_cursor_position(const protocol::CursorPosition& position) {
   if (position == impl_->cursor_position) return;
+  impl_->damage_window(impl_->cursor_rect());
   impl_->cursor_position = position;
-  impl_->dirty = true;
+  impl_->damage_window(impl_->cursor_rect());
 }
 
 void SdlPresenter::set_local_cursor_visible(bool visible) { SDL_ShowCursor(visible ? SDL_ENABLE : SDL_DISABLE); }
@@ -193,7 +252,7 @@ void SdlPresenter::set_keyboard_grab(bool grabbed) {
 
 void SdlPresenter::set_scale_mode(ScaleMode mode) {
   impl_->viewport.mode = mode;
-  impl_->dirty = true;
+  impl_->everything = true;
 }
 
 void SdlPresenter::toggle_scale_mode() {
@@ -204,59 +263,75 @@ void SdlPresenter::scroll_by(int dx, int dy) {
   impl_->viewport.scroll_x += dx;
   impl_->viewport.scroll_y += dy;
   impl_->clamp_scroll();
-  impl_->dirty = true;
+  impl_->everything = true;
 }
 
 const Viewport& SdlPresenter::viewport() const { return impl_->viewport; }
 
 void SdlPresenter::set_stats(const PresenterStats& stats) {
-  if (stats == impl_->stats) return;
-  impl_->stats = stats;
-  if (impl_->stats_box.set_lines(stats_lines(stats)) && impl_->stats_shown) impl_->dirty = true;
+  Impl& s = *impl_;
+  if (stats == s.stats) return;
+  s.stats = stats;
+  const SDL_Rect before = s.stats_rect();
+  if (s.stats_box.set_lines(stats_lines(stats)) && s.stats_shown) {
+    s.damage_window(before);
+    s.damage_window(s.stats_rect());
+  }
 }
 
 void SdlPresenter::show_stats(bool visible) {
-  if (visible == impl_->stats_shown) return;
-  impl_->stats_shown = visible;
-  impl_->stats_box.set_lines(stats_lines(impl_->stats));
-  impl_->dirty = true;
+  Impl& s = *impl_;
+  if (visible == s.stats_shown) return;
+  s.damage_window(s.stats_rect());
+  s.stats_shown = visible;
+  s.stats_box.set_lines(stats_lines(s.stats));
+  s.damage_window(s.stats_rect());
 }
 
 bool SdlPresenter::stats_visible() const { return impl_->stats_shown; }
 
 void SdlPresenter::show_panel(std::vector<std::string> lines) {
-  impl_->panel_box.set_lines(std::move(lines));
-  impl_->panel_shown = true;
-  impl_->dirty = true;
+  Impl& s = *impl_;
+  if (s.panel_shown) s.damage_window(s.panel_rect());
+  s.panel_box.set_lines(std::move(lines));
+  s.panel_shown = true;
+  s.damage_window(s.panel_rect());
 }
 
 void SdlPresenter::hide_panel() {
-  impl_->dirty = impl_->dirty || impl_->panel_shown;
-  impl_->panel_shown = false;
+  Impl& s = *impl_;
+  if (!s.panel_shown) return;
+  s.damage_window(s.panel_rect());
+  s.panel_shown = false;
 }
 
+// Redraws what changed since the last call and pushes just those rectangles to the window.
 void SdlPresenter::present() {
   Impl& s = *impl_;
-  SDL_Renderer* r = s.renderer.get();
-  SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
-  SDL_SetRenderDrawColor(r, 0, 0, 0, 255);  // letterbox bars
-  SDL_RenderClear(r);
-  const Rect dest = s.viewport.destination();
-  if (s.frame && !dest.empty()) {
-    const SDL_Rect dst{dest.x, dest.y, dest.width, dest.height};
-    SDL_RenderCopy(r, s.frame.get(), nullptr, &dst);
-    s.draw_cursor(dest);
+  if (!s.dirty()) return;
+  if (!s.canvas.begin()) {
+    if (!std::exchange(s.surface_error_logged, true)) log::warn("presenter: window surface: {}", SDL_GetError());
+    return;
   }
-  if (s.stats_shown) s.stats_box.draw(r, s.font.get(), 8, 8);
-  if (s.panel_shown) {
-    const SDL_Point size = s.panel_box.size(r, s.font.get());
-    s.panel_box.draw(r, s.font.get(), std::max(0, (s.viewport.window_width - size.x) / 2),
-                     std::max(0, (s.viewport.window_height - size.y) / 2));
+  const SDL_Rect window{0, 0, s.canvas.width(), s.canvas.height()};
+  std::vector<SDL_Rect> rects;
+  if (s.everything) {
+    rects.push_back(window);
+  } else {
+    for (const SDL_Rect& r : s.damage)
+      if (SDL_Rect visible; SDL_IntersectRect(&r, &window, &visible)) rects.push_back(visible);
   }
-  SDL_RenderPresent(r);
+  if (rects.size() > kMaxPushRects) {
+    SDL_Rect all = rects.front();
+    for (const SDL_Rect& r : rects) SDL_UnionRect(&all, &r, &all);
+    rects = {all};
+  }
+  for (const SDL_Rect& r : rects) s.paint(r);
+  s.canvas.push(rects);
+  s.damage.clear();
+  s.everything = false;
   s.last_present_us = monotonic_us();
   ++s.presented;
-  s.dirty = false;
 }
 
 std::uint64_t SdlPresenter::present_time_us() const { return impl_->last_present_us; }
@@ -268,7 +343,7 @@ void SdlPresenter::run_loop(const PresenterLoop& loop) {
   auto next_tick = Clock::now() + loop.tick_interval;
   bool running = true;
   while (running && !s.stop_requested.load()) {
-    if (s.dirty) present();
+    if (s.dirty()) present();
     int timeout_ms = -1;
     if (loop.on_tick) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now()).count();

@@ -1,7 +1,7 @@
 // The engineer's viewer window (SDL2): draws the latest remote picture scaled by a Viewport, the remote
-// cursor, a stats overlay and a text panel, and runs the SDL event loop for the viewer. Created, used and
-// destroyed on the main thread; only wake(), waker() and stop() may be called from other threads.
-// Owns its window, renderer and textures; SDL's video subsystem stays initialised while it lives.
+// cursor, a stats overlay and a text panel, redrawing only what changed, and runs the SDL event loop for
+// the viewer. Created, used and destroyed on the main thread; only wake(), waker() and stop() may be called
+// from other threads. Owns its window and surfaces; SDL's video subsystem stays initialised while it lives.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -53,7 +53,8 @@ class SdlPresenter {
   SdlPresenter& operator=(const SdlPresenter&) = delete;
 
   void set_title(const std::string& title);
-  // Uploads a picture (copied into a streaming texture); the remote size may change from frame to frame.
+  // Takes a picture (only its blocks that differ from the previous one are converted and redrawn); the
+  // remote size may change from frame to frame.
   std::expected<void, Error> set_frame(const I420Image& image);
   void set_cursor_shape(const protocol::CursorShape& shape);  // re-uploaded only when the serial changes
   void set_cursor_position(const protocol::CursorPosition& position);
@@ -71,7 +72,7 @@ class SdlPresenter {
   void show_panel(std::vector<std::string> lines);  // e.g. diagnostics; replaces the previous panel
   void hide_panel();
 
-  // Draws now. run_loop() calls this itself whenever something visible changed.
+  // Draws what changed since the last call (nothing if nothing did). run_loop() calls this itself.
   void present();
   std::uint64_t present_time_us() const;  // monotonic_us() after the last present; 0 before any
   std::uint64_t frames_presented() const;

@@ -11,53 +11,45 @@ bool TextBox::set_lines(std::vector<std::string> lines) {
   return true;
 }
 
-void TextBox::render(SDL_Renderer* renderer, TTF_Font* font) {
-  textures_.clear();
-  sizes_.clear();
-  box_ = {0, 0};
+void TextBox::render(TTF_Font* font) {
+  box_.reset();
   stale_ = false;
   if (font == nullptr || lines_.empty()) return;
   const int line_height = TTF_FontLineSkip(font);
-  line_height_ = line_height;
+  std::vector<sdl::Ptr<SDL_Surface>> rendered;
+  int width = 0;
   for (const std::string& line : lines_) {
-    SDL_Point sz{0, line_height};
-    sdl::Ptr<SDL_Texture> texture;
-    if (!line.empty()) {
-      sdl::Ptr<SDL_Surface> surface(TTF_RenderUTF8_Blended(font, line.c_str(), SDL_Color{235, 235, 235, 255}));
-      if (surface) {
-        texture.reset(SDL_CreateTextureFromSurface(renderer, surface.get()));
-        sz = {surface->w, surface->h};
-      }
-    }
-    box_.x = std::max(box_.x, sz.x);
-    box_.y += line_height;
-    textures_.push_back(std::move(texture));
-    sizes_.push_back(sz);
+    sdl::Ptr<SDL_Surface> surface;
+    if (!line.empty()) surface.reset(TTF_RenderUTF8_Blended(font, line.c_str(), SDL_Color{235, 235, 235, 255}));
+    if (surface) width = std::max(width, surface->w);
+    rendered.push_back(std::move(surface));
   }
-  box_.x += 2 * kPadding;
-  box_.y += 2 * kPadding;
+  const int height = line_height * static_cast<int>(lines_.size());
+  box_.reset(SDL_CreateRGBSurfaceWithFormat(0, width + 2 * kPadding, height + 2 * kPadding, 32,
+                                            SDL_PIXELFORMAT_ARGB8888));
+  if (!box_) return;
+  SDL_FillRect(box_.get(), nullptr, SDL_MapRGBA(box_->format, 0, 0, 0, 180));
+  int line_y = kPadding;
+  for (const auto& surface : rendered) {
+    if (surface) {
+      SDL_SetSurfaceBlendMode(surface.get(), SDL_BLENDMODE_BLEND);
+      SDL_Rect dst{kPadding, line_y, surface->w, surface->h};
+      SDL_BlitSurface(surface.get(), nullptr, box_.get(), &dst);
+    }
+    line_y += line_height;
+  }
+  SDL_SetSurfaceBlendMode(box_.get(), SDL_BLENDMODE_BLEND);
 }
 
-SDL_Point TextBox::size(SDL_Renderer* renderer, TTF_Font* font) {
-  if (stale_) render(renderer, font);
-  return box_;
+SDL_Point TextBox::size(TTF_Font* font) {
+  if (stale_) render(font);
+  return box_ ? SDL_Point{box_->w, box_->h} : SDL_Point{0, 0};
 }
 
-void TextBox::draw(SDL_Renderer* renderer, TTF_Font* font, int x, int y) {
-  const SDL_Point outer = size(renderer, font);
-  if (outer.x == 0) return;
-  SDL_SetRenderDrawBlendMode(renderer, SDL_BLENDMODE_BLEND);
-  SDL_SetRenderDrawColor(renderer, 0, 0, 0, 180);
-  const SDL_Rect background{x, y, outer.x, outer.y};
-  SDL_RenderFillRect(renderer, &background);
-  int line_y = y + kPadding;
-  for (std::size_t i = 0; i < textures_.size(); ++i) {
-    if (textures_[i]) {
-      const SDL_Rect dst{x + kPadding, line_y, sizes_[i].x, sizes_[i].y};
-      SDL_RenderCopy(renderer, textures_[i].get(), nullptr, &dst);
-    }
-    line_y += line_height_;
-  }
+void TextBox::draw(SDL_Surface* target, TTF_Font* font, int x, int y) {
+  if (size(font).x == 0) return;
+  SDL_Rect dst{x, y, box_->w, box_->h};
+  SDL_BlitSurface(box_.get(), nullptr, target, &dst);
 }
 
 }  // namespace elfdesk::client

@@ -1,5 +1,5 @@
-// Internal to client/present: a block of text lines on a translucent box (stats overlay, panel).
-// Line textures are rendered once per change, not per frame. Main thread; includes SDL.
+// Internal to client/present: a block of text lines on a translucent box (stats overlay, panel), rendered
+// once per change into one surface with alpha and blended onto the window from there. Main thread.
 #pragma once
 #include <string>
 #include <vector>
@@ -14,19 +14,17 @@ class TextBox {
   bool set_lines(std::vector<std::string> lines);
   const std::vector<std::string>& lines() const { return lines_; }
   // Outer size of the box in pixels; renders the lines if they changed. {0,0} without a font.
-  SDL_Point size(SDL_Renderer* renderer, TTF_Font* font);
-  void draw(SDL_Renderer* renderer, TTF_Font* font, int x, int y);
+  SDL_Point size(TTF_Font* font);
+  // Blends the box onto `target` with its top-left at (x, y), within the target's clip rectangle.
+  void draw(SDL_Surface* target, TTF_Font* font, int x, int y);
 
  private:
   static constexpr int kPadding = 8;
-  void render(SDL_Renderer* renderer, TTF_Font* font);
+  void render(TTF_Font* font);
 
   std::vector<std::string> lines_;
   bool stale_ = true;
-  std::vector<sdl::Ptr<SDL_Texture>> textures_;
-  std::vector<SDL_Point> sizes_;
-  SDL_Point box_{0, 0};
-  int line_height_ = 0;
+  sdl::Ptr<SDL_Surface> box_;
 };
 
 }  // namespace elfdesk::client

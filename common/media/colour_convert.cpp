@@ -53,4 +53,24 @@ bool bgra_to_i420_area(const BgraImage& src, Rect area, const I420View& dst) {
   return true;
 }
 
+bool i420_to_bgra_area(const I420Image& src, Rect area, BgraImage& dst) {
+  if (src.width != dst.width || src.height != dst.height) return false;
+  const Rect a = align_rect(area, 2, src.width, src.height);
+  if (a.empty()) return true;
+  const int cw = src.chroma_width();
+  const std::size_t chroma_offset = static_cast<std::size_t>(a.y / 2) * cw + static_cast<std::size_t>(a.x / 2);
+  libyuv::I420ToARGB(src.y.data() + static_cast<std::size_t>(a.y) * src.width + a.x, src.width,
+                     src.u.data() + chroma_offset, cw, src.v.data() + chroma_offset, cw,
+                     dst.row(a.y) + static_cast<std::size_t>(a.x) * 4, dst.stride, a.width, a.height);
+  return true;
+}
+
+void scale_bgra_clip(const BgraImage& src, std::uint8_t* dst, int dst_stride, int dst_width, int dst_height,
+                     Rect clip) {
+  const Rect c = align_rect(clip, 1, dst_width, dst_height);
+  if (c.empty() || src.width <= 0 || src.height <= 0) return;
+  libyuv::ARGBScaleClip(src.pixels.data(), src.stride, src.width, src.height, dst, dst_stride, dst_width,
+                        dst_height, c.x, c.y, c.width, c.height, libyuv::kFilterBilinear);
+}
+
 }  // namespace elfdesk::media

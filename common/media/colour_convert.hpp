@@ -35,4 +35,15 @@ BgraImage i420_to_bgra(const I420Image& src);
 // 2x2 block. Returns false (and converts nothing) if the sizes differ.
 bool bgra_to_i420_area(const BgraImage& src, Rect area, const I420View& dst);
 
+// The way back, for the viewer: converts only `area` of `src` into `dst` (same size), leaving the rest of
+// dst untouched; the area is grown to even coordinates first. Returns false if the sizes differ.
+bool i420_to_bgra_area(const I420Image& src, Rect area, BgraImage& dst);
+
+// Bilinear scaling of all of `src` to a dst_width x dst_height picture whose top-left pixel is at `dst`
+// (BGRA, dst_stride bytes per row), writing only the pixels inside `clip` (in that picture's coordinates,
+// clipped to it). Each written pixel equals what scaling the whole picture would give, so a picture can
+// be kept up to date one changed area at a time.
+void scale_bgra_clip(const BgraImage& src, std::uint8_t* dst, int dst_stride, int dst_width, int dst_height,
+                     Rect clip);
+
 }  // namespace elfdesk::media

@@ -8,6 +8,8 @@
 
 #include "client/present/frame_mailbox.hpp"
 #include "client/present/sdl_presenter.hpp"
+#include "common/media/colour_convert.hpp"
+#include "tests/host/video_test_images.hpp"
 #include "tests/host/ui_x11_helpers.hpp"
 #include "tests/support/xvfb.hpp"
 
@@ -188,6 +190,37 @@ TEST_CASE("presenter: stats overlay and panel change the pixels while shown") {
   f.presenter->hide_panel();
   px = f.settle([&](const test::WindowPixels& p) { return differing(p, 0, 0, 640, 360) == 0; });
   CHECK(differing(*px, 0, 0, 640, 360) == 0);
+}
+
+TEST_CASE("presenter: redrawing only changed blocks gives the window a full redraw would") {
+  PresenterFixture f;
+  // 448x252 fit into 640x360: scaled by 1.43, so changed areas need their bilinear margins.
+  BgraImage screen = test::text_image(448, 252, 4);
+  REQUIRE(f.presenter->set_frame(media::bgra_to_i420(screen)).has_value());
+  protocol::CursorShape shape{3, 8, 8, 0, 0, {}};
+  for (int i = 0; i < 64; ++i) shape.rgba.insert(shape.rgba.end(), {255, 255, 0, 200});  // translucent yellow
+  f.presenter->set_cursor_shape(shape);
+  f.presenter->set_stats({30, 100, 1, 2, 0});
+  f.presenter->show_stats(true);
+  f.presenter->present();
+  for (int i = 0; i < 24; ++i) {
+    const Rect patch{(i * 53) % 420, (i * 37) % 230, 9 + i % 20, 7 + i % 13};
+    if (i % 3 == 0) test::fill_rect(screen, patch, 0x102030u * static_cast<std::uint32_t>(i % 7));
+    else test::draw_text(screen, patch, static_cast<std::uint32_t>(i));
+    REQUIRE(f.presenter->set_frame(media::bgra_to_i420(screen)).has_value());
+    f.presenter->set_cursor_position({(i * 31) % 440, (i * 17) % 250, i % 5 != 4});
+    if (i % 6 == 0) f.presenter->set_stats({30, 100.0 + i * 1000, 1, 2, static_cast<std::uint64_t>(i)});
+    f.presenter->present();
+  }
+  const auto partial = f.settle([](const test::WindowPixels&) { return true; });
+  f.presenter->set_scale_mode(ScaleMode::fit);  // same mode: redraws everything
+  const auto full = f.settle([](const test::WindowPixels&) { return true; });
+  REQUIRE(partial);
+  REQUIRE(full);
+  int differing = 0;
+  for (int y = 0; y < full->height; ++y)
+    for (int x = 0; x < full->width; ++x) differing += test::near(partial->at(x, y), full->at(x, y), 0) ? 0 : 1;
+  CHECK(differing == 0);
 }
 
 TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes SDL events through") {
