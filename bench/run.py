@@ -223,7 +223,6 @@ class Bench:
 
 class ElfdeskSystem:
     name = "elfdesk"
-    viewer_env = {}
 
     def start(self, bench, a, b, width, height):
         code_file = os.path.join(bench.tmp, "code.txt")
@@ -247,18 +246,11 @@ class ElfdeskSystem:
         self.relay = Relay(port)
         self.viewer = bench.procs.start(
             [bench.client_bin, "view", f"127.0.0.1:{self.relay.port}", "--code-file", code_file, "--scale", "1:1"],
-            env=xenv(b, **self.viewer_env), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
+            env=xenv(b), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
         wid = bench.window_id(b, "^elfdesk")
         bench.xdotool(b, "windowmove", wid, "0", "0")
         bench.xdotool(b, "windowsize", wid, str(width), str(height))
         bench.xdotool(b, "windowfocus", "--sync", wid)  # B has no window manager to give it focus
-
-
-class ElfdeskSoftwareSystem(ElfdeskSystem):
-    """elfdesk with the viewer on SDL's software renderer (no llvmpipe threads): isolates what the
-    GPU-less OpenGL emulation on Xvfb costs the viewer."""
-    name = "elfdesk-sw"
-    viewer_env = {"SDL_RENDER_DRIVER": "software", "LP_NUM_THREADS": "0"}
 
 
 class VncSystem:
@@ -645,9 +637,8 @@ def parse_args():
     p.add_argument("--sizes", default="1920x1080,1280x720")
     p.add_argument("--seconds", type=float, default=12.0, help="measurement time per workload")
     p.add_argument("--input-samples", type=int, default=30)
-    p.add_argument("--systems", default="elfdesk,x11vnc,elfdesk-sw@1920x1080,ffmpeg",
-                   help="elfdesk, elfdesk-sw (viewer on SDL's software renderer), x11vnc, ffmpeg; NAME@WxH "
-                        "runs NAME at that size only")
+    p.add_argument("--systems", default="elfdesk,x11vnc,ffmpeg",
+                   help="elfdesk, x11vnc, ffmpeg; NAME@WxH runs NAME at that size only")
     p.add_argument("--workloads", default="", help="comma-separated subset of workload names")
     p.add_argument("--drag-method", choices=["move", "button"], default="move",
                    help="move: the window is moved by requests (xdotool windowmove); button: a title-bar drag "
@@ -685,8 +676,7 @@ def main():
                 if name == "ffmpeg":
                     run["results"].append(run_ffmpeg(bench, width, height, args.seconds, workloads))
                 else:
-                    system = {"elfdesk": ElfdeskSystem, "elfdesk-sw": ElfdeskSoftwareSystem,
-                              "x11vnc": VncSystem}[name]()
+                    system = {"elfdesk": ElfdeskSystem, "x11vnc": VncSystem}[name]()
                     run["results"].append(run_system(bench, system, width, height, args.seconds,
                                                      args.input_samples, workloads))
     finally:
