@@ -28,15 +28,11 @@ std::chrono::milliseconds FrameScheduler::wait_hint() const {
   return duration_cast<milliseconds>(interval - since) + milliseconds(1);
 }
 
-void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes, bool top_off) {
+void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const std::lock_guard lock(mutex_);
   const auto now = clock_.now();
   in_flight_.push_back({frame_id, bytes, now});
   last_send_ = now;
-  if (!top_off) {
-    last_delta_ = now;
-    topped_off_ = false;
-  }
   if (in_flight_.size() >= config_.max_in_flight) window_saturated_ = true;
 }
 
@@ -78,13 +74,6 @@ void FrameScheduler::request_keyframe() {
 bool FrameScheduler::take_keyframe_request() {
   const std::lock_guard lock(mutex_);
   return std::exchange(keyframe_requested_, false);
-}
-
-bool FrameScheduler::should_top_off() {
-  const std::lock_guard lock(mutex_);
-  if (topped_off_ || clock_.now() - last_delta_ < config_.top_off_delay) return false;
-  topped_off_ = true;
-  return true;
 }
 
 int FrameScheduler::target_kbps() const {

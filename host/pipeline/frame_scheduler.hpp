@@ -1,7 +1,7 @@
 // Decides when the video thread may capture and send the next frame: at most max_in_flight frames
-// unacknowledged, at most max_fps, keyframes only on request, and a quality top-off once the screen has
-// been still for a moment. A slow link shows up as late acks, which lowers the frame rate (fewer sends)
-// and the bitrate target instead of building a queue. Thread-safe: acks arrive from the network thread.
+// unacknowledged, at most max_fps, keyframes only on request (when to refine: TopOffTracker). A slow link
+// shows up as late acks, which lowers the frame rate (fewer sends) and the bitrate target instead of
+// building a queue. Thread-safe: acks arrive from the network thread.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace elfdesk::host {
 struct SchedulerConfig {
   int max_fps = 30;
   std::size_t max_in_flight = 2;
-  std::chrono::milliseconds top_off_delay{250};
+  std::chrono::milliseconds top_off_delay{250};  // an area still this long is refined (TopOffTracker)
   int max_kbps = 20000;
   int min_kbps = 300;
 };
@@ -29,14 +29,12 @@ class FrameScheduler {
   bool can_send() const;
   // How long the video thread should sleep (or wait for damage) before asking again.
   std::chrono::milliseconds wait_hint() const;
-  void on_sent(std::uint64_t frame_id, std::size_t bytes, bool top_off);
+  void on_sent(std::uint64_t frame_id, std::size_t bytes);
   // Returns false for an unknown or duplicate id (ignored).
   bool on_ack(std::uint64_t frame_id);
 
   void request_keyframe();
   bool take_keyframe_request();
-  // True once after the screen has been still for top_off_delay since the last delta frame.
-  bool should_top_off();
 
   int target_kbps() const;
   std::size_t in_flight() const;
@@ -55,8 +53,6 @@ class FrameScheduler {
   mutable std::mutex mutex_;
   std::deque<Sent> in_flight_;
   TimePoint last_send_{};
-  TimePoint last_delta_{};
-  bool topped_off_ = true;
   bool keyframe_requested_ = true;  // a new viewer always starts with a keyframe
   std::chrono::microseconds ack_delay_{0};
   int target_kbps_;

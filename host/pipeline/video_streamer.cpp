@@ -11,7 +11,10 @@ using namespace std::chrono_literals;
 
 VideoStreamer::VideoStreamer(std::unique_ptr<ScreenCapturer> capturer, StreamerCallbacks callbacks,
                              SchedulerConfig config)
-    : capturer_(std::move(capturer)), callbacks_(std::move(callbacks)), scheduler_(clock_, config) {}
+    : capturer_(std::move(capturer)),
+      callbacks_(std::move(callbacks)),
+      scheduler_(clock_, config),
+      top_off_(config.top_off_delay, config.top_off_delay * 2) {}
 
 VideoStreamer::~VideoStreamer() { stop(); }
 
@@ -59,13 +62,14 @@ void VideoStreamer::poll_cursor() {
   last_cursor_.visible = cursor->visible;
 }
 
-bool VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
-                                    std::uint64_t capture_time_us, std::uint32_t capture_us) {
+VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe,
+                                                   bool top_off, std::uint64_t capture_time_us,
+                                                   std::uint32_t capture_us) {
   if (!encoder_ || encoder_->width() != image.width || encoder_->height() != image.height) {
     auto made = make_vp8_encoder(EncoderSettings{image.width, image.height, scheduler_.target_kbps(), 30});
     if (!made) {
       log::error("cannot create the video encoder: {}", made.error().detail);
-      return false;
+      return Sent::none;
     }
     encoder_ = std::move(*made);
     keyframe = true;
@@ -79,9 +83,9 @@ bool VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> di
   if (!encoded) {
     log::error("encoding failed: {}", encoded.error().detail);
     scheduler_.request_keyframe();
-    return false;
+    return Sent::none;
   }
-  if (!*encoded) return false;
+  if (!*encoded) return Sent::none;
   const auto id = next_frame_id_++;
   protocol::VideoFrame frame;
   frame.frame_id = id;
@@ -92,42 +96,24 @@ bool VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> di
   frame.timings = {capture_us, (*encoded)->encode_us,
                    static_cast<std::uint32_t>(monotonic_us() - capture_time_us - capture_us - (*encoded)->encode_us)};
   frame.data = std::move((*encoded)->data);
-  scheduler_.on_sent(id, frame.data.size(), top_off);
+  scheduler_.on_sent(id, frame.data.size());
   frames_sent_++;
+  const bool sent_keyframe = frame.keyframe;
   callbacks_.send_frame(std::move(frame));
+  return sent_keyframe ? Sent::keyframe : Sent::delta;
+}
+
+// Refines what is due (see TopOffTracker) from the last captured picture, which still holds those areas.
+bool VideoStreamer::top_off_due_areas() {
+  if (!last_image_) return false;
+  auto area = top_off_.due(clock_.now());
+  if (area.empty()) return false;
+  switch (encode_and_send(*last_image_, area, false, true, monotonic_us(), 0)) {
+    case Sent::delta: top_off_.on_refined(area); break;
+    case Sent::keyframe: top_off_.on_keyframe(last_image_->width, last_image_->height); break;
+    case Sent::none: top_off_.on_delta(area, clock_.now()); break;  // try again after the delay
+  }
   return true;
-}
-
-void VideoStreamer::remember_for_top_off(bool keyframe, const std::vector<Rect>& dirty) {
-  if (keyframe) {
-    top_off_area_.clear();  // keyframes are encoded sharp already
-    return;
-  }
-  top_off_area_.insert(top_off_area_.end(), dirty.begin(), dirty.end());
-  constexpr std::size_t kMaxRects = 64;  // beyond this, one bounding box is cheaper to describe
-  if (top_off_area_.size() > kMaxRects) {
-    Rect box = top_off_area_.front();
-    for (const Rect& r : top_off_area_) {
-      const int right = std::max(box.x + box.width, r.x + r.width);
-      const int bottom = std::max(box.y + box.height, r.y + r.height);
-      box.x = std::min(box.x, r.x);
-      box.y = std::min(box.y, r.y);
-      box.width = right - box.x;
-      box.height = bottom - box.y;
-    }
-    top_off_area_ = {box};
-  }
-}
-
-// Small changes (typing) are refined where they happened, so the refinement costs little and does not
-// delay the next change. After large motion (scroll, drag) the rectangles approach the whole screen, and
-// one full refinement (empty = whole frame) also covers what the bounding boxes would miss.
-std::vector<Rect> VideoStreamer::top_off_request_area(const BgraImage& image) {
-  auto area = std::exchange(top_off_area_, {});
-  long long pixels = 0;
-  for (const Rect& r : area) pixels += static_cast<long long>(r.width) * r.height;
-  if (pixels * 4 > static_cast<long long>(image.width) * image.height) return {};
-  return area;
 }
 
 void VideoStreamer::run() {
@@ -138,7 +124,10 @@ void VideoStreamer::run() {
       continue;
     }
     const bool keyframe = scheduler_.take_keyframe_request();
-    auto captured = capturer_->capture(keyframe ? 0ms : 30ms, keyframe);
+    // Before new damage: while something keeps changing, areas that stopped must still get their turn.
+    if (!keyframe && top_off_due_areas()) continue;
+    const auto wait = keyframe ? 0ms : std::clamp(top_off_.time_to_due(clock_.now()), 1ms, 30ms);
+    auto captured = capturer_->capture(wait, keyframe);
     if (!captured) {
       if (captured.error().code == ErrorCode::unavailable) {
         if (callbacks_.on_fatal) callbacks_.on_fatal(captured.error());
@@ -149,17 +138,18 @@ void VideoStreamer::run() {
       wait_for(100ms);
       continue;
     }
-    if (!*captured) {
-      if (last_image_ && !top_off_area_.empty() && scheduler_.should_top_off())
-        encode_and_send(*last_image_, top_off_request_area(*last_image_), false, true, monotonic_us(), 0);
-      continue;
-    }
+    if (!*captured) continue;
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
-    remember_for_top_off(force, frame.dirty);
-    if (!encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us, frame.capture_us) && force)
-      scheduler_.request_keyframe();
+    const Sent sent =
+        encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us, frame.capture_us);
+    if (sent == Sent::keyframe) {
+      top_off_.on_keyframe(frame.image->width, frame.image->height);
+    } else {
+      top_off_.on_delta(frame.dirty, clock_.now());  // also when nothing went out: a top-off recovers it
+      if (force) scheduler_.request_keyframe();
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include "host/capture/screen_capturer.hpp"
 #include "host/encode/video_encoder.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
+#include "host/pipeline/top_off_tracker.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::host {
@@ -38,11 +39,11 @@ class VideoStreamer {
 
  private:
   void run();
-  bool encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
+  enum class Sent { none, delta, keyframe };  // what went out (a top-off counts as a delta)
+  Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
                        std::uint64_t capture_time_us, std::uint32_t capture_us);
+  bool top_off_due_areas();
   void poll_cursor();
-  void remember_for_top_off(bool keyframe, const std::vector<Rect>& dirty);
-  std::vector<Rect> top_off_request_area(const BgraImage& image);
   void wait_for(std::chrono::milliseconds d);
 
   std::unique_ptr<ScreenCapturer> capturer_;
@@ -57,7 +58,7 @@ class VideoStreamer {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
-  std::vector<Rect> top_off_area_;  // what delta frames changed since the last sharp frame
+  TopOffTracker top_off_;  // what delta frames coded at motion quality, and when it is due for refinement
   int applied_kbps_ = 0;
   CursorState last_cursor_;
 };

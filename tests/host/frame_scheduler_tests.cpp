@@ -22,10 +22,10 @@ TEST_CASE("at most max_in_flight unacknowledged frames, released by acks in orde
   FrameScheduler s(clock, SchedulerConfig{.max_fps = 1000, .max_in_flight = 2});
   clock.advance(1s);
   CHECK(s.can_send());
-  s.on_sent(1, 1000, false);
+  s.on_sent(1, 1000);
   clock.advance(5ms);
   CHECK(s.can_send());
-  s.on_sent(2, 1000, false);
+  s.on_sent(2, 1000);
   clock.advance(5ms);
   CHECK_FALSE(s.can_send());  // two in flight: a slow link holds the pipeline instead of a queue
   CHECK(s.in_flight() == 2);
@@ -40,7 +40,7 @@ TEST_CASE("frames are paced to max_fps") {
   ManualClock clock;
   FrameScheduler s(clock, SchedulerConfig{.max_fps = 25});
   clock.advance(1s);
-  s.on_sent(1, 100, false);
+  s.on_sent(1, 100);
   s.on_ack(1);
   CHECK_FALSE(s.can_send());
   CHECK(s.wait_hint() > 0ms);
@@ -52,24 +52,6 @@ TEST_CASE("frames are paced to max_fps") {
   CHECK(s.wait_hint() == 0ms);
 }
 
-TEST_CASE("top-off happens once, after the screen has been still for the delay") {
-  ManualClock clock;
-  FrameScheduler s(clock, SchedulerConfig{.top_off_delay = 250ms});
-  clock.advance(1s);
-  s.on_sent(1, 100, false);
-  clock.advance(200ms);
-  CHECK_FALSE(s.should_top_off());
-  clock.advance(60ms);
-  CHECK(s.should_top_off());
-  CHECK_FALSE(s.should_top_off());  // only once per still period
-  s.on_sent(2, 100, true);          // the top-off frame itself does not restart the period
-  clock.advance(1s);
-  CHECK_FALSE(s.should_top_off());
-  s.on_sent(3, 100, false);         // new motion
-  clock.advance(300ms);
-  CHECK(s.should_top_off());
-}
-
 TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy link raises it back") {
   ManualClock clock;
   SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};
@@ -78,8 +60,8 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
   std::uint64_t id = 0;
   // 2 s of a link that delivers 25 kB per 250 ms ack delay: about 800 kbit/s.
   for (int i = 0; i < 8; ++i) {
-    s.on_sent(++id, 25000, false);
-    s.on_sent(++id, 25000, false);
+    s.on_sent(++id, 25000);
+    s.on_sent(++id, 25000);
     clock.advance(250ms);
     s.on_ack(id);
   }
@@ -89,7 +71,7 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
   const int lowered = s.target_kbps();
   // Then fast acks and no saturation: the target climbs again.
   for (int i = 0; i < 60; ++i) {
-    s.on_sent(++id, 1000, false);
+    s.on_sent(++id, 1000);
     clock.advance(5ms);
     s.on_ack(id);
     clock.advance(95ms);

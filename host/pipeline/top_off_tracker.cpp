@@ -1,0 +1,88 @@
+#include "host/pipeline/top_off_tracker.hpp"
+
+#include <algorithm>
+
+#include "host/capture/block_diff.hpp"
+
+namespace elfdesk::host {
+
+namespace {
+constexpr int kBlock = kDiffBlockSize;  // the capturer's and the encoder's (macroblock) grid
+}
+
+TopOffTracker::TopOffTracker(std::chrono::milliseconds delay, std::chrono::milliseconds busy_delay)
+    : delay_(delay), busy_delay_(std::max(delay, busy_delay)) {}
+
+void TopOffTracker::on_keyframe(int width, int height) {
+  width_ = std::max(width, 0);
+  height_ = std::max(height, 0);
+  cols_ = (width_ + kBlock - 1) / kBlock;
+  rows_ = (height_ + kBlock - 1) / kBlock;
+  const auto cells = static_cast<std::size_t>(cols_) * static_cast<std::size_t>(rows_);
+  dirty_.assign(cells, 0);
+  changed_at_.assign(cells, TimePoint{});
+  pending_ = 0;
+}
+
+template <typename F>
+void TopOffTracker::for_blocks(const Rect& r, F&& f) {
+  const int x0 = std::max(r.x, 0), y0 = std::max(r.y, 0);
+  const int x1 = std::min(r.x + r.width, width_), y1 = std::min(r.y + r.height, height_);
+  if (x1 <= x0 || y1 <= y0) return;
+  for (int row = y0 / kBlock; row <= (y1 - 1) / kBlock; ++row) {
+    for (int col = x0 / kBlock; col <= (x1 - 1) / kBlock; ++col) {
+      f(static_cast<std::size_t>(row) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(col));
+    }
+  }
+}
+
+void TopOffTracker::on_delta(const std::vector<Rect>& dirty, TimePoint now) {
+  for (const Rect& r : dirty) {
+    for_blocks(r, [&](std::size_t i) {
+      if (!dirty_[i]) ++pending_;
+      dirty_[i] = 1;
+      changed_at_[i] = now;
+    });
+  }
+  if (!dirty.empty()) last_change_ = now;
+}
+
+// Due: blocks still for `delay`, once the whole screen has been still for `delay` too, or once the oldest
+// of them has waited `busy_delay` (something else keeps changing).
+std::vector<Rect> TopOffTracker::due(TimePoint now) const {
+  if (pending_ == 0) return {};
+  std::vector<std::uint8_t> ripe(dirty_.size(), 0);
+  TimePoint oldest = TimePoint::max();
+  bool any = false;
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    if (!dirty_[i] || now - changed_at_[i] < delay_) continue;
+    ripe[i] = 1;
+    any = true;
+    oldest = std::min(oldest, changed_at_[i]);
+  }
+  if (!any) return {};
+  if (now - last_change_ < delay_ && now - oldest < busy_delay_) return {};
+  return merge_blocks(ripe, cols_, rows_, kBlock, width_, height_);
+}
+
+void TopOffTracker::on_refined(const std::vector<Rect>& area) {
+  for (const Rect& r : area) {
+    for_blocks(r, [&](std::size_t i) {
+      if (dirty_[i]) --pending_;
+      dirty_[i] = 0;
+    });
+  }
+}
+
+std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
+  if (pending_ == 0) return std::chrono::milliseconds::max();
+  TimePoint oldest = TimePoint::max();
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    if (dirty_[i]) oldest = std::min(oldest, changed_at_[i]);
+  }
+  const TimePoint at = std::min(last_change_ + delay_, oldest + busy_delay_);
+  if (at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::ceil<std::chrono::milliseconds>(at - now);
+}
+
+}  // namespace elfdesk::host
