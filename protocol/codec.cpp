@@ -18,13 +18,16 @@ namespace {
 namespace L = elfdesk::limits;
 
 // Exact upper bounds of the payloads that get their own cap (fixed fields + largest variable part).
-constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kRectListMax = 2 + L::kMaxUpdateRects * 4 * 2;
+constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kPixelUpdateMax = 8 + 8 + 2 + 2 + 3 * 4 + kRectListMax + 4 + 4 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
 constexpr std::size_t kProbeRequestMax =
     4 + 2 + L::kMaxShortString + 2 + L::kMaxProbeArgs * (2 + L::kMaxShortString + 2 + L::kMaxProbeArgValue);
-static_assert(kVideoFrameMax <= L::kMaxFramePayload && kProbeResultMax <= L::kMaxFramePayload &&
+static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMaxFramePayload &&
+              kProbeResultMax <= L::kMaxFramePayload &&
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
               L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload);
@@ -140,16 +143,39 @@ void fields(auto& io, Is<ConsentResult> auto& m) {
   io.u32(m.granted_permissions);
   io.text(m.reason, L::kMaxShortString);
 }
+void rect_list(auto& io, auto& rects) {
+  io.count(rects, L::kMaxUpdateRects);
+  for (auto& r : rects) {
+    io.u16(r.x);
+    io.u16(r.y);
+    io.u16(r.width);
+    io.u16(r.height);
+  }
+}
+void timings(auto& io, auto& t) {
+  io.u32(t.capture_us);
+  io.u32(t.encode_us);
+  io.u32(t.queue_us);
+}
 void fields(auto& io, Is<VideoFrame> auto& m) {
   io.u64(m.frame_id);
   io.u64(m.capture_time_us);
   io.u16(m.width);
   io.u16(m.height);
   io.boolean(m.keyframe);
-  io.u32(m.timings.capture_us);
-  io.u32(m.timings.encode_us);
-  io.u32(m.timings.queue_us);
+  timings(io, m.timings);
+  rect_list(io, m.coded);
   io.blob(m.data, L::kMaxVideoBytes);
+}
+void fields(auto& io, Is<PixelUpdate> auto& m) {
+  io.u64(m.frame_id);
+  io.u64(m.capture_time_us);
+  io.u16(m.width);
+  io.u16(m.height);
+  timings(io, m.timings);
+  rect_list(io, m.rects);
+  io.u32(m.raw_size);
+  io.blob(m.bgra_zstd, L::kMaxPixelUpdateCompressed);
 }
 void fields(auto& io, Is<FrameAck> auto& m) {
   io.u64(m.frame_id);
@@ -242,11 +268,38 @@ Check check(const ConsentResult& m) {
   return malformed_if(m.decision != ConsentDecision::allowed && m.granted_permissions != 0,
                       "permissions granted although consent was not given");
 }
+Check check_screen_size(std::uint16_t width, std::uint16_t height) {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (auto e = malformed_if(width == 0 || height == 0, "empty screen size " + size)) return e;
+  return oversized_if(width > L::kMaxScreenDimension || height > L::kMaxScreenDimension,
+                      "screen size " + size + " exceeds " + std::to_string(L::kMaxScreenDimension));
+}
+// Every rectangle non-empty and inside the screen.
+Check check_rects(const std::vector<ScreenRect>& rects, std::uint16_t width, std::uint16_t height) {
+  for (const ScreenRect& r : rects) {
+    if (r.width == 0 || r.height == 0 || r.x + r.width > width || r.y + r.height > height)
+      return error(ErrorCode::malformed, "rectangle " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                                             "+" + std::to_string(r.x) + "+" + std::to_string(r.y) + " outside the " +
+                                             std::to_string(width) + "x" + std::to_string(height) + " screen");
+  }
+  return std::nullopt;
+}
 Check check(const VideoFrame& m) {
-  const std::string size = std::to_string(m.width) + "x" + std::to_string(m.height);
-  if (auto e = malformed_if(m.width == 0 || m.height == 0, "empty video size " + size)) return e;
-  return oversized_if(m.width > L::kMaxScreenDimension || m.height > L::kMaxScreenDimension,
-                      "video size " + size + " exceeds " + std::to_string(L::kMaxScreenDimension));
+  if (auto e = check_screen_size(m.width, m.height)) return e;
+  return check_rects(m.coded, m.width, m.height);
+}
+Check check(const PixelUpdate& m) {
+  if (auto e = check_screen_size(m.width, m.height)) return e;
+  if (auto e = malformed_if(m.rects.empty(), "pixel update without rectangles")) return e;
+  if (auto e = check_rects(m.rects, m.width, m.height)) return e;
+  std::uint64_t bytes = 0;
+  for (const ScreenRect& r : m.rects) bytes += std::uint64_t{r.width} * r.height * 4;
+  if (auto e = oversized_if(bytes > L::kMaxPixelUpdateRaw, "pixel update of " + std::to_string(bytes) +
+                                                               " bytes exceeds its limit")) {
+    return e;
+  }
+  return malformed_if(bytes != m.raw_size, "pixel update announces " + std::to_string(m.raw_size) +
+                                                " bytes for rectangles of " + std::to_string(bytes));
 }
 Check check(const KeyframeRequest& m) {
   return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");
@@ -324,6 +377,7 @@ constexpr auto kDecoders = decoder_table(std::make_index_sequence<std::variant_s
 std::size_t max_payload_for(std::uint16_t type) {
   switch (static_cast<MessageType>(type)) {
     case MessageType::video_frame: return kVideoFrameMax;
+    case MessageType::pixel_update: return kPixelUpdateMax;
     case MessageType::cursor_shape: return kCursorShapeMax;
     case MessageType::probe_result: return kProbeResultMax;
     case MessageType::clipboard: return kClipboardMax;

@@ -6,7 +6,7 @@
 
 namespace elfdesk::limits {
 
-inline constexpr std::uint16_t kProtocolVersion = 1;      // major; peers must match
+inline constexpr std::uint16_t kProtocolVersion = 2;      // major; peers must match (2: PixelUpdate)
 inline constexpr std::size_t kFrameHeaderSize = 8;        // type(2) flags(1) reserved(1) length(4)
 inline constexpr std::size_t kMaxFramePayload = 8u << 20; // 8 MiB: a 4K VP8 keyframe fits
 inline constexpr std::size_t kMaxControlPayload = 256u << 10;  // non-video, non-probe messages
@@ -20,11 +20,14 @@ inline constexpr std::size_t kMaxProbeArgValue = 1024;
 inline constexpr std::size_t kMaxProbeResultBytes = 4u << 20;      // uncompressed JSON result
 inline constexpr std::size_t kMaxProbeResultCompressed = 4u << 20;
 inline constexpr std::size_t kMaxProbeErrorText = 1024;            // ProbeResult.error, UTF-8 bytes
-inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 64;
+inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 4096;  // room for the header fields
 inline constexpr std::uint16_t kMaxScreenDimension = 16384;
 inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor images up to 256x256 RGBA
 inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 shares and MACs
 inline constexpr std::uint8_t kMaxPointerButton = 8;                // buttons 1..8 (4-7 = wheel in X11)
 inline constexpr std::size_t kMaxFramesInFlight = 2;
+inline constexpr std::size_t kMaxUpdateRects = 256;                 // VideoFrame.coded, PixelUpdate.rects
+inline constexpr std::size_t kMaxPixelUpdateRaw = 4u << 20;         // PixelUpdate pixels, uncompressed bytes
+inline constexpr std::size_t kMaxPixelUpdateCompressed = 4u << 20;
 
 }  // namespace elfdesk::limits

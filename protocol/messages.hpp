@@ -34,6 +34,7 @@ enum class MessageType : std::uint16_t {
   ping = 19,
   pong = 20,
   goodbye = 21,
+  pixel_update = 22,
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -109,6 +110,12 @@ struct FrameTimings {
   friend bool operator==(const FrameTimings&, const FrameTimings&) = default;
 };
 
+// An area of the screen in pixels.
+struct ScreenRect {
+  std::uint16_t x = 0, y = 0, width = 0, height = 0;
+  friend bool operator==(const ScreenRect&, const ScreenRect&) = default;
+};
+
 struct VideoFrame {
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;  // host monotonic clock at capture
@@ -116,8 +123,27 @@ struct VideoFrame {
   std::uint16_t height = 0;
   bool keyframe = false;
   FrameTimings timings;
+  // The areas this frame changes (its VP8 active map); the viewer takes the decoded picture only there,
+  // because the host may have sent other areas as exact pixels (PixelUpdate) that VP8 never saw. Empty:
+  // the whole screen.
+  std::vector<ScreenRect> coded;
   Bytes data;  // one VP8 frame
   friend bool operator==(const VideoFrame&, const VideoFrame&) = default;
+};
+
+// Host -> viewer: exact pixels for small changes (a typed character, a blinking cursor), where a VP8
+// frame costs more bytes and blurs text. Shares frame ids and FrameAcks with VideoFrame and is applied in
+// order with them. The pixels of all rectangles, BGRA row by row, one rectangle after the other, zstd.
+struct PixelUpdate {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;
+  std::uint16_t width = 0;  // screen geometry the rectangles lie in
+  std::uint16_t height = 0;
+  FrameTimings timings;
+  std::vector<ScreenRect> rects;
+  std::uint32_t raw_size = 0;  // bytes after decompression: 4 * the rectangles' total area
+  Bytes bgra_zstd;
+  friend bool operator==(const PixelUpdate&, const PixelUpdate&) = default;
 };
 
 // Viewer -> host once a frame is decoded (flow control and latency).
@@ -255,13 +281,13 @@ struct Goodbye {
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye>;
+                             Pong, Goodbye, PixelUpdate>;
 
 // The wire type id of the variant's alternative (the alternatives are in type id order).
 MessageType type_of(const Message& message);
 // "Hello", "VideoFrame", ...; "Unknown" for ids this version does not know.
 const char* name_of(MessageType type);
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 21;  // raise when appending a type
+inline constexpr std::uint16_t kLastMessageType = 22;  // raise when appending a type
 
 }  // namespace elfdesk::protocol

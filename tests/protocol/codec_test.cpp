@@ -88,12 +88,12 @@ TEST_CASE("trailing bytes after the last field are malformed") {
 
 TEST_CASE("unknown type ids are reported as unknown_type") {
   const Bytes payload{1, 2, 3};
-  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{22}, std::uint16_t{0xFFFF}}) {
+  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{23}, std::uint16_t{0xFFFF}}) {
     auto decoded = p::decode_payload(type, payload);
     REQUIRE_FALSE(decoded.has_value());
     CHECK(decoded.error().code == ErrorCode::unknown_type);
   }
-  CHECK(std::string(p::name_of(static_cast<p::MessageType>(22))) == "Unknown");
+  CHECK(std::string(p::name_of(static_cast<p::MessageType>(23))) == "Unknown");
 }
 
 TEST_CASE("invalid enum and bool values are malformed on decode") {
@@ -134,7 +134,7 @@ TEST_CASE("lengths over their cap are oversized even when the input is short") {
   // Hello.name claims 300 bytes (cap 256) in a 9-byte payload: rejected on the length alone.
   CHECK(decode_error(p::MessageType::hello, Bytes{0, 1, 1, 0, 0, 0, 0, 0x01, 0x2C}) == ErrorCode::oversized);
   CHECK(decode_error(p::MessageType::auth_share, Bytes{0, 0, 2, 1}) == ErrorCode::oversized);
-  Bytes video = payload_of(p::VideoFrame{1, 2, 640, 480, false, {}, {1}});
+  Bytes video = payload_of(p::VideoFrame{1, 2, 640, 480, false, {}, {}, {1}});
   video.resize(video.size() - 5);
   for (int i = 0; i < 4; ++i) video.push_back(0xFF);  // data length 4 GiB - 1
   CHECK(decode_error(p::MessageType::video_frame, video) == ErrorCode::oversized);
@@ -165,9 +165,9 @@ TEST_CASE("encoding enforces the same limits as decoding") {
 }
 
 TEST_CASE("video and cursor geometry is validated") {
-  CHECK(encode_error(p::VideoFrame{1, 1, 0, 10, true, {}, {1}}) == ErrorCode::malformed);
-  CHECK(encode_error(p::VideoFrame{1, 1, L::kMaxScreenDimension + 1, 10, true, {}, {1}}) == ErrorCode::oversized);
-  CHECK(p::encode_payload(p::VideoFrame{1, 1, L::kMaxScreenDimension, L::kMaxScreenDimension, true, {}, {1}}));
+  CHECK(encode_error(p::VideoFrame{1, 1, 0, 10, true, {}, {}, {1}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, L::kMaxScreenDimension + 1, 10, true, {}, {}, {1}}) == ErrorCode::oversized);
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, L::kMaxScreenDimension, L::kMaxScreenDimension, true, {}, {}, {1}}));
   CHECK(encode_error(p::CursorShape{1, 2, 2, 0, 0, Bytes(15)}) == ErrorCode::malformed);
   CHECK(encode_error(p::CursorShape{1, 257, 1, 0, 0, Bytes(257 * 4)}) == ErrorCode::oversized);
   CHECK(encode_error(p::CursorShape{1, 2, 2, 2, 0, Bytes(16)}) == ErrorCode::malformed);  // hot spot outside
@@ -178,11 +178,42 @@ TEST_CASE("video and cursor geometry is validated") {
   CHECK(decode_error(p::MessageType::cursor_shape, cursor) == ErrorCode::malformed);
 }
 
+TEST_CASE("update rectangles must lie inside the screen and pixel updates must add up") {
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 0, 17, 16}}, {1}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{0, 0, 0, 16}}, {1}}) == ErrorCode::malformed);
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 48, 16, 16}}, {1}}).has_value());
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects + 1,
+                                                                                      {0, 0, 1, 1}), {1}}) ==
+        ErrorCode::oversized);
+  const p::PixelUpdate good{1, 1, 64, 64, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, 20, {1, 2, 3}};
+  CHECK(p::encode_payload(good).has_value());
+  auto wrong_size = good;
+  wrong_size.raw_size = 16;
+  CHECK(encode_error(wrong_size) == ErrorCode::malformed);
+  auto outside = good;
+  outside.rects[1].x = 64;
+  CHECK(encode_error(outside) == ErrorCode::malformed);
+  auto none = good;
+  none.rects.clear();
+  none.raw_size = 0;
+  CHECK(encode_error(none) == ErrorCode::malformed);
+  // More pixels than one update may carry, even with a tiny compressed payload.
+  const p::PixelUpdate huge{1, 1, 4096, 4096, {}, {{0, 0, 2048, 1024}}, 2048u * 1024u * 4u, {1}};
+  CHECK(encode_error(huge) == ErrorCode::oversized);
+  // Decoding applies the same rules: a rectangle moved outside the screen on the wire is refused.
+  Bytes wire = payload_of(good);
+  wire[8 + 8 + 2 + 2 + 12 + 2 + 8] = 0x7F;  // second rectangle's x, high byte
+  CHECK(decode_error(p::MessageType::pixel_update, wire) == ErrorCode::malformed);
+}
+
 TEST_CASE("messages at their limits encode within max_payload_for and decode") {
   const std::string short_text(L::kMaxShortString, 's');
   std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
   const p::Message largest[] = {
-      p::VideoFrame{1, 2, 3840, 2160, true, {}, Bytes(L::kMaxVideoBytes, 7)},
+      p::VideoFrame{1, 2, 3840, 2160, true, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
+                    Bytes(L::kMaxVideoBytes, 7)},
+      p::PixelUpdate{1, 2, 3840, 2160, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}),
+                     static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw), Bytes(L::kMaxPixelUpdateCompressed, 3)},
       p::CursorShape{1, L::kMaxCursorDimension, L::kMaxCursorDimension, 255, 255,
                      Bytes(L::kMaxCursorDimension * L::kMaxCursorDimension * 4, 9)},
       p::ProbeResult{1, p::ProbeStatus::error, 3, L::kMaxProbeResultBytes, Bytes(L::kMaxProbeResultCompressed, 1),
