@@ -3,8 +3,8 @@
 
 #include "client/cli/commands.hpp"
 #include "client/cli/remote_command.hpp"
+#include "client/decode/remote_picture.hpp"
 #include "client/decode/video_decoder.hpp"
-#include "common/media/colour_convert.hpp"
 #include "common/media/png_io.hpp"
 
 namespace elfdesk::client {
@@ -30,13 +30,14 @@ asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, 
     std::fprintf(stderr, "elfdesk: %s\n", decoder.error().detail.c_str());
     co_return 1;
   }
-  std::optional<I420Image> picture;
+  RemotePicture picture;  // composed from VP8 pictures and exact pixels, as the viewer does
   while (true) {
     // Once we have a picture, a quiet period of `still` means the screen has settled.
-    const auto wait = picture ? still : std::chrono::milliseconds(30000);
+    const bool have_picture = picture.width() > 0;
+    const auto wait = have_picture ? still : std::chrono::milliseconds(30000);
     auto message = co_await conn.receive(wait);
     if (!message) {
-      if (picture && message.error().code == ErrorCode::timeout) break;
+      if (have_picture && message.error().code == ErrorCode::timeout) break;
       std::fprintf(stderr, "elfdesk: %s\n", message.error().detail.c_str());
       co_return exit_code_for(message.error());
     }
@@ -44,22 +45,33 @@ asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, 
       std::fprintf(stderr, "elfdesk: session ended: %s\n", bye->message.c_str());
       co_return 10;
     }
-    auto* frame = std::get_if<protocol::VideoFrame>(&*message);
-    if (!frame) continue;
-    auto image = (*decoder)->decode(frame->data, frame->keyframe);
-    if (!image) {
+    bool applied = false;
+    std::uint64_t frame_id = 0;
+    if (auto* frame = std::get_if<protocol::VideoFrame>(&*message)) {
+      frame_id = frame->frame_id;
+      if (auto image = (*decoder)->decode(frame->data, frame->keyframe)) {
+        picture.apply(*image, to_rects(frame->coded));
+        applied = true;
+      }
+    } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {
+      frame_id = pixels->frame_id;
+      auto unpacked = unpack(*pixels);
+      applied = unpacked && picture.apply(*unpacked).has_value();
+    } else {
+      continue;
+    }
+    if (!applied) {
       conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
       continue;
     }
-    conn.send(protocol::FrameAck{frame->frame_id, 0});
-    picture = std::move(*image);
+    conn.send(protocol::FrameAck{frame_id, 0});
     if (still.count() == 0) break;
   }
-  if (auto ok = media::write_png(media::i420_to_bgra(*picture), out); !ok) {
+  if (auto ok = media::write_png(picture.pixels(), out); !ok) {
     std::fprintf(stderr, "elfdesk: %s\n", ok.error().detail.c_str());
     co_return 1;
   }
-  std::fprintf(stderr, "elfdesk: saved %dx%d screenshot to %s\n", picture->width, picture->height, out.c_str());
+  std::fprintf(stderr, "elfdesk: saved %dx%d screenshot to %s\n", picture.width(), picture.height(), out.c_str());
   co_return 0;
 }
 

@@ -1,5 +1,5 @@
 // `elfdesk view`: the engineer's live window. The SDL main thread presents pictures and maps input; the
-// network thread runs the session, decodes video and hands the newest picture over a FrameMailbox.
+// network thread runs the session, decodes video and hands picture updates over an UpdateQueue.
 #include <SDL.h>
 
 #include <atomic>
@@ -14,10 +14,11 @@
 #include "client/cli/remote_command.hpp"
 #include "client/decode/video_decoder.hpp"
 #include "client/input/input_mapper.hpp"
-#include "client/present/frame_mailbox.hpp"
+#include "client/present/update_queue.hpp"
 #include "client/present/sdl_presenter.hpp"
 #include "common/auth/tls_context.hpp"
 #include "common/clock.hpp"
+#include "common/log.hpp"
 #include "common/probes/probe_runner.hpp"
 #include "common/zstd_codec.hpp"
 #include "protocol/limits.hpp"
@@ -96,8 +97,21 @@ void show_triage(Shared& shared, const protocol::ProbeResult& result) {
   shared.panel_changed = true;
 }
 
+// Network thread: acknowledges a received frame (flow control on the host) and updates the statistics.
+void account_frame(Connection& conn, Shared& shared, std::uint64_t frame_id, const protocol::FrameTimings& timings,
+                   std::size_t bytes, std::uint64_t decode_us) {
+  conn.send(protocol::FrameAck{frame_id, static_cast<std::uint32_t>(decode_us)});
+  shared.bytes += bytes;
+  shared.frames++;
+  const auto rtt = conn.round_trip().value_or(std::chrono::microseconds(0)).count();
+  shared.last_rtt_us = static_cast<std::uint64_t>(rtt);
+  // Host and viewer clocks are not shared: estimate age as host work + half a round trip + decode.
+  shared.last_latency_us =
+      timings.capture_us + timings.encode_us + timings.queue_us + static_cast<std::uint64_t>(rtt / 2) + decode_us;
+}
+
 // Network thread: the whole session after it was opened.
-asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, FrameMailbox& mailbox,
+asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, UpdateQueue& updates,
                                     SdlPresenter& presenter, ControlSocketServer* control) {
   auto& conn = *session.connection;
   {
@@ -125,15 +139,22 @@ asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, Fr
         continue;
       }
       const auto decoded = monotonic_us();
-      conn.send(protocol::FrameAck{frame->frame_id, static_cast<std::uint32_t>(decoded - start)});
-      shared.bytes += frame->data.size();
-      shared.frames++;
-      const auto rtt = conn.round_trip().value_or(std::chrono::microseconds(0)).count();
-      shared.last_rtt_us = static_cast<std::uint64_t>(rtt);
-      // Host and viewer clocks are not shared: estimate age as host work + half a round trip + decode.
-      shared.last_latency_us = frame->timings.capture_us + frame->timings.encode_us + frame->timings.queue_us +
-                               static_cast<std::uint64_t>(rtt / 2) + (decoded - start);
-      mailbox.put(DecodedFrame{std::move(*image), frame->frame_id, frame->capture_time_us, decoded});
+      account_frame(conn, shared, frame->frame_id, frame->timings, frame->data.size(), decoded - start);
+      if (!updates.put({VideoUpdate{std::move(*image), to_rects(frame->coded)}, frame->frame_id,
+                        frame->capture_time_us, decoded}))
+        conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
+    } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {
+      const auto start = monotonic_us();
+      auto unpacked = unpack(*pixels);
+      if (!unpacked) {
+        std::fprintf(stderr, "elfdesk: bad pixel update: %s\n", unpacked.error().detail.c_str());
+        conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
+        continue;
+      }
+      const auto decoded = monotonic_us();
+      account_frame(conn, shared, pixels->frame_id, pixels->timings, pixels->bgra_zstd.size(), decoded - start);
+      if (!updates.put({std::move(*unpacked), pixels->frame_id, pixels->capture_time_us, decoded}))
+        conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
     } else if (auto* shape = std::get_if<protocol::CursorShape>(&*message)) {
       const std::lock_guard lock(shared.mutex);
       shared.cursor_shape = std::move(*shape);
@@ -212,8 +233,8 @@ int run_view_command(const std::vector<std::string>& words) {
   if (args->get("scale") == "1:1") view.set_scale_mode(ScaleMode::one_to_one);
   view.show_stats(args->has("stats"));
   Shared shared;
-  FrameMailbox mailbox;
-  mailbox.set_waker(view.waker());
+  UpdateQueue updates;
+  updates.set_waker(view.waker());
   std::atomic<int> exit_code{0};
   std::shared_ptr<Connection> connection;  // set on the network thread; used there only
   auto work = asio::make_work_guard(io);
@@ -234,7 +255,7 @@ int run_view_command(const std::vector<std::string>& words) {
       }
       connection = session->connection;
       if (control_server) control_server->start([&connection](protocol::ProbeRequest r) { connection->send(r); });
-      exit_code = co_await stream_session(*session, shared, mailbox, view, control_server);
+      exit_code = co_await stream_session(*session, shared, updates, view, control_server);
       if (control_server) control_server->stop("the viewer's session ended");
     }, asio::detached);
     io.run();
@@ -290,8 +311,14 @@ int run_view_command(const std::vector<std::string>& words) {
     for (auto& m : mapper.flush()) send(std::move(m));
   };
   loop.on_wake = [&] {
-    if (auto frame = mailbox.take()) {
-      (void)view.set_frame(frame->image);
+    for (PictureUpdate& update : updates.take_all()) {
+      if (auto* video = std::get_if<VideoUpdate>(&update.content)) {
+        (void)view.set_frame(video->image, video->coded);
+      } else if (auto ok = view.set_pixels(std::get<PixelsUpdate>(update.content)); !ok) {
+        // Pixels for a picture we do not have (a screen resize crossed them): start over from a keyframe.
+        log::debug("pixel update not applied: {}", ok.error().detail);
+        send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
+      }
     }
     const std::lock_guard lock(shared.mutex);
     if (shared.cursor_shape) view.set_cursor_shape(*std::exchange(shared.cursor_shape, std::nullopt));
@@ -311,7 +338,7 @@ int run_view_command(const std::vector<std::string>& words) {
     view.set_stats(PresenterStats{static_cast<double>(frames - last_frames),
                                   static_cast<double>(bytes - last_bytes) * 8.0 / 1000.0,
                                   static_cast<double>(shared.last_rtt_us.load()) / 1000.0,
-                                  static_cast<double>(shared.last_latency_us.load()) / 1000.0, mailbox.dropped()});
+                                  static_cast<double>(shared.last_latency_us.load()) / 1000.0, updates.dropped()});
     last_bytes = bytes;
     last_frames = frames;
   };

@@ -1,5 +1,7 @@
 #include "client/present/sdl_presenter.hpp"
 
+#include "client/decode/remote_picture.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <cstring>
 #include <utility>
 
-#include "client/present/remote_picture.hpp"
 #include "client/present/sdl_handles.hpp"
 #include "client/present/text_box.hpp"
 #include "client/present/window_canvas.hpp"
@@ -193,7 +194,7 @@ void SdlPresenter::set_title(const std::string& title) {
   SDL_SetWindowTitle(impl_->window.get(), window_title(title).c_str());
 }
 
-std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image) {
+std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::span<const Rect> coded) {
   Impl& s = *impl_;
   const auto luma = static_cast<std::size_t>(image.width) * image.height;
   const auto chroma = static_cast<std::size_t>(image.chroma_width()) * image.chroma_height();
@@ -201,15 +202,22 @@ std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image) {
       image.height > limits::kMaxScreenDimension || image.y.size() < luma || image.u.size() < chroma ||
       image.v.size() < chroma)
     return std::unexpected(make_error(ErrorCode::invalid_argument, "I420 image with inconsistent planes"));
-  const std::vector<Rect> changed = s.picture.update(image);
+  const std::vector<Rect> written = s.picture.apply(image, coded);
   if (image.width != s.viewport.remote_width || image.height != s.viewport.remote_height) {
     s.viewport.remote_width = image.width;
     s.viewport.remote_height = image.height;
     s.clamp_scroll();
     s.everything = true;
   } else {
-    for (const Rect& r : changed) s.damage_remote(r);
+    for (const Rect& r : written) s.damage_remote(r);
   }
+  return {};
+}
+
+std::expected<void, Error> SdlPresenter::set_pixels(const PixelsUpdate& update) {
+  auto written = impl_->picture.apply(update);
+  if (!written) return std::unexpected(written.error());
+  for (const Rect& r : *written) impl_->damage_remote(r);
   return {};
 }
 

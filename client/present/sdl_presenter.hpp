@@ -8,9 +8,11 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "client/decode/picture_update.hpp"
 #include "client/input/viewport.hpp"
 #include "common/image.hpp"
 #include "protocol/error.hpp"
@@ -53,9 +55,11 @@ class SdlPresenter {
   SdlPresenter& operator=(const SdlPresenter&) = delete;
 
   void set_title(const std::string& title);
-  // Takes a picture (only its blocks that differ from the previous one are converted and redrawn); the
-  // remote size may change from frame to frame.
-  std::expected<void, Error> set_frame(const I420Image& image);
+  // Takes a decoded picture inside `coded` (empty: all of it); only those areas are converted and redrawn.
+  // The remote size may change from frame to frame (a new size takes the whole picture).
+  std::expected<void, Error> set_frame(const I420Image& image, std::span<const Rect> coded = {});
+  // Exact pixels for some rectangles of the current picture; fails, changing nothing, if they do not fit it.
+  std::expected<void, Error> set_pixels(const PixelsUpdate& update);
   void set_cursor_shape(const protocol::CursorShape& shape);  // re-uploaded only when the serial changes
   void set_cursor_position(const protocol::CursorPosition& position);
   void set_local_cursor_visible(bool visible);  // hide ours while the remote one is drawn

@@ -6,7 +6,7 @@
 #include <future>
 #include <thread>
 
-#include "client/present/frame_mailbox.hpp"
+#include "client/present/update_queue.hpp"
 #include "client/present/sdl_presenter.hpp"
 #include "common/media/colour_convert.hpp"
 #include "tests/host/video_test_images.hpp"
@@ -223,16 +223,16 @@ TEST_CASE("presenter: redrawing only changed blocks gives the window a full redr
   CHECK(differing == 0);
 }
 
-TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes SDL events through") {
+TEST_CASE("presenter: run_loop takes pictures from the update queue on wake and passes SDL events through") {
   PresenterFixture f;
-  FrameMailbox mailbox;
-  mailbox.set_waker(f.presenter->waker());
+  UpdateQueue queue;
+  queue.set_waker(f.presenter->waker());
   std::uint64_t shown = 0;
   bool saw_key = false;
   int drained = 0;
   std::thread producer([&] {
     for (std::uint64_t id = 1; id <= 30; ++id) {
-      mailbox.put(DecodedFrame{colour_bars(320, 240), id, 0, 0});
+      queue.put(PictureUpdate{VideoUpdate{colour_bars(320, 240), {}}, id, 0, 0});
       std::this_thread::sleep_for(5ms);
     }
     // A real key press into the window ends the loop through on_event.
@@ -251,9 +251,9 @@ TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes 
                              },
                          .on_wake =
                              [&] {
-                               if (auto frame = mailbox.take()) {
-                                 CHECK(f.presenter->set_frame(frame->image).has_value());
-                                 shown = frame->frame_id;
+                               for (const PictureUpdate& u : queue.take_all()) {
+                                 CHECK(f.presenter->set_frame(std::get<VideoUpdate>(u.content).image).has_value());
+                                 shown = u.frame_id;
                                }
                              },
                          .on_drained = [&] { ++drained; }});
@@ -264,7 +264,7 @@ TEST_CASE("presenter: run_loop takes frames from the mailbox on wake and passes 
   CHECK(drained >= 1);
   CHECK(shown == 30);
   CHECK(f.presenter->frames_presented() >= 1);
-  CHECK(mailbox.taken() + mailbox.dropped() == 30);
+  CHECK(queue.taken() + queue.dropped() == 30);
 }
 
 TEST_CASE("presenter: a resized window updates the viewport used for drawing and input mapping") {

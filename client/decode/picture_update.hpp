@@ -1,0 +1,39 @@
+// What the viewer's network thread hands on, in the order the host sent it: a decoded VP8 picture with
+// the areas it changes, or exact pixels for some rectangles (PixelUpdate). Value types; any thread.
+#pragma once
+#include <cstdint>
+#include <expected>
+#include <variant>
+#include <vector>
+
+#include "common/image.hpp"
+#include "protocol/error.hpp"
+#include "protocol/messages.hpp"
+
+namespace elfdesk::client {
+
+struct VideoUpdate {
+  I420Image image;
+  std::vector<Rect> coded;  // where the picture is to be taken; empty: everywhere
+};
+
+struct PixelsUpdate {
+  int width = 0, height = 0;  // the screen the rectangles lie in
+  std::vector<Rect> rects;
+  std::vector<std::uint8_t> bgra;  // each rectangle's rows in turn, 4 bytes per pixel
+};
+
+struct PictureUpdate {
+  std::variant<VideoUpdate, PixelsUpdate> content;
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;  // host monotonic clock
+  std::uint64_t decoded_time_us = 0;  // local monotonic clock when it was ready
+};
+
+std::vector<Rect> to_rects(const std::vector<protocol::ScreenRect>& rects);
+
+// Decompresses a PixelUpdate (the codec has already checked its rectangles against its screen size and
+// raw_size against them); fails on corrupt data or a size other than announced.
+std::expected<PixelsUpdate, Error> unpack(const protocol::PixelUpdate& update);
+
+}  // namespace elfdesk::client
