@@ -123,9 +123,9 @@ struct VideoFrame {
   std::uint16_t height = 0;
   bool keyframe = false;
   FrameTimings timings;
-  // The areas this frame changes (its VP8 active map); the viewer takes the decoded picture only there,
-  // because the host may have sent other areas as exact pixels (PixelUpdate) that VP8 never saw. Empty:
-  // the whole screen.
+  // The areas a delta frame changes (its VP8 active map); the viewer takes the decoded picture only there,
+  // because the host may have sent other areas as exact pixels (PixelUpdate) that VP8 never saw. A
+  // keyframe changes everything and leaves this empty; a delta with no areas changes nothing visible.
   std::vector<ScreenRect> coded;
   Bytes data;  // one VP8 frame
   friend bool operator==(const VideoFrame&, const VideoFrame&) = default;

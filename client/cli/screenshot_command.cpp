@@ -50,7 +50,8 @@ asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, 
     if (auto* frame = std::get_if<protocol::VideoFrame>(&*message)) {
       frame_id = frame->frame_id;
       if (auto image = (*decoder)->decode(frame->data, frame->keyframe)) {
-        picture.apply(*image, to_rects(frame->coded));
+        if (frame->keyframe) picture.apply(*image);
+        else if (!frame->coded.empty()) picture.apply(*image, to_rects(frame->coded));
         applied = true;
       }
     } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {

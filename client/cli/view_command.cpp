@@ -140,8 +140,9 @@ asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, Up
       }
       const auto decoded = monotonic_us();
       account_frame(conn, shared, frame->frame_id, frame->timings, frame->data.size(), decoded - start);
-      if (!updates.put({VideoUpdate{std::move(*image), to_rects(frame->coded)}, frame->frame_id,
-                        frame->capture_time_us, decoded}))
+      if (!frame->keyframe && frame->coded.empty()) continue;  // nothing visible changed
+      if (!updates.put({VideoUpdate{std::move(*image), frame->keyframe ? std::vector<Rect>{} : to_rects(frame->coded)},
+                        frame->frame_id, frame->capture_time_us, decoded}))
         conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
     } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {
       const auto start = monotonic_us();

@@ -4,10 +4,36 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "protocol/limits.hpp"
+#include "common/media/colour_convert.hpp"
+#include "host/encode/pixel_encoder.hpp"
 
 namespace elfdesk::host {
 
 using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<protocol::ScreenRect> screen_rects(const std::vector<Rect>& rects) {
+  std::vector<protocol::ScreenRect> out;
+  out.reserve(rects.size());
+  for (const Rect& r : rects)
+    out.push_back({static_cast<std::uint16_t>(r.x), static_cast<std::uint16_t>(r.y),
+                   static_cast<std::uint16_t>(r.width), static_cast<std::uint16_t>(r.height)});
+  return out;
+}
+
+// What a delta frame changes in the viewer: the macroblocks of its active map, or all of a full top-off.
+std::vector<Rect> coded_area(const std::vector<Rect>& dirty, bool top_off, const BgraImage& image) {
+  if (dirty.empty() && top_off) return {Rect{0, 0, image.width, image.height}};
+  std::vector<Rect> out;
+  for (const Rect& r : dirty)
+    if (const Rect block = media::align_rect(r, 16, image.width, image.height); !block.empty()) out.push_back(block);
+  if (out.size() > limits::kMaxUpdateRects) return {Rect{0, 0, image.width, image.height}};  // never on the wire cap
+  return out;
+}
+
+}  // namespace
 
 VideoStreamer::VideoStreamer(std::unique_ptr<ScreenCapturer> capturer, StreamerCallbacks callbacks,
                              SchedulerConfig config)
@@ -79,6 +105,7 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
     applied_kbps_ = kbps;
   }
   if (keyframe) dirty = {Rect{0, 0, image.width, image.height}};
+  std::vector<Rect> coded = coded_area(dirty, top_off, image);
   auto encoded = encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off});
   if (!encoded) {
     log::error("encoding failed: {}", encoded.error().detail);
@@ -93,6 +120,7 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
   frame.width = static_cast<std::uint16_t>(image.width);
   frame.height = static_cast<std::uint16_t>(image.height);
   frame.keyframe = (*encoded)->keyframe;
+  if (!frame.keyframe) frame.coded = screen_rects(coded);
   frame.timings = {capture_us, (*encoded)->encode_us,
                    static_cast<std::uint32_t>(monotonic_us() - capture_time_us - capture_us - (*encoded)->encode_us)};
   frame.data = std::move((*encoded)->data);
@@ -101,6 +129,34 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
   const bool sent_keyframe = frame.keyframe;
   callbacks_.send_frame(std::move(frame));
   return sent_keyframe ? Sent::keyframe : Sent::delta;
+}
+
+// Small changes go out as exact pixels when that is cheaper than VP8 (see pixel_encoder.hpp). The VP8
+// encoder never sees them: its reference keeps the old content there, which is harmless because the
+// viewer takes each VP8 frame only inside its coded areas, and a later VP8 frame over the same blocks is
+// coded against whatever the encoder holds. Exact blocks need no top-off.
+bool VideoStreamer::send_as_pixels(const CapturedFrame& frame) {
+  if (!callbacks_.send_pixels) return false;
+  const auto start = monotonic_us();
+  auto pixels = encode_pixels(*frame.image, frame.dirty);
+  if (!pixels) return false;
+  const auto id = next_frame_id_++;
+  protocol::PixelUpdate update;
+  update.frame_id = id;
+  update.capture_time_us = frame.capture_time_us;
+  update.width = static_cast<std::uint16_t>(frame.image->width);
+  update.height = static_cast<std::uint16_t>(frame.image->height);
+  const auto done = monotonic_us();
+  update.timings = {frame.capture_us, static_cast<std::uint32_t>(done - start),
+                    static_cast<std::uint32_t>(start - std::min(start, frame.capture_time_us + frame.capture_us))};
+  update.rects = screen_rects(pixels->rects);
+  update.raw_size = pixels->raw_size;
+  update.bgra_zstd = std::move(pixels->bgra_zstd);
+  scheduler_.on_sent(id, update.bgra_zstd.size());
+  frames_sent_++;
+  top_off_.on_refined(pixels->rects);
+  callbacks_.send_pixels(std::move(update));
+  return true;
 }
 
 // Refines what is due (see TopOffTracker) from the last captured picture, which still holds those areas.
@@ -142,6 +198,7 @@ void VideoStreamer::run() {
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
+    if (!force && send_as_pixels(frame)) continue;
     const Sent sent =
         encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us, frame.capture_us);
     if (sent == Sent::keyframe) {

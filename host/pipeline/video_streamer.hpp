@@ -1,5 +1,5 @@
-// The host's video thread: capture (damage-gated) -> encode (active map) -> hand the frame to the
-// network thread through `send`, paced by a FrameScheduler. Also reports cursor shape and position.
+// The host's video thread: capture (damage-gated) -> encode (small changes as exact pixels, the rest VP8
+// with an active map) -> hand the frame to the network thread through `send`, paced by a FrameScheduler. Also reports cursor shape and position.
 // Owns the capturer, the encoder and the thread; start()/stop() from the network thread, on_ack() and
 // request_keyframe() from any thread. Callbacks run on the video thread and must only post work.
 #pragma once
@@ -21,6 +21,7 @@ namespace elfdesk::host {
 
 struct StreamerCallbacks {
   std::function<void(protocol::VideoFrame)> send_frame;
+  std::function<void(protocol::PixelUpdate)> send_pixels;  // small changes as exact pixels
   std::function<void(protocol::CursorShape)> send_cursor_shape;
   std::function<void(protocol::CursorPosition)> send_cursor_position;
   std::function<void(const Error&)> on_fatal;  // the display went away
@@ -42,6 +43,7 @@ class VideoStreamer {
   enum class Sent { none, delta, keyframe };  // what went out (a top-off counts as a delta)
   Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
                        std::uint64_t capture_time_us, std::uint32_t capture_us);
+  bool send_as_pixels(const CapturedFrame& frame);
   bool top_off_due_areas();
   void poll_cursor();
   void wait_for(std::chrono::milliseconds d);

@@ -5,9 +5,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +15,7 @@
 #include "host/encode/video_encoder.hpp"
 #include "host/pipeline/top_off_tracker.hpp"
 #include "host/pipeline/video_streamer.hpp"
+#include "tests/host/decoding_viewer.hpp"
 #include "tests/host/video_test_images.hpp"
 
 using namespace elfdesk;
@@ -178,66 +177,6 @@ class ScrollThenStill final : public host::ScreenCapturer {
   Clock::time_point next_{};
 };
 
-// The viewer's side: decodes every frame in order on its own thread and acknowledges it, like `view`.
-class DecodingViewer {
- public:
-  explicit DecodingViewer(host::VideoStreamer*& streamer) : streamer_(streamer) {
-    auto decoder = client::make_vp8_decoder();
-    REQUIRE(decoder);
-    decoder_ = std::move(*decoder);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~DecodingViewer() {
-    {
-      const std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    ready_.notify_all();
-    thread_.join();
-  }
-  void receive(protocol::VideoFrame frame) {
-    {
-      const std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(frame));
-    }
-    ready_.notify_all();
-  }
-  BgraImage shown() const {
-    const std::lock_guard lock(mutex_);
-    return shown_;
-  }
-
- private:
-  void run() {
-    for (;;) {
-      protocol::VideoFrame frame;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return done_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        frame = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      auto picture = decoder_->decode(frame.data, frame.keyframe);
-      if (picture) {
-        BgraImage bgra = media::i420_to_bgra(*picture);
-        const std::lock_guard lock(mutex_);
-        shown_ = std::move(bgra);
-      }
-      streamer_->on_ack(frame.frame_id);
-    }
-  }
-
-  host::VideoStreamer*& streamer_;
-  std::unique_ptr<client::VideoDecoder> decoder_;
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<protocol::VideoFrame> queue_;
-  BgraImage shown_;
-  bool done_ = false;
-  std::thread thread_;
-};
-
 // Streams a scroll at a starved bitrate (motion frames are blurry) and returns the PSNR of the text, away
 // from the blinking cursor, as the viewer shows it `after` the scroll stopped, and just before it stopped.
 std::pair<double, double> text_psnr_after_scroll(bool blink, std::chrono::milliseconds after) {
@@ -245,10 +184,8 @@ std::pair<double, double> text_psnr_after_scroll(bool blink, std::chrono::millis
   auto owned = std::make_unique<ScrollThenStill>(w, h, 30, blink);
   ScrollThenStill& screen = *owned;
   host::VideoStreamer* streamer = nullptr;
-  DecodingViewer viewer(streamer);
-  host::StreamerCallbacks callbacks;
-  callbacks.send_frame = [&](protocol::VideoFrame frame) { viewer.receive(std::move(frame)); };
-  host::VideoStreamer video(std::move(owned), callbacks, host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300});
+  test::DecodingViewer viewer(streamer);
+  host::VideoStreamer video(std::move(owned), viewer.callbacks(), host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300});
   streamer = &video;
   video.start();
   while (!screen.stopped) std::this_thread::sleep_for(5ms);

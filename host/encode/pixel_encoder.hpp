@@ -1,0 +1,32 @@
+// The other way to send a change: exact pixels, zstd-compressed. For small changes (a typed character,
+// a blinking cursor, a ticking clock) a VP8 delta of a 1080p screen costs a floor of about 200 bytes
+// (every macroblock is signalled) and blurs glyphs until the top-off; their pixels compress to less and
+// are exact at once. Decides per update whether it pays off. Pure; used on the video thread.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/image.hpp"
+
+namespace elfdesk::host {
+
+struct PixelPolicy {
+  int max_pixels = 128 * 128;         // more than this changing at once is motion: VP8 does it better
+  std::size_t floor_bytes = 256;      // about what the smallest VP8 delta costs at 1080p (bench/encoder)
+  double max_bytes_per_pixel = 0.5;   // text and flat UI compress far below; photos far above
+};
+
+struct PixelEncoding {
+  std::vector<Rect> rects;             // 16x16-aligned (clipped to the screen), so whole blocks are exact
+  std::uint32_t raw_size = 0;          // 4 bytes per pixel of all rects
+  std::vector<std::uint8_t> bgra_zstd; // each rectangle's rows in turn
+};
+
+// The change `dirty` of `image` as exact pixels, or std::nullopt when it is too large, has too many
+// rectangles, or compresses worse than floor_bytes + max_bytes_per_pixel per pixel (then VP8 is cheaper).
+std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<const Rect> dirty,
+                                           const PixelPolicy& policy = {});
+
+}  // namespace elfdesk::host
