@@ -334,11 +334,17 @@ class Typing(Workload):
         self.bench.xdotool(self.a, "windowactivate", "--sync", wid)
 
     def go(self, seconds):
-        text = TYPING_TEXT * (1 + int(seconds * 10 / len(TYPING_TEXT)))
-        # 10 characters per second, a fast typist's steady rate.
+        # 10 characters per second, a fast typist's steady rate, for just the measurement window: xdotool
+        # must finish on its own, because killing it between key press and release leaves a key held that
+        # auto-repeats into the next workloads.
+        text = (TYPING_TEXT * (1 + int(seconds * 10 / len(TYPING_TEXT))))[:int(seconds * 10)]
         self.typer = self.spawn(["xdotool", "type", "--delay", "100", text])
 
     def halt(self):
+        try:
+            self.typer.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
         self.bench.procs.stop(self.typer)
 
 
