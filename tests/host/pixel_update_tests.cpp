@@ -98,7 +98,7 @@ class ScriptedScreen final : public host::ScreenCapturer {
 
 }  // namespace
 
-TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window of noise as VP8, and the viewer shows both") {
+TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8, and the viewer shows both") {
   constexpr int kW = 1280, kH = 720, kTyped = 12;
   std::vector<ScriptedScreen::Step> steps;
   for (int i = 0; i < kTyped; ++i)
@@ -108,8 +108,10 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window of noise as V
       return std::vector<Rect>{cell};
     });
   const Rect window{640, 96, 400, 300};
-  steps.push_back([window](BgraImage& img) {
-    test::draw_noise(img, window, 77);
+  steps.push_back([window](BgraImage& img) {  // a window of text opens: too large for exact pixels
+    test::fill_rect(img, window, 0xf0f0f0u);
+    for (int y = window.y; y + 16 <= window.y + window.height; y += 16)
+      test::draw_text(img, Rect{window.x, y, window.width, 16}, static_cast<std::uint32_t>(y));
     return std::vector<Rect>{window};
   });
   auto owned = std::make_unique<ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
@@ -120,15 +122,20 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window of noise as V
   streamer = &video;
   video.start();
   while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(1000ms);  // the noise's top-off is due 250 ms after it stopped
+  std::this_thread::sleep_for(1000ms);  // the window's top-off is due 250 ms after it appeared
   video.stop();
 
   const BgraImage shown = viewer.shown();
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates, " << viewer.bytes()
                              << " bytes");
   CHECK(viewer.pixel_updates() == kTyped);
-  CHECK(viewer.video_frames() >= 2);  // the keyframe and the noise (and its top-off)
+  CHECK(viewer.video_frames() >= 3);  // the keyframe, the window and its top-off
   CHECK(media::psnr(screen.final_image, shown, Rect{192, 288, 8 * kTyped + 16, 32}) >= 99.0);  // exact
-  CHECK(media::psnr(screen.final_image, shown, window) >= 35.0);
-  CHECK(media::psnr(screen.final_image, shown) >= 45.0);
+  // After its top-off the window is as sharp as the rest, which only the first keyframe ever coded (dense
+  // synthetic text: about 44-48 dB at keyframe quality).
+  const double rest = media::psnr(screen.final_image, shown, Rect{0, 0, 600, kH});
+  const double opened = media::psnr(screen.final_image, shown, window);
+  INFO("window " << opened << " dB, rest " << rest << " dB");
+  CHECK(rest >= 42.0);
+  CHECK(opened >= rest - 1.0);
 }
