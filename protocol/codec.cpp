@@ -20,7 +20,7 @@ namespace L = elfdesk::limits;
 // Exact upper bounds of the payloads that get their own cap (fixed fields + largest variable part).
 constexpr std::size_t kRectListMax = 2 + L::kMaxUpdateRects * 4 * 2;
 constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + 4 + L::kMaxVideoBytes;
-constexpr std::size_t kPixelUpdateMax = 8 + 8 + 2 + 2 + 3 * 4 + kRectListMax + 4 + 4 + L::kMaxPixelUpdateCompressed;
+constexpr std::size_t kPixelUpdateMax = 8 + 8 + 2 + 2 + 3 * 4 + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
@@ -174,6 +174,7 @@ void fields(auto& io, Is<PixelUpdate> auto& m) {
   io.u16(m.height);
   timings(io, m.timings);
   rect_list(io, m.rects);
+  io.enumeration(m.format);
   io.u32(m.raw_size);
   io.blob(m.bgra_zstd, L::kMaxPixelUpdateCompressed);
 }
@@ -292,14 +293,23 @@ Check check(const PixelUpdate& m) {
   if (auto e = check_screen_size(m.width, m.height)) return e;
   if (auto e = malformed_if(m.rects.empty(), "pixel update without rectangles")) return e;
   if (auto e = check_rects(m.rects, m.width, m.height)) return e;
-  std::uint64_t bytes = 0;
-  for (const ScreenRect& r : m.rects) bytes += std::uint64_t{r.width} * r.height * 4;
+  if (auto e = enum_in(m.format, PixelFormat::bgra, PixelFormat::palette, "pixel format")) return e;
+  std::uint64_t area = 0;
+  for (const ScreenRect& r : m.rects) area += std::uint64_t{r.width} * r.height;
+  const std::uint64_t bytes = area * 4;  // the cap is on the pixels, whatever their format
   if (auto e = oversized_if(bytes > L::kMaxPixelUpdateRaw, "pixel update of " + std::to_string(bytes) +
                                                                " bytes exceeds its limit")) {
     return e;
   }
-  return malformed_if(bytes != m.raw_size, "pixel update announces " + std::to_string(m.raw_size) +
-                                                " bytes for rectangles of " + std::to_string(bytes));
+  if (m.format == PixelFormat::bgra)
+    return malformed_if(bytes != m.raw_size, "pixel update announces " + std::to_string(m.raw_size) +
+                                                  " bytes for rectangles of " + std::to_string(bytes));
+  // Palette: a count, 1..256 colours, an index per pixel.
+  const std::uint64_t least = area + 2 + 4, most = area + 2 + 4 * 256;
+  return malformed_if(m.raw_size < least || m.raw_size > most,
+                      "palette pixel update announces " + std::to_string(m.raw_size) + " bytes for " +
+                          std::to_string(area) + " pixels (allowed " + std::to_string(least) + ".." +
+                          std::to_string(most) + ")");
 }
 Check check(const KeyframeRequest& m) {
   return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");

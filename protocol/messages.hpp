@@ -131,9 +131,14 @@ struct VideoFrame {
   friend bool operator==(const VideoFrame&, const VideoFrame&) = default;
 };
 
+// How PixelUpdate's decompressed data holds the pixels (all rectangles in order, rows top to bottom).
+// bgra: 4 bytes per pixel. palette: u16 big-endian colour count n (1..256), n BGRA colours, then one
+// index byte per pixel (terminal text has a handful of colours: a quarter of the bytes before zstd).
+enum class PixelFormat : std::uint8_t { bgra = 1, palette = 2 };
+
 // Host -> viewer: exact pixels for small changes (a typed character, a blinking cursor), where a VP8
 // frame costs more bytes and blurs text. Shares frame ids and FrameAcks with VideoFrame and is applied in
-// order with them. The pixels of all rectangles, BGRA row by row, one rectangle after the other, zstd.
+// order with them. The pixels of all rectangles, one rectangle after the other, in `format`, zstd.
 struct PixelUpdate {
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;
@@ -141,8 +146,9 @@ struct PixelUpdate {
   std::uint16_t height = 0;
   FrameTimings timings;
   std::vector<ScreenRect> rects;
-  std::uint32_t raw_size = 0;  // bytes after decompression: 4 * the rectangles' total area
-  Bytes bgra_zstd;
+  PixelFormat format = PixelFormat::bgra;
+  std::uint32_t raw_size = 0;  // bytes after decompression: bgra 4 * area; palette area + 2 + 4 * colours
+  Bytes bgra_zstd;             // the data in `format` (the name predates the palette)
   friend bool operator==(const PixelUpdate&, const PixelUpdate&) = default;
 };
 
