@@ -33,7 +33,8 @@ struct PictureUpdate {
 std::vector<Rect> to_rects(const std::vector<protocol::ScreenRect>& rects);
 
 // Decompresses a PixelUpdate (the codec has already checked its rectangles against its screen size and
-// raw_size against them); fails on corrupt data or a size other than announced.
+// raw_size against them) and expands a palette to BGRA; fails (malformed) on corrupt data, a size other
+// than announced, a palette of 0 or more than 256 colours or not matching the area, or an index beyond it.
 std::expected<PixelsUpdate, Error> unpack(const protocol::PixelUpdate& update);
 
 }  // namespace elfdesk::client

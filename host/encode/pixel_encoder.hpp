@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/image.hpp"
+#include "protocol/messages.hpp"
 
 namespace elfdesk::host {
 
@@ -16,16 +17,21 @@ struct PixelPolicy {
   int max_pixels = 128 * 128;         // more than this changing at once is motion: VP8 does it better
   std::size_t floor_bytes = 256;      // about what the smallest VP8 delta costs at 1080p (bench/encoder)
   double max_bytes_per_pixel = 0.5;   // text and flat UI compress far below; photos far above
+  // Empty: the smaller of BGRA and (for up to 256 colours) palette. Set: that format only (palette when
+  // it applies, else BGRA), for tests and comparisons.
+  std::optional<protocol::PixelFormat> format;
 };
 
 struct PixelEncoding {
   std::vector<Rect> rects;             // 16x16-aligned (clipped to the screen), so whole blocks are exact
-  std::uint32_t raw_size = 0;          // 4 bytes per pixel of all rects
-  std::vector<std::uint8_t> bgra_zstd; // each rectangle's rows in turn
+  protocol::PixelFormat format = protocol::PixelFormat::bgra;  // see PixelPolicy::format
+  std::uint32_t raw_size = 0;          // bytes before compression (see protocol::PixelFormat)
+  std::vector<std::uint8_t> bgra_zstd; // each rectangle's rows in turn, in `format`
 };
 
 // The change `dirty` of `image` as exact pixels, or std::nullopt when it is too large, has too many
 // rectangles, or compresses worse than floor_bytes + max_bytes_per_pixel per pixel (then VP8 is cheaper).
+// Up to 256 distinct colours may go as a palette and an index byte per pixel, when that is smaller.
 std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<const Rect> dirty,
                                            const PixelPolicy& policy = {});
 

@@ -160,6 +160,7 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame) {
   update.timings = {frame.capture_us, static_cast<std::uint32_t>(done - start),
                     static_cast<std::uint32_t>(start - std::min(start, frame.capture_time_us + frame.capture_us))};
   update.rects = screen_rects(pixels->rects);
+  update.format = pixels->format;
   update.raw_size = pixels->raw_size;
   update.bgra_zstd = std::move(pixels->bgra_zstd);
   scheduler_.on_sent(id, update.bgra_zstd.size());

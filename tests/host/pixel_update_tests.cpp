@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "client/decode/picture_update.hpp"
 #include "common/media/psnr.hpp"
 #include "common/zstd_codec.hpp"
 #include "host/encode/pixel_encoder.hpp"
@@ -22,15 +23,36 @@ using namespace std::chrono_literals;
 TEST_CASE("encode_pixels takes small text changes exactly, in whole blocks") {
   const BgraImage screen = test::text_image(1920, 1080, 5);
   const std::vector<Rect> typed{Rect{100, 200, 8, 16}, Rect{1915, 1075, 5, 5}};
-  auto pixels = host::encode_pixels(screen, typed);
+  host::PixelPolicy bgra_only;
+  bgra_only.format = protocol::PixelFormat::bgra;
+  auto pixels = host::encode_pixels(screen, typed, bgra_only);
   REQUIRE(pixels.has_value());
   CHECK(pixels->rects == std::vector<Rect>{Rect{96, 192, 16, 32}, Rect{1904, 1072, 16, 8}});
+  CHECK(pixels->format == protocol::PixelFormat::bgra);
   CHECK(pixels->raw_size == (16 * 32 + 16 * 8) * 4);
   CHECK(pixels->bgra_zstd.size() < 256 + pixels->raw_size / 8);
   auto raw = zstd_decompress(pixels->bgra_zstd, pixels->raw_size);
   REQUIRE(raw.has_value());
   CHECK(std::equal(raw->begin(), raw->begin() + 64, screen.row(192) + 96 * 4));  // first row of the first block
   CHECK(std::equal(raw->end() - 64, raw->end(), screen.row(1079) + 1904 * 4));  // last row of the last block
+
+  // The two colours of this text as a palette: background first (first seen), then ink, then indices.
+  host::PixelPolicy palette_only;
+  palette_only.format = protocol::PixelFormat::palette;
+  auto palette = host::encode_pixels(screen, typed, palette_only);
+  REQUIRE(palette.has_value());
+  CHECK(palette->rects == pixels->rects);
+  CHECK(palette->format == protocol::PixelFormat::palette);
+  CHECK(palette->raw_size == 2 + 2 * 4 + 16 * 32 + 16 * 8);
+  auto data = zstd_decompress(palette->bgra_zstd, palette->raw_size);
+  REQUIRE(data.has_value());
+  CHECK(std::vector<std::uint8_t>(data->begin(), data->begin() + 10) ==
+        std::vector<std::uint8_t>{0, 2, 0xf4, 0xf4, 0xf4, 0xff, 0x20, 0x20, 0x20, 0xff});
+  CHECK((*data)[10] == 0);  // the block's top-left pixel: background
+  // By default whichever is smaller.
+  auto best = host::encode_pixels(screen, typed);
+  REQUIRE(best.has_value());
+  CHECK(best->bgra_zstd.size() == std::min(pixels->bgra_zstd.size(), palette->bgra_zstd.size()));
 }
 
 TEST_CASE("encode_pixels leaves large, photographic or scattered changes to VP8") {
@@ -45,6 +67,146 @@ TEST_CASE("encode_pixels leaves large, photographic or scattered changes to VP8"
   CHECK_FALSE(host::encode_pixels(screen, many).has_value());
   CHECK_FALSE(host::encode_pixels(screen, std::vector<Rect>{}).has_value());
   CHECK_FALSE(host::encode_pixels(screen, std::vector<Rect>{Rect{1920, 0, 16, 16}}).has_value());  // off screen
+}
+
+namespace {
+
+// What the viewer makes of an encoding: through the wire message and client::unpack.
+client::PixelsUpdate unpacked(const BgraImage& screen, const host::PixelEncoding& pixels) {
+  protocol::PixelUpdate update;
+  update.width = static_cast<std::uint16_t>(screen.width);
+  update.height = static_cast<std::uint16_t>(screen.height);
+  for (const Rect& r : pixels.rects)
+    update.rects.push_back({static_cast<std::uint16_t>(r.x), static_cast<std::uint16_t>(r.y),
+                            static_cast<std::uint16_t>(r.width), static_cast<std::uint16_t>(r.height)});
+  update.format = pixels.format;
+  update.raw_size = pixels.raw_size;
+  update.bgra_zstd = pixels.bgra_zstd;
+  auto out = client::unpack(update);
+  REQUIRE_MESSAGE(out.has_value(), out.error().detail);
+  return *out;
+}
+
+// The rectangles' pixels of `screen`, rectangle after rectangle.
+std::vector<std::uint8_t> pixels_of(const BgraImage& screen, const std::vector<Rect>& rects) {
+  std::vector<std::uint8_t> out;
+  for (const Rect& r : rects)
+    for (int y = r.y; y < r.y + r.height; ++y)
+      out.insert(out.end(), screen.row(y) + r.x * 4, screen.row(y) + (r.x + r.width) * 4);
+  return out;
+}
+
+// A different colour in every pixel of `area`: colour number 0, 1, ... in reading order.
+void paint_colours(BgraImage& img, Rect area) {
+  for (int i = 0; i < area.width * area.height; ++i)
+    test::fill_rect(img, Rect{area.x + i % area.width, area.y + i / area.width, 1, 1},
+                    0x102030u + static_cast<std::uint32_t>(i) * 0x010305u);
+}
+
+// An xterm-like screen being typed into: glyphs in 8x16 cells, anti-aliased (a 3x3 box filter gives
+// 10 grey levels) or not, a coloured prompt, and a block cursor that moves along with the text.
+struct TypingScreen {
+  BgraImage image = test::text_image(1920, 1080, 9);
+  Rect line{400, 320, 800, 16};
+  explicit TypingScreen(bool antialiased) {
+    test::fill_rect(image, Rect{400, 320, 800, 16}, 0xf4f4f4u);
+    test::fill_rect(image, Rect{401, 323, 14, 10}, 0x2080e0u);  // a prompt in colour
+    if (antialiased) blur(Rect{380, 300, 840, 56});
+  }
+  // Types character i (a glyph in cell i, the cursor in cell i + 1); returns what changed.
+  std::vector<Rect> type(int i, bool antialiased) {
+    const Rect cell{line.x + 24 + 8 * i, line.y, 8, 16}, cursor{cell.x + 8, cell.y, 8, 16};
+    test::draw_text(image, cell, static_cast<std::uint32_t>(1000 + i));
+    test::fill_rect(image, cursor, 0x202020u);
+    if (antialiased) blur(cell);
+    return {Rect{cell.x, cell.y, 16, 16}};
+  }
+  void blur(Rect area) {
+    const BgraImage src = image;
+    for (int y = area.y; y < area.y + area.height; ++y)
+      for (int x = area.x; x < area.x + area.width; ++x)
+        for (int c = 0; c < 3; ++c) {
+          int sum = 0;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) sum += src.row(y + dy)[(x + dx) * 4 + c];
+          image.row(y)[x * 4 + c] = static_cast<std::uint8_t>(sum / 9);
+        }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("encode_pixels: palette pixels arrive exact; more than 256 colours go as BGRA") {
+  BgraImage screen = test::text_image(640, 480, 4);
+  // Exactly 256 colours over two rectangles (one crossing the right edge): still a palette.
+  paint_colours(screen, Rect{32, 32, 16, 16});
+  test::fill_rect(screen, Rect{624, 464, 16, 16}, 0x102030u);  // colour number 0 again
+  const std::vector<Rect> dirty{Rect{32, 32, 16, 16}, Rect{630, 470, 20, 20}};
+  host::PixelPolicy generous;  // these colours compress badly on purpose: only the format is tested
+  generous.max_bytes_per_pixel = 8;
+  generous.format = protocol::PixelFormat::palette;
+  auto palette = host::encode_pixels(screen, dirty, generous);
+  REQUIRE(palette.has_value());
+  CHECK(palette->format == protocol::PixelFormat::palette);
+  CHECK(palette->raw_size == 2 + 4 * 256 + 2 * 256);
+  client::PixelsUpdate shown = unpacked(screen, *palette);
+  CHECK(shown.rects == palette->rects);
+  CHECK(shown.bgra == pixels_of(screen, palette->rects));
+
+  // One colour more: BGRA even when a palette is asked for, just as exact.
+  test::fill_rect(screen, Rect{630, 470, 1, 1}, 0xabcdefu);
+  auto bgra = host::encode_pixels(screen, dirty, generous);
+  REQUIRE(bgra.has_value());
+  CHECK(bgra->format == protocol::PixelFormat::bgra);
+  CHECK(bgra->raw_size == 4 * 2 * 256);
+  CHECK(unpacked(screen, *bgra).bgra == pixels_of(screen, bgra->rects));
+
+  // A single colour, and many anti-aliased glyphs with a prompt in colour (text as a terminal draws it).
+  BgraImage flat = BgraImage::make(64, 64);
+  test::fill_rect(flat, Rect{0, 0, 64, 64}, 0x336699u);
+  auto one = host::encode_pixels(flat, std::vector<Rect>{Rect{0, 0, 64, 64}}, generous);
+  REQUIRE(one.has_value());
+  CHECK(one->raw_size == 2 + 4 + 64 * 64);
+  CHECK(unpacked(flat, *one).bgra == pixels_of(flat, one->rects));
+  TypingScreen typing(true);
+  const std::vector<Rect> block{Rect{400, 320, 128, 16}, Rect{400, 288, 128, 32}};
+  for (const auto& policy : {host::PixelPolicy{}, generous}) {
+    auto text = host::encode_pixels(typing.image, block, policy);
+    REQUIRE(text.has_value());
+    CHECK(text->format == protocol::PixelFormat::palette);  // also the smaller one here
+    CHECK(unpacked(typing.image, *text).bgra == pixels_of(typing.image, text->rects));
+  }
+}
+
+TEST_CASE("encode_pixels: a palette makes typed text smaller, and 128x128 stays fast") {
+  host::PixelPolicy bgra_only;
+  bgra_only.format = protocol::PixelFormat::bgra;
+  for (bool antialiased : {false, true}) {
+    TypingScreen screen(antialiased);
+    std::size_t palette_bytes = 0, bgra_bytes = 0;
+    constexpr int kTyped = 40;
+    for (int i = 0; i < kTyped; ++i) {
+      const std::vector<Rect> dirty = screen.type(i, antialiased);
+      auto palette = host::encode_pixels(screen.image, dirty);
+      auto bgra = host::encode_pixels(screen.image, dirty, bgra_only);
+      REQUIRE(palette.has_value());
+      REQUIRE(bgra.has_value());
+      CHECK(palette->bgra_zstd.size() <= bgra->bgra_zstd.size());
+      palette_bytes += palette->bgra_zstd.size();
+      bgra_bytes += bgra->bgra_zstd.size();
+    }
+    const std::string kind = antialiased ? "anti-aliased" : "plain";
+    MESSAGE(kind << " typing, compressed bytes per update: " << palette_bytes / kTyped << " (BGRA only "
+                 << bgra_bytes / kTyped << ")");
+    CHECK(palette_bytes < bgra_bytes);
+  }
+  TypingScreen screen(true);
+  const std::vector<Rect> area{Rect{384, 288, 128, 128}};
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kRounds = 50;
+  for (int i = 0; i < kRounds; ++i) CHECK(host::encode_pixels(screen.image, area).has_value());
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  MESSAGE("128x128 text area: " << us.count() / kRounds << " us per encode_pixels");
 }
 
 namespace {
