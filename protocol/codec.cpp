@@ -19,7 +19,8 @@ namespace L = elfdesk::limits;
 
 // Exact upper bounds of the payloads that get their own cap (fixed fields + largest variable part).
 constexpr std::size_t kRectListMax = 2 + L::kMaxUpdateRects * 4 * 2;
-constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kVideoFrameMax =
+    8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + 2 + L::kMaxScreenCopies * 6 * 2 + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kPixelUpdateMax = 8 + 8 + 2 + 2 + 3 * 4 + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
@@ -143,14 +144,15 @@ void fields(auto& io, Is<ConsentResult> auto& m) {
   io.u32(m.granted_permissions);
   io.text(m.reason, L::kMaxShortString);
 }
+void rect(auto& io, auto& r) {
+  io.u16(r.x);
+  io.u16(r.y);
+  io.u16(r.width);
+  io.u16(r.height);
+}
 void rect_list(auto& io, auto& rects) {
   io.count(rects, L::kMaxUpdateRects);
-  for (auto& r : rects) {
-    io.u16(r.x);
-    io.u16(r.y);
-    io.u16(r.width);
-    io.u16(r.height);
-  }
+  for (auto& r : rects) rect(io, r);
 }
 void timings(auto& io, auto& t) {
   io.u32(t.capture_us);
@@ -165,6 +167,12 @@ void fields(auto& io, Is<VideoFrame> auto& m) {
   io.boolean(m.keyframe);
   timings(io, m.timings);
   rect_list(io, m.coded);
+  io.count(m.copies, L::kMaxScreenCopies);
+  for (auto& c : m.copies) {
+    rect(io, c.source);
+    io.u16(c.to_x);
+    io.u16(c.to_y);
+  }
   io.blob(m.data, L::kMaxVideoBytes);
 }
 void fields(auto& io, Is<PixelUpdate> auto& m) {
@@ -287,7 +295,13 @@ Check check_rects(const std::vector<ScreenRect>& rects, std::uint16_t width, std
 }
 Check check(const VideoFrame& m) {
   if (auto e = check_screen_size(m.width, m.height)) return e;
-  return check_rects(m.coded, m.width, m.height);
+  if (auto e = malformed_if(!m.keyframe && m.coded.empty(), "delta frame that names no coded area")) return e;
+  if (auto e = check_rects(m.coded, m.width, m.height)) return e;
+  for (const ScreenCopy& c : m.copies) {
+    const ScreenRect to{c.to_x, c.to_y, c.source.width, c.source.height};
+    if (auto e = check_rects({c.source, to}, m.width, m.height)) return e;
+  }
+  return std::nullopt;
 }
 Check check(const PixelUpdate& m) {
   if (auto e = check_screen_size(m.width, m.height)) return e;

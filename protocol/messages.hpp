@@ -116,6 +116,13 @@ struct ScreenRect {
   friend bool operator==(const ScreenRect&, const ScreenRect&) = default;
 };
 
+// The pixels of `source` (screen coordinates) moved to the same size at (to_x, to_y).
+struct ScreenCopy {
+  ScreenRect source;
+  std::uint16_t to_x = 0, to_y = 0;
+  friend bool operator==(const ScreenCopy&, const ScreenCopy&) = default;
+};
+
 struct VideoFrame {
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;  // host monotonic clock at capture
@@ -125,8 +132,11 @@ struct VideoFrame {
   FrameTimings timings;
   // The areas a delta frame changes (its VP8 active map); the viewer takes the decoded picture only there,
   // because the host may have sent other areas as exact pixels (PixelUpdate) that VP8 never saw. A
-  // keyframe changes everything and leaves this empty; a delta with no areas changes nothing visible.
+  // keyframe changes everything and leaves this empty; a delta frame must name at least one area.
   std::vector<ScreenRect> coded;
+  // Moves of what the viewer already shows (a scroll), applied in order before the coded areas; the
+  // coded areas then fill in only what the move did not bring along (the new lines).
+  std::vector<ScreenCopy> copies;
   Bytes data;  // one VP8 frame
   friend bool operator==(const VideoFrame&, const VideoFrame&) = default;
 };

@@ -51,7 +51,7 @@ asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, 
       frame_id = frame->frame_id;
       if (auto image = (*decoder)->decode(frame->data, frame->keyframe)) {
         if (frame->keyframe) picture.apply(*image);
-        else if (!frame->coded.empty()) picture.apply(*image, to_rects(frame->coded));
+        else picture.apply(*image, to_rects(frame->coded), to_copies(frame->copies));  // never empty (codec)
         applied = true;
       }
     } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {

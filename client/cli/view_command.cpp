@@ -140,9 +140,12 @@ asio::awaitable<int> stream_session(EngineerSession& session, Shared& shared, Up
       }
       const auto decoded = monotonic_us();
       account_frame(conn, shared, frame->frame_id, frame->timings, frame->data.size(), decoded - start);
-      if (!frame->keyframe && frame->coded.empty()) continue;  // nothing visible changed
-      if (!updates.put({VideoUpdate{std::move(*image), frame->keyframe ? std::vector<Rect>{} : to_rects(frame->coded)},
-                        frame->frame_id, frame->capture_time_us, decoded}))
+      VideoUpdate update{std::move(*image), {}, {}};
+      if (!frame->keyframe) {
+        update.coded = to_rects(frame->coded);
+        update.copies = to_copies(frame->copies);
+      }
+      if (!updates.put({std::move(update), frame->frame_id, frame->capture_time_us, decoded}))
         conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
     } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {
       const auto start = monotonic_us();
@@ -314,7 +317,7 @@ int run_view_command(const std::vector<std::string>& words) {
   loop.on_wake = [&] {
     for (PictureUpdate& update : updates.take_all()) {
       if (auto* video = std::get_if<VideoUpdate>(&update.content)) {
-        (void)view.set_frame(video->image, video->coded);
+        (void)view.set_frame(video->image, video->coded, video->copies);
       } else if (auto ok = view.set_pixels(std::get<PixelsUpdate>(update.content)); !ok) {
         // Pixels for a picture we do not have (a screen resize crossed them): start over from a keyframe.
         log::debug("pixel update not applied: {}", ok.error().detail);

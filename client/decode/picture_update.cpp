@@ -42,6 +42,14 @@ std::vector<Rect> to_rects(const std::vector<protocol::ScreenRect>& rects) {
   return out;
 }
 
+std::vector<PictureCopy> to_copies(const std::vector<protocol::ScreenCopy>& copies) {
+  std::vector<PictureCopy> out;
+  out.reserve(copies.size());
+  for (const auto& c : copies)
+    out.push_back(PictureCopy{Rect{c.source.x, c.source.y, c.source.width, c.source.height}, c.to_x, c.to_y});
+  return out;
+}
+
 std::expected<PixelsUpdate, Error> unpack(const protocol::PixelUpdate& update) {
   auto data = zstd_decompress(update.bgra_zstd, update.raw_size);
   if (!data) return std::unexpected(data.error());

@@ -12,9 +12,17 @@
 
 namespace elfdesk::client {
 
+// Pixels the viewer already shows, moved (a scroll): `source` goes to the same size at (to_x, to_y).
+struct PictureCopy {
+  Rect source;
+  int to_x = 0, to_y = 0;
+  friend bool operator==(const PictureCopy&, const PictureCopy&) = default;
+};
+
 struct VideoUpdate {
   I420Image image;
-  std::vector<Rect> coded;  // where the picture is to be taken; empty: everywhere
+  std::vector<Rect> coded;           // where the picture is to be taken; empty: everywhere
+  std::vector<PictureCopy> copies;   // applied first, in order
 };
 
 struct PixelsUpdate {
@@ -31,6 +39,7 @@ struct PictureUpdate {
 };
 
 std::vector<Rect> to_rects(const std::vector<protocol::ScreenRect>& rects);
+std::vector<PictureCopy> to_copies(const std::vector<protocol::ScreenCopy>& copies);
 
 // Decompresses a PixelUpdate (the codec has already checked its rectangles against its screen size and
 // raw_size against them) and expands a palette to BGRA; fails (malformed) on corrupt data, a size other

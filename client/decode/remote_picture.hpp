@@ -14,9 +14,11 @@ namespace elfdesk::client {
 
 class RemotePicture {
  public:
-  // Converts `image` inside `coded` (clipped to the picture; empty: everywhere) and returns the areas
-  // written. A new size starts a new picture, converted whole.
-  std::vector<Rect> apply(const I420Image& image, std::span<const Rect> coded = {});
+  // Moves `copies` (in order; any not inside the picture is skipped), then converts `image` inside `coded`
+  // (clipped to the picture; empty: everywhere) and returns the areas written. A new size starts a new
+  // picture, converted whole (copies are meaningless then).
+  std::vector<Rect> apply(const I420Image& image, std::span<const Rect> coded = {},
+                          std::span<const PictureCopy> copies = {});
   // Copies exact pixels in. Fails, changing nothing, when no picture of that size exists yet (the next
   // keyframe brings one) or the data does not match the rectangles.
   std::expected<std::vector<Rect>, Error> apply(const PixelsUpdate& update);
@@ -26,6 +28,8 @@ class RemotePicture {
   int height() const { return pixels_.height; }
 
  private:
+  bool copy(const PictureCopy& c);
+
   BgraImage pixels_;
 };
 

@@ -194,7 +194,8 @@ void SdlPresenter::set_title(const std::string& title) {
   SDL_SetWindowTitle(impl_->window.get(), window_title(title).c_str());
 }
 
-std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::span<const Rect> coded) {
+std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::span<const Rect> coded,
+                                                   std::span<const PictureCopy> copies) {
   Impl& s = *impl_;
   const auto luma = static_cast<std::size_t>(image.width) * image.height;
   const auto chroma = static_cast<std::size_t>(image.chroma_width()) * image.chroma_height();
@@ -202,7 +203,7 @@ std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::
       image.height > limits::kMaxScreenDimension || image.y.size() < luma || image.u.size() < chroma ||
       image.v.size() < chroma)
     return std::unexpected(make_error(ErrorCode::invalid_argument, "I420 image with inconsistent planes"));
-  const std::vector<Rect> written = s.picture.apply(image, coded);
+  const std::vector<Rect> written = s.picture.apply(image, coded, copies);
   if (image.width != s.viewport.remote_width || image.height != s.viewport.remote_height) {
     s.viewport.remote_width = image.width;
     s.viewport.remote_height = image.height;

@@ -55,9 +55,11 @@ class SdlPresenter {
   SdlPresenter& operator=(const SdlPresenter&) = delete;
 
   void set_title(const std::string& title);
-  // Takes a decoded picture inside `coded` (empty: all of it); only those areas are converted and redrawn.
+  // Moves `copies` of what is shown (a scroll), then takes a decoded picture inside `coded` (empty: all of
+  // it); only those areas are converted and redrawn.
   // The remote size may change from frame to frame (a new size takes the whole picture).
-  std::expected<void, Error> set_frame(const I420Image& image, std::span<const Rect> coded = {});
+  std::expected<void, Error> set_frame(const I420Image& image, std::span<const Rect> coded = {},
+                                       std::span<const PictureCopy> copies = {});
   // Exact pixels for some rectangles of the current picture; fails, changing nothing, if they do not fit it.
   std::expected<void, Error> set_pixels(const PixelsUpdate& update);
   void set_cursor_shape(const protocol::CursorShape& shape);  // re-uploaded only when the serial changes

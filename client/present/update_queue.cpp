@@ -6,12 +6,16 @@ namespace elfdesk::client {
 namespace {
 
 // Folds `older` into `newer` when both are decoded pictures of one size: the newer picture holds every
-// change of the older one (VP8 keeps skipped areas), so only the areas to take from it grow.
+// change of the older one (VP8 keeps skipped areas), so only the areas to take from it grow; the older
+// one's moves still come first.
 bool merge_into(PictureUpdate& newer, const PictureUpdate& older) {
   auto* n = std::get_if<VideoUpdate>(&newer.content);
   const auto* o = std::get_if<VideoUpdate>(&older.content);
   if (n == nullptr || o == nullptr) return false;
   if (n->image.width != o->image.width || n->image.height != o->image.height) return true;  // new size: whole
+  // A move applies to what is shown after the older update, which only the older picture holds.
+  if (!n->copies.empty()) return false;
+  n->copies = o->copies;
   if (n->coded.empty() || o->coded.empty()) n->coded.clear();  // either was everything
   else n->coded.insert(n->coded.begin(), o->coded.begin(), o->coded.end());
   return true;

@@ -1,12 +1,14 @@
 #include "host/pipeline/video_streamer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "common/log.hpp"
 #include "protocol/limits.hpp"
 #include "common/media/colour_convert.hpp"
 #include "host/encode/pixel_encoder.hpp"
+#include "host/pipeline/scroll_detector.hpp"
 
 namespace elfdesk::host {
 
@@ -96,7 +98,8 @@ void VideoStreamer::poll_cursor() {
 
 VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe,
                                                    bool top_off, std::uint64_t capture_time_us,
-                                                   std::uint32_t capture_us) {
+                                                   std::uint32_t capture_us,
+                                                   std::vector<protocol::ScreenCopy> copies) {
   if (!encoder_ || encoder_->width() != image.width || encoder_->height() != image.height) {
     auto made = make_vp8_encoder(EncoderSettings{image.width, image.height, scheduler_.target_kbps(), 30});
     if (!made) {
@@ -111,7 +114,9 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
     applied_kbps_ = kbps;
   }
   if (keyframe) dirty = {Rect{0, 0, image.width, image.height}};
+  // The viewer paints whole macroblocks of a delta, so the encoder must take whole blocks from the screen.
   std::vector<Rect> coded = coded_area(dirty, top_off, image);
+  if (!dirty.empty() && !keyframe) dirty = coded;
   auto encoded = encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off});
   if (!encoded) {
     log::error("encoding failed: {}", encoded.error().detail);
@@ -126,7 +131,10 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
   frame.width = static_cast<std::uint16_t>(image.width);
   frame.height = static_cast<std::uint16_t>(image.height);
   frame.keyframe = (*encoded)->keyframe;
-  if (!frame.keyframe) frame.coded = screen_rects(coded);
+  if (!frame.keyframe) {
+    frame.coded = screen_rects(coded);
+    frame.copies = std::move(copies);
+  }
   frame.timings = {capture_us, (*encoded)->encode_us,
                    static_cast<std::uint32_t>(monotonic_us() - capture_time_us - capture_us - (*encoded)->encode_us)};
   frame.data = std::move((*encoded)->data);
@@ -170,6 +178,53 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame) {
   return true;
 }
 
+// A large change that is mostly a vertical scroll becomes a copy of what the viewer shows plus the rest
+// (the new lines). The copied rows carry whatever quality they had, so the whole change still counts for
+// the top-off (run() passes frame.dirty to the tracker).
+std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFrame& frame) const {
+  const BgraImage& image = *frame.image;
+  if (area_of(frame.dirty) <= PixelPolicy{}.max_pixels || previous_.width != image.width ||
+      previous_.height != image.height)
+    return std::nullopt;
+  Rect bounds = frame.dirty.front();
+  for (const Rect& r : frame.dirty) {
+    const int x1 = std::max(bounds.x + bounds.width, r.x + r.width), y1 = std::max(bounds.y + bounds.height, r.y + r.height);
+    bounds.x = std::min(bounds.x, r.x);
+    bounds.y = std::min(bounds.y, r.y);
+    bounds.width = x1 - bounds.x;
+    bounds.height = y1 - bounds.y;
+  }
+  const auto match = detect_scroll(previous_, image, media::align_rect(bounds, 1, image.width, image.height));
+  if (!match) return std::nullopt;
+  const Rect band = match->area;
+  Scroll scroll;
+  for (const Rect& r : frame.dirty) {  // what the copy does not cover: above and below the band
+    if (const int bottom = std::min(r.y + r.height, band.y); bottom > r.y)
+      scroll.residual.push_back(Rect{r.x, r.y, r.width, bottom - r.y});
+    if (const int top = std::max(r.y, band.y + band.height); top < r.y + r.height)
+      scroll.residual.push_back(Rect{r.x, top, r.width, r.y + r.height - top});
+  }
+  if (scroll.residual.empty()) return std::nullopt;  // a VP8 frame must carry the copy
+  scroll.copies.push_back(protocol::ScreenCopy{
+      screen_rects({Rect{band.x, band.y + match->dy, band.width, band.height}}).front(),
+      static_cast<std::uint16_t>(band.x), static_cast<std::uint16_t>(band.y)});
+  return scroll;
+}
+
+void VideoStreamer::remember(const CapturedFrame& frame) {
+  const BgraImage& image = *frame.image;
+  if (previous_.width != image.width || previous_.height != image.height) {
+    previous_ = image;
+    return;
+  }
+  for (const Rect& r : frame.dirty) {
+    const Rect c = media::align_rect(r, 1, image.width, image.height);
+    for (int y = c.y; y < c.y + c.height; ++y)
+      std::memcpy(previous_.row(y) + static_cast<std::size_t>(c.x) * 4, image.row(y) + static_cast<std::size_t>(c.x) * 4,
+                  static_cast<std::size_t>(c.width) * 4);
+  }
+}
+
 // Refines what is due (see TopOffTracker) from the last captured picture, which still holds those areas.
 bool VideoStreamer::top_off_due_areas() {
   if (!last_image_) return false;
@@ -209,9 +264,13 @@ void VideoStreamer::run() {
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
-    if (!force && send_as_pixels(frame)) continue;
-    const Sent sent =
-        encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us, frame.capture_us);
+    std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
+    remember(frame);
+    if (!force && !scroll && send_as_pixels(frame)) continue;
+    const Sent sent = scroll ? encode_and_send(*frame.image, scroll->residual, false, false, frame.capture_time_us,
+                                               frame.capture_us, std::move(scroll->copies))
+                             : encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us,
+                                               frame.capture_us);
     if (sent == Sent::delta && area_of(frame.dirty) > PixelPolicy{}.max_pixels) motion_until_ = clock_.now() + kMotionHold;
     if (sent == Sent::keyframe) {
       top_off_.on_keyframe(frame.image->width, frame.image->height);

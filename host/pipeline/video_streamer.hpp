@@ -1,5 +1,6 @@
-// The host's video thread: capture (damage-gated) -> encode (small changes as exact pixels, the rest VP8
-// with an active map) -> hand the frame to the network thread through `send`, paced by a FrameScheduler. Also reports cursor shape and position.
+// The host's video thread: capture (damage-gated) -> encode (small changes as exact pixels, scrolls as a
+// copy plus their new lines, the rest VP8 with an active map) -> hand the frame to the network thread
+// through `send`, paced by a FrameScheduler. Also reports cursor shape and position.
 // Owns the capturer, the encoder and the thread; start()/stop() from the network thread, on_ack() and
 // request_keyframe() from any thread. Callbacks run on the video thread and must only post work.
 #pragma once
@@ -8,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -42,7 +44,15 @@ class VideoStreamer {
   void run();
   enum class Sent { none, delta, keyframe };  // what went out (a top-off counts as a delta)
   Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
-                       std::uint64_t capture_time_us, std::uint32_t capture_us);
+                       std::uint64_t capture_time_us, std::uint32_t capture_us,
+                       std::vector<protocol::ScreenCopy> copies = {});
+  // A scroll inside the frame's change: the copy for the viewer and what is left to encode.
+  struct Scroll {
+    std::vector<protocol::ScreenCopy> copies;
+    std::vector<Rect> residual;
+  };
+  std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
+  void remember(const CapturedFrame& frame);
   bool send_as_pixels(const CapturedFrame& frame);
   bool top_off_due_areas();
   void poll_cursor();
@@ -60,6 +70,7 @@ class VideoStreamer {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
+  BgraImage previous_;  // a copy of the last capture, for scroll detection
   TopOffTracker top_off_;  // what delta frames coded at motion quality, and when it is due for refinement
   int applied_kbps_ = 0;
   // Small changes go as exact pixels, except until this long after a large change went out as VP8.

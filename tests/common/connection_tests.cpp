@@ -57,6 +57,7 @@ TEST_CASE("control messages overtake queued video frames") {
     protocol::VideoFrame frame;
     frame.width = 16;
     frame.height = 16;
+    frame.keyframe = true;
     frame.data.assign(100000, 7);
     for (std::uint64_t id = 1; id <= 3; ++id) {
       frame.frame_id = id;

@@ -52,6 +52,10 @@ class DecodingViewer {
     const std::lock_guard lock(mutex_);
     return pixel_updates_;
   }
+  int scrolls() const {
+    const std::lock_guard lock(mutex_);
+    return scrolls_;
+  }
   std::size_t bytes() const {
     const std::lock_guard lock(mutex_);
     return bytes_;
@@ -84,7 +88,8 @@ class DecodingViewer {
         ++video_frames_;
         bytes_ += frame->data.size();
         if (image && frame->keyframe) picture_.apply(*image);
-        else if (image) picture_.apply(*image, client::to_rects(frame->coded));
+        else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
+        if (!frame->copies.empty()) ++scrolls_;
       } else {
         const auto& update = std::get<protocol::PixelUpdate>(item);
         id = update.frame_id;
@@ -105,7 +110,7 @@ class DecodingViewer {
   std::condition_variable ready_;
   std::deque<Item> queue_;
   client::RemotePicture picture_;
-  int video_frames_ = 0, pixel_updates_ = 0;
+  int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0;
   std::size_t bytes_ = 0;
   bool done_ = false;
   std::thread thread_;

@@ -15,6 +15,7 @@
 #include "host/encode/pixel_encoder.hpp"
 #include "protocol/limits.hpp"
 #include "tests/host/decoding_viewer.hpp"
+#include "tests/host/scripted_screen.hpp"
 #include "tests/host/video_test_images.hpp"
 
 using namespace elfdesk;
@@ -209,60 +210,10 @@ TEST_CASE("encode_pixels: a palette makes typed text smaller, and 128x128 stays 
   MESSAGE("128x128 text area: " << us.count() / kRounds << " us per encode_pixels");
 }
 
-namespace {
-
-// A screen that plays a script: each step changes the image and names what changed, one step per 40 ms,
-// then stays still.
-class ScriptedScreen final : public host::ScreenCapturer {
- public:
-  using Step = std::function<std::vector<Rect>(BgraImage&)>;
-  ScriptedScreen(BgraImage image, std::vector<Step> steps) : image_(std::move(image)), steps_(std::move(steps)) {}
-
-  std::expected<std::optional<host::CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
-                                                                   bool force_full) override {
-    host::CapturedFrame frame;
-    frame.image = &image_;
-    frame.capture_time_us = monotonic_us();
-    if (first_ || force_full) {
-      first_ = false;
-      frame.dirty = {Rect{0, 0, image_.width, image_.height}};
-      next_ = Clock::now() + 40ms;
-      return frame;
-    }
-    if (next_step_ == steps_.size() || next_ > Clock::now() + wait) {
-      std::this_thread::sleep_for(wait);
-      return std::optional<host::CapturedFrame>{};
-    }
-    std::this_thread::sleep_until(next_);
-    frame.dirty = steps_[next_step_++](image_);
-    if (next_step_ == steps_.size()) {
-      final_image = image_;
-      done = true;
-    }
-    next_ = Clock::now() + 40ms;
-    return frame;
-  }
-  std::expected<host::CursorState, Error> cursor() override { return host::CursorState{}; }
-  int width() const override { return image_.width; }
-  int height() const override { return image_.height; }
-
-  BgraImage final_image;  // set on the video thread before `done`
-  std::atomic<bool> done{false};
-
- private:
-  using Clock = std::chrono::steady_clock;
-  BgraImage image_;
-  std::vector<Step> steps_;
-  std::size_t next_step_ = 0;
-  bool first_ = true;
-  Clock::time_point next_{};
-};
-
-}  // namespace
 
 TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8, and the viewer shows both") {
   constexpr int kW = 1280, kH = 720, kTyped = 12;
-  std::vector<ScriptedScreen::Step> steps;
+  std::vector<test::ScriptedScreen::Step> steps;
   for (int i = 0; i < kTyped; ++i)
     steps.push_back([i](BgraImage& img) {
       const Rect cell{200 + 8 * i, 300, 8, 16};
@@ -276,8 +227,8 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8, a
       test::draw_text(img, Rect{window.x, y, window.width, 16}, static_cast<std::uint32_t>(y));
     return std::vector<Rect>{window};
   });
-  auto owned = std::make_unique<ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
-  ScriptedScreen& screen = *owned;
+  auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
+  test::ScriptedScreen& screen = *owned;
   host::VideoStreamer* streamer = nullptr;
   test::DecodingViewer viewer(streamer);
   host::VideoStreamer video(std::move(owned), viewer.callbacks());

@@ -4,5 +4,6 @@ elfdesk_add_test(NAME host_core_tests LABELS host
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/frame_scheduler_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/code_keeper_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/audit_log_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/host_options_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/top_off_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/pixel_update_tests.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/scroll_tests.cpp
   LIBS elfdesk_host_core elfdesk_decode elfdesk_media)
 elfdesk_precompile_network_headers(host_core_tests)

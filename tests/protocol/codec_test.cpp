@@ -134,7 +134,7 @@ TEST_CASE("lengths over their cap are oversized even when the input is short") {
   // Hello.name claims 300 bytes (cap 256) in a 9-byte payload: rejected on the length alone.
   CHECK(decode_error(p::MessageType::hello, Bytes{0, 1, 1, 0, 0, 0, 0, 0x01, 0x2C}) == ErrorCode::oversized);
   CHECK(decode_error(p::MessageType::auth_share, Bytes{0, 0, 2, 1}) == ErrorCode::oversized);
-  Bytes video = payload_of(p::VideoFrame{1, 2, 640, 480, false, {}, {}, {1}});
+  Bytes video = payload_of(p::VideoFrame{1, 2, 640, 480, false, {}, {{0, 0, 16, 16}}, {}, {1}});
   video.resize(video.size() - 5);
   for (int i = 0; i < 4; ++i) video.push_back(0xFF);  // data length 4 GiB - 1
   CHECK(decode_error(p::MessageType::video_frame, video) == ErrorCode::oversized);
@@ -165,9 +165,9 @@ TEST_CASE("encoding enforces the same limits as decoding") {
 }
 
 TEST_CASE("video and cursor geometry is validated") {
-  CHECK(encode_error(p::VideoFrame{1, 1, 0, 10, true, {}, {}, {1}}) == ErrorCode::malformed);
-  CHECK(encode_error(p::VideoFrame{1, 1, L::kMaxScreenDimension + 1, 10, true, {}, {}, {1}}) == ErrorCode::oversized);
-  CHECK(p::encode_payload(p::VideoFrame{1, 1, L::kMaxScreenDimension, L::kMaxScreenDimension, true, {}, {}, {1}}));
+  CHECK(encode_error(p::VideoFrame{1, 1, 0, 10, true, {}, {}, {}, {1}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, L::kMaxScreenDimension + 1, 10, true, {}, {}, {}, {1}}) == ErrorCode::oversized);
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, L::kMaxScreenDimension, L::kMaxScreenDimension, true, {}, {}, {}, {1}}));
   CHECK(encode_error(p::CursorShape{1, 2, 2, 0, 0, Bytes(15)}) == ErrorCode::malformed);
   CHECK(encode_error(p::CursorShape{1, 257, 1, 0, 0, Bytes(257 * 4)}) == ErrorCode::oversized);
   CHECK(encode_error(p::CursorShape{1, 2, 2, 2, 0, Bytes(16)}) == ErrorCode::malformed);  // hot spot outside
@@ -179,11 +179,22 @@ TEST_CASE("video and cursor geometry is validated") {
 }
 
 TEST_CASE("update rectangles must lie inside the screen and pixel updates must add up") {
-  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 0, 17, 16}}, {1}}) == ErrorCode::malformed);
-  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{0, 0, 0, 16}}, {1}}) == ErrorCode::malformed);
-  CHECK(p::encode_payload(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 48, 16, 16}}, {1}}).has_value());
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 0, 17, 16}}, {}, {1}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {{0, 0, 0, 16}}, {}, {1}}) == ErrorCode::malformed);
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, 64, 64, false, {}, {{48, 48, 16, 16}}, {}, {1}}).has_value());
   CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects + 1,
-                                                                                      {0, 0, 1, 1}), {1}}) ==
+                                                                                      {0, 0, 1, 1}), {}, {1}}) ==
+        ErrorCode::oversized);
+  // Copies: source and destination inside the screen, at most kMaxScreenCopies.
+  const std::vector<p::ScreenRect> lines{{0, 48, 64, 16}};
+  CHECK(p::encode_payload(p::VideoFrame{1, 1, 64, 64, false, {}, lines, {{{0, 16, 64, 48}, 0, 0}}, {1}}).has_value());
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, lines, {{{0, 16, 64, 48}, 0, 17}}, {1}}) ==
+        ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, lines, {{{0, 17, 64, 48}, 0, 0}}, {1}}) ==
+        ErrorCode::malformed);
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, {}, {}, {1}}) == ErrorCode::malformed);  // a delta, no area
+  CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, lines,
+                                   std::vector<p::ScreenCopy>(L::kMaxScreenCopies + 1, {{0, 0, 1, 1}, 1, 1}), {1}}) ==
         ErrorCode::oversized);
   const p::PixelUpdate good{1, 1, 64, 64, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, p::PixelFormat::bgra, 20, {1, 2, 3}};
   CHECK(p::encode_payload(good).has_value());
@@ -249,6 +260,7 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
   std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
   const p::Message largest[] = {
       p::VideoFrame{1, 2, 3840, 2160, true, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
+                    std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
                     Bytes(L::kMaxVideoBytes, 7)},
       p::PixelUpdate{1, 2, 3840, 2160, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}),
                      p::PixelFormat::bgra, static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw),

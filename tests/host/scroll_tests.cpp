@@ -1,0 +1,110 @@
+// Scrolls sent as a copy of what the viewer shows plus the new lines: detect_scroll on synthetic
+// terminals, and end to end through VideoStreamer and the viewer's RemotePicture.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "common/media/psnr.hpp"
+#include "host/pipeline/scroll_detector.hpp"
+#include "tests/host/decoding_viewer.hpp"
+#include "tests/host/scripted_screen.hpp"
+#include "tests/host/video_test_images.hpp"
+
+using namespace elfdesk;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kLine = 16;  // pixel rows per terminal line (draw_text needs 16)
+
+// Text lines like a terminal's, different on every line (seeded by the line number).
+void draw_lines(BgraImage& img, int y0, int y1, std::uint32_t first_line) {
+  test::fill_rect(img, Rect{0, y0, img.width, y1 - y0}, 0xffffffu);
+  for (int y = y0, n = 0; y + kLine <= y1; y += kLine, ++n)
+    test::draw_text(img, Rect{0, y, img.width * (30 + static_cast<int>((first_line + n) * 37 % 60)) / 100, kLine},
+                    first_line + static_cast<std::uint32_t>(n));
+}
+
+// Moves rows [top, bottom) up by `lines` terminal lines and writes new lines below.
+void scroll_up(BgraImage& img, int top, int bottom, int lines, std::uint32_t next_line) {
+  const int dy = lines * kLine;
+  std::memmove(img.row(top), img.row(top + dy), static_cast<std::size_t>(img.stride) * static_cast<std::size_t>(bottom - top - dy));
+  draw_lines(img, bottom - dy, bottom, next_line);
+}
+
+}  // namespace
+
+TEST_CASE("detect_scroll finds the band that moved and how far") {
+  BgraImage before = BgraImage::make(640, 400);
+  draw_lines(before, 0, 390, 0);
+  test::fill_rect(before, Rect{0, 390, 640, 10}, 0x303030u);  // a status bar that stays
+  BgraImage after = before;
+  scroll_up(after, 0, 390, 2, 1000);  // a terminal prints two lines
+  const auto up = host::detect_scroll(before, after, Rect{0, 0, 640, 400});
+  REQUIRE(up.has_value());
+  CHECK(up->dy == 2 * kLine);
+  CHECK(up->area.x == 0);
+  CHECK(up->area.width == 640);
+  CHECK(up->area.y == 0);
+  CHECK(up->area.y + up->area.height >= 390 - 2 * kLine - kLine);  // up to the new lines (blank rows may join)
+  CHECK(up->area.y + up->area.height <= 390 - 2 * kLine + kLine);
+  for (int y = up->area.y; y < up->area.y + up->area.height; ++y)  // every row claimed really moved
+    REQUIRE(std::memcmp(after.row(y), before.row(y + up->dy), 640 * 4) == 0);
+
+  // Scrolling back (content moves down) is found too.
+  const auto down = host::detect_scroll(after, before, Rect{0, 0, 640, 400});
+  REQUIRE(down.has_value());
+  CHECK(down->dy == -2 * kLine);
+}
+
+TEST_CASE("detect_scroll finds nothing where nothing moved") {
+  BgraImage before = BgraImage::make(640, 400);
+  draw_lines(before, 0, 400, 0);
+  BgraImage redrawn = before;
+  draw_lines(redrawn, 0, 400, 500);  // every line replaced: a new page, not a scroll
+  CHECK_FALSE(host::detect_scroll(before, redrawn, Rect{0, 0, 640, 400}).has_value());
+  const BgraImage blank = BgraImage::make(640, 400);
+  CHECK_FALSE(host::detect_scroll(blank, blank, Rect{0, 0, 640, 400}).has_value());  // uniform rows say nothing
+  BgraImage small = before;
+  scroll_up(small, 0, 400, 1, 900);
+  CHECK_FALSE(host::detect_scroll(before, small, Rect{0, 0, 640, 40}).has_value());  // too few rows to bother
+  CHECK_FALSE(host::detect_scroll(before, BgraImage::make(320, 400), Rect{0, 0, 320, 400}).has_value());
+}
+
+TEST_CASE("VideoStreamer: a scrolling terminal goes as copies plus new lines and ends sharp") {
+  constexpr int kW = 1280, kH = 720, kSteps = 30;
+  BgraImage start = BgraImage::make(kW, kH);
+  draw_lines(start, 0, kH, 0);
+  std::vector<test::ScriptedScreen::Step> steps;
+  for (int i = 0; i < kSteps; ++i)
+    steps.push_back([i](BgraImage& img) {
+      scroll_up(img, 0, kH - kH % kLine, 2, static_cast<std::uint32_t>(1000 + 2 * i));
+      return std::vector<Rect>{Rect{0, 0, kW, kH}};
+    });
+  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
+  test::ScriptedScreen& screen = *owned;
+  host::VideoStreamer* streamer = nullptr;
+  test::DecodingViewer viewer(streamer);
+  host::VideoStreamer video(std::move(owned), viewer.callbacks());
+  streamer = &video;
+  video.start();
+  while (!screen.done) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);
+  const BgraImage moving = viewer.shown();
+  const std::size_t bytes_while_scrolling = viewer.bytes();
+  std::this_thread::sleep_for(900ms);
+  video.stop();
+
+  const BgraImage still = viewer.shown();
+  const double moving_db = media::psnr(screen.final_image, moving);
+  const double still_db = media::psnr(screen.final_image, still);
+  INFO(viewer.scrolls() << " scrolls in " << viewer.video_frames() << " VP8 frames; " << bytes_while_scrolling
+                        << " bytes while scrolling; " << moving_db << " dB then, " << still_db << " dB 1 s later");
+  CHECK(viewer.scrolls() >= kSteps / 2);  // frames may merge two steps, each still a scroll
+  CHECK(moving_db >= 25.0);               // the moved text is the text (not garbage)
+  CHECK(still_db >= 42.0);                // and sharp once refined
+  // Each scroll codes about two lines instead of the screen (a full-screen text delta is ~100 kB).
+  CHECK(bytes_while_scrolling < 900'000);
+}
