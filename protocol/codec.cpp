@@ -159,11 +159,15 @@ void timings(auto& io, auto& t) {
   io.u32(t.encode_us);
   io.u32(t.queue_us);
 }
-void fields(auto& io, Is<VideoFrame> auto& m) {
+// What every picture update starts with: id, capture time, screen geometry.
+void update_head(auto& io, auto& m) {
   io.u64(m.frame_id);
   io.u64(m.capture_time_us);
   io.u16(m.width);
   io.u16(m.height);
+}
+void fields(auto& io, Is<VideoFrame> auto& m) {
+  update_head(io, m);
   io.boolean(m.keyframe);
   timings(io, m.timings);
   rect_list(io, m.coded);
@@ -176,10 +180,7 @@ void fields(auto& io, Is<VideoFrame> auto& m) {
   io.blob(m.data, L::kMaxVideoBytes);
 }
 void fields(auto& io, Is<PixelUpdate> auto& m) {
-  io.u64(m.frame_id);
-  io.u64(m.capture_time_us);
-  io.u16(m.width);
-  io.u16(m.height);
+  update_head(io, m);
   timings(io, m.timings);
   rect_list(io, m.rects);
   io.enumeration(m.format);

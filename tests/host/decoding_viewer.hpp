@@ -116,4 +116,18 @@ class DecodingViewer {
   std::thread thread_;
 };
 
+// A real VideoStreamer fed by `screen`, streaming into a DecodingViewer from construction to destruction.
+struct StreamedSession {
+  explicit StreamedSession(std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {})
+      : viewer(streamer), video(std::move(screen), viewer.callbacks(), config) {
+    streamer = &video;
+    video.start();
+  }
+  ~StreamedSession() { video.stop(); }
+
+  host::VideoStreamer* streamer = nullptr;  // first: the viewer acknowledges through it
+  DecodingViewer viewer;
+  host::VideoStreamer video;
+};
+
 }  // namespace elfdesk::test

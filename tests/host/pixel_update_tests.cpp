@@ -229,14 +229,11 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8, a
   });
   auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
   test::ScriptedScreen& screen = *owned;
-  host::VideoStreamer* streamer = nullptr;
-  test::DecodingViewer viewer(streamer);
-  host::VideoStreamer video(std::move(owned), viewer.callbacks());
-  streamer = &video;
-  video.start();
+  test::StreamedSession session(std::move(owned));
+  const test::DecodingViewer& viewer = session.viewer;
   while (!screen.done) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(1000ms);  // the window's top-off is due 250 ms after it appeared
-  video.stop();
+  session.video.stop();
 
   const BgraImage shown = viewer.shown();
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates, " << viewer.bytes()

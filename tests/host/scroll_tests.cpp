@@ -85,17 +85,14 @@ TEST_CASE("VideoStreamer: a scrolling terminal goes as copies plus new lines and
     });
   auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
   test::ScriptedScreen& screen = *owned;
-  host::VideoStreamer* streamer = nullptr;
-  test::DecodingViewer viewer(streamer);
-  host::VideoStreamer video(std::move(owned), viewer.callbacks());
-  streamer = &video;
-  video.start();
+  test::StreamedSession session(std::move(owned));
+  const test::DecodingViewer& viewer = session.viewer;
   while (!screen.done) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(100ms);
   const BgraImage moving = viewer.shown();
   const std::size_t bytes_while_scrolling = viewer.bytes();
   std::this_thread::sleep_for(900ms);
-  video.stop();
+  session.video.stop();
 
   const BgraImage still = viewer.shown();
   const double moving_db = media::psnr(screen.final_image, moving);

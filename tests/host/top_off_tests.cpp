@@ -183,18 +183,15 @@ std::pair<double, double> text_psnr_after_scroll(bool blink, std::chrono::millis
   const int w = 1280, h = 720;
   auto owned = std::make_unique<ScrollThenStill>(w, h, 30, blink);
   ScrollThenStill& screen = *owned;
-  host::VideoStreamer* streamer = nullptr;
-  test::DecodingViewer viewer(streamer);
-  host::VideoStreamer video(std::move(owned), viewer.callbacks(), host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300});
-  streamer = &video;
-  video.start();
+  test::StreamedSession session(std::move(owned), host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300});
+  const test::DecodingViewer& viewer = session.viewer;
   while (!screen.stopped) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(60ms);  // the last motion frame has been decoded
   const Rect text{0, 0, w, h - 48};   // all but the bottom rows with the cursor
   const double moving = media::psnr(screen.final_text, viewer.shown(), text);
   std::this_thread::sleep_for(after - 60ms);
   const double sharp = media::psnr(screen.final_text, viewer.shown(), text);
-  video.stop();
+  session.video.stop();
   return {moving, sharp};
 }
 }  // namespace
