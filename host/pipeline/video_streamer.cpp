@@ -149,12 +149,8 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
 // encoder never sees them: its reference keeps the old content there, which is harmless because the
 // viewer takes each VP8 frame only inside its coded areas, and a later VP8 frame over the same blocks is
 // coded against whatever the encoder holds. Exact blocks need no top-off.
-//
-// Not while something large is moving (a dragged window, a video, a scroll): the small changes around it
-// (a window's trailing edge, a marker) would leave holes in VP8's reference that the next motion frame
-// pays for, and they ride along in the motion frames anyway.
 bool VideoStreamer::send_as_pixels(const CapturedFrame& frame) {
-  if (!callbacks_.send_pixels || clock_.now() < motion_until_) return false;
+  if (!callbacks_.send_pixels) return false;
   const auto start = monotonic_us();
   auto pixels = encode_pixels(*frame.image, frame.dirty);
   if (!pixels) return false;
@@ -271,7 +267,6 @@ void VideoStreamer::run() {
                                                frame.capture_us, std::move(scroll->copies))
                              : encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us,
                                                frame.capture_us);
-    if (sent == Sent::delta && area_of(frame.dirty) > PixelPolicy{}.max_pixels) motion_until_ = clock_.now() + kMotionHold;
     if (sent == Sent::keyframe) {
       top_off_.on_keyframe(frame.image->width, frame.image->height);
     } else {

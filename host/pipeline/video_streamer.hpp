@@ -73,9 +73,6 @@ class VideoStreamer {
   BgraImage previous_;  // a copy of the last capture, for scroll detection
   TopOffTracker top_off_;  // what delta frames coded at motion quality, and when it is due for refinement
   int applied_kbps_ = 0;
-  // Small changes go as exact pixels, except until this long after a large change went out as VP8.
-  static constexpr std::chrono::milliseconds kMotionHold{300};
-  std::chrono::steady_clock::time_point motion_until_{};
   CursorState last_cursor_;
 };
 
