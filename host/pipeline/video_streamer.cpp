@@ -31,6 +31,35 @@ long area_of(const std::vector<Rect>& rects) {
   return sum;
 }
 
+// Small rectangles (up to 32x32 pixels) well away from the large ones, and the rest. Fragments at the edge
+// of a large change (a dragged window's outline) stay with it: split off, they cost more bytes than time.
+std::pair<std::vector<Rect>, std::vector<Rect>> split_small(const std::vector<Rect>& rects) {
+  constexpr long kSmall = 32L * 32;
+  constexpr int kApart = 32;
+  std::pair<std::vector<Rect>, std::vector<Rect>> out;
+  Rect large{};
+  for (const Rect& r : rects) {
+    if (static_cast<long>(r.width) * r.height <= kSmall) continue;
+    if (large.empty()) {
+      large = r;
+      continue;
+    }
+    const int x1 = std::max(large.x + large.width, r.x + r.width), y1 = std::max(large.y + large.height, r.y + r.height);
+    large = Rect{std::min(large.x, r.x), std::min(large.y, r.y), 0, 0};
+    large.width = x1 - large.x;
+    large.height = y1 - large.y;
+  }
+  const auto near_large = [&](const Rect& r) {
+    return !large.empty() && r.x < large.x + large.width + kApart && large.x < r.x + r.width + kApart &&
+           r.y < large.y + large.height + kApart && large.y < r.y + r.height + kApart;
+  };
+  for (const Rect& r : rects) {
+    const bool small = static_cast<long>(r.width) * r.height <= kSmall && !near_large(r);
+    (small ? out.first : out.second).push_back(r);
+  }
+  return out;
+}
+
 // What a delta frame changes in the viewer: the macroblocks of its active map, or all of a full top-off.
 std::vector<Rect> coded_area(const std::vector<Rect>& dirty, bool top_off, const BgraImage& image) {
   if (dirty.empty() && top_off) return {Rect{0, 0, image.width, image.height}};
@@ -149,10 +178,10 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
 // encoder never sees them: its reference keeps the old content there, which is harmless because the
 // viewer takes each VP8 frame only inside its coded areas, and a later VP8 frame over the same blocks is
 // coded against whatever the encoder holds. Exact blocks need no top-off.
-bool VideoStreamer::send_as_pixels(const CapturedFrame& frame) {
+bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects) {
   if (!callbacks_.send_pixels) return false;
   const auto start = monotonic_us();
-  auto pixels = encode_pixels(*frame.image, frame.dirty);
+  auto pixels = encode_pixels(*frame.image, rects);
   if (!pixels) return false;
   const auto id = next_frame_id_++;
   protocol::PixelUpdate update;
@@ -262,15 +291,23 @@ void VideoStreamer::run() {
     const bool force = keyframe || frame.size_changed;
     std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
     remember(frame);
-    if (!force && !scroll && send_as_pixels(frame)) continue;
+    std::vector<Rect> dirty = frame.dirty;
+    if (!force && !scroll) {
+      if (send_as_pixels(frame, dirty)) continue;
+      // Small pieces apart from a large change (a typed character, a marker beside a moving window) go
+      // ahead as exact pixels instead of waiting for the VP8 frame of the rest.
+      auto [small, rest] = split_small(dirty);
+      if (!small.empty() && !rest.empty() && send_as_pixels(frame, small)) dirty = std::move(rest);
+    }
     const Sent sent = scroll ? encode_and_send(*frame.image, scroll->residual, false, false, frame.capture_time_us,
                                                frame.capture_us, std::move(scroll->copies))
-                             : encode_and_send(*frame.image, frame.dirty, force, false, frame.capture_time_us,
+                             : encode_and_send(*frame.image, dirty, force, false, frame.capture_time_us,
                                                frame.capture_us);
     if (sent == Sent::keyframe) {
       top_off_.on_keyframe(frame.image->width, frame.image->height);
     } else {
-      top_off_.on_delta(frame.dirty, clock_.now());  // also when nothing went out: a top-off recovers it
+      // Also when nothing went out: a top-off recovers it. A scroll's copied rows count too.
+      top_off_.on_delta(scroll ? frame.dirty : dirty, clock_.now());
       if (force) scheduler_.request_keyframe();
     }
   }

@@ -53,7 +53,7 @@ class VideoStreamer {
   };
   std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
   void remember(const CapturedFrame& frame);
-  bool send_as_pixels(const CapturedFrame& frame);
+  bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects);
   bool top_off_due_areas();
   void poll_cursor();
   void wait_for(std::chrono::milliseconds d);
