@@ -249,3 +249,27 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8, a
   CHECK(rest >= 42.0);
   CHECK(opened >= rest - 1.0);
 }
+
+TEST_CASE("VideoStreamer: a small change far from a large one goes ahead as exact pixels") {
+  constexpr int kW = 1280, kH = 720, kSteps = 6;
+  std::vector<test::ScriptedScreen::Step> steps;
+  for (int i = 0; i < kSteps; ++i)
+    steps.push_back([i](BgraImage& img) {
+      const Rect window{100 + 8 * i, 100, 400, 300};  // something large moves...
+      const Rect marker{kW - 48, kH - 48, 32, 32};    // ...while a marker far away flips
+      test::draw_noise(img, window, static_cast<std::uint32_t>(i));
+      test::fill_rect(img, marker, i % 2 ? 0xffffffu : 0x000000u);
+      return std::vector<Rect>{window, marker};
+    });
+  auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 4), std::move(steps));
+  test::ScriptedScreen& screen = *owned;
+  test::StreamedSession session(std::move(owned));
+  const test::DecodingViewer& viewer = session.viewer;
+  while (!screen.done) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(300ms);
+  session.video.stop();
+  INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates");
+  CHECK(viewer.pixel_updates() >= kSteps);      // every flip as exact pixels
+  CHECK(viewer.video_frames() >= kSteps + 1);   // the keyframe and each move as VP8
+  CHECK(media::psnr(screen.final_image, viewer.shown(), Rect{kW - 48, kH - 48, 32, 32}) >= 99.0);
+}
