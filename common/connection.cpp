@@ -14,6 +14,12 @@ constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
 constexpr std::size_t kMaxQueuedControlBytes = 16u << 20;
 constexpr std::size_t kMaxQueuedVideoFrames = 8;
 
+std::optional<std::uint64_t> picture_frame_id(const protocol::Message& message) {
+  if (const auto* video = std::get_if<protocol::VideoFrame>(&message)) return video->frame_id;
+  if (const auto* pixels = std::get_if<protocol::PixelUpdate>(&message)) return pixels->frame_id;
+  return std::nullopt;
+}
+
 std::string endpoint_text(const asio::ip::tcp::socket& socket) {
   asio::error_code ec;
   const auto ep = socket.remote_endpoint(ec);
@@ -185,9 +191,11 @@ bool Connection::send(const protocol::Message& message) {
                bytes.error().detail);
     return false;
   }
-  if (const auto* video = std::get_if<protocol::VideoFrame>(&message)) {
+  // Picture updates share one queue: the viewer composes them in the order the host made them, so a
+  // small PixelUpdate must never overtake a VideoFrame queued before it.
+  if (const auto frame_id = picture_frame_id(message)) {
     if (video_.size() >= kMaxQueuedVideoFrames) return false;  // the scheduler should never get here
-    video_.push_back({std::move(*bytes), video->frame_id});
+    video_.push_back({std::move(*bytes), *frame_id});
   } else {
     control_bytes_ += bytes->size();
     control_.push_back({std::move(*bytes), 0});

@@ -73,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() { return stream_.get_executor(); }
   // Called once, on the network thread, when the connection ends for any reason.
   void set_on_closed(std::function<void(const Error&)> on_closed) { on_closed_ = std::move(on_closed); }
-  // Called on the network thread after a video frame has been fully written to the socket.
+  // Called on the network thread after a picture update (VideoFrame, PixelUpdate) has been fully written.
   void set_on_video_written(std::function<void(std::uint64_t frame_id)> f) { on_video_written_ = std::move(f); }
 
   Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, ConnectionTimeouts timeouts);
@@ -81,7 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   struct Outgoing {
     std::vector<std::uint8_t> bytes;
-    std::uint64_t video_frame_id = 0;  // non-zero for video frames
+    std::uint64_t video_frame_id = 0;  // non-zero for picture updates (VideoFrame, PixelUpdate)
   };
   void spawn_loop(asio::awaitable<void> (Connection::*loop)());
   asio::awaitable<void> writer();
