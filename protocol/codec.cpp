@@ -19,9 +19,10 @@ namespace L = elfdesk::limits;
 
 // Exact upper bounds of the payloads that get their own cap (fixed fields + largest variable part).
 constexpr std::size_t kRectListMax = 2 + L::kMaxUpdateRects * 4 * 2;
-constexpr std::size_t kVideoFrameMax =
-    8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + 2 + L::kMaxScreenCopies * 6 * 2 + 4 + L::kMaxVideoBytes;
-constexpr std::size_t kPixelUpdateMax = 8 + 8 + 2 + 2 + 3 * 4 + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
+constexpr std::size_t kCopyListMax = 2 + L::kMaxScreenCopies * 6 * 2;
+constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kPixelUpdateMax =
+    8 + 8 + 2 + 2 + 3 * 4 + kCopyListMax + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
@@ -154,6 +155,14 @@ void rect_list(auto& io, auto& rects) {
   io.count(rects, L::kMaxUpdateRects);
   for (auto& r : rects) rect(io, r);
 }
+void copy_list(auto& io, auto& copies) {
+  io.count(copies, L::kMaxScreenCopies);
+  for (auto& c : copies) {
+    rect(io, c.source);
+    io.u16(c.to_x);
+    io.u16(c.to_y);
+  }
+}
 void timings(auto& io, auto& t) {
   io.u32(t.capture_us);
   io.u32(t.encode_us);
@@ -171,17 +180,13 @@ void fields(auto& io, Is<VideoFrame> auto& m) {
   io.boolean(m.keyframe);
   timings(io, m.timings);
   rect_list(io, m.coded);
-  io.count(m.copies, L::kMaxScreenCopies);
-  for (auto& c : m.copies) {
-    rect(io, c.source);
-    io.u16(c.to_x);
-    io.u16(c.to_y);
-  }
+  copy_list(io, m.copies);
   io.blob(m.data, L::kMaxVideoBytes);
 }
 void fields(auto& io, Is<PixelUpdate> auto& m) {
   update_head(io, m);
   timings(io, m.timings);
+  copy_list(io, m.copies);
   rect_list(io, m.rects);
   io.enumeration(m.format);
   io.u32(m.raw_size);
@@ -294,20 +299,25 @@ Check check_rects(const std::vector<ScreenRect>& rects, std::uint16_t width, std
   }
   return std::nullopt;
 }
+// Source and destination of every copy inside the screen.
+Check check_copies(const std::vector<ScreenCopy>& copies, std::uint16_t width, std::uint16_t height) {
+  for (const ScreenCopy& c : copies) {
+    const ScreenRect to{c.to_x, c.to_y, c.source.width, c.source.height};
+    if (auto e = check_rects({c.source, to}, width, height)) return e;
+  }
+  return std::nullopt;
+}
 Check check(const VideoFrame& m) {
   if (auto e = check_screen_size(m.width, m.height)) return e;
   if (auto e = malformed_if(!m.keyframe && m.coded.empty(), "delta frame that names no coded area")) return e;
   if (auto e = check_rects(m.coded, m.width, m.height)) return e;
-  for (const ScreenCopy& c : m.copies) {
-    const ScreenRect to{c.to_x, c.to_y, c.source.width, c.source.height};
-    if (auto e = check_rects({c.source, to}, m.width, m.height)) return e;
-  }
-  return std::nullopt;
+  return check_copies(m.copies, m.width, m.height);
 }
 Check check(const PixelUpdate& m) {
   if (auto e = check_screen_size(m.width, m.height)) return e;
   if (auto e = malformed_if(m.rects.empty(), "pixel update without rectangles")) return e;
   if (auto e = check_rects(m.rects, m.width, m.height)) return e;
+  if (auto e = check_copies(m.copies, m.width, m.height)) return e;
   if (auto e = enum_in(m.format, PixelFormat::bgra, PixelFormat::palette, "pixel format")) return e;
   std::uint64_t area = 0;
   for (const ScreenRect& r : m.rects) area += std::uint64_t{r.width} * r.height;

@@ -155,6 +155,7 @@ struct PixelUpdate {
   std::uint16_t width = 0;  // screen geometry the rectangles lie in
   std::uint16_t height = 0;
   FrameTimings timings;
+  std::vector<ScreenCopy> copies;  // moves of what the viewer shows (a scroll), applied before the pixels
   std::vector<ScreenRect> rects;
   PixelFormat format = PixelFormat::bgra;
   std::uint32_t raw_size = 0;  // bytes after decompression: bgra 4 * area; palette area + 2 + 4 * colours

@@ -56,7 +56,7 @@ std::expected<PixelsUpdate, Error> unpack(const protocol::PixelUpdate& update) {
   if (data->size() != update.raw_size)
     return std::unexpected(malformed("pixel update holds " + std::to_string(data->size()) + " bytes instead of " +
                                      std::to_string(update.raw_size)));
-  PixelsUpdate out{update.width, update.height, to_rects(update.rects), {}};
+  PixelsUpdate out{update.width, update.height, to_rects(update.rects), {}, to_copies(update.copies)};
   switch (update.format) {
     case protocol::PixelFormat::bgra: out.bgra = std::move(*data); return out;
     case protocol::PixelFormat::palette: {

@@ -29,6 +29,7 @@ struct PixelsUpdate {
   int width = 0, height = 0;  // the screen the rectangles lie in
   std::vector<Rect> rects;
   std::vector<std::uint8_t> bgra;  // each rectangle's rows in turn, 4 bytes per pixel
+  std::vector<PictureCopy> copies;  // applied first, in order (a scroll whose new lines are these pixels)
 };
 
 struct PictureUpdate {

@@ -66,13 +66,17 @@ std::expected<std::vector<Rect>, Error> RemotePicture::apply(const PixelsUpdate&
   }
   if (needed != update.bgra.size())
     return std::unexpected(make_error(ErrorCode::malformed, "pixel data does not match its rectangles"));
+  std::vector<Rect> written;
+  for (const PictureCopy& c : update.copies)
+    if (copy(c)) written.push_back(Rect{c.to_x, c.to_y, c.source.width, c.source.height});
   const std::uint8_t* in = update.bgra.data();
   for (const Rect& r : update.rects) {
     const auto row_bytes = static_cast<std::size_t>(r.width) * 4;
     for (int y = r.y; y < r.y + r.height; ++y, in += row_bytes)
       std::memcpy(pixels_.row(y) + static_cast<std::size_t>(r.x) * 4, in, row_bytes);
   }
-  return update.rects;
+  written.insert(written.end(), update.rects.begin(), update.rects.end());
+  return written;
 }
 
 }  // namespace elfdesk::client

@@ -19,8 +19,8 @@ class RemotePicture {
   // picture, converted whole (copies are meaningless then).
   std::vector<Rect> apply(const I420Image& image, std::span<const Rect> coded = {},
                           std::span<const PictureCopy> copies = {});
-  // Copies exact pixels in. Fails, changing nothing, when no picture of that size exists yet (the next
-  // keyframe brings one) or the data does not match the rectangles.
+  // Moves `update.copies`, then copies exact pixels in. Fails, changing nothing, when no picture of that
+  // size exists yet (the next keyframe brings one) or the data does not match the rectangles.
   std::expected<std::vector<Rect>, Error> apply(const PixelsUpdate& update);
 
   const BgraImage& pixels() const { return pixels_; }

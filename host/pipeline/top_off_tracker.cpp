@@ -65,6 +65,27 @@ std::vector<Rect> TopOffTracker::due(TimePoint now) const {
   return merge_blocks(ripe, cols_, rows_, kBlock, width_, height_);
 }
 
+void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
+  const std::vector<std::uint8_t> before = dirty_;
+  for_blocks(to, [&](std::size_t i) {
+    const int row = static_cast<int>(i / static_cast<std::size_t>(cols_));
+    const int col = static_cast<int>(i % static_cast<std::size_t>(cols_));
+    const int top = row * kBlock, bottom = std::min(top + kBlock, height_);
+    const int left = col * kBlock, right = std::min(left + kBlock, width_);
+    // A block the copy covers only in part keeps its own content elsewhere.
+    const bool partial = top < to.y || bottom > to.y + to.height || left < to.x || right > to.x + to.width;
+    bool blurred = partial && before[i] != 0;
+    const int y0 = std::max(top, to.y) + dy, y1 = std::min(bottom, to.y + to.height) + dy;
+    for (int source = std::max(y0, 0) / kBlock; source <= (y1 - 1) / kBlock && source < rows_; ++source)
+      blurred = blurred || before[static_cast<std::size_t>(source) * static_cast<std::size_t>(cols_) +
+                                  static_cast<std::size_t>(col)] != 0;
+    dirty_[i] = blurred ? 1 : 0;
+    if (blurred) changed_at_[i] = now;
+  });
+  pending_ = static_cast<std::size_t>(std::count(dirty_.begin(), dirty_.end(), std::uint8_t{1}));
+  last_change_ = now;
+}
+
 void TopOffTracker::on_refined(const std::vector<Rect>& area) {
   for (const Rect& r : area) {
     for_blocks(r, [&](std::size_t i) {

@@ -25,6 +25,9 @@ class TopOffTracker {
   void on_delta(const std::vector<Rect>& dirty, TimePoint now);
   // The areas to refine now (block-aligned), or empty when no top-off is due.
   std::vector<Rect> due(TimePoint now) const;
+  // The viewer moved `to` from `dy` rows further down (a scroll): its blocks now hold what their source
+  // rows held, as sharp or as blurred as that was; moved blurred blocks wait until the scroll stops.
+  void on_copy(const Rect& to, int dy, TimePoint now);
   // A top-off frame refined `area` (as returned by due()); those blocks are sharp until they change.
   void on_refined(const std::vector<Rect>& area);
   // How long until due() may return something (for the capture wait); max() when nothing is pending.

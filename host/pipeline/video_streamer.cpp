@@ -31,6 +31,14 @@ long area_of(const std::vector<Rect>& rects) {
   return sum;
 }
 
+// The new lines of a scroll: a few full-width text lines are more than a small change, but as text they
+// still compress far better than VP8 codes them (and arrive exact).
+PixelPolicy scroll_policy(const BgraImage& image) {
+  PixelPolicy policy;
+  policy.max_pixels = image.width * 96;
+  return policy;
+}
+
 // Small rectangles (up to 32x32 pixels) well away from the large ones, and the rest. Fragments at the edge
 // of a large change (a dragged window's outline) stay with it: split off, they cost more bytes than time.
 std::pair<std::vector<Rect>, std::vector<Rect>> split_small(const std::vector<Rect>& rects) {
@@ -178,10 +186,11 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
 // encoder never sees them: its reference keeps the old content there, which is harmless because the
 // viewer takes each VP8 frame only inside its coded areas, and a later VP8 frame over the same blocks is
 // coded against whatever the encoder holds. Exact blocks need no top-off.
-bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects) {
+bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
+                                   std::vector<protocol::ScreenCopy> copies, const PixelPolicy& policy) {
   if (!callbacks_.send_pixels) return false;
   const auto start = monotonic_us();
-  auto pixels = encode_pixels(*frame.image, rects);
+  auto pixels = encode_pixels(*frame.image, rects, policy);
   if (!pixels) return false;
   const auto id = next_frame_id_++;
   protocol::PixelUpdate update;
@@ -192,6 +201,7 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector
   const auto done = monotonic_us();
   update.timings = {frame.capture_us, static_cast<std::uint32_t>(done - start),
                     static_cast<std::uint32_t>(start - std::min(start, frame.capture_time_us + frame.capture_us))};
+  update.copies = std::move(copies);
   update.rects = screen_rects(pixels->rects);
   update.format = pixels->format;
   update.raw_size = pixels->raw_size;
@@ -230,6 +240,8 @@ std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFr
       scroll.residual.push_back(Rect{r.x, top, r.width, r.y + r.height - top});
   }
   if (scroll.residual.empty()) return std::nullopt;  // a VP8 frame must carry the copy
+  scroll.band = band;
+  scroll.dy = match->dy;
   scroll.copies.push_back(protocol::ScreenCopy{
       screen_rects({Rect{band.x, band.y + match->dy, band.width, band.height}}).front(),
       static_cast<std::uint16_t>(band.x), static_cast<std::uint16_t>(band.y)});
@@ -291,6 +303,12 @@ void VideoStreamer::run() {
     const bool force = keyframe || frame.size_changed;
     std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
     remember(frame);
+    // A scroll whose new lines compress well goes entirely as exact pixels: nothing to refine later.
+    if (scroll && send_as_pixels(frame, scroll->residual, scroll->copies, scroll_policy(*frame.image))) {
+      top_off_.on_copy(scroll->band, scroll->dy, clock_.now());  // the viewer moves first...
+      top_off_.on_refined(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
+      continue;
+    }
     std::vector<Rect> dirty = frame.dirty;
     if (!force && !scroll) {
       if (send_as_pixels(frame, dirty)) continue;

@@ -14,6 +14,7 @@
 
 #include "common/clock.hpp"
 #include "host/capture/screen_capturer.hpp"
+#include "host/encode/pixel_encoder.hpp"
 #include "host/encode/video_encoder.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
 #include "host/pipeline/top_off_tracker.hpp"
@@ -50,10 +51,13 @@ class VideoStreamer {
   struct Scroll {
     std::vector<protocol::ScreenCopy> copies;
     std::vector<Rect> residual;
+    Rect band;   // where the copy lands
+    int dy = 0;  // from how many rows further down
   };
   std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
   void remember(const CapturedFrame& frame);
-  bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects);
+  bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
+                      std::vector<protocol::ScreenCopy> copies = {}, const PixelPolicy& policy = {});
   bool top_off_due_areas();
   void poll_cursor();
   void wait_for(std::chrono::milliseconds d);

@@ -60,7 +60,7 @@ TEST_CASE("control messages overtake queued picture updates, which keep their or
     frame.keyframe = true;
     frame.data.assign(100000, 7);
     // Frames 1 and 3 are VP8, 2 is exact pixels: small, but it must not overtake frame 1.
-    const protocol::PixelUpdate pixels{2, 0, 16, 16, {}, {{0, 0, 1, 1}}, protocol::PixelFormat::bgra, 4, {1, 2, 3}};
+    const protocol::PixelUpdate pixels{2, 0, 16, 16, {}, {}, {{0, 0, 1, 1}}, protocol::PixelFormat::bgra, 4, {1, 2, 3}};
     frame.frame_id = 1;
     CHECK(server->send(frame));
     CHECK(server->send(pixels));

@@ -96,6 +96,7 @@ class DecodingViewer {
         auto unpacked = client::unpack(update);
         const std::lock_guard lock(mutex_);
         ++pixel_updates_;
+        if (!update.copies.empty()) ++scrolls_;
         bytes_ += update.bgra_zstd.size();
         CHECK(unpacked.has_value());
         if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
@@ -117,13 +118,21 @@ class DecodingViewer {
 };
 
 // A real VideoStreamer fed by `screen`, streaming into a DecodingViewer from construction to destruction.
+// Without `exact_pixels` the streamer has no way to send PixelUpdates and codes everything as VP8.
 struct StreamedSession {
-  explicit StreamedSession(std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {})
-      : viewer(streamer), video(std::move(screen), viewer.callbacks(), config) {
+  explicit StreamedSession(std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
+                           bool exact_pixels = true)
+      : viewer(streamer), video(std::move(screen), callbacks_for(viewer, exact_pixels), config) {
     streamer = &video;
     video.start();
   }
   ~StreamedSession() { video.stop(); }
+
+  static host::StreamerCallbacks callbacks_for(DecodingViewer& viewer, bool exact_pixels) {
+    host::StreamerCallbacks c = viewer.callbacks();
+    if (!exact_pixels) c.send_pixels = nullptr;
+    return c;
+  }
 
   host::VideoStreamer* streamer = nullptr;  // first: the viewer acknowledges through it
   DecodingViewer viewer;

@@ -73,7 +73,16 @@ TEST_CASE("detect_scroll finds nothing where nothing moved") {
   CHECK_FALSE(host::detect_scroll(before, BgraImage::make(320, 400), Rect{0, 0, 320, 400}).has_value());
 }
 
-TEST_CASE("VideoStreamer: a scrolling terminal goes as copies plus new lines and ends sharp") {
+namespace {
+
+struct ScrollRun {
+  int scrolls = 0, video_frames = 0, pixel_updates = 0;
+  std::size_t bytes_while_scrolling = 0;
+  double moving_db = 0, still_db = 0;  // right after the last step, and 1 s later
+};
+
+// A 1280x720 terminal scrolls two lines every 33 ms for 30 steps, streamed to the viewer stand-in.
+ScrollRun run_scroll(bool exact_pixels) {
   constexpr int kW = 1280, kH = 720, kSteps = 30;
   BgraImage start = BgraImage::make(kW, kH);
   draw_lines(start, 0, kH, 0);
@@ -85,23 +94,42 @@ TEST_CASE("VideoStreamer: a scrolling terminal goes as copies plus new lines and
     });
   auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
   test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(std::move(owned));
+  test::StreamedSession session(std::move(owned), {}, exact_pixels);
   const test::DecodingViewer& viewer = session.viewer;
   while (!screen.done) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(100ms);
-  const BgraImage moving = viewer.shown();
-  const std::size_t bytes_while_scrolling = viewer.bytes();
+  ScrollRun run;
+  run.moving_db = media::psnr(screen.final_image, viewer.shown());
+  run.bytes_while_scrolling = viewer.bytes();
   std::this_thread::sleep_for(900ms);
   session.video.stop();
+  run.still_db = media::psnr(screen.final_image, viewer.shown());
+  run.scrolls = viewer.scrolls();
+  run.video_frames = viewer.video_frames();
+  run.pixel_updates = viewer.pixel_updates();
+  return run;
+}
 
-  const BgraImage still = viewer.shown();
-  const double moving_db = media::psnr(screen.final_image, moving);
-  const double still_db = media::psnr(screen.final_image, still);
-  INFO(viewer.scrolls() << " scrolls in " << viewer.video_frames() << " VP8 frames; " << bytes_while_scrolling
-                        << " bytes while scrolling; " << moving_db << " dB then, " << still_db << " dB 1 s later");
-  CHECK(viewer.scrolls() >= kSteps / 2);  // frames may merge two steps, each still a scroll
-  CHECK(moving_db >= 25.0);               // the moved text is the text (not garbage)
-  CHECK(still_db >= 42.0);                // and sharp once refined
+}  // namespace
+
+TEST_CASE("VideoStreamer: a scrolling terminal goes as copies plus its new lines as exact pixels") {
+  const ScrollRun run = run_scroll(true);
+  INFO(run.scrolls << " scrolls, " << run.video_frames << " VP8 frames, " << run.pixel_updates << " pixel updates; "
+                   << run.bytes_while_scrolling << " bytes; " << run.moving_db << " dB, then " << run.still_db);
+  CHECK(run.scrolls >= 15);         // frames may merge two steps, each still a scroll
+  CHECK(run.video_frames == 1);     // only the first picture
+  CHECK(run.moving_db >= 99.0);     // every line on screen came in exact (30 x 32 rows > 720)
+  CHECK(run.still_db >= 99.0);
+  CHECK(run.bytes_while_scrolling < 600'000);  // the keyframe (~250 kB) and two lines per step
+}
+
+TEST_CASE("VideoStreamer: without exact pixels a scroll is copies plus VP8 new lines, sharp once still") {
+  const ScrollRun run = run_scroll(false);
+  INFO(run.scrolls << " scrolls, " << run.video_frames << " VP8 frames; " << run.bytes_while_scrolling << " bytes; "
+                   << run.moving_db << " dB, then " << run.still_db);
+  CHECK(run.scrolls >= 15);
+  CHECK(run.moving_db >= 25.0);  // the moved text is the text (not garbage)
+  CHECK(run.still_db >= 42.0);   // and sharp once refined
   // Each scroll codes about two lines instead of the screen (a full-screen text delta is ~100 kB).
-  CHECK(bytes_while_scrolling < 900'000);
+  CHECK(run.bytes_while_scrolling < 900'000);
 }

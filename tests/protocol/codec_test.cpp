@@ -196,7 +196,7 @@ TEST_CASE("update rectangles must lie inside the screen and pixel updates must a
   CHECK(encode_error(p::VideoFrame{1, 1, 64, 64, false, {}, lines,
                                    std::vector<p::ScreenCopy>(L::kMaxScreenCopies + 1, {{0, 0, 1, 1}, 1, 1}), {1}}) ==
         ErrorCode::oversized);
-  const p::PixelUpdate good{1, 1, 64, 64, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, p::PixelFormat::bgra, 20, {1, 2, 3}};
+  const p::PixelUpdate good{1, 1, 64, 64, {}, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, p::PixelFormat::bgra, 20, {1, 2, 3}};
   CHECK(p::encode_payload(good).has_value());
   auto wrong_size = good;
   wrong_size.raw_size = 16;
@@ -208,8 +208,13 @@ TEST_CASE("update rectangles must lie inside the screen and pixel updates must a
   none.rects.clear();
   none.raw_size = 0;
   CHECK(encode_error(none) == ErrorCode::malformed);
+  auto scrolled = good;  // copies: inside the screen, like VideoFrame's
+  scrolled.copies = {{{0, 16, 64, 48}, 0, 0}};
+  CHECK(p::encode_payload(scrolled).has_value());
+  scrolled.copies[0].to_y = 17;
+  CHECK(encode_error(scrolled) == ErrorCode::malformed);
   // More pixels than one update may carry, even with a tiny compressed payload.
-  const p::PixelUpdate huge{1, 1, 4096, 4096, {}, {{0, 0, 2048, 1024}}, p::PixelFormat::bgra, 2048u * 1024u * 4u, {1}};
+  const p::PixelUpdate huge{1, 1, 4096, 4096, {}, {}, {{0, 0, 2048, 1024}}, p::PixelFormat::bgra, 2048u * 1024u * 4u, {1}};
   CHECK(encode_error(huge) == ErrorCode::oversized);
   auto huge_palette = huge;  // the cap is on the pixels, not on the (smaller) palette data
   huge_palette.format = p::PixelFormat::palette;
@@ -217,13 +222,13 @@ TEST_CASE("update rectangles must lie inside the screen and pixel updates must a
   CHECK(encode_error(huge_palette) == ErrorCode::oversized);
   // Decoding applies the same rules: a rectangle moved outside the screen on the wire is refused.
   Bytes wire = payload_of(good);
-  wire[8 + 8 + 2 + 2 + 12 + 2 + 8] = 0x7F;  // second rectangle's x, high byte
+  wire[8 + 8 + 2 + 2 + 12 + 2 + 2 + 8] = 0x7F;  // second rectangle's x, high byte (after an empty copy list)
   CHECK(decode_error(p::MessageType::pixel_update, wire) == ErrorCode::malformed);
 }
 
 TEST_CASE("pixel updates round-trip in both formats; palette sizes and unknown formats are checked") {
   // 2x2 + 1x1 = 5 pixels: bgra 20 bytes; palette 5 indices + 2 + 4 per colour (1..256 colours).
-  const p::PixelUpdate bgra{1, 1, 64, 64, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, p::PixelFormat::bgra, 20, {1, 2, 3}};
+  const p::PixelUpdate bgra{1, 1, 64, 64, {}, {}, {{0, 0, 2, 2}, {63, 63, 1, 1}}, p::PixelFormat::bgra, 20, {1, 2, 3}};
   auto palette = bgra;
   palette.format = p::PixelFormat::palette;
   for (const p::PixelUpdate& m : {bgra, palette}) {
@@ -233,7 +238,7 @@ TEST_CASE("pixel updates round-trip in both formats; palette sizes and unknown f
   }
   // The format byte sits between the rectangle list and raw_size.
   const Bytes wire = payload_of(palette);
-  const std::size_t format_at = 8 + 8 + 2 + 2 + 12 + 2 + 2 * 8;
+  const std::size_t format_at = 8 + 8 + 2 + 2 + 12 + 2 + 2 + 2 * 8;  // head, timings, no copies, 2 rects
   CHECK(wire[format_at] == 2);
   CHECK(wire[format_at + 4] == 20);  // raw_size's low byte
   for (std::uint32_t size : {5u + 2 + 4, 5u + 2 + 4 * 256}) {
@@ -262,7 +267,8 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
       p::VideoFrame{1, 2, 3840, 2160, true, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
                     std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
                     Bytes(L::kMaxVideoBytes, 7)},
-      p::PixelUpdate{1, 2, 3840, 2160, {}, std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}),
+      p::PixelUpdate{1, 2, 3840, 2160, {}, std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
+                     std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}),
                      p::PixelFormat::bgra, static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw),
                      Bytes(L::kMaxPixelUpdateCompressed, 3)},
       p::CursorShape{1, L::kMaxCursorDimension, L::kMaxCursorDimension, 255, 255,

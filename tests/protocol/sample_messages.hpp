@@ -44,7 +44,7 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(Ping{0xDEADBEEFCAFEF00Dull, 123456789});
   m.emplace_back(Pong{0xDEADBEEFCAFEF00Dull, 123456789});
   m.emplace_back(Goodbye{GoodbyeReason::ended_by_customer, "Kunde hat beendet"});
-  m.emplace_back(PixelUpdate{7, 99, 1280, 720, {300, 0, 12}, {{8, 16, 2, 3}, {1278, 719, 2, 1}},
+  m.emplace_back(PixelUpdate{7, 99, 1280, 720, {300, 0, 12}, {{{0, 16, 1280, 700}, 0, 0}}, {{8, 16, 2, 3}, {1278, 719, 2, 1}},
                              PixelFormat::palette, 2 + 3 * 4 + 6 + 2, pattern_bytes(40, 0x3C)});
   return m;
 }
