@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include "common/log.hpp"
@@ -25,6 +26,19 @@ std::vector<protocol::ScreenRect> screen_rects(const std::vector<Rect>& rects) {
   return out;
 }
 
+// The smallest rectangle holding all of `rects` (empty for none).
+Rect bounding_box(const std::vector<Rect>& rects) {
+  if (rects.empty()) return {};
+  int x0 = rects.front().x, y0 = rects.front().y, x1 = x0, y1 = y0;
+  for (const Rect& r : rects) {
+    x0 = std::min(x0, r.x);
+    y0 = std::min(y0, r.y);
+    x1 = std::max(x1, r.x + r.width);
+    y1 = std::max(y1, r.y + r.height);
+  }
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
 long area_of(const std::vector<Rect>& rects) {
   long sum = 0;
   for (const Rect& r : rects) sum += static_cast<long>(r.width) * r.height;
@@ -44,25 +58,17 @@ PixelPolicy scroll_policy(const BgraImage& image) {
 std::pair<std::vector<Rect>, std::vector<Rect>> split_small(const std::vector<Rect>& rects) {
   constexpr long kSmall = 32L * 32;
   constexpr int kApart = 32;
+  const auto is_small = [](const Rect& r) { return static_cast<long>(r.width) * r.height <= kSmall; };
+  std::vector<Rect> larger;
+  std::copy_if(rects.begin(), rects.end(), std::back_inserter(larger), [&](const Rect& r) { return !is_small(r); });
+  const Rect large = bounding_box(larger);
   std::pair<std::vector<Rect>, std::vector<Rect>> out;
-  Rect large{};
-  for (const Rect& r : rects) {
-    if (static_cast<long>(r.width) * r.height <= kSmall) continue;
-    if (large.empty()) {
-      large = r;
-      continue;
-    }
-    const int x1 = std::max(large.x + large.width, r.x + r.width), y1 = std::max(large.y + large.height, r.y + r.height);
-    large = Rect{std::min(large.x, r.x), std::min(large.y, r.y), 0, 0};
-    large.width = x1 - large.x;
-    large.height = y1 - large.y;
-  }
   const auto near_large = [&](const Rect& r) {
     return !large.empty() && r.x < large.x + large.width + kApart && large.x < r.x + r.width + kApart &&
            r.y < large.y + large.height + kApart && large.y < r.y + r.height + kApart;
   };
   for (const Rect& r : rects) {
-    const bool small = static_cast<long>(r.width) * r.height <= kSmall && !near_large(r);
+    const bool small = is_small(r) && !near_large(r);
     (small ? out.first : out.second).push_back(r);
   }
   return out;
@@ -221,15 +227,8 @@ std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFr
   if (area_of(frame.dirty) <= PixelPolicy{}.max_pixels || previous_.width != image.width ||
       previous_.height != image.height)
     return std::nullopt;
-  Rect bounds = frame.dirty.front();
-  for (const Rect& r : frame.dirty) {
-    const int x1 = std::max(bounds.x + bounds.width, r.x + r.width), y1 = std::max(bounds.y + bounds.height, r.y + r.height);
-    bounds.x = std::min(bounds.x, r.x);
-    bounds.y = std::min(bounds.y, r.y);
-    bounds.width = x1 - bounds.x;
-    bounds.height = y1 - bounds.y;
-  }
-  const auto match = detect_scroll(previous_, image, media::align_rect(bounds, 1, image.width, image.height));
+  const auto match =
+      detect_scroll(previous_, image, media::align_rect(bounding_box(frame.dirty), 1, image.width, image.height));
   if (!match) return std::nullopt;
   const Rect band = match->area;
   Scroll scroll;
