@@ -25,13 +25,15 @@ class DecodingViewer {
     decoder_ = std::move(*decoder);
     thread_ = std::thread([this] { run(); });
   }
-  ~DecodingViewer() {
+  ~DecodingViewer() { stop(); }
+  // Handles what is queued, then ends the thread; after it the viewer no longer touches the streamer.
+  void stop() {
     {
       const std::lock_guard lock(mutex_);
       done_ = true;
     }
     ready_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   // Callbacks for the streamer under test.
   host::StreamerCallbacks callbacks() {
@@ -126,7 +128,12 @@ struct StreamedSession {
     streamer = &video;
     video.start();
   }
-  ~StreamedSession() { video.stop(); }
+  // The streamer stops sending first, then the viewer stops acknowledging: only then may `video` go,
+  // which members do before `viewer` (reverse order of declaration).
+  ~StreamedSession() {
+    video.stop();
+    viewer.stop();
+  }
 
   static host::StreamerCallbacks callbacks_for(DecodingViewer& viewer, bool exact_pixels) {
     host::StreamerCallbacks c = viewer.callbacks();
