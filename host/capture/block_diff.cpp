@@ -25,6 +25,29 @@ bool sync_block(BgraImage& frame, const std::uint8_t* grab, int grab_stride, int
 
 }  // namespace
 
+Rect changed_bounds(const BgraImage& before, const BgraImage& after, const Rect& area) {
+  const int x0 = std::max(area.x, 0), y0 = std::max(area.y, 0);
+  const int x1 = std::min({area.x + area.width, before.width, after.width});
+  const int y1 = std::min({area.y + area.height, before.height, after.height});
+  int left = x1, right = x0, top = y1, bottom = y0;
+  for (int y = y0; y < y1; ++y) {
+    const std::uint8_t* a = before.row(y);
+    const std::uint8_t* b = after.row(y);
+    const auto differs = [&](int x) { return std::memcmp(a + x * 4, b + x * 4, 4) != 0; };
+    int first = x0;
+    while (first < x1 && !differs(first)) ++first;
+    if (first == x1) continue;
+    int last = x1 - 1;
+    while (!differs(last)) --last;
+    left = std::min(left, first);
+    right = std::max(right, last + 1);
+    top = std::min(top, y);
+    bottom = y + 1;
+  }
+  if (right <= left) return {};
+  return Rect{left, top, right - left, bottom - top};
+}
+
 std::vector<Rect> merge_blocks(const std::vector<std::uint8_t>& flags, int cols, int rows, int block,
                                int width, int height) {
   std::vector<Rect> out;

@@ -22,6 +22,11 @@ std::vector<Rect> update_changed_blocks(BgraImage& frame, const std::uint8_t* gr
 std::vector<Rect> merge_blocks(const std::vector<std::uint8_t>& flags, int cols, int rows, int block,
                                int width, int height);
 
+// The smallest rectangle inside `area` that holds every pixel differing between `before` and `after`
+// (same size), or an empty one when nothing there differs. Shrinks a block-aligned change to what really
+// changed: a typed character is a few pixels of a 16x16 block.
+Rect changed_bounds(const BgraImage& before, const BgraImage& after, const Rect& area);
+
 // Copies all of `grab` into `frame` (the full-frame path).
 void copy_full(BgraImage& frame, const std::uint8_t* grab, int grab_stride);
 

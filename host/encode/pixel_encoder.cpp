@@ -100,11 +100,11 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
   PixelEncoding out;
   long pixels = 0;
   for (const Rect& r : dirty) {
-    const Rect block = media::align_rect(r, 16, image.width, image.height);
-    if (block.empty()) continue;
-    pixels += static_cast<long>(block.width) * block.height;
+    const Rect clipped = media::align_rect(r, 1, image.width, image.height);
+    if (clipped.empty()) continue;
+    pixels += static_cast<long>(clipped.width) * clipped.height;
     if (pixels > policy.max_pixels) return std::nullopt;
-    out.rects.push_back(block);
+    out.rects.push_back(clipped);
   }
   if (out.rects.empty()) return std::nullopt;
   // Few colours (text, flat UI): the palette form when it is smaller. It usually is, by 5-15 % (zstd

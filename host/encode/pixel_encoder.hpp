@@ -23,7 +23,7 @@ struct PixelPolicy {
 };
 
 struct PixelEncoding {
-  std::vector<Rect> rects;             // 16x16-aligned (clipped to the screen), so whole blocks are exact
+  std::vector<Rect> rects;             // the given rectangles, clipped to the screen
   protocol::PixelFormat format = protocol::PixelFormat::bgra;  // see PixelPolicy::format
   std::uint32_t raw_size = 0;          // bytes before compression (see protocol::PixelFormat)
   std::vector<std::uint8_t> bgra_zstd; // each rectangle's rows in turn, in `format`

@@ -89,6 +89,11 @@ void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
 void TopOffTracker::on_refined(const std::vector<Rect>& area) {
   for (const Rect& r : area) {
     for_blocks(r, [&](std::size_t i) {
+      const int top = static_cast<int>(i / static_cast<std::size_t>(cols_)) * kBlock;
+      const int left = static_cast<int>(i % static_cast<std::size_t>(cols_)) * kBlock;
+      const bool whole = r.x <= left && r.y <= top && std::min(left + kBlock, width_) <= r.x + r.width &&
+                         std::min(top + kBlock, height_) <= r.y + r.height;
+      if (!whole) return;
       if (dirty_[i]) --pending_;
       dirty_[i] = 0;
     });

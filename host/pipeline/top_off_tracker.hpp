@@ -28,7 +28,8 @@ class TopOffTracker {
   // The viewer moved `to` from `dy` rows further down (a scroll): its blocks now hold what their source
   // rows held, as sharp or as blurred as that was; moved blurred blocks wait until the scroll stops.
   void on_copy(const Rect& to, int dy, TimePoint now);
-  // A top-off frame refined `area` (as returned by due()); those blocks are sharp until they change.
+  // `area` was refined: by a top-off frame (as returned by due()) or by exact pixels. The blocks it covers
+  // whole are sharp until they change; a block it covers in part keeps whatever else it had pending.
   void on_refined(const std::vector<Rect>& area);
   // How long until due() may return something (for the capture wait); max() when nothing is pending.
   std::chrono::milliseconds time_to_due(TimePoint now) const;

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "protocol/limits.hpp"
 #include "common/media/colour_convert.hpp"
+#include "host/capture/block_diff.hpp"
 #include "host/encode/pixel_encoder.hpp"
 #include "host/pipeline/scroll_detector.hpp"
 
@@ -247,6 +248,21 @@ std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFr
   return scroll;
 }
 
+// The capturer reports whole 16x16 blocks; exact pixels need only what differs in them (a typed character
+// is a tenth of its block). Large areas stay as they are: they go to VP8, which codes whole blocks anyway.
+std::vector<Rect> VideoStreamer::changed_parts(const CapturedFrame& frame) const {
+  const BgraImage& image = *frame.image;
+  if (previous_.width != image.width || previous_.height != image.height) return frame.dirty;
+  std::vector<Rect> out;
+  out.reserve(frame.dirty.size());
+  for (const Rect& r : frame.dirty) {
+    const Rect changed =
+        static_cast<long>(r.width) * r.height <= PixelPolicy{}.max_pixels ? changed_bounds(previous_, image, r) : Rect{};
+    out.push_back(changed.empty() ? r : changed);  // nothing differs: keep the block, in case we are out of step
+  }
+  return out;
+}
+
 void VideoStreamer::remember(const CapturedFrame& frame) {
   const BgraImage& image = *frame.image;
   if (previous_.width != image.width || previous_.height != image.height) {
@@ -301,14 +317,16 @@ void VideoStreamer::run() {
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
     std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
+    std::vector<Rect> dirty = force || scroll ? frame.dirty : changed_parts(frame);
     remember(frame);
-    // A scroll whose new lines compress well goes entirely as exact pixels: nothing to refine later.
-    if (scroll && send_as_pixels(frame, scroll->residual, scroll->copies, scroll_policy(*frame.image))) {
+    // A scroll whose new lines compress well goes entirely as exact pixels: nothing to refine later. In
+    // whole blocks, so no block is left half copied (maybe blurred) and half exact.
+    if (scroll && send_as_pixels(frame, coded_area(scroll->residual, false, *frame.image), scroll->copies,
+                                 scroll_policy(*frame.image))) {
       top_off_.on_copy(scroll->band, scroll->dy, clock_.now());  // the viewer moves first...
       top_off_.on_refined(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
       continue;
     }
-    std::vector<Rect> dirty = frame.dirty;
     if (!force && !scroll) {
       if (send_as_pixels(frame, dirty)) continue;
       // Small pieces apart from a large change (a typed character, a marker beside a moving window) go

@@ -55,6 +55,7 @@ class VideoStreamer {
     int dy = 0;  // from how many rows further down
   };
   std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
+  std::vector<Rect> changed_parts(const CapturedFrame& frame) const;
   void remember(const CapturedFrame& frame);
   bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
                       std::vector<protocol::ScreenCopy> copies = {}, const PixelPolicy& policy = {});
@@ -74,7 +75,7 @@ class VideoStreamer {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
-  BgraImage previous_;  // a copy of the last capture, for scroll detection
+  BgraImage previous_;  // a copy of the last capture: scroll detection, what changed inside a block
   TopOffTracker top_off_;  // what delta frames coded at motion quality, and when it is due for refinement
   int applied_kbps_ = 0;
   CursorState last_cursor_;

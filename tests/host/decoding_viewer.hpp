@@ -58,6 +58,11 @@ class DecodingViewer {
     const std::lock_guard lock(mutex_);
     return scrolls_;
   }
+  // Pixels the exact updates carried (their rectangles' area).
+  long exact_area() const {
+    const std::lock_guard lock(mutex_);
+    return exact_area_;
+  }
   std::size_t bytes() const {
     const std::lock_guard lock(mutex_);
     return bytes_;
@@ -98,6 +103,7 @@ class DecodingViewer {
         auto unpacked = client::unpack(update);
         const std::lock_guard lock(mutex_);
         ++pixel_updates_;
+        for (const auto& r : update.rects) exact_area_ += static_cast<long>(r.width) * r.height;
         if (!update.copies.empty()) ++scrolls_;
         bytes_ += update.bgra_zstd.size();
         CHECK(unpacked.has_value());
@@ -115,6 +121,7 @@ class DecodingViewer {
   client::RemotePicture picture_;
   int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0;
   std::size_t bytes_ = 0;
+  long exact_area_ = 0;
   bool done_ = false;
   std::thread thread_;
 };

@@ -78,6 +78,18 @@ TEST_CASE("TopOffTracker: a copy moves blurred blocks with their content") {
   CHECK_FALSE(t.pending());
 }
 
+TEST_CASE("TopOffTracker: exact pixels over part of a blurred block leave the rest of it due") {
+  host::TopOffTracker t(250ms, 500ms);
+  t.on_keyframe(70, 40);  // the last block column is 6 pixels wide, the last row 8 high
+  const host::TopOffTracker::TimePoint t0{1s};
+  t.on_delta({Rect{0, 0, 70, 40}}, t0);  // everything coded at motion quality
+  t.on_refined({Rect{3, 2, 8, 13}});     // a typed character inside block (0,0): the block stays blurred
+  CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 70, 40}});
+  t.on_refined({Rect{0, 0, 16, 16}, Rect{64, 32, 6, 8}});  // whole blocks, one of them clipped at the corner
+  t.on_refined({Rect{16, 0, 48, 40}});                     // whole blocks: columns 1-3
+  CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{64, 0, 6, 32}, Rect{0, 16, 16, 24}});
+}
+
 TEST_CASE("TopOffTracker: a still area is due after the delay, also while another area keeps changing") {
   host::TopOffTracker t(250ms, 500ms);
   t.on_keyframe(320, 240);

@@ -91,6 +91,21 @@ TEST_CASE("block merge and confirmation report exactly the changed blocks") {
   CHECK(host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}}).empty());
 }
 
+TEST_CASE("changed_bounds shrinks a block to the pixels that differ in it") {
+  const BgraImage before = BgraImage::make(64, 48);
+  BgraImage after = before;
+  CHECK(host::changed_bounds(before, after, Rect{0, 0, 64, 48}).empty());
+  after.row(20)[4 * 37 + 2] = 7;  // one channel of one pixel
+  CHECK(host::changed_bounds(before, after, Rect{32, 16, 16, 16}) == Rect{37, 20, 1, 1});
+  after.row(29)[4 * 34] = 1;  // a second pixel: the box holds both
+  CHECK(host::changed_bounds(before, after, Rect{32, 16, 16, 16}) == Rect{34, 20, 4, 10});
+  CHECK(host::changed_bounds(before, after, Rect{32, 16, 4, 16}) == Rect{34, 29, 1, 1});  // only inside `area`
+  CHECK(host::changed_bounds(before, after, Rect{0, 0, 32, 48}).empty());
+  CHECK(host::changed_bounds(before, after, Rect{32, 16, 100, 100}) == Rect{34, 20, 4, 10});  // clipped
+  after.row(47)[4 * 63 + 3] = 1;  // the last byte of the image
+  CHECK(host::changed_bounds(before, after, Rect{48, 32, 16, 16}) == Rect{63, 47, 1, 1});
+}
+
 TEST_CASE("X11 capture: first frame is full, a still screen yields nothing and honours the wait") {
   test::XvfbServer x(320, 240);
   auto c = capturer(x.display());
