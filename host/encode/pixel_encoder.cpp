@@ -1,5 +1,6 @@
 #include "host/encode/pixel_encoder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -128,6 +129,21 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
   }
   const double budget = static_cast<double>(policy.floor_bytes) + policy.max_bytes_per_pixel * static_cast<double>(pixels);
   if (static_cast<double>(out.bgra_zstd.size()) > budget) return std::nullopt;
+  return out;
+}
+
+TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy) {
+  TileSplit out;
+  for (const Rect& r : area) {
+    const Rect clipped = media::align_rect(r, 1, image.width, image.height);
+    for (int y = clipped.y; y < clipped.y + clipped.height; y = (y / kExactTile + 1) * kExactTile)
+      for (int x = clipped.x; x < clipped.x + clipped.width; x = (x / kExactTile + 1) * kExactTile) {
+        const Rect tile{x, y, std::min((x / kExactTile + 1) * kExactTile, clipped.x + clipped.width) - x,
+                        std::min((y / kExactTile + 1) * kExactTile, clipped.y + clipped.height) - y};
+        const Rect one[] = {tile};
+        (encode_pixels(image, one, policy) ? out.exact : out.lossy).push_back(tile);
+      }
+  }
   return out;
 }
 

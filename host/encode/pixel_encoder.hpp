@@ -35,4 +35,14 @@ struct PixelEncoding {
 std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<const Rect> dirty,
                                            const PixelPolicy& policy = {});
 
+// `area` cut into tiles (squares of kExactTile on a fixed grid, so block-aligned areas give block-aligned
+// tiles): those encode_pixels takes under `policy` (text, flat UI, gradients) and the rest (photos,
+// video), in reading order. Lets a refinement send each part the way it ends best.
+inline constexpr int kExactTile = 128;
+struct TileSplit {
+  std::vector<Rect> exact;
+  std::vector<Rect> lossy;
+};
+TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy);
+
 }  // namespace elfdesk::host
