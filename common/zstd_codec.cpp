@@ -7,8 +7,12 @@
 namespace elfdesk {
 
 std::vector<std::uint8_t> zstd_compress(std::span<const std::uint8_t> input, int level) {
+  // One context per thread, reused: ZSTD_compress would set up its tables on every call, which costs more
+  // than compressing a typed character's few hundred bytes.
+  thread_local const std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
   std::vector<std::uint8_t> out(ZSTD_compressBound(input.size()));
-  const std::size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), level);
+  const std::size_t n = ctx ? ZSTD_compressCCtx(ctx.get(), out.data(), out.size(), input.data(), input.size(), level)
+                            : ZSTD_compress(out.data(), out.size(), input.data(), input.size(), level);
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;
 }

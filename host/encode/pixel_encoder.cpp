@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <cstring>
 
 #include "common/media/colour_convert.hpp"
@@ -133,16 +134,22 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
 }
 
 TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy) {
-  TileSplit out;
+  // The pieces of `area` in each grid tile, judged together: one encode per tile, however fragmented the
+  // area (a video's still blocks are hundreds of small rectangles).
+  const int cols = (image.width + kExactTile - 1) / kExactTile;
+  std::map<int, std::vector<Rect>> tiles;  // row-major tile index -> its pieces; reading order
   for (const Rect& r : area) {
     const Rect clipped = media::align_rect(r, 1, image.width, image.height);
     for (int y = clipped.y; y < clipped.y + clipped.height; y = (y / kExactTile + 1) * kExactTile)
-      for (int x = clipped.x; x < clipped.x + clipped.width; x = (x / kExactTile + 1) * kExactTile) {
-        const Rect tile{x, y, std::min((x / kExactTile + 1) * kExactTile, clipped.x + clipped.width) - x,
-                        std::min((y / kExactTile + 1) * kExactTile, clipped.y + clipped.height) - y};
-        const Rect one[] = {tile};
-        (encode_pixels(image, one, policy) ? out.exact : out.lossy).push_back(tile);
-      }
+      for (int x = clipped.x; x < clipped.x + clipped.width; x = (x / kExactTile + 1) * kExactTile)
+        tiles[y / kExactTile * cols + x / kExactTile].push_back(
+            Rect{x, y, std::min((x / kExactTile + 1) * kExactTile, clipped.x + clipped.width) - x,
+                 std::min((y / kExactTile + 1) * kExactTile, clipped.y + clipped.height) - y});
+  }
+  TileSplit out;
+  for (const auto& [index, pieces] : tiles) {
+    auto& into = encode_pixels(image, pieces, policy) ? out.exact : out.lossy;
+    into.insert(into.end(), pieces.begin(), pieces.end());
   }
   return out;
 }

@@ -35,9 +35,10 @@ struct PixelEncoding {
 std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<const Rect> dirty,
                                            const PixelPolicy& policy = {});
 
-// `area` cut into tiles (squares of kExactTile on a fixed grid, so block-aligned areas give block-aligned
-// tiles): those encode_pixels takes under `policy` (text, flat UI, gradients) and the rest (photos,
-// video), in reading order. Lets a refinement send each part the way it ends best.
+// `area` cut along a grid of kExactTile squares (block-aligned areas give block-aligned pieces), and the
+// pieces of each tile judged together: those of tiles encode_pixels takes under `policy` (text, flat UI,
+// gradients) and those of the rest (photos, video), tile by tile in reading order. Lets a refinement send
+// each part the way it ends best.
 inline constexpr int kExactTile = 128;
 struct TileSplit {
   std::vector<Rect> exact;

@@ -34,6 +34,9 @@ class TopOffTracker {
   // How long until due() may return something (for the capture wait); max() when nothing is pending.
   std::chrono::milliseconds time_to_due(TimePoint now) const;
   bool pending() const { return pending_ > 0; }
+  // Nothing was coded at motion quality for `delay`: the screen has settled (due() is not refining some
+  // blocks while others keep changing).
+  bool settled(TimePoint now) const { return now - last_change_ >= delay_; }
 
  private:
   template <typename F>

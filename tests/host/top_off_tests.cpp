@@ -98,6 +98,8 @@ TEST_CASE("TopOffTracker: a still area is due after the delay, also while anothe
   CHECK_FALSE(t.pending());
   t.on_delta({Rect{0, 0, 320, 160}}, t0);  // a scroll stops here
   CHECK(t.pending());
+  CHECK_FALSE(t.settled(t0 + 249ms));
+  CHECK(t.settled(t0 + 250ms));
   CHECK(t.due(t0 + 249ms).empty());
   CHECK(t.time_to_due(t0) == 250ms);
   // The whole screen stayed still: due at the delay, exactly the changed blocks.
@@ -109,6 +111,7 @@ TEST_CASE("TopOffTracker: a still area is due after the delay, also while anothe
   for (auto at = t0 + 40ms; at < t0 + 600ms; at += 40ms) {
     t.on_delta({Rect{304, 224, 16, 16}}, at);
     if (at < t0 + 500ms) CHECK(t.due(at).empty());
+    CHECK_FALSE(t.settled(at + 10ms));
   }
   area = t.due(t0 + 600ms);
   REQUIRE(area.size() == 1);
