@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace elfdesk::probes {
@@ -105,11 +106,37 @@ std::shared_ptr<Job> start_job(const ProbeInfo& info, const ProbeInvocation& cal
   return job;
 }
 
-ProbeReport finish_job(Job& job) {
+}  // namespace
+
+struct RunnerCancellation {
+  std::atomic<bool> set{false};
+  std::mutex mutex;
+  std::string reason;
+  std::optional<std::string> reason_if_set() {
+    if (!set.load()) return std::nullopt;
+    const std::lock_guard lock(mutex);
+    return reason;
+  }
+};
+
+namespace {
+
+// Waits for the worker until the job's time limit, waking every 50 ms to notice cancel_all() (simpler than
+// tracking every running job in the runner).
+ProbeReport finish_job(Job& job, RunnerCancellation& cancellation) {
+  using namespace std::chrono_literals;
   std::unique_lock lock(job.mutex);
-  if (!job.done_cv.wait_until(lock, job.start + job.limit, [&] { return job.done; })) {
-    job.cancel->store(true);
-    return timed_out_report(job);
+  const auto deadline = job.start + job.limit;
+  while (!job.done) {
+    if (auto reason = cancellation.reason_if_set()) {
+      job.cancel->store(true);
+      return failed_report(job.probe, *reason, ms_since(job.start));
+    }
+    if (Clock::now() >= deadline) {
+      job.cancel->store(true);
+      return timed_out_report(job);
+    }
+    job.done_cv.wait_until(lock, std::min(deadline, Clock::now() + 50ms));
   }
   return std::move(job.report);
 }
@@ -126,7 +153,16 @@ ProbeReport failed_report(const std::string& probe, const std::string& reason, d
 }
 
 ProbeRunner::ProbeRunner(ProbeRegistry registry, ProbeContext context, RunnerOptions options)
-    : registry_(std::move(registry)), context_(std::move(context)), options_(options) {}
+    : registry_(std::move(registry)),
+      context_(std::move(context)),
+      options_(options),
+      cancellation_(std::make_shared<RunnerCancellation>()) {}
+
+void ProbeRunner::cancel_all(std::string reason) const {
+  const std::lock_guard lock(cancellation_->mutex);
+  cancellation_->reason = std::move(reason);
+  cancellation_->set.store(true);
+}
 
 std::expected<ProbeInvocation, Error> ProbeRunner::resolve_time_limit(ProbeInvocation call) const {
   auto& items = call.args.items;
@@ -176,8 +212,9 @@ std::expected<ProbeReport, Error> ProbeRunner::run(const ProbeInvocation& origin
   if (auto ok = validate(original); !ok) return std::unexpected(ok.error());
   const ProbeInvocation call = *resolve_time_limit(original);
   const ProbeInfo& info = *registry_.find(call.name);
+  if (auto reason = cancellation_->reason_if_set()) return failed_report(info.name, *reason, 0);
   auto job = start_job(info, call, context_, limit_for(info, call), options_.output_cap);
-  return finish_job(*job);
+  return finish_job(*job, *cancellation_);
 }
 
 std::expected<std::vector<ProbeReport>, Error> ProbeRunner::run_many(const std::vector<ProbeInvocation>& calls,
@@ -197,7 +234,7 @@ std::expected<std::vector<ProbeReport>, Error> ProbeRunner::run_many(const std::
     const ProbeInfo& info = *registry_.find(call.name);
     jobs.push_back(start_job(info, call, context_, limit_for(info, call), options_.output_cap));
   }
-  for (auto& job : jobs) reports.push_back(finish_job(*job));
+  for (auto& job : jobs) reports.push_back(finish_job(*job, *cancellation_));
   return reports;
 }
 

@@ -1,10 +1,12 @@
 // ProbeRunner: validates a probe call against the registry, runs it on a worker thread under a time
 // limit and an output cap, and always answers with a ProbeReport (failures become severity unknown).
-// Any thread; a runner is immutable after construction. Timed-out workers are detached and own
-// everything they touch (shared state), so they may finish after the runner is gone.
+// Any thread; a runner is immutable after construction except for cancel_all(). Timed-out and cancelled
+// workers are detached and own everything they touch (shared state), so they may finish after the runner
+// is gone.
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <expected>
 #include <optional>
 #include <string>
@@ -36,6 +38,8 @@ struct RunnerOptions {
   std::size_t output_cap = limits::kMaxProbeResultBytes;  // serialised JSON report, bytes
 };
 
+struct RunnerCancellation;  // probe_runner.cpp
+
 class ProbeRunner {
  public:
   explicit ProbeRunner(ProbeRegistry registry = builtin_registry(), ProbeContext context = {},
@@ -56,6 +60,11 @@ class ProbeRunner {
   std::expected<std::vector<ProbeReport>, Error> run_many(const std::vector<ProbeInvocation>& calls,
                                                           bool parallel = false) const;
 
+  // Ends every call now and from now on, as a report saying `reason` (severity unknown): a session that
+  // ends must not wait for a probe's time limit (up to a minute). The probes are told through
+  // ProbeContext::expired() and finish in the background. Any thread.
+  void cancel_all(std::string reason) const;
+
   const ProbeRegistry& registry() const { return registry_; }
   const RunnerOptions& options() const { return options_; }
 
@@ -65,6 +74,7 @@ class ProbeRunner {
   ProbeRegistry registry_;
   ProbeContext context_;
   RunnerOptions options_;
+  std::shared_ptr<RunnerCancellation> cancellation_;  // set by cancel_all(), read by every wait
 };
 
 // A report for a probe that could not produce one: severity unknown, one finding with `reason`.

@@ -169,6 +169,9 @@ asio::awaitable<SessionSummary> HostSession::run() {
   }
   if (s.video) s.video->stop();
   if (s.input) s.input->finish();
+  // Probes still running answer "cancelled" at once and finish in the background: joining the pool must
+  // not hold the network thread for a probe's time limit (up to a minute).
+  s.runner.cancel_all("cancelled: the session ended");
   s.probe_pool.stop();
   s.probe_pool.join();
   SessionSummary summary{s.end_reason,

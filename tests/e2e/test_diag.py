@@ -185,6 +185,24 @@ class RemoteHost(unittest.TestCase):
         self.assertIn("argument 'time_limit_ms' (integer): 0 is out of range [1, 60000]", result.stderr)
         self.assertRegex(result.stdout, r"\nmemory +(OK|WARNING|CRITICAL) ")
 
+    def test_engineer_leaving_mid_probe_ends_the_session_at_once(self):
+        """The host does not wait out a running probe's sampling (4 s here) when the engineer drops."""
+        diag = subprocess.Popen([CLIENT_BIN, "diag", self.host.address, "--code-file", self.host.code_file,
+                                 "--quiet", "--probe", "cpu", "--arg", "cpu.sample_ms=4000"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(diag.kill)
+        self.assertTrue(self.wait_for_audit("session_start"))
+        time.sleep(0.5)  # the request has arrived; the probe samples for 4 s
+        diag.kill()  # a dropped connection, no goodbye
+        dropped = time.monotonic()
+        self.assertTrue(self.wait_for_audit("session_end", timeout=10))
+        self.assertLess(time.monotonic() - dropped, 2.0, "the host waited for the probe")
+        end = next(e for e in self.host.audit() if e["event"] == "session_end")
+        self.assertIn("connection lost", end["reason"])
+        # The host takes the next session at once, and its probes run.
+        result = remote(self.host, "--probe", "memory")
+        self.assertIn(result.returncode, (0, 1, 2), result.stderr)
+
     def test_exit_code_is_the_worst_severity(self):
         # critical: a refused connection (nothing listens on a port we just closed)
         port = closed_port()

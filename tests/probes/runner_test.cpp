@@ -125,6 +125,34 @@ TEST_CASE("runner: a probe that overruns its limit is unknown 'timed out', and t
   CHECK(finished->load() == 1);
 }
 
+TEST_CASE("runner: cancel_all answers running and later calls at once, and tells the probes") {
+  auto stopped_early = std::make_shared<std::atomic<bool>>(false);
+  ProbeRunner runner(registry_with({
+      test_probe("long", [stopped_early](const ProbeContext& ctx, const ProbeArgs&) -> std::expected<ProbeOutput, Error> {
+        if (!ctx.sleep_for(50s)) stopped_early->store(true);  // wakes when told
+        return ProbeOutput{};
+      }),
+  }));
+  std::expected<ProbeReport, Error> running;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread caller([&] { running = runner.run({"long", {}, 60s, 0}); });  // the longest limit there is
+  std::this_thread::sleep_for(100ms);
+  runner.cancel_all("cancelled: the session ended");
+  caller.join();
+  CHECK(ms_since(start) < 1000);
+  REQUIRE(running.has_value());
+  CHECK(running->worst == Severity::unknown);
+  REQUIRE(running->findings.size() == 1);
+  CHECK(running->findings[0].reason == "cancelled: the session ended");
+  for (int i = 0; i < 100 && !stopped_early->load(); ++i) std::this_thread::sleep_for(10ms);
+  CHECK(stopped_early->load());  // the worker was told, not just abandoned
+
+  auto later = runner.run_many({{"long", {}, 60s, 0}, {"cpu", {}, std::nullopt, 0}}, true);
+  REQUIRE(later.has_value());
+  for (const auto& report : *later) CHECK(report.findings.at(0).reason == "cancelled: the session ended");
+  CHECK(ms_since(start) < 2000);
+}
+
 TEST_CASE("runner: exceptions, errors and invalid UTF-8 become reports, never exceptions") {
   ProbeRunner runner(registry_with({
       test_probe("thrower", [](const ProbeContext&, const ProbeArgs&) -> std::expected<ProbeOutput, Error> {
