@@ -10,8 +10,20 @@ namespace {
 constexpr int kBlock = kDiffBlockSize;  // the capturer's and the encoder's (macroblock) grid
 }
 
-TopOffTracker::TopOffTracker(std::chrono::milliseconds delay, std::chrono::milliseconds busy_delay)
-    : delay_(delay), busy_delay_(std::max(delay, busy_delay)) {}
+TopOffTracker::TopOffTracker(std::chrono::milliseconds delay, std::chrono::milliseconds busy_delay,
+                             bool lossless_pass)
+    : delay_(delay), busy_delay_(std::max(delay, busy_delay)), lossless_pass_(lossless_pass) {}
+
+void TopOffTracker::set(std::size_t i, State s) {
+  if (s == kLossy && !lossless_pass_) s = kExact;  // nothing would ever improve it
+  const auto count = [](std::size_t& n, bool was, bool is) {
+    if (was && !is) --n;
+    if (is && !was) ++n;
+  };
+  count(blurred_, state_[i] == kBlurred, s == kBlurred);
+  count(lossy_, state_[i] == kLossy, s == kLossy);
+  state_[i] = s;
+}
 
 void TopOffTracker::on_keyframe(int width, int height) {
   width_ = std::max(width, 0);
@@ -19,9 +31,11 @@ void TopOffTracker::on_keyframe(int width, int height) {
   cols_ = (width_ + kBlock - 1) / kBlock;
   rows_ = (height_ + kBlock - 1) / kBlock;
   const auto cells = static_cast<std::size_t>(cols_) * static_cast<std::size_t>(rows_);
-  dirty_.assign(cells, 0);
+  const State sharp = lossless_pass_ ? kLossy : kExact;
+  state_.assign(cells, sharp);
   changed_at_.assign(cells, TimePoint{});
-  pending_ = 0;
+  blurred_ = 0;
+  lossy_ = sharp == kLossy ? cells : 0;
 }
 
 template <typename F>
@@ -36,26 +50,36 @@ void TopOffTracker::for_blocks(const Rect& r, F&& f) {
   }
 }
 
+template <typename F>
+void TopOffTracker::for_whole_blocks(const Rect& r, F&& f) {
+  for_blocks(r, [&](std::size_t i) {
+    const int top = static_cast<int>(i / static_cast<std::size_t>(cols_)) * kBlock;
+    const int left = static_cast<int>(i % static_cast<std::size_t>(cols_)) * kBlock;
+    if (r.x <= left && r.y <= top && std::min(left + kBlock, width_) <= r.x + r.width &&
+        std::min(top + kBlock, height_) <= r.y + r.height)
+      f(i);
+  });
+}
+
 void TopOffTracker::on_delta(const std::vector<Rect>& dirty, TimePoint now) {
   for (const Rect& r : dirty) {
     for_blocks(r, [&](std::size_t i) {
-      if (!dirty_[i]) ++pending_;
-      dirty_[i] = 1;
+      set(i, kBlurred);
       changed_at_[i] = now;
     });
   }
   if (!dirty.empty()) last_change_ = now;
 }
 
-// Due: blocks still for `delay`, once the whole screen has been still for `delay` too, or once the oldest
-// of them has waited `busy_delay` (something else keeps changing).
+// Due: blurred blocks still for `delay`, once the whole screen has been still for `delay` too, or once the
+// oldest of them has waited `busy_delay` (something else keeps changing).
 std::vector<Rect> TopOffTracker::due(TimePoint now) const {
-  if (pending_ == 0) return {};
-  std::vector<std::uint8_t> ripe(dirty_.size(), 0);
+  if (blurred_ == 0) return {};
+  std::vector<std::uint8_t> ripe(state_.size(), 0);
   TimePoint oldest = TimePoint::max();
   bool any = false;
-  for (std::size_t i = 0; i < dirty_.size(); ++i) {
-    if (!dirty_[i] || now - changed_at_[i] < delay_) continue;
+  for (std::size_t i = 0; i < state_.size(); ++i) {
+    if (state_[i] != kBlurred || now - changed_at_[i] < delay_) continue;
     ripe[i] = 1;
     any = true;
     oldest = std::min(oldest, changed_at_[i]);
@@ -65,8 +89,15 @@ std::vector<Rect> TopOffTracker::due(TimePoint now) const {
   return merge_blocks(ripe, cols_, rows_, kBlock, width_, height_);
 }
 
+std::vector<Rect> TopOffTracker::lossless_due(TimePoint now) const {
+  if (!lossless_pass_ || !pending() || !settled(now)) return {};
+  std::vector<std::uint8_t> flags(state_.size(), 0);
+  for (std::size_t i = 0; i < state_.size(); ++i) flags[i] = state_[i] != kExact;
+  return merge_blocks(flags, cols_, rows_, kBlock, width_, height_);
+}
+
 void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
-  const std::vector<std::uint8_t> before = dirty_;
+  const std::vector<std::uint8_t> before = state_;
   for_blocks(to, [&](std::size_t i) {
     const int row = static_cast<int>(i / static_cast<std::size_t>(cols_));
     const int col = static_cast<int>(i % static_cast<std::size_t>(cols_));
@@ -74,39 +105,38 @@ void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
     const int left = col * kBlock, right = std::min(left + kBlock, width_);
     // A block the copy covers only in part keeps its own content elsewhere.
     const bool partial = top < to.y || bottom > to.y + to.height || left < to.x || right > to.x + to.width;
-    bool blurred = partial && before[i] != 0;
+    std::uint8_t worst = partial ? before[i] : std::uint8_t{kExact};
     const int y0 = std::max(top, to.y) + dy, y1 = std::min(bottom, to.y + to.height) + dy;
     for (int source = std::max(y0, 0) / kBlock; source <= (y1 - 1) / kBlock && source < rows_; ++source)
-      blurred = blurred || before[static_cast<std::size_t>(source) * static_cast<std::size_t>(cols_) +
-                                  static_cast<std::size_t>(col)] != 0;
-    dirty_[i] = blurred ? 1 : 0;
-    if (blurred) changed_at_[i] = now;
+      worst = std::max(worst, before[static_cast<std::size_t>(source) * static_cast<std::size_t>(cols_) +
+                                      static_cast<std::size_t>(col)]);
+    set(i, static_cast<State>(worst));
+    if (worst == kBlurred) changed_at_[i] = now;
   });
-  pending_ = static_cast<std::size_t>(std::count(dirty_.begin(), dirty_.end(), std::uint8_t{1}));
   last_change_ = now;
 }
 
-void TopOffTracker::on_refined(const std::vector<Rect>& area) {
-  for (const Rect& r : area) {
-    for_blocks(r, [&](std::size_t i) {
-      const int top = static_cast<int>(i / static_cast<std::size_t>(cols_)) * kBlock;
-      const int left = static_cast<int>(i % static_cast<std::size_t>(cols_)) * kBlock;
-      const bool whole = r.x <= left && r.y <= top && std::min(left + kBlock, width_) <= r.x + r.width &&
-                         std::min(top + kBlock, height_) <= r.y + r.height;
-      if (!whole) return;
-      if (dirty_[i]) --pending_;
-      dirty_[i] = 0;
+void TopOffTracker::on_sharpened(const std::vector<Rect>& area) {
+  for (const Rect& r : area) for_whole_blocks(r, [&](std::size_t i) { set(i, kLossy); });
+}
+
+void TopOffTracker::on_exact(const std::vector<Rect>& area) {
+  for (const Rect& r : area) for_whole_blocks(r, [&](std::size_t i) { set(i, kExact); });
+}
+
+void TopOffTracker::on_kept_lossy(const std::vector<Rect>& area) {
+  for (const Rect& r : area)
+    for_whole_blocks(r, [&](std::size_t i) {
+      if (state_[i] == kLossy) set(i, kExact);
     });
-  }
 }
 
 std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
-  if (pending_ == 0) return std::chrono::milliseconds::max();
-  TimePoint oldest = TimePoint::max();
-  for (std::size_t i = 0; i < dirty_.size(); ++i) {
-    if (dirty_[i]) oldest = std::min(oldest, changed_at_[i]);
+  if (!pending()) return std::chrono::milliseconds::max();
+  TimePoint at = last_change_ + delay_;  // the screen settles (the lossless pass, and due() for all)
+  for (std::size_t i = 0; i < state_.size(); ++i) {
+    if (state_[i] == kBlurred) at = std::min(at, changed_at_[i] + busy_delay_);
   }
-  const TimePoint at = std::min(last_change_ + delay_, oldest + busy_delay_);
   if (at <= now) return std::chrono::milliseconds(0);
   return std::chrono::ceil<std::chrono::milliseconds>(at - now);
 }

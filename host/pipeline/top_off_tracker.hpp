@@ -1,7 +1,9 @@
-// Remembers, per 16x16 block, what delta frames coded at motion quality and when it last changed, and says
-// when which of it is due for a sharp "top-off". A block is refined once it has been still for `delay`;
-// a changing area elsewhere (typing, a video, a spinner) no longer holds back the rest of the screen.
-// Pure bookkeeping, no clock of its own; used on the video thread only.
+// Remembers, per 16x16 block, how well the viewer's picture matches the screen, and says which blocks are
+// due for refinement. A block coded by a VP8 delta at motion quality is blurred: once it has been still
+// for `delay` it is due for a sharp VP8 "top-off" (a changing area elsewhere, such as typing, a video or a
+// spinner, does not hold it back). A block coded sharp but lossy (a keyframe, a top-off) is a candidate for
+// the lossless pass: once the whole screen has settled, it may go as exact pixels. Exact pixels leave a
+// block with nothing more to send. Pure bookkeeping, no clock of its own; used on the video thread only.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -17,37 +19,52 @@ class TopOffTracker {
 
   // `delay`: how long a block must be still before it is refined. While other parts of the screen keep
   // changing, blocks wait up to `busy_delay` so their refinements share frames (fewer, larger top-offs).
-  TopOffTracker(std::chrono::milliseconds delay, std::chrono::milliseconds busy_delay);
+  // `lossless_pass`: sharp lossy blocks are kept as candidates for exact pixels (the streamer can send
+  // them); without it they need nothing more.
+  TopOffTracker(std::chrono::milliseconds delay, std::chrono::milliseconds busy_delay, bool lossless_pass = false);
 
-  // A keyframe (or a new screen size): everything is sharp, nothing is pending.
+  // A keyframe (or a new screen size): everything is sharp, nothing is blurred.
   void on_keyframe(int width, int height);
   // A delta frame coded `dirty` at motion quality at `now`.
   void on_delta(const std::vector<Rect>& dirty, TimePoint now);
-  // The areas to refine now (block-aligned), or empty when no top-off is due.
+  // The blurred areas to top off now (block-aligned), or empty when none is due.
   std::vector<Rect> due(TimePoint now) const;
+  // Once the screen has settled: every block that is not exact (block-aligned), for the lossless pass.
+  std::vector<Rect> lossless_due(TimePoint now) const;
   // The viewer moved `to` from `dy` rows further down (a scroll): its blocks now hold what their source
   // rows held, as sharp or as blurred as that was; moved blurred blocks wait until the scroll stops.
   void on_copy(const Rect& to, int dy, TimePoint now);
-  // `area` was refined: by a top-off frame (as returned by due()) or by exact pixels. The blocks it covers
-  // whole are sharp until they change; a block it covers in part keeps whatever else it had pending.
-  void on_refined(const std::vector<Rect>& area);
-  // How long until due() may return something (for the capture wait); max() when nothing is pending.
+  // A VP8 top-off coded `area` (as returned by due()) at its sharp quality.
+  void on_sharpened(const std::vector<Rect>& area);
+  // `area` went as exact pixels. The blocks it covers whole need nothing more until they change; a block it
+  // covers in part keeps its state.
+  void on_exact(const std::vector<Rect>& area);
+  // The lossless pass cannot do better than VP8 for the sharp blocks of `area` (a photo): they need
+  // nothing more. Blurred blocks stay due for their top-off.
+  void on_kept_lossy(const std::vector<Rect>& area);
+  // How long until due() or lossless_due() may return something (for the capture wait); max() when
+  // nothing is pending.
   std::chrono::milliseconds time_to_due(TimePoint now) const;
-  bool pending() const { return pending_ > 0; }
+  bool pending() const { return blurred_ > 0 || lossy_ > 0; }
   // Nothing was coded at motion quality for `delay`: the screen has settled (due() is not refining some
   // blocks while others keep changing).
   bool settled(TimePoint now) const { return now - last_change_ >= delay_; }
 
  private:
+  enum State : std::uint8_t { kExact = 0, kLossy = 1, kBlurred = 2 };  // ordered: higher is worse
   template <typename F>
   void for_blocks(const Rect& r, F&& f);
+  template <typename F>
+  void for_whole_blocks(const Rect& r, F&& f);
+  void set(std::size_t i, State s);
 
   std::chrono::milliseconds delay_;
   std::chrono::milliseconds busy_delay_;
+  bool lossless_pass_;
   int width_ = 0, height_ = 0, cols_ = 0, rows_ = 0;
-  std::vector<std::uint8_t> dirty_;      // 1: coded at motion quality since its last sharp coding
-  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while dirty)
-  std::size_t pending_ = 0;
+  std::vector<std::uint8_t> state_;      // State per block
+  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred)
+  std::size_t blurred_ = 0, lossy_ = 0;  // blocks in each state
   TimePoint last_change_{};
 };
 

@@ -54,13 +54,14 @@ PixelPolicy scroll_policy(const BgraImage& image) {
   return policy;
 }
 
-// A refinement: whatever size (in updates of up to 512K pixels, 2 MiB as BGRA), but only what compresses
-// to 1/8 byte a pixel or less. Terminal text and flat UI need 0.02-0.05 (bench desktop), about what VP8's
-// sharp top-off costs for the same area, so exact costs no more; photos need 1-3 and stay with VP8.
+// The lossless pass: whatever size, in updates of up to 128K pixels (64 KiB at most at the budget, so an
+// update in flight never holds back the next change for long on a slow link), but only tiles that compress
+// to half a byte a pixel or less, like small changes. Terminal text and flat UI need 0.02-0.05 (the bench
+// desktop's 720p screen: 81 KB), window title bars with a gradient and anti-aliased text more than 1/8
+// (they failed that budget); photos need 1-3 and keep VP8's sharp quality.
 PixelPolicy refine_policy() {
   PixelPolicy policy;
-  policy.max_pixels = 512 * 1024;
-  policy.max_bytes_per_pixel = 0.125;
+  policy.max_pixels = 128 * 1024;
   return policy;
 }
 
@@ -100,7 +101,7 @@ VideoStreamer::VideoStreamer(std::unique_ptr<ScreenCapturer> capturer, StreamerC
     : capturer_(std::move(capturer)),
       callbacks_(std::move(callbacks)),
       scheduler_(clock_, config),
-      top_off_(config.top_off_delay, config.top_off_delay * 2) {}
+      top_off_(config.top_off_delay, config.top_off_delay * 2, static_cast<bool>(callbacks_.send_pixels)) {}
 
 VideoStreamer::~VideoStreamer() { stop(); }
 
@@ -223,7 +224,7 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector
   update.bgra_zstd = std::move(pixels->bgra_zstd);
   scheduler_.on_sent(id, update.bgra_zstd.size());
   frames_sent_++;
-  top_off_.on_refined(pixels->rects);
+  top_off_.on_exact(pixels->rects);
   callbacks_.send_pixels(std::move(update));
   return true;
 }
@@ -286,21 +287,20 @@ void VideoStreamer::remember(const CapturedFrame& frame) {
   }
 }
 
-// Refines what is due (see TopOffTracker) from the last captured picture, which still holds those areas.
-// Once the screen has settled, text, flat UI and gradients end exact, as exact pixels, and photos at VP8's
-// sharp quality: exact tiles first (as many as one PixelUpdate takes; the rest stay due for the next call),
-// then one VP8 frame for what does not compress. While something keeps changing (a video), blocks that
-// stopped are refined by VP8 in one frame, as before: sorting hundreds of small pieces into tiles and
-// sending two updates instead of one put the video's p95 latency at 34-44 ms in four runs (bench, video
-// 640x360 at 1080p; 26-29 ms this way, 27-39 ms before exact refinement existed).
+// Refines from the last captured picture, which still holds those areas. Once the screen has settled, the
+// lossless pass: every block not yet exact, cut into tiles; text, flat UI and gradients go as exact pixels
+// (as many tiles as one PixelUpdate takes; the rest stay due for the next call), photos keep VP8's sharp
+// quality. Blurred blocks (and, while something keeps changing, all of them) get a sharp VP8 top-off in
+// one frame. Keeping the lossless pass for a settled screen matters: sorting a playing video's hundreds
+// of small still pieces into tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms
+// in four runs (bench, video 640x360 at 1080p; 26-29 ms without).
 bool VideoStreamer::top_off_due_areas() {
   if (!last_image_) return false;
   const auto now = clock_.now();
-  auto area = top_off_.due(now);
-  if (area.empty()) return false;
-  if (callbacks_.send_pixels && top_off_.settled(now)) {
+  if (const auto candidates = top_off_.lossless_due(now); !candidates.empty()) {
     const PixelPolicy policy = refine_policy();
-    const TileSplit split = split_exact_tiles(*last_image_, area, policy);
+    const TileSplit split = split_exact_tiles(*last_image_, candidates, policy);
+    top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
     std::vector<Rect> batch;
     long pixels = 0;
     for (const Rect& tile : split.exact) {
@@ -311,9 +311,12 @@ bool VideoStreamer::top_off_due_areas() {
     }
     const CapturedFrame picture{last_image_, {}, false, monotonic_us(), 0};
     if (!batch.empty() && send_as_pixels(picture, batch, {}, policy)) return true;
+    top_off_.on_kept_lossy(batch);  // together over the budget after all: never try them again
   }
+  const auto area = top_off_.due(now);
+  if (area.empty()) return false;
   switch (encode_and_send(*last_image_, area, false, true, monotonic_us(), 0)) {
-    case Sent::delta: top_off_.on_refined(area); break;
+    case Sent::delta: top_off_.on_sharpened(area); break;
     case Sent::keyframe: top_off_.on_keyframe(last_image_->width, last_image_->height); break;
     case Sent::none: top_off_.on_delta(area, clock_.now()); break;  // try again after the delay
   }
@@ -356,7 +359,7 @@ void VideoStreamer::run() {
     if (scroll && send_as_pixels(frame, coded_area(scroll->residual, false, *frame.image), scroll->copies,
                                  scroll_policy(*frame.image))) {
       top_off_.on_copy(scroll->band, scroll->dy, clock_.now());  // the viewer moves first...
-      top_off_.on_refined(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
+      top_off_.on_exact(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
       continue;
     }
     std::vector<Rect> dirty = frame.dirty;

@@ -76,7 +76,7 @@ class VideoStreamer {
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
   BgraImage previous_;  // a copy of the last capture: scroll detection, what changed inside a block
-  TopOffTracker top_off_;  // what delta frames coded at motion quality, and when it is due for refinement
+  TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
   int applied_kbps_ = 0;
   CursorState last_cursor_;
 };

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 #include <variant>
 
 #include "client/decode/picture_update.hpp"
@@ -58,10 +59,10 @@ class DecodingViewer {
     const std::lock_guard lock(mutex_);
     return scrolls_;
   }
-  // Pixels the exact updates carried (their rectangles' area).
-  long exact_area() const {
+  // The pixels each exact update carried (its rectangles' area), in order.
+  std::vector<long> exact_areas() const {
     const std::lock_guard lock(mutex_);
-    return exact_area_;
+    return exact_areas_;
   }
   std::size_t bytes() const {
     const std::lock_guard lock(mutex_);
@@ -103,7 +104,9 @@ class DecodingViewer {
         auto unpacked = client::unpack(update);
         const std::lock_guard lock(mutex_);
         ++pixel_updates_;
-        for (const auto& r : update.rects) exact_area_ += static_cast<long>(r.width) * r.height;
+        long area = 0;
+        for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
+        exact_areas_.push_back(area);
         if (!update.copies.empty()) ++scrolls_;
         bytes_ += update.bgra_zstd.size();
         CHECK(unpacked.has_value());
@@ -121,7 +124,7 @@ class DecodingViewer {
   client::RemotePicture picture_;
   int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0;
   std::size_t bytes_ = 0;
-  long exact_area_ = 0;
+  std::vector<long> exact_areas_;
   bool done_ = false;
   std::thread thread_;
 };

@@ -3,6 +3,7 @@
 // arrive exact, a large change goes as VP8 coded only where it changed, and the picture ends sharp.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -227,7 +228,7 @@ TEST_CASE("encode_pixels: a palette makes typed text smaller, and 128x128 stays 
 }
 
 
-TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8 then exact, and the viewer shows both") {
+TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window as VP8, and once settled all is exact") {
   constexpr int kW = 1280, kH = 720, kTyped = 12;
   std::vector<test::ScriptedScreen::Step> steps;
   for (int i = 0; i < kTyped; ++i)
@@ -254,10 +255,11 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8 th
   const BgraImage shown = viewer.shown();
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates, " << viewer.bytes()
                              << " bytes");
-  CHECK(viewer.pixel_updates() == kTyped + 1);  // the characters, then the window's refinement
   // Each character carried its glyph's pixels, not the 16x16 blocks (two per glyph here) the capturer
-  // reported; the refinement carried the window's blocks.
-  CHECK(viewer.exact_area() <= kTyped * 8 * 16 + 400 * 304);
+  // reported. The other exact updates are the lossless passes (the keyframe's picture, the window).
+  const std::vector<long> areas = viewer.exact_areas();
+  CHECK(std::count_if(areas.begin(), areas.end(), [](long a) { return a <= 8 * 16; }) == kTyped);
+  CHECK(viewer.pixel_updates() > kTyped);
   CHECK(viewer.video_frames() >= 2);  // the keyframe and the window
   // Every pixel the typing changed is exact (the others keep the keyframe's quality).
   const BgraImage before = test::text_image(kW, kH, 2);
@@ -271,13 +273,10 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a new window as VP8 th
     }
   CHECK(typed_pixels > kTyped * 8);
   CHECK(inexact == 0);
-  // The rest only the first keyframe ever coded (dense synthetic text: about 44-48 dB at keyframe
-  // quality); the window, text, was refined to exact pixels.
-  const double rest = media::psnr(screen.final_image, shown, Rect{0, 0, 600, kH});
-  const double opened = media::psnr(screen.final_image, shown, window);
-  INFO("window " << opened << " dB, rest " << rest << " dB");
-  CHECK(rest >= 42.0);
-  CHECK(opened >= 99.0);
+  // The window (VP8 at motion quality) and the rest (the keyframe's quality: dense synthetic text, about
+  // 44-48 dB) are text: once the screen settled, the lossless pass made all of it exact.
+  CHECK(media::psnr(screen.final_image, shown, window) >= 99.0);
+  CHECK(media::psnr(screen.final_image, shown) >= 99.0);
 }
 
 TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8's sharp quality") {
@@ -289,7 +288,11 @@ TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8'
       test::fill_rect(img, text, 0xf0f0f0u);
       for (int y = text.y; y + 16 <= text.y + text.height; y += 16)
         test::draw_text(img, Rect{text.x, y, text.width, 16}, static_cast<std::uint32_t>(y + i));
-      test::draw_noise(img, photo, static_cast<std::uint32_t>(i));
+      std::mt19937 rng(static_cast<std::uint32_t>(i));  // a photo: smooth shading plus sensor noise
+      for (int y = photo.y; y < photo.y + photo.height; ++y)
+        for (int x = photo.x; x < photo.x + photo.width; ++x)
+          for (int c = 0; c < 3; ++c)
+            img.row(y)[x * 4 + c] = static_cast<std::uint8_t>((x - photo.x) / 2 + (y - photo.y) / 4 + c * 20 + rng() % 8);
       return std::vector<Rect>{Rect{text.x, text.y, text.width + photo.width, text.height}};
     });
   auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
@@ -299,19 +302,20 @@ TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8'
   while (!screen.done) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(60ms);
   const double text_moving = media::psnr(screen.final_image, viewer.shown(), text);
+  const double photo_moving = media::psnr(screen.final_image, viewer.shown(), photo);
   std::this_thread::sleep_for(940ms);  // refinement is due 250 ms after the motion stopped
   session.video.stop();
 
   const BgraImage shown = viewer.shown();
   const double text_still = media::psnr(screen.final_image, shown, text);
   const double photo_still = media::psnr(screen.final_image, shown, photo);
-  MESSAGE("text " << text_moving << " -> " << text_still << " dB, photo " << photo_still << " dB; "
+  MESSAGE("text " << text_moving << " -> " << text_still << " dB, photo " << photo_moving << " -> " << photo_still << " dB; "
                   << viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates");
   CHECK(text_moving < 99.0);  // the motion went as VP8
   CHECK(text_still >= 99.0);  // exact
-  CHECK(photo_still >= 35.0);  // refined by VP8: sharp but not exact (4x4 noise blocks are hard for it)
+  CHECK(photo_still > photo_moving + 1.0);  // refined by VP8: sharper, not exact
+  CHECK(photo_still >= 35.0);
   CHECK(photo_still < 99.0);
-  CHECK(viewer.exact_area() == text.width * text.height);  // the photo's tiles never went as pixels
 }
 
 TEST_CASE("VideoStreamer: a small change far from a large one goes ahead as exact pixels") {

@@ -74,8 +74,38 @@ TEST_CASE("TopOffTracker: a copy moves blurred blocks with their content") {
   CHECK(t.due(t0 + 10ms + 249ms).empty());
   t.on_copy(Rect{0, 0, 64, 40}, 24, t0 + 20ms);  // 24 rows: row 0 takes rows 24-39 (blocks 1 and 2)
   CHECK(t.due(t0 + 20ms + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 16}});
-  t.on_refined({Rect{0, 0, 64, 64}});
+  t.on_sharpened({Rect{0, 0, 64, 64}});
   CHECK_FALSE(t.pending());
+}
+
+TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block once the screen settles") {
+  host::TopOffTracker without(250ms, 500ms);
+  without.on_keyframe(64, 48);
+  CHECK_FALSE(without.pending());  // nothing could improve a keyframe: no candidates
+  CHECK(without.lossless_due(std::chrono::steady_clock::time_point{10s}).empty());
+
+  host::TopOffTracker t(250ms, 500ms, /*lossless_pass=*/true);
+  t.on_keyframe(64, 48);
+  const host::TopOffTracker::TimePoint t0{1s};
+  CHECK(t.pending());
+  CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+  t.on_delta({Rect{0, 0, 16, 16}}, t0);
+  CHECK(t.lossless_due(t0 + 249ms).empty());  // not settled
+  CHECK(t.time_to_due(t0) == 250ms);
+  CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
+  t.on_sharpened({Rect{0, 0, 16, 16}});  // the VP8 top-off: sharp, still lossy
+  CHECK(t.due(t0 + 250ms).empty());
+  CHECK(t.lossless_due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+  t.on_exact({Rect{0, 0, 64, 32}});         // text went exact...
+  t.on_copy(Rect{0, 0, 64, 32}, 16, t0 + 300ms);  // ...and scrolls up: row 1 now holds the lossy row 2
+  CHECK(t.lossless_due(t0 + 549ms).empty());
+  CHECK(t.lossless_due(t0 + 550ms) == std::vector<Rect>{Rect{0, 16, 64, 32}});
+  t.on_kept_lossy({Rect{0, 16, 64, 32}});  // a photo: VP8's sharp quality is as good as it gets
+  CHECK_FALSE(t.pending());
+  CHECK(t.time_to_due(t0 + 600ms) == std::chrono::milliseconds::max());
+  t.on_delta({Rect{0, 0, 16, 16}}, t0 + 600ms);
+  t.on_kept_lossy({Rect{0, 0, 64, 48}});  // blurred blocks stay due for their top-off
+  CHECK(t.due(t0 + 850ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
 }
 
 TEST_CASE("TopOffTracker: exact pixels over part of a blurred block leave the rest of it due") {
@@ -83,10 +113,10 @@ TEST_CASE("TopOffTracker: exact pixels over part of a blurred block leave the re
   t.on_keyframe(70, 40);  // the last block column is 6 pixels wide, the last row 8 high
   const host::TopOffTracker::TimePoint t0{1s};
   t.on_delta({Rect{0, 0, 70, 40}}, t0);  // everything coded at motion quality
-  t.on_refined({Rect{3, 2, 8, 13}});     // a typed character inside block (0,0): the block stays blurred
+  t.on_exact({Rect{3, 2, 8, 13}});     // a typed character inside block (0,0): the block stays blurred
   CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 70, 40}});
-  t.on_refined({Rect{0, 0, 16, 16}, Rect{64, 32, 6, 8}});  // whole blocks, one of them clipped at the corner
-  t.on_refined({Rect{16, 0, 48, 40}});                     // whole blocks: columns 1-3
+  t.on_exact({Rect{0, 0, 16, 16}, Rect{64, 32, 6, 8}});  // whole blocks, one of them clipped at the corner
+  t.on_exact({Rect{16, 0, 48, 40}});                     // whole blocks: columns 1-3
   CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{64, 0, 6, 32}, Rect{0, 16, 16, 24}});
 }
 
@@ -116,7 +146,7 @@ TEST_CASE("TopOffTracker: a still area is due after the delay, also while anothe
   area = t.due(t0 + 600ms);
   REQUIRE(area.size() == 1);
   CHECK(area[0] == Rect{0, 0, 320, 160});
-  t.on_refined(area);
+  t.on_sharpened(area);
   CHECK(t.pending());  // the blinking block
   CHECK(t.due(t0 + 600ms).empty());
   // Once it stops too, it is refined alone; a keyframe clears everything.
