@@ -68,6 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
   std::size_t queued_video() const { return video_.size(); }
+  // The largest message payload accepted from the peer from now on (never above each type's cap).
+  // The host lowers it to control size until the peer has authenticated.
+  void limit_incoming(std::size_t max_payload) { decoder_.set_max_payload(max_payload); }
   std::optional<std::chrono::microseconds> round_trip() const { return rtt_; }
   Stream& stream() { return stream_; }
   asio::any_io_executor executor() { return stream_.get_executor(); }

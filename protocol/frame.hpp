@@ -51,6 +51,9 @@ class FrameDecoder {
   // The next complete frame, std::nullopt if more bytes are needed, or the stream's error.
   std::expected<std::optional<Frame>, Error> next();
   std::size_t buffered() const { return buffer_.size() - consumed_; }
+  // Caps every frame whose header is parsed from now on (a phase change: before authentication only
+  // control-sized messages are expected, so no peer can make us buffer a video frame).
+  void set_max_payload(std::size_t max_payload) { max_payload_ = max_payload; }
 
  private:
   std::size_t max_payload_;

@@ -192,6 +192,9 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     audit.record(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
   };
   if (auto ok = co_await conn->handshake(TlsRole::server); !ok) co_return fail_audit("tls", ok.error());
+  // Until the code is proven, only the handshake's small messages are expected: a stranger must not make
+  // the host buffer megabytes (per pending slot) by announcing a video frame.
+  conn->limit_incoming(limits::kMaxControlPayload);
   conn->start();
   auto peer = co_await exchange_hello(*conn, hello());
   if (!peer) co_return fail_audit("hello", peer.error());
@@ -209,6 +212,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     co_return;
   }
   deadline.cancel();
+  conn->limit_incoming(limits::kMaxFramePayload);
   if (session_reserved) {
     conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
     co_return;

@@ -99,6 +99,38 @@ TEST_CASE("an oversized frame header fails the connection before the payload is 
   });
 }
 
+TEST_CASE("limit_incoming caps even picture frames, and lifting it lets them through again") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    protocol::VideoFrame frame;
+    frame.frame_id = 1;
+    frame.width = 16;
+    frame.height = 16;
+    frame.keyframe = true;
+    frame.data.assign(1000, 7);
+    server->limit_incoming(limits::kMaxControlPayload);  // as the host does until the code is proven
+    CHECK(client->send(frame));  // small: fine in either phase
+    auto small = co_await server->receive(5s);
+    REQUIRE(small);
+    CHECK(std::holds_alternative<protocol::VideoFrame>(*small));
+    server->limit_incoming(limits::kMaxFramePayload);  // authenticated
+    frame.data.assign(limits::kMaxControlPayload + 1000, 7);
+    CHECK(client->send(frame));
+    auto large = co_await server->receive(5s);
+    REQUIRE(large);
+    CHECK(std::get<protocol::VideoFrame>(*large).data.size() == limits::kMaxControlPayload + 1000);
+    server->limit_incoming(limits::kMaxControlPayload);
+    // Only the header is sent: the refusal must not wait for (or buffer) the announced payload.
+    std::vector<std::uint8_t> header = {0, static_cast<std::uint8_t>(protocol::MessageType::video_frame), 0, 0,
+                                        0, 0x10, 0, 0};  // 1 MiB
+    co_await asio::async_write(client->stream(), asio::buffer(header), asio::use_awaitable);
+    auto refused = co_await server->receive(5s);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == ErrorCode::malformed);
+    CHECK_FALSE(server->is_open());
+  });
+}
+
 TEST_CASE("a silent peer is dropped when the read deadline expires") {
   Pair pair;
   pair.run({}, [](auto, auto server) -> asio::awaitable<void> {

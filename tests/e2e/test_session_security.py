@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import socket
+import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -355,6 +357,22 @@ class TransportTest(SecurityTestCase):
         self.assertTrue(wait_for_event(host, "tls", count=2, result="failed"))
         self.assertTrue(any("deadline" in e["reason"] for e in events(host, "tls")), host.audit())
         self.assert_host_up(host)
+
+    def test_a_stranger_cannot_make_the_host_buffer_a_video_frame_before_authenticating(self):
+        host = self.host("--consent", "accept", "--ui", "none")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # elfdesk authenticates with the code, not certificates
+        with context.wrap_socket(socket.create_connection(("127.0.0.1", host.port))) as stranger:
+            # A VideoFrame header announcing 8 MiB - 64 KiB (within a video frame's cap), then nothing: refused
+            # on the header alone, before authentication.
+            stranger.sendall(struct.pack(">HHI", 7, 0, (8 << 20) - (64 << 10)))
+            self.assertIsNotNone(closed_by_peer(stranger, 3), "the host waited for the payload")
+        self.assertTrue(wait_for_event(host, "hello", result="failed"))
+        self.assertIn("claims 8323072 payload bytes, limit 262144", events(host, "hello")[0]["reason"])
+        self.assert_host_up(host)
+        self.assert_ok(screenshot(host.address, host.code()))
 
     def test_more_silent_peers_than_the_cap_do_not_lock_out_an_engineer(self):
         host = self.host("--consent", "accept", "--ui", "none", "--handshake-timeout", "2", "--max-pending", "3")
