@@ -49,23 +49,27 @@ struct Pair {
   }
 };
 
+// A 16x16 keyframe carrying `bytes` bytes of (meaningless) VP8 data: only the sizes matter here.
+protocol::VideoFrame keyframe(std::uint64_t id, std::size_t bytes) {
+  protocol::VideoFrame frame;
+  frame.frame_id = id;
+  frame.width = 16;
+  frame.height = 16;
+  frame.keyframe = true;
+  frame.data.assign(bytes, 7);
+  return frame;
+}
+
 }  // namespace
 
 TEST_CASE("control messages overtake queued picture updates, which keep their order") {
   Pair pair;
   pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
-    protocol::VideoFrame frame;
-    frame.width = 16;
-    frame.height = 16;
-    frame.keyframe = true;
-    frame.data.assign(100000, 7);
     // Frames 1 and 3 are VP8, 2 is exact pixels: small, but it must not overtake frame 1.
     const protocol::PixelUpdate pixels{2, 0, 16, 16, {}, {}, {{0, 0, 1, 1}}, protocol::PixelFormat::bgra, 4, {1, 2, 3}};
-    frame.frame_id = 1;
-    CHECK(server->send(frame));
+    CHECK(server->send(keyframe(1, 100000)));
     CHECK(server->send(pixels));
-    frame.frame_id = 3;
-    CHECK(server->send(frame));
+    CHECK(server->send(keyframe(3, 100000)));
     CHECK(server->send(protocol::Chat{"urgent"}));
     auto first = co_await client->receive(5s);
     REQUIRE(first);
@@ -102,20 +106,13 @@ TEST_CASE("an oversized frame header fails the connection before the payload is 
 TEST_CASE("limit_incoming caps even picture frames, and lifting it lets them through again") {
   Pair pair;
   pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
-    protocol::VideoFrame frame;
-    frame.frame_id = 1;
-    frame.width = 16;
-    frame.height = 16;
-    frame.keyframe = true;
-    frame.data.assign(1000, 7);
     server->limit_incoming(limits::kMaxControlPayload);  // as the host does until the code is proven
-    CHECK(client->send(frame));  // small: fine in either phase
+    CHECK(client->send(keyframe(1, 1000)));  // small: fine in either phase
     auto small = co_await server->receive(5s);
     REQUIRE(small);
     CHECK(std::holds_alternative<protocol::VideoFrame>(*small));
     server->limit_incoming(limits::kMaxFramePayload);  // authenticated
-    frame.data.assign(limits::kMaxControlPayload + 1000, 7);
-    CHECK(client->send(frame));
+    CHECK(client->send(keyframe(2, limits::kMaxControlPayload + 1000)));
     auto large = co_await server->receive(5s);
     REQUIRE(large);
     CHECK(std::get<protocol::VideoFrame>(*large).data.size() == limits::kMaxControlPayload + 1000);
