@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <cstring>
+#include <map>
 
 #include "common/media/colour_convert.hpp"
 #include "common/zstd_codec.hpp"
