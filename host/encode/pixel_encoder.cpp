@@ -133,7 +133,8 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
   return out;
 }
 
-TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy) {
+TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy,
+                            long max_exact_pixels) {
   // The pieces of `area` in each grid tile, judged together: one encode per tile, however fragmented the
   // area (a video's still blocks are hundreds of small rectangles).
   const int cols = (image.width + kExactTile - 1) / kExactTile;
@@ -147,9 +148,16 @@ TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, 
                  std::min((y / kExactTile + 1) * kExactTile, clipped.y + clipped.height) - y});
   }
   TileSplit out;
+  long exact_pixels = 0;
   for (const auto& [index, pieces] : tiles) {
-    auto& into = encode_pixels(image, pieces, policy) ? out.exact : out.lossy;
+    long pixels = 0;
+    for (const Rect& r : pieces) pixels += static_cast<long>(r.width) * r.height;
+    if (exact_pixels + pixels > max_exact_pixels || out.exact.size() + pieces.size() > limits::kMaxUpdateRects)
+      break;
+    const bool exact = encode_pixels(image, pieces, policy).has_value();
+    auto& into = exact ? out.exact : out.lossy;
     into.insert(into.end(), pieces.begin(), pieces.end());
+    if (exact) exact_pixels += pixels;
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // are exact at once. Decides per update whether it pays off. Pure; used on the video thread.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -38,12 +39,15 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
 // `area` cut along a grid of kExactTile squares (block-aligned areas give block-aligned pieces), and the
 // pieces of each tile judged together: those of tiles encode_pixels takes under `policy` (text, flat UI,
 // gradients) and those of the rest (photos, video), tile by tile in reading order. Lets a refinement send
-// each part the way it ends best.
+// each part the way it ends best. Stops before the tile that would take the exact part over
+// `max_exact_pixels` or limits::kMaxUpdateRects rectangles (one update's worth): later tiles are in
+// neither list, and nobody pays for judging tiles that cannot go out now anyway.
 inline constexpr int kExactTile = 128;
 struct TileSplit {
   std::vector<Rect> exact;
   std::vector<Rect> lossy;
 };
-TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy);
+TileSplit split_exact_tiles(const BgraImage& image, std::span<const Rect> area, const PixelPolicy& policy,
+                            long max_exact_pixels = std::numeric_limits<long>::max());
 
 }  // namespace elfdesk::host

@@ -287,33 +287,11 @@ void VideoStreamer::remember(const CapturedFrame& frame) {
   }
 }
 
-// Refines from the last captured picture, which still holds those areas. Once the screen has settled, the
-// lossless pass: every block not yet exact, cut into tiles; text, flat UI and gradients go as exact pixels
-// (as many tiles as one PixelUpdate takes; the rest stay due for the next call), photos keep VP8's sharp
-// quality. Blurred blocks (and, while something keeps changing, all of them) get a sharp VP8 top-off in
-// one frame. Keeping the lossless pass for a settled screen matters: sorting a playing video's hundreds
-// of small still pieces into tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms
-// in four runs (bench, video 640x360 at 1080p; 26-29 ms without).
+// Refines blurred blocks that are due (see TopOffTracker) with one sharp VP8 frame, from the last captured
+// picture, which still holds those areas.
 bool VideoStreamer::top_off_due_areas() {
   if (!last_image_) return false;
-  const auto now = clock_.now();
-  if (const auto candidates = top_off_.lossless_due(now); !candidates.empty()) {
-    const PixelPolicy policy = refine_policy();
-    const TileSplit split = split_exact_tiles(*last_image_, candidates, policy);
-    top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
-    std::vector<Rect> batch;
-    long pixels = 0;
-    for (const Rect& tile : split.exact) {
-      const long size = static_cast<long>(tile.width) * tile.height;
-      if (batch.size() == limits::kMaxUpdateRects || pixels + size > policy.max_pixels) break;
-      batch.push_back(tile);
-      pixels += size;
-    }
-    const CapturedFrame picture{last_image_, {}, false, monotonic_us(), 0};
-    if (!batch.empty() && send_as_pixels(picture, batch, {}, policy)) return true;
-    top_off_.on_kept_lossy(batch);  // together over the budget after all: never try them again
-  }
-  const auto area = top_off_.due(now);
+  const auto area = top_off_.due(clock_.now());
   if (area.empty()) return false;
   switch (encode_and_send(*last_image_, area, false, true, monotonic_us(), 0)) {
     case Sent::delta: top_off_.on_sharpened(area); break;
@@ -321,6 +299,25 @@ bool VideoStreamer::top_off_due_areas() {
     case Sent::none: top_off_.on_delta(area, clock_.now()); break;  // try again after the delay
   }
   return true;
+}
+
+// One update of the lossless pass, once the screen has settled and a capture found nothing new: every block
+// not yet exact, cut into tiles; text, flat UI and gradients go as exact pixels (one update's worth per
+// call, the rest stay due), photos keep VP8's sharp quality. Only when idle, because a new change must not
+// wait behind it; and only when settled: sorting a playing video's hundreds of small still pieces into
+// tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms in four runs (bench,
+// video 640x360 at 1080p; 26-29 ms without).
+bool VideoStreamer::lossless_pass() {
+  if (!last_image_) return false;
+  const auto candidates = top_off_.lossless_due(clock_.now());
+  if (candidates.empty()) return false;
+  const PixelPolicy policy = refine_policy();
+  const TileSplit split = split_exact_tiles(*last_image_, candidates, policy, policy.max_pixels);
+  top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
+  const CapturedFrame picture{last_image_, {}, false, monotonic_us(), 0};
+  if (!split.exact.empty() && send_as_pixels(picture, split.exact, {}, policy)) return true;
+  top_off_.on_kept_lossy(split.exact);  // together over the budget after all: never try them again
+  return !split.lossy.empty() || !split.exact.empty();
 }
 
 void VideoStreamer::run() {
@@ -345,7 +342,10 @@ void VideoStreamer::run() {
       wait_for(100ms);
       continue;
     }
-    if (!*captured) continue;
+    if (!*captured) {
+      if (!keyframe) lossless_pass();  // nothing changed: time to make the picture exact
+      continue;
+    }
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;

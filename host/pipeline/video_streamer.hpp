@@ -60,6 +60,7 @@ class VideoStreamer {
   bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
                       std::vector<protocol::ScreenCopy> copies = {}, const PixelPolicy& policy = {});
   bool top_off_due_areas();
+  bool lossless_pass();
   void poll_cursor();
   void wait_for(std::chrono::milliseconds d);
 

@@ -192,6 +192,10 @@ TEST_CASE("split_exact_tiles: an area cut on the tile grid, text and flat tiles 
                                          Rect{128, 128, 128, 64}, Rect{0, 400, 128, 80}, Rect{128, 400, 128, 80},
                                          Rect{256, 400, 128, 80}, Rect{384, 400, 128, 80}, Rect{512, 400, 128, 80}});
   CHECK(split.lossy == std::vector<Rect>{Rect{256, 64, 64, 64}, Rect{256, 128, 64, 64}});
+  // One update's worth: judging stops before the tile that would take the exact part over the limit.
+  const host::TileSplit first = host::split_exact_tiles(screen, area, host::PixelPolicy{}, 64 * 64 + 128 * 64);
+  CHECK(first.exact == std::vector<Rect>{Rect{64, 64, 64, 64}, Rect{128, 64, 128, 64}});
+  CHECK(first.lossy.empty());
   CHECK(host::split_exact_tiles(screen, std::vector<Rect>{Rect{600, 440, 100, 100}}, host::PixelPolicy{}).exact ==
         std::vector<Rect>{Rect{600, 440, 40, 40}});  // clipped to the screen
 }
