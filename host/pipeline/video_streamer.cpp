@@ -258,17 +258,16 @@ std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFr
 }
 
 // The capturer reports whole 16x16 blocks; exact pixels need only what differs in them (a typed character
-// is a tenth of its block). One rectangle for each of frame.dirty, in order. Large ones stay as they are:
-// they go to VP8, which codes whole blocks anyway.
-std::vector<Rect> VideoStreamer::changed_parts(const CapturedFrame& frame) const {
+// is a tenth of its block). One rectangle for each of frame.dirty, in order; only those `wanted` (the ones
+// that may go as pixels) are compared, the others stay as they are: VP8 codes whole blocks anyway.
+std::vector<Rect> VideoStreamer::changed_parts(const CapturedFrame& frame, const std::vector<bool>& wanted) const {
   const BgraImage& image = *frame.image;
-  if (previous_.width != image.width || previous_.height != image.height) return frame.dirty;
-  std::vector<Rect> out;
-  out.reserve(frame.dirty.size());
-  for (const Rect& r : frame.dirty) {
-    const Rect changed =
-        static_cast<long>(r.width) * r.height <= PixelPolicy{}.max_pixels ? changed_bounds(previous_, image, r) : Rect{};
-    out.push_back(changed.empty() ? r : changed);  // nothing differs: keep the block, in case we are out of step
+  std::vector<Rect> out = frame.dirty;
+  if (previous_.width != image.width || previous_.height != image.height) return out;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!wanted[i]) continue;
+    // Nothing differs: keep the block, in case we are out of step.
+    if (const Rect changed = changed_bounds(previous_, image, out[i]); !changed.empty()) out[i] = changed;
   }
   return out;
 }
@@ -307,17 +306,16 @@ bool VideoStreamer::top_off_due_areas() {
 // wait behind it; and only when settled: sorting a playing video's hundreds of small still pieces into
 // tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms in four runs (bench,
 // video 640x360 at 1080p; 26-29 ms without).
-bool VideoStreamer::lossless_pass() {
-  if (!last_image_) return false;
+void VideoStreamer::lossless_pass() {
+  if (!last_image_) return;
   const auto candidates = top_off_.lossless_due(clock_.now());
-  if (candidates.empty()) return false;
+  if (candidates.empty()) return;
   const PixelPolicy policy = refine_policy();
   const TileSplit split = split_exact_tiles(*last_image_, candidates, policy, policy.max_pixels);
   top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
   const CapturedFrame picture{last_image_, {}, false, monotonic_us(), 0};
-  if (!split.exact.empty() && send_as_pixels(picture, split.exact, {}, policy)) return true;
+  if (split.exact.empty() || send_as_pixels(picture, split.exact, {}, policy)) return;
   top_off_.on_kept_lossy(split.exact);  // together over the budget after all: never try them again
-  return !split.lossy.empty() || !split.exact.empty();
 }
 
 void VideoStreamer::run() {
@@ -351,8 +349,15 @@ void VideoStreamer::run() {
     const bool force = keyframe || frame.size_changed;
     std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
     // What goes as pixels and what as VP8 is decided on the capturer's blocks (the thresholds were tuned
-    // on them); what goes as pixels is only what changed inside them.
-    const std::vector<Rect> changed = force || scroll ? std::vector<Rect>{} : changed_parts(frame);
+    // on them); what goes as pixels is only what changed inside them, found by comparing with the previous
+    // capture (so before remember()) and only where pixels may go out: not on a drag's large blocks.
+    std::vector<Rect> dirty = frame.dirty;
+    const bool pixels_possible = !force && !scroll;
+    const bool all_small = pixels_possible && area_of(dirty) <= PixelPolicy{}.max_pixels;
+    const std::vector<bool> small = pixels_possible ? small_and_apart(dirty) : std::vector<bool>{};
+    const std::vector<Rect> changed =
+        pixels_possible ? changed_parts(frame, all_small ? std::vector<bool>(dirty.size(), true) : small)
+                        : std::vector<Rect>{};
     remember(frame);
     // A scroll whose new lines compress well goes entirely as exact pixels: nothing to refine later. In
     // whole blocks, so no block is left half copied (maybe blurred) and half exact.
@@ -362,12 +367,10 @@ void VideoStreamer::run() {
       top_off_.on_exact(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
       continue;
     }
-    std::vector<Rect> dirty = frame.dirty;
-    if (!force && !scroll) {
-      if (area_of(dirty) <= PixelPolicy{}.max_pixels && send_as_pixels(frame, changed)) continue;
+    if (pixels_possible) {
+      if (all_small && send_as_pixels(frame, changed)) continue;
       // Small pieces apart from a large change (a typed character, a marker beside a moving window) go
       // ahead as exact pixels instead of waiting for the VP8 frame of the rest.
-      const std::vector<bool> small = small_and_apart(dirty);
       std::vector<Rect> ahead, rest;
       for (std::size_t i = 0; i < dirty.size(); ++i) {
         if (small[i]) ahead.push_back(changed[i]);

@@ -55,12 +55,12 @@ class VideoStreamer {
     int dy = 0;  // from how many rows further down
   };
   std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
-  std::vector<Rect> changed_parts(const CapturedFrame& frame) const;
+  std::vector<Rect> changed_parts(const CapturedFrame& frame, const std::vector<bool>& wanted) const;
   void remember(const CapturedFrame& frame);
   bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
                       std::vector<protocol::ScreenCopy> copies = {}, const PixelPolicy& policy = {});
   bool top_off_due_areas();
-  bool lossless_pass();
+  void lossless_pass();
   void poll_cursor();
   void wait_for(std::chrono::milliseconds d);
 
