@@ -1,7 +1,10 @@
 // elfdesk-host: the customer's one-click program. Main thread runs the consent UI (SDL window or
 // terminal); the network thread (HostServer) runs everything else.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 
 #include "common/log.hpp"
@@ -9,9 +12,6 @@
 #include "host/core/host_server.hpp"
 #include "host/ui/sdl_consent_window.hpp"
 #include "host/ui/terminal_consent_ui.hpp"
-#include <cstdlib>
-
-#include <iostream>
 
 using namespace elfdesk;
 using namespace elfdesk::host;
@@ -30,7 +30,7 @@ std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
       return nullptr;
     }
   }
-  return make_terminal_consent_ui(std::cin, std::cout);
+  return make_terminal_consent_ui(STDIN_FILENO, std::cout);
 }
 
 }  // namespace
