@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/image.hpp"
+#include "host/capture/window_moves.hpp"
 #include "protocol/error.hpp"
 
 namespace elfdesk::host {
@@ -20,6 +21,7 @@ struct CapturedFrame {
   bool size_changed = false;         // geometry differs from the previous frame: encoder must restart
   std::uint64_t capture_time_us = 0; // steady clock, microseconds
   std::uint32_t capture_us = 0;      // time spent grabbing and comparing
+  std::vector<WindowMove> moves;     // windows moved since the last returned frame (capture coordinates)
 };
 
 struct CursorImage {

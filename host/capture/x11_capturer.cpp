@@ -1,7 +1,8 @@
 // X11 implementation of ScreenCapturer. Why it is shaped like this (see DESIGN "Measured facts"):
 // XDamage tells us when and roughly where pixels changed, so a still screen costs nothing; MIT-SHM makes
 // the grab itself cheap (0.3 ms at 1080p); a 16x16 block compare turns coarse damage into the exact
-// blocks that changed. XFixes supplies the cursor, XRandR resizes and monitor geometry.
+// blocks that changed. XFixes supplies the cursor, XRandR resizes and monitor geometry. Notifications of
+// the root's children say where top-level windows moved (WindowMoves), so a drag can go as a copy.
 // Lives on the host's video thread.
 #include <poll.h>
 
@@ -88,6 +89,9 @@ class X11Capturer final : public ScreenCapturer {
  private:
   std::expected<void, Error> init_extensions();
   std::expected<void, Error> process_events();
+  void handle(XEvent& event);
+  void watch_windows();
+  std::vector<WindowMove> moves_since_last_frame();
   std::expected<Rect, Error> query_area();
   std::expected<void, Error> reconfigure();
   std::vector<Rect> take_damage();
@@ -111,6 +115,7 @@ class X11Capturer final : public ScreenCapturer {
   bool cursor_pending_ = true;
   bool display_lost_ = false;
   std::uint32_t cursor_serial_ = 0;
+  WindowMoves windows_;  // top-level windows, root coordinates
 };
 
 X11Capturer::~X11Capturer() {
@@ -134,7 +139,24 @@ std::expected<void, Error> X11Capturer::init() {
   region_ = XFixesCreateRegion(display_.get(), nullptr, 0);
   XFixesSelectCursorInput(display_.get(), root_, XFixesDisplayCursorNotifyMask);
   if (randr_event_ >= 0) XRRSelectInput(display_.get(), root_, RRScreenChangeNotifyMask | RRCrtcChangeNotifyMask);
+  watch_windows();
   return reconfigure();
+}
+
+// Top-level windows as they are now; from here on their notifications keep WindowMoves current.
+void X11Capturer::watch_windows() {
+  Display* d = display_.get();
+  XSelectInput(d, root_, SubstructureNotifyMask);
+  Window root_return = 0, parent = 0;
+  Window* children = nullptr;
+  unsigned count = 0;
+  if (XQueryTree(d, root_, &root_return, &parent, &children, &count) == 0) return;
+  std::unique_ptr<Window, XFreeDeleter> owned(children);
+  for (unsigned i = 0; i < count; ++i) {
+    XWindowAttributes a{};
+    if (XGetWindowAttributes(d, children[i], &a) != 0)
+      windows_.place(children[i], Rect{a.x, a.y, a.width + 2 * a.border_width, a.height + 2 * a.border_width});
+  }
 }
 
 std::expected<void, Error> X11Capturer::init_extensions() {
@@ -198,18 +220,51 @@ std::expected<void, Error> X11Capturer::process_events() {
   while (!display_lost_ && XPending(d) > 0) {
     XEvent event;
     XNextEvent(d, &event);
-    if (event.type == damage_event_ + XDamageNotify) {
-      damage_pending_ = true;
-    } else if (event.type == xfixes_event_ + XFixesCursorNotify) {
-      cursor_pending_ = true;
-    } else if (randr_event_ >= 0 && (event.type == randr_event_ + RRScreenChangeNotify ||
-                                     event.type == randr_event_ + RRNotify)) {
-      XRRUpdateConfiguration(&event);
-      geometry_pending_ = true;
-    }
+    handle(event);
   }
   if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
   return {};
+}
+
+void X11Capturer::handle(XEvent& event) {
+  if (event.type == damage_event_ + XDamageNotify) {
+    damage_pending_ = true;
+  } else if (event.type == xfixes_event_ + XFixesCursorNotify) {
+    cursor_pending_ = true;
+  } else if (randr_event_ >= 0 &&
+             (event.type == randr_event_ + RRScreenChangeNotify || event.type == randr_event_ + RRNotify)) {
+    XRRUpdateConfiguration(&event);
+    geometry_pending_ = true;
+  } else if (event.type == ConfigureNotify && event.xconfigure.event == root_) {
+    const XConfigureEvent& c = event.xconfigure;
+    windows_.place(c.window, Rect{c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width});
+  } else if (event.type == CreateNotify && event.xcreatewindow.parent == root_) {
+    const XCreateWindowEvent& c = event.xcreatewindow;
+    windows_.place(c.window, Rect{c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width});
+  } else if (event.type == DestroyNotify && event.xdestroywindow.event == root_) {
+    windows_.forget(event.xdestroywindow.window);
+  } else if (event.type == ReparentNotify && event.xreparent.event == root_ && event.xreparent.parent != root_) {
+    windows_.forget(event.xreparent.window);  // framed by the window manager: its frame is what moves
+  }
+}
+
+// Window moves between the previous returned frame and the grab just made. The grab's reply comes after
+// every event the server sent before it, so the events already queued describe the windows as grabbed.
+std::vector<WindowMove> X11Capturer::moves_since_last_frame() {
+  Display* d = display_.get();
+  while (!display_lost_ && XEventsQueued(d, QueuedAlready) > 0) {
+    XEvent event;
+    XNextEvent(d, &event);
+    handle(event);
+  }
+  std::vector<WindowMove> moves = windows_.take_moves();
+  for (WindowMove& m : moves) {
+    m.from.x -= area_.x;
+    m.from.y -= area_.y;
+    m.to.x -= area_.x;
+    m.to.y -= area_.y;
+  }
+  return moves;
 }
 
 // Fetches and clears the accumulated damage, in capture-area coordinates.
@@ -242,6 +297,7 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
     if (frame.dirty.empty()) return std::optional<CapturedFrame>{};
   }
   frame.image = &frame_;
+  frame.moves = moves_since_last_frame();
   frame.size_changed = std::exchange(size_changed_, false);
   need_full_ = false;
   frame.capture_time_us = steady_us(started);

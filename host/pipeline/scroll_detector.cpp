@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -11,7 +12,38 @@ namespace elfdesk::host {
 namespace {
 
 constexpr int kMinRows = 64;
+constexpr int kMinMoveRows = 32;
+constexpr int kMinMoveWidth = 32;
 constexpr int kSampledRows = 48;
+
+Rect intersection(const Rect& a, const Rect& b) {
+  const int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  const int x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
+  return x1 > x0 && y1 > y0 ? Rect{x0, y0, x1 - x0, y1 - y0} : Rect{};
+}
+
+// Where `current`'s rows inside `dest` equal `previous`'s rows at (x + dx, y + dy): the longest run of
+// rows, each compared in full; `same_hash` (or nullptr) rules out rows cheaply first.
+Rect longest_equal_run(const BgraImage& previous, const BgraImage& current, const Rect& dest, int dx, int dy,
+                       const std::function<bool(int)>& same_hash) {
+  const auto bytes = static_cast<std::size_t>(dest.width) * 4;
+  int best_start = 0, best_length = 0, start = 0, length = 0;
+  for (int y = dest.y; y < dest.y + dest.height; ++y) {
+    const bool match = (!same_hash || same_hash(y)) &&
+                       std::memcmp(current.row(y) + static_cast<std::size_t>(dest.x) * 4,
+                                   previous.row(y + dy) + static_cast<std::size_t>(dest.x + dx) * 4, bytes) == 0;
+    if (match) {
+      if (length == 0) start = y;
+      if (++length > best_length) {
+        best_start = start;
+        best_length = length;
+      }
+    } else {
+      length = 0;
+    }
+  }
+  return Rect{dest.x, best_start, dest.width, best_length};
+}
 
 std::vector<std::size_t> row_hashes(const BgraImage& image, const Rect& bounds) {
   std::vector<std::size_t> hashes(static_cast<std::size_t>(bounds.height));
@@ -45,11 +77,6 @@ std::optional<int> likely_shift(const std::vector<std::size_t>& before, const st
   return best->first;
 }
 
-bool rows_equal(const BgraImage& a, int ya, const BgraImage& b, int yb, const Rect& bounds) {
-  const auto x = static_cast<std::size_t>(bounds.x) * 4;
-  return std::memcmp(a.row(ya) + x, b.row(yb) + x, static_cast<std::size_t>(bounds.width) * 4) == 0;
-}
-
 }  // namespace
 
 std::optional<ScrollMatch> detect_scroll(const BgraImage& previous, const BgraImage& current, const Rect& bounds) {
@@ -62,25 +89,28 @@ std::optional<ScrollMatch> detect_scroll(const BgraImage& previous, const BgraIm
   const auto shift = likely_shift(before, after);
   if (!shift) return std::nullopt;
   const int dy = *shift;
-  // The longest run of rows that equal the row dy further in the previous picture.
-  int best_start = 0, best_length = 0, start = 0, length = 0;
-  for (int y = 0; y < bounds.height; ++y) {
-    const int source = y + dy;
-    const bool match = source >= 0 && source < bounds.height &&
-                       after[static_cast<std::size_t>(y)] == before[static_cast<std::size_t>(source)] &&
-                       rows_equal(current, bounds.y + y, previous, bounds.y + source, bounds);
-    if (match) {
-      if (length == 0) start = y;
-      if (++length > best_length) {
-        best_start = start;
-        best_length = length;
-      }
-    } else {
-      length = 0;
-    }
-  }
-  if (best_length < std::max(kMinRows, bounds.height / 4)) return std::nullopt;
-  return ScrollMatch{Rect{bounds.x, bounds.y + best_start, bounds.width, best_length}, dy};
+  // Rows whose source lies inside the bounds, with the hashes ruling out most rows before a compare.
+  const Rect dest = intersection(bounds, Rect{bounds.x, bounds.y - dy, bounds.width, bounds.height});
+  const Rect run = longest_equal_run(previous, current, dest, 0, dy, [&](int y) {
+    return after[static_cast<std::size_t>(y - bounds.y)] == before[static_cast<std::size_t>(y + dy - bounds.y)];
+  });
+  if (run.height < std::max(kMinRows, bounds.height / 4)) return std::nullopt;
+  return ScrollMatch{run, dy, 0};
+}
+
+std::optional<ScrollMatch> match_move(const BgraImage& previous, const BgraImage& current, const Rect& from,
+                                      const Rect& to) {
+  if (previous.width != current.width || previous.height != current.height || from.width != to.width ||
+      from.height != to.height)
+    return std::nullopt;
+  const int dx = from.x - to.x, dy = from.y - to.y;
+  const Rect screen{0, 0, current.width, current.height};
+  // The window's destination rows whose source is on screen too.
+  const Rect dest = intersection(intersection(to, screen), Rect{-dx, -dy, current.width, current.height});
+  if (dest.width < kMinMoveWidth || dest.height < kMinMoveRows) return std::nullopt;
+  const Rect run = longest_equal_run(previous, current, dest, dx, dy, nullptr);
+  if (run.height < std::max(kMinMoveRows, dest.height / 4)) return std::nullopt;
+  return ScrollMatch{run, dy, dx};
 }
 
 }  // namespace elfdesk::host

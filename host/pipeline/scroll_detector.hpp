@@ -1,7 +1,8 @@
-// Finds a vertical scroll between two captures: a band of rows whose content moved up or down by the same
-// distance. Sent as a copy of what the viewer already shows, a scroll then costs only its new lines (VP8
-// cannot find a 20-30 pixel move of dense text at realtime speeds and re-codes the whole screen).
-// Pure function over caller-owned images; video thread.
+// Finds content that moved between two captures: a vertical scroll (a band of rows whose content moved up
+// or down by the same distance) or a dragged window (a window-system hint, checked pixel for pixel). Sent
+// as a copy of what the viewer already shows, such a change costs only what it uncovered (VP8 cannot find
+// a 20-30 pixel move of dense text at realtime speeds and re-codes the whole area).
+// Pure functions over caller-owned images; video thread.
 #pragma once
 #include <optional>
 
@@ -10,12 +11,19 @@
 namespace elfdesk::host {
 
 struct ScrollMatch {
-  Rect area;  // rows of `current` (x range of `bounds`) that equal `previous` rows `dy` further down
+  Rect area;  // where `current` equals `previous` at (x + dx, y + dy): the copy's destination
   int dy = 0; // > 0: content moved up (text scrolling forward), < 0: moved down
+  int dx = 0; // > 0: content moved left; always 0 for a scroll
 };
 
 // Looks inside `bounds` (where the screen changed) of two same-size pictures. Returns a match only when
 // it covers at least a quarter of the bounds' rows (and 64 rows), all verified byte for byte.
 std::optional<ScrollMatch> detect_scroll(const BgraImage& previous, const BgraImage& current, const Rect& bounds);
+
+// Checks that a window which was at `from` in `previous` shows the same pixels at `to` in `current` (same
+// size). Returns the longest run of rows that match in full (a window above it may hide the rest), when
+// it has at least a quarter of the window's on-screen rows (and 32); nothing otherwise.
+std::optional<ScrollMatch> match_move(const BgraImage& previous, const BgraImage& current, const Rect& from,
+                                      const Rect& to);
 
 }  // namespace elfdesk::host

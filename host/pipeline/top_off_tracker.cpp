@@ -96,7 +96,7 @@ std::vector<Rect> TopOffTracker::lossless_due(TimePoint now) const {
   return merge_blocks(flags, cols_, rows_, kBlock, width_, height_);
 }
 
-void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
+void TopOffTracker::on_copy(const Rect& to, int dx, int dy, TimePoint now) {
   const std::vector<std::uint8_t> before = state_;
   for_blocks(to, [&](std::size_t i) {
     const int row = static_cast<int>(i / static_cast<std::size_t>(cols_));
@@ -106,10 +106,14 @@ void TopOffTracker::on_copy(const Rect& to, int dy, TimePoint now) {
     // A block the copy covers only in part keeps its own content elsewhere.
     const bool partial = top < to.y || bottom > to.y + to.height || left < to.x || right > to.x + to.width;
     std::uint8_t worst = partial ? before[i] : std::uint8_t{kExact};
+    // The source blocks of the covered part: the block takes the worst of them.
     const int y0 = std::max(top, to.y) + dy, y1 = std::min(bottom, to.y + to.height) + dy;
-    for (int source = std::max(y0, 0) / kBlock; source <= (y1 - 1) / kBlock && source < rows_; ++source)
-      worst = std::max(worst, before[static_cast<std::size_t>(source) * static_cast<std::size_t>(cols_) +
-                                      static_cast<std::size_t>(col)]);
+    const int x0 = std::max(left, to.x) + dx, x1 = std::min(right, to.x + to.width) + dx;
+    for (int source_row = std::max(y0, 0) / kBlock; source_row <= (y1 - 1) / kBlock && source_row < rows_; ++source_row)
+      for (int source_col = std::max(x0, 0) / kBlock; source_col <= (x1 - 1) / kBlock && source_col < cols_;
+           ++source_col)
+        worst = std::max(worst, before[static_cast<std::size_t>(source_row) * static_cast<std::size_t>(cols_) +
+                                       static_cast<std::size_t>(source_col)]);
     set(i, static_cast<State>(worst));
     if (worst == kBlurred) changed_at_[i] = now;
   });

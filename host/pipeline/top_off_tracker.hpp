@@ -31,9 +31,9 @@ class TopOffTracker {
   std::vector<Rect> due(TimePoint now) const;
   // Once the screen has settled: every block that is not exact (block-aligned), for the lossless pass.
   std::vector<Rect> lossless_due(TimePoint now) const;
-  // The viewer moved `to` from `dy` rows further down (a scroll): its blocks now hold what their source
-  // rows held, as sharp or as blurred as that was; moved blurred blocks wait until the scroll stops.
-  void on_copy(const Rect& to, int dy, TimePoint now);
+  // The viewer copied into `to` from (x + dx, y + dy) (a scroll, a dragged window): its blocks now hold
+  // what their source held, as sharp or as blurred as that was; moved blurred blocks wait until it stops.
+  void on_copy(const Rect& to, int dx, int dy, TimePoint now);
   // A VP8 top-off coded `area` (as returned by due()) at its sharp quality.
   void on_sharpened(const std::vector<Rect>& area);
   // `area` went as exact pixels. The blocks it covers whole need nothing more until they change; a block it

@@ -46,9 +46,10 @@ long area_of(const std::vector<Rect>& rects) {
   return sum;
 }
 
-// The new lines of a scroll: a few full-width text lines are more than a small change, but as text they
-// still compress far better than VP8 codes them (and arrive exact).
-PixelPolicy scroll_policy(const BgraImage& image) {
+// What a move uncovered (a scroll's new lines, the desktop behind a dragged window): a few full-width text
+// lines are more than a small change, but as text or flat colour they still compress far better than VP8
+// codes them (and arrive exact).
+PixelPolicy uncovered_policy(const BgraImage& image) {
   PixelPolicy policy;
   policy.max_pixels = image.width * 96;
   return policy;
@@ -92,6 +93,20 @@ std::vector<Rect> coded_area(const std::vector<Rect>& dirty, bool top_off, const
     if (const Rect block = media::align_rect(r, 16, image.width, image.height); !block.empty()) out.push_back(block);
   if (out.size() > limits::kMaxUpdateRects) return {Rect{0, 0, image.width, image.height}};  // never on the wire cap
   return out;
+}
+
+// `r` without the part inside `hole`: up to four rectangles (above, below, left, right of it).
+void subtract(const Rect& r, const Rect& hole, std::vector<Rect>& out) {
+  const int x0 = std::max(r.x, hole.x), y0 = std::max(r.y, hole.y);
+  const int x1 = std::min(r.x + r.width, hole.x + hole.width), y1 = std::min(r.y + r.height, hole.y + hole.height);
+  if (x0 >= x1 || y0 >= y1) {
+    out.push_back(r);
+    return;
+  }
+  if (y0 > r.y) out.push_back(Rect{r.x, r.y, r.width, y0 - r.y});
+  if (y1 < r.y + r.height) out.push_back(Rect{r.x, y1, r.width, r.y + r.height - y1});
+  if (x0 > r.x) out.push_back(Rect{r.x, y0, x0 - r.x, y1 - y0});
+  if (x1 < r.x + r.width) out.push_back(Rect{x1, y0, r.x + r.width - x1, y1 - y0});
 }
 
 }  // namespace
@@ -229,32 +244,31 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector
   return true;
 }
 
-// A large change that is mostly a vertical scroll becomes a copy of what the viewer shows plus the rest
-// (the new lines). The copied rows carry whatever quality they had, so the whole change still counts for
-// the top-off (run() passes frame.dirty to the tracker).
-std::optional<VideoStreamer::Scroll> VideoStreamer::find_scroll(const CapturedFrame& frame) const {
+// A large change that is mostly a dragged window (the capturer's hint, checked here) or a vertical scroll
+// becomes a copy of what the viewer shows plus the rest (what the move uncovered, a scroll's new lines).
+// The copied area carries whatever quality it had, so the whole change still counts for the top-off
+// (run() passes frame.dirty to the tracker).
+std::optional<VideoStreamer::Move> VideoStreamer::find_move(const CapturedFrame& frame) const {
   const BgraImage& image = *frame.image;
   if (area_of(frame.dirty) <= PixelPolicy{}.max_pixels || previous_.width != image.width ||
       previous_.height != image.height)
     return std::nullopt;
-  const auto match =
-      detect_scroll(previous_, image, media::align_rect(bounding_box(frame.dirty), 1, image.width, image.height));
+  std::optional<ScrollMatch> match;
+  for (const WindowMove& hint : frame.moves)
+    if ((match = match_move(previous_, image, hint.from, hint.to))) break;
+  if (!match)
+    match = detect_scroll(previous_, image, media::align_rect(bounding_box(frame.dirty), 1, image.width, image.height));
   if (!match) return std::nullopt;
-  const Rect band = match->area;
-  Scroll scroll;
-  for (const Rect& r : frame.dirty) {  // what the copy does not cover: above and below the band
-    if (const int bottom = std::min(r.y + r.height, band.y); bottom > r.y)
-      scroll.residual.push_back(Rect{r.x, r.y, r.width, bottom - r.y});
-    if (const int top = std::max(r.y, band.y + band.height); top < r.y + r.height)
-      scroll.residual.push_back(Rect{r.x, top, r.width, r.y + r.height - top});
-  }
-  if (scroll.residual.empty()) return std::nullopt;  // a VP8 frame must carry the copy
-  scroll.band = band;
-  scroll.dy = match->dy;
-  scroll.copies.push_back(protocol::ScreenCopy{
-      screen_rects({Rect{band.x, band.y + match->dy, band.width, band.height}}).front(),
-      static_cast<std::uint16_t>(band.x), static_cast<std::uint16_t>(band.y)});
-  return scroll;
+  Move move;
+  for (const Rect& r : frame.dirty) subtract(r, match->area, move.residual);
+  if (move.residual.empty()) return std::nullopt;  // a VP8 frame must carry the copy
+  move.band = match->area;
+  move.dx = match->dx;
+  move.dy = match->dy;
+  move.copies.push_back(protocol::ScreenCopy{
+      screen_rects({Rect{move.band.x + move.dx, move.band.y + move.dy, move.band.width, move.band.height}}).front(),
+      static_cast<std::uint16_t>(move.band.x), static_cast<std::uint16_t>(move.band.y)});
+  return move;
 }
 
 // The capturer reports whole 16x16 blocks; exact pixels need only what differs in them (a typed character
@@ -347,24 +361,25 @@ void VideoStreamer::run() {
     const CapturedFrame& frame = **captured;
     last_image_ = frame.image;
     const bool force = keyframe || frame.size_changed;
-    std::optional<Scroll> scroll = force ? std::nullopt : find_scroll(frame);
+    std::optional<Move> move = force ? std::nullopt : find_move(frame);
     // What goes as pixels and what as VP8 is decided on the capturer's blocks (the thresholds were tuned
     // on them); what goes as pixels is only what changed inside them, found by comparing with the previous
     // capture (so before remember()) and only where pixels may go out: not on a drag's large blocks.
     std::vector<Rect> dirty = frame.dirty;
-    const bool pixels_possible = !force && !scroll;
+    const bool pixels_possible = !force && !move;
     const bool all_small = pixels_possible && area_of(dirty) <= PixelPolicy{}.max_pixels;
     const std::vector<bool> small = pixels_possible ? small_and_apart(dirty) : std::vector<bool>{};
     const std::vector<Rect> changed =
         pixels_possible ? changed_parts(frame, all_small ? std::vector<bool>(dirty.size(), true) : small)
                         : std::vector<Rect>{};
     remember(frame);
-    // A scroll whose new lines compress well goes entirely as exact pixels: nothing to refine later. In
-    // whole blocks, so no block is left half copied (maybe blurred) and half exact.
-    if (scroll && send_as_pixels(frame, coded_area(scroll->residual, false, *frame.image), scroll->copies,
-                                 scroll_policy(*frame.image))) {
-      top_off_.on_copy(scroll->band, scroll->dy, clock_.now());  // the viewer moves first...
-      top_off_.on_exact(coded_area(scroll->residual, false, *frame.image));  // ...then takes the exact lines
+    // A move whose uncovered area compresses well (a scroll's new lines, the desktop behind a dragged
+    // window) goes entirely as exact pixels: nothing to refine later. In whole blocks, so no block is left
+    // half copied (maybe blurred) and half exact.
+    if (move && send_as_pixels(frame, coded_area(move->residual, false, *frame.image), move->copies,
+                               uncovered_policy(*frame.image))) {
+      top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());  // the viewer moves first...
+      top_off_.on_exact(coded_area(move->residual, false, *frame.image));  // ...then takes the exact rest
       continue;
     }
     if (pixels_possible) {
@@ -378,15 +393,19 @@ void VideoStreamer::run() {
       }
       if (!ahead.empty() && !rest.empty() && send_as_pixels(frame, ahead)) dirty = std::move(rest);
     }
-    const Sent sent = scroll ? encode_and_send(*frame.image, scroll->residual, false, false, frame.capture_time_us,
-                                               frame.capture_us, std::move(scroll->copies))
+    const Sent sent = move ? encode_and_send(*frame.image, move->residual, false, false, frame.capture_time_us,
+                                             frame.capture_us, std::move(move->copies))
                              : encode_and_send(*frame.image, dirty, force, false, frame.capture_time_us,
                                                frame.capture_us);
     if (sent == Sent::keyframe) {
       top_off_.on_keyframe(frame.image->width, frame.image->height);
+    } else if (move && sent == Sent::delta) {
+      // The copied area holds what its source held, also where it did not change (and may now be blurred).
+      top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());
+      top_off_.on_delta(move->residual, clock_.now());
     } else {
-      // Also when nothing went out: a top-off recovers it. A scroll's copied rows count too.
-      top_off_.on_delta(scroll ? frame.dirty : dirty, clock_.now());
+      // Also when nothing went out: a top-off recovers it (all of a move's change, then).
+      top_off_.on_delta(move ? frame.dirty : dirty, clock_.now());
       if (force) scheduler_.request_keyframe();
     }
   }

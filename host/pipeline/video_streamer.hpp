@@ -47,14 +47,15 @@ class VideoStreamer {
   Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off,
                        std::uint64_t capture_time_us, std::uint32_t capture_us,
                        std::vector<protocol::ScreenCopy> copies = {});
-  // A scroll inside the frame's change: the copy for the viewer and what is left to encode.
-  struct Scroll {
+  // A scroll or a dragged window inside the frame's change: the copy for the viewer and what is left to
+  // encode.
+  struct Move {
     std::vector<protocol::ScreenCopy> copies;
     std::vector<Rect> residual;
-    Rect band;   // where the copy lands
-    int dy = 0;  // from how many rows further down
+    Rect band;           // where the copy lands
+    int dx = 0, dy = 0;  // its source is this far right and down
   };
-  std::optional<Scroll> find_scroll(const CapturedFrame& frame) const;
+  std::optional<Move> find_move(const CapturedFrame& frame) const;
   std::vector<Rect> changed_parts(const CapturedFrame& frame, const std::vector<bool>& wanted) const;
   void remember(const CapturedFrame& frame);
   bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
@@ -76,7 +77,7 @@ class VideoStreamer {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::uint64_t next_frame_id_ = 1;
   const BgraImage* last_image_ = nullptr;
-  BgraImage previous_;  // a copy of the last capture: scroll detection, what changed inside a block
+  BgraImage previous_;  // a copy of the last capture: moves and scrolls, what changed inside a block
   TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
   int applied_kbps_ = 0;
   CursorState last_cursor_;

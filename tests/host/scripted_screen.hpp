@@ -1,10 +1,11 @@
-// Test capturer that plays a script: each step changes the picture and names what changed, one step per
-// `interval`, then the screen stays still. The first capture (and any forced one) is the whole picture.
+// Test capturer that plays a script: each step changes the picture and names what changed (and, like the
+// X11 capturer, which windows moved), one step per `interval`, then the screen stays still. The first capture (and any forced one) is the whole picture.
 // Header-only test support; used on the streamer's video thread, `done`/`final_image` read by the test.
 #pragma once
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -15,10 +16,18 @@ namespace elfdesk::test {
 
 class ScriptedScreen final : public host::ScreenCapturer {
  public:
-  using Step = std::function<std::vector<Rect>(BgraImage&)>;
+  struct Change {
+    std::vector<Rect> dirty;
+    std::vector<host::WindowMove> moves;
+    Change(std::vector<Rect> d, std::vector<host::WindowMove> m = {}) : dirty(std::move(d)), moves(std::move(m)) {}
+  };
+  using Step = std::function<Change(BgraImage&)>;
+  // The first step comes `first_step_after` the first capture (default: one interval).
   ScriptedScreen(BgraImage image, std::vector<Step> steps,
-                 std::chrono::milliseconds interval = std::chrono::milliseconds(40))
-      : image_(std::move(image)), steps_(std::move(steps)), interval_(interval) {}
+                 std::chrono::milliseconds interval = std::chrono::milliseconds(40),
+                 std::optional<std::chrono::milliseconds> first_step_after = std::nullopt)
+      : image_(std::move(image)), steps_(std::move(steps)), interval_(interval),
+        first_step_after_(first_step_after.value_or(interval)) {}
 
   std::expected<std::optional<host::CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                    bool force_full) override {
@@ -28,7 +37,7 @@ class ScriptedScreen final : public host::ScreenCapturer {
     if (first_ || force_full) {
       first_ = false;
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
-      next_ = Clock::now() + interval_;
+      next_ = Clock::now() + (next_step_ == 0 ? first_step_after_ : interval_);
       return frame;
     }
     if (next_step_ == steps_.size() || next_ > Clock::now() + wait) {
@@ -36,7 +45,10 @@ class ScriptedScreen final : public host::ScreenCapturer {
       return std::optional<host::CapturedFrame>{};
     }
     std::this_thread::sleep_until(next_);
-    frame.dirty = steps_[next_step_++](image_);
+    Change change = steps_[next_step_++](image_);
+    steps_played = static_cast<int>(next_step_);
+    frame.dirty = std::move(change.dirty);
+    frame.moves = std::move(change.moves);
     if (next_step_ == steps_.size()) {
       final_image = image_;
       done = true;
@@ -50,12 +62,14 @@ class ScriptedScreen final : public host::ScreenCapturer {
 
   BgraImage final_image;  // set on the video thread before `done`
   std::atomic<bool> done{false};
+  std::atomic<int> steps_played{0};
 
  private:
   using Clock = std::chrono::steady_clock;
   BgraImage image_;
   std::vector<Step> steps_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds first_step_after_;
   std::size_t next_step_ = 0;
   bool first_ = true;
   Clock::time_point next_{};

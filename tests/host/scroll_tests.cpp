@@ -1,9 +1,11 @@
-// Scrolls sent as a copy of what the viewer shows plus the new lines: detect_scroll on synthetic
-// terminals, and end to end through VideoStreamer and the viewer's RemotePicture.
+// Scrolls and dragged windows sent as a copy of what the viewer shows plus what they uncovered:
+// detect_scroll and match_move on synthetic screens, and end to end through VideoStreamer and the
+// viewer's RemotePicture.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "common/media/psnr.hpp"
@@ -132,4 +134,128 @@ TEST_CASE("VideoStreamer: without exact pixels a scroll is copies plus VP8 new l
   CHECK(run.still_db >= 42.0);   // and sharp once refined
   // Each scroll codes about two lines instead of the screen (a full-screen text delta is ~100 kB).
   CHECK(run.bytes_while_scrolling < 900'000);
+}
+
+// ---- Dragged windows: the capturer's move hint, checked against the pixels ----
+
+TEST_CASE("match_move confirms a dragged window and finds the rows a window above it left alone") {
+  BgraImage before = BgraImage::make(640, 480);
+  draw_lines(before, 0, 480, 0);  // a busy desktop behind
+  BgraImage window = BgraImage::make(200, 160);
+  draw_lines(window, 0, 160, 700);
+  const auto paste = [&](BgraImage& img, int x0, int y0) {
+    for (int y = 0; y < window.height; ++y)
+      std::memcpy(img.row(y0 + y) + x0 * 4, window.row(y), static_cast<std::size_t>(window.width) * 4);
+  };
+  paste(before, 100, 100);
+  BgraImage after = before;
+  paste(after, 137, 91);  // moved 37 right, 9 up
+  const Rect from{100, 100, 200, 160}, to{137, 91, 200, 160};
+  const auto m = host::match_move(before, after, from, to);
+  REQUIRE(m.has_value());
+  CHECK(m->area == to);
+  CHECK(m->dx == -37);
+  CHECK(m->dy == 9);
+
+  // A window above covers its lower half: the copy is the rows still showing.
+  BgraImage covered = after;
+  test::fill_rect(covered, Rect{0, 171, 640, 80}, 0x203040u);
+  const auto upper = host::match_move(before, covered, from, to);
+  REQUIRE(upper.has_value());
+  CHECK(upper->area == Rect{137, 91, 200, 80});
+
+  // A stale hint (the window is not where the hint says), a changed window, or a move off the screen's
+  // edge that leaves too little: nothing.
+  CHECK_FALSE(host::match_move(before, after, from, Rect{140, 91, 200, 160}).has_value());
+  BgraImage redrawn = after;
+  draw_lines(redrawn, 91, 251, 900);
+  CHECK_FALSE(host::match_move(before, redrawn, from, to).has_value());
+  CHECK_FALSE(host::match_move(before, after, from, Rect{137, 91, 200, 150}).has_value());  // sizes differ
+  // At the screen's edge, and mostly off it: only the part on screen whose source was on screen counts.
+  BgraImage edge = before;
+  paste(edge, 440, 100);
+  const auto clipped = host::match_move(before, edge, from, Rect{440, 100, 200, 160});
+  REQUIRE(clipped.has_value());
+  CHECK(clipped->area == Rect{440, 100, 200, 160});
+  BgraImage offside = BgraImage::make(640, 480);
+  draw_lines(offside, 0, 480, 0);
+  for (int y = 0; y < window.height; ++y)  // only the window's left 20 columns remain on screen
+    std::memcpy(offside.row(100 + y) + 620 * 4, window.row(y), 20 * 4);
+  CHECK_FALSE(host::match_move(before, offside, from, Rect{620, 100, 200, 160}).has_value());
+}
+
+namespace {
+
+struct DragRun {
+  int copies = 0, video_frames = 0;
+  std::size_t bytes_while_dragging = 0;
+  double moving_db = 0, still_db = 0;
+};
+
+// Block-aligned, as the capturer reports changes.
+Rect blocks_of(const Rect& r) {
+  const int x0 = r.x / 16 * 16, y0 = r.y / 16 * 16;
+  return Rect{x0, y0, (r.x + r.width + 15) / 16 * 16 - x0, (r.y + r.height + 15) / 16 * 16 - y0};
+}
+
+// A 480x320 window of text is dragged diagonally across a 1280x720 desktop of text, 30 steps of 33 ms,
+// once the picture has settled exact (1.5 s).
+DragRun run_drag(bool hints) {
+  constexpr int kW = 1280, kH = 720, kSteps = 30;
+  auto desktop = std::make_shared<BgraImage>(BgraImage::make(kW, kH));
+  draw_lines(*desktop, 0, kH, 0);
+  auto window = std::make_shared<BgraImage>(BgraImage::make(480, 320));
+  draw_lines(*window, 0, 320, 500);
+  const auto place = [desktop, window](BgraImage& img, int x0, int y0) {
+    for (int y = 0; y < window->height; ++y)
+      std::memcpy(img.row(y0 + y) + x0 * 4, window->row(y), static_cast<std::size_t>(window->width) * 4);
+  };
+  BgraImage start = *desktop;
+  place(start, 100, 60);
+  std::vector<test::ScriptedScreen::Step> steps;
+  for (int i = 0; i < kSteps; ++i)
+    steps.push_back([=](BgraImage& img) {
+      const Rect from{100 + 13 * i, 60 + 7 * i, 480, 320}, to{100 + 13 * (i + 1), 60 + 7 * (i + 1), 480, 320};
+      for (int y = from.y; y < from.y + from.height; ++y)  // the desktop shows again where the window was
+        std::memcpy(img.row(y) + from.x * 4, desktop->row(y) + from.x * 4, static_cast<std::size_t>(from.width) * 4);
+      place(img, to.x, to.y);
+      const Rect changed{from.x, to.y < from.y ? to.y : from.y, to.x + to.width - from.x, to.y + to.height - from.y};
+      return test::ScriptedScreen::Change({blocks_of(changed)},
+                                          hints ? std::vector<host::WindowMove>{{from, to}} : std::vector<host::WindowMove>{});
+    });
+  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms, 1500ms);
+  test::ScriptedScreen& screen = *owned;
+  test::StreamedSession session(std::move(owned), {}, true);
+  const test::DecodingViewer& viewer = session.viewer;
+  while (screen.steps_played == 0) std::this_thread::sleep_for(1ms);
+  const std::size_t bytes_before = viewer.bytes();
+  while (!screen.done) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);
+  DragRun run;
+  run.moving_db = media::psnr(screen.final_image, viewer.shown());
+  run.bytes_while_dragging = viewer.bytes() - bytes_before;
+  std::this_thread::sleep_for(1400ms);
+  session.video.stop();
+  run.still_db = media::psnr(screen.final_image, viewer.shown());
+  run.copies = viewer.scrolls();
+  run.video_frames = viewer.video_frames();
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("VideoStreamer: a dragged window goes as a copy plus the uncovered desktop as exact pixels") {
+  const DragRun with = run_drag(true);
+  const DragRun without = run_drag(false);
+  INFO("with hints: " << with.copies << " copies, " << with.video_frames << " VP8 frames, "
+                      << with.bytes_while_dragging << " bytes, " << with.moving_db << " dB then " << with.still_db
+                      << "; without: " << without.bytes_while_dragging << " bytes, " << without.moving_db
+                      << " dB then " << without.still_db);
+  CHECK(with.copies >= 15);       // frames may merge two steps: still one move
+  CHECK(with.video_frames == 1);  // only the first picture
+  CHECK(with.moving_db >= 99.0);  // exact while it moves
+  CHECK(with.still_db >= 99.0);
+  CHECK(without.copies == 0);
+  CHECK(without.still_db >= 99.0);  // the lossless pass gets there too, later and at a cost
+  CHECK(with.bytes_while_dragging * 4 < without.bytes_while_dragging);  // VP8 re-codes the window
 }

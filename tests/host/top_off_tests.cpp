@@ -69,13 +69,30 @@ TEST_CASE("TopOffTracker: a copy moves blurred blocks with their content") {
   t.on_keyframe(64, 64);
   const host::TopOffTracker::TimePoint t0{1s};
   t.on_delta({Rect{0, 32, 64, 16}}, t0);  // block row 2 coded at motion quality
-  t.on_copy(Rect{0, 0, 64, 48}, 16, t0 + 10ms);  // everything moves up one block row
+  t.on_copy(Rect{0, 0, 64, 48}, 0, 16, t0 + 10ms);  // everything moves up one block row
   CHECK(t.due(t0 + 10ms + 250ms) == std::vector<Rect>{Rect{0, 16, 64, 16}});  // now row 1, due from the move
   CHECK(t.due(t0 + 10ms + 249ms).empty());
-  t.on_copy(Rect{0, 0, 64, 40}, 24, t0 + 20ms);  // 24 rows: row 0 takes rows 24-39 (blocks 1 and 2)
+  t.on_copy(Rect{0, 0, 64, 40}, 0, 24, t0 + 20ms);  // 24 rows: row 0 takes rows 24-39 (blocks 1 and 2)
   CHECK(t.due(t0 + 20ms + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 16}});
   t.on_sharpened({Rect{0, 0, 64, 64}});
   CHECK_FALSE(t.pending());
+}
+
+TEST_CASE("TopOffTracker: a window dragged sideways carries its blocks' states along") {
+  const host::TopOffTracker::TimePoint t0{1s};
+  host::TopOffTracker t(250ms, 500ms, /*lossless_pass=*/true);
+  t.on_keyframe(96, 64);
+  t.on_exact({Rect{0, 0, 96, 64}});
+  t.on_delta({Rect{16, 16, 16, 16}}, t0);  // block (1,1) blurred
+  t.on_sharpened({Rect{32, 16, 16, 16}});  // block (2,1) sharp but lossy
+  // Moved 40 right (half a block off the grid): x 16..48 lands on 56..88.
+  t.on_copy(Rect{56, 16, 32, 32}, -40, 0, t0 + 10ms);
+  // (3,1) is half covered by source x 16..24: blurred. (4,1) whole, from x 24..40: the worse, blurred.
+  // (5,1) half covered from x 40..48: lossy. The source blocks keep what they had.
+  CHECK(t.due(t0 + 10ms + 250ms) == std::vector<Rect>{Rect{16, 16, 16, 16}, Rect{48, 16, 32, 16}});
+  CHECK(t.due(t0 + 10ms + 249ms).empty());  // moved blurred blocks wait like changed ones
+  t.on_sharpened({Rect{16, 16, 16, 16}, Rect{48, 16, 32, 16}});
+  CHECK(t.lossless_due(t0 + 10ms + 250ms) == std::vector<Rect>{Rect{16, 16, 80, 16}});  // all but (0,1) lossy
 }
 
 TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block once the screen settles") {
@@ -97,7 +114,7 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   CHECK(t.due(t0 + 250ms).empty());
   CHECK(t.lossless_due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 48}});
   t.on_exact({Rect{0, 0, 64, 32}});         // text went exact...
-  t.on_copy(Rect{0, 0, 64, 32}, 16, t0 + 300ms);  // ...and scrolls up: row 1 now holds the lossy row 2
+  t.on_copy(Rect{0, 0, 64, 32}, 0, 16, t0 + 300ms);  // ...and scrolls up: row 1 now holds the lossy row 2
   CHECK(t.lossless_due(t0 + 549ms).empty());
   CHECK(t.lossless_due(t0 + 550ms) == std::vector<Rect>{Rect{0, 16, 64, 32}});
   t.on_kept_lossy({Rect{0, 16, 64, 32}});  // a photo: VP8's sharp quality is as good as it gets

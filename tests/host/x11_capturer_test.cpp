@@ -106,6 +106,25 @@ TEST_CASE("changed_bounds shrinks a block to the pixels that differ in it") {
   CHECK(host::changed_bounds(before, after, Rect{48, 32, 16, 16}) == Rect{63, 47, 1, 1});
 }
 
+TEST_CASE("WindowMoves reports windows that moved at the same size since the last frame, largest first") {
+  host::WindowMoves w;
+  w.place(1, Rect{0, 0, 100, 100});
+  w.place(2, Rect{200, 0, 300, 200});
+  CHECK(w.take_moves().empty());  // nothing to compare with yet
+  w.place(1, Rect{10, 5, 100, 100});
+  w.place(2, Rect{220, 0, 300, 200});
+  w.place(3, Rect{0, 300, 50, 50});  // new: no move
+  CHECK(w.take_moves() == std::vector<host::WindowMove>{{Rect{200, 0, 300, 200}, Rect{220, 0, 300, 200}},
+                                                         {Rect{0, 0, 100, 100}, Rect{10, 5, 100, 100}}});
+  CHECK(w.take_moves().empty());  // still since then
+  w.place(1, Rect{30, 5, 100, 100});
+  w.place(1, Rect{10, 5, 100, 100});  // and back before the next frame: no move
+  w.place(2, Rect{240, 0, 310, 200});  // moved and resized: not a copy
+  w.place(3, Rect{5, 300, 50, 50});
+  w.forget(3);                         // gone before the frame
+  CHECK(w.take_moves().empty());
+}
+
 TEST_CASE("X11 capture: first frame is full, a still screen yields nothing and honours the wait") {
   test::XvfbServer x(320, 240);
   auto c = capturer(x.display());
@@ -163,6 +182,39 @@ TEST_CASE("X11 capture: drawing is reported block-aligned with the exact pixels"
   REQUIRE(woke->has_value());
   CHECK(Clock::now() - t0 < 1500ms);
   CHECK((*woke)->dirty == std::vector<Rect>{Rect{288, 192, 32, 16}});
+}
+
+TEST_CASE("X11 capture: a moved top-level window comes with a move hint, a resized one without") {
+  test::XvfbServer x(640, 480);
+  auto c = capturer(x.display());
+  Painter paint(x.display());
+  must_capture(*c, 0ms);
+  // Created after the capturer started: known from its CreateNotify. Its background is painted by the server.
+  XSetWindowAttributes attributes{};
+  attributes.background_pixel = 0x3060c0;
+  const Window w = XCreateWindow(paint.d, paint.root, 100, 80, 200, 150, 2, CopyFromParent, InputOutput,
+                                 CopyFromParent, CWBackPixel, &attributes);
+  XMapWindow(paint.d, w);
+  XSync(paint.d, False);
+  CHECK(must_capture(*c).moves.empty());  // appeared: nothing moved
+  XMoveWindow(paint.d, w, 140, 60);
+  XSync(paint.d, False);
+  const auto moved = must_capture(*c);
+  // Borders included: the window covers 204x154 on screen.
+  REQUIRE(moved.moves.size() == 1);
+  CHECK(moved.moves[0] == host::WindowMove{Rect{100, 80, 204, 154}, Rect{140, 60, 204, 154}});
+  XMoveWindow(paint.d, w, 150, 60);  // two moves between captures: one hint from the first place to the last
+  XMoveWindow(paint.d, w, 160, 70);
+  XSync(paint.d, False);
+  const auto twice = must_capture(*c);
+  REQUIRE(twice.moves.size() == 1);
+  CHECK(twice.moves[0] == host::WindowMove{Rect{140, 60, 204, 154}, Rect{160, 70, 204, 154}});
+  XResizeWindow(paint.d, w, 100, 100);  // a resize is no move
+  XSync(paint.d, False);
+  CHECK(must_capture(*c).moves.empty());
+  XDestroyWindow(paint.d, w);
+  XSync(paint.d, False);
+  CHECK(must_capture(*c).moves.empty());
 }
 
 TEST_CASE("X11 capture: a RandR resize gives a full frame with size_changed") {
