@@ -548,7 +548,9 @@ def measure_workload(bench, system, cls, a, b, width, height, seconds):
             time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
             row["psnr_1s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
             time.sleep(2.0)
-            row["psnr_3s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
+            still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
+            row["psnr_3s"] = still["psnr_luma_db"]
+            row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
     finally:
         wl.stop()
     time.sleep(0.5)

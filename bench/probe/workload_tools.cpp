@@ -1,5 +1,6 @@
 // Workload helpers of the probe: still-picture PSNR between A and the viewer on B, a title-bar window drag
 // through XTest, and a wallpaper so the "desktop" is not a flat colour.
+#include <algorithm>
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -51,11 +52,19 @@ int run_psnr(const Options& o) {
   // Left out: the box around the pointer, which the grab of A never shows and each viewer draws itself.
   const Box skip{option_int(o, "ex", 0), option_int(o, "ey", 0), option_int(o, "ew", 0), option_int(o, "eh", 0)};
   double luma_error = 0, rgb_error = 0;
-  std::size_t compared = 0;
+  std::size_t compared = 0, differing = 0;
+  int x0 = w, y0 = h, x1 = -1, y1 = -1;  // where the pictures differ, for telling a few stray pixels apart
   for (std::size_t i = 0; i < host.size(); ++i) {
     const int x = static_cast<int>(i % static_cast<std::size_t>(w)), y = static_cast<int>(i / static_cast<std::size_t>(w));
     if (x >= skip.x && x < skip.x + skip.w && y >= skip.y && y < skip.y + skip.h) continue;
     ++compared;
+    if ((host[i] & 0xffffffu) != (seen[i] & 0xffffffu)) {
+      ++differing;
+      x0 = std::min(x0, x);
+      y0 = std::min(y0, y);
+      x1 = std::max(x1, x);
+      y1 = std::max(y1, y);
+    }
     const double d = luma(host[i]) - luma(seen[i]);
     luma_error += d * d;
     for (int shift : {0, 8, 16}) {
@@ -63,8 +72,9 @@ int run_psnr(const Options& o) {
       rgb_error += c * c;
     }
   }
-  std::printf("{\"psnr_luma_db\":%.2f,\"psnr_rgb_db\":%.2f}\n", psnr(luma_error, compared),
-              psnr(rgb_error, compared * 3));
+  std::printf("{\"psnr_luma_db\":%.2f,\"psnr_rgb_db\":%.2f,\"differing_pixels\":%zu,\"differing_box\":[%d,%d,%d,%d]}\n",
+              psnr(luma_error, compared), psnr(rgb_error, compared * 3), differing, differing ? x0 : 0,
+              differing ? y0 : 0, differing ? x1 - x0 + 1 : 0, differing ? y1 - y0 + 1 : 0);
   return 0;
 }
 

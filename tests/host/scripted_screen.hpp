@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -22,12 +21,9 @@ class ScriptedScreen final : public host::ScreenCapturer {
     Change(std::vector<Rect> d, std::vector<host::WindowMove> m = {}) : dirty(std::move(d)), moves(std::move(m)) {}
   };
   using Step = std::function<Change(BgraImage&)>;
-  // The first step comes `first_step_after` the first capture (default: one interval).
   ScriptedScreen(BgraImage image, std::vector<Step> steps,
-                 std::chrono::milliseconds interval = std::chrono::milliseconds(40),
-                 std::optional<std::chrono::milliseconds> first_step_after = std::nullopt)
-      : image_(std::move(image)), steps_(std::move(steps)), interval_(interval),
-        first_step_after_(first_step_after.value_or(interval)) {}
+                 std::chrono::milliseconds interval = std::chrono::milliseconds(40))
+      : image_(std::move(image)), steps_(std::move(steps)), interval_(interval) {}
 
   std::expected<std::optional<host::CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                    bool force_full) override {
@@ -37,16 +33,15 @@ class ScriptedScreen final : public host::ScreenCapturer {
     if (first_ || force_full) {
       first_ = false;
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
-      next_ = Clock::now() + (next_step_ == 0 ? first_step_after_ : interval_);
+      next_ = Clock::now() + interval_;
       return frame;
     }
-    if (next_step_ == steps_.size() || next_ > Clock::now() + wait) {
+    if (paused || next_step_ == steps_.size() || next_ > Clock::now() + wait) {
       std::this_thread::sleep_for(wait);
       return std::optional<host::CapturedFrame>{};
     }
     std::this_thread::sleep_until(next_);
     Change change = steps_[next_step_++](image_);
-    steps_played = static_cast<int>(next_step_);
     frame.dirty = std::move(change.dirty);
     frame.moves = std::move(change.moves);
     if (next_step_ == steps_.size()) {
@@ -62,14 +57,13 @@ class ScriptedScreen final : public host::ScreenCapturer {
 
   BgraImage final_image;  // set on the video thread before `done`
   std::atomic<bool> done{false};
-  std::atomic<int> steps_played{0};
+  std::atomic<bool> paused{false};  // while set, the screen stays still (the script waits for the test)
 
  private:
   using Clock = std::chrono::steady_clock;
   BgraImage image_;
   std::vector<Step> steps_;
   std::chrono::milliseconds interval_;
-  std::chrono::milliseconds first_step_after_;
   std::size_t next_step_ = 0;
   bool first_ = true;
   Clock::time_point next_{};
