@@ -218,7 +218,7 @@ VideoStreamer::Sent VideoStreamer::encode_and_send(const BgraImage& image, std::
 // viewer takes each VP8 frame only inside its coded areas, and a later VP8 frame over the same blocks is
 // coded against whatever the encoder holds. Exact blocks need no top-off.
 bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
-                                   std::vector<protocol::ScreenCopy> copies, const PixelPolicy& policy) {
+                                   const PixelPolicy& policy, const Move* move) {
   if (!callbacks_.send_pixels) return false;
   const auto start = monotonic_us();
   auto pixels = encode_pixels(*frame.image, rects, policy);
@@ -232,13 +232,16 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector
   const auto done = monotonic_us();
   update.timings = {frame.capture_us, static_cast<std::uint32_t>(done - start),
                     static_cast<std::uint32_t>(start - std::min(start, frame.capture_time_us + frame.capture_us))};
-  update.copies = std::move(copies);
+  if (move) update.copies = move->copies;
   update.rects = screen_rects(pixels->rects);
   update.format = pixels->format;
   update.raw_size = pixels->raw_size;
   update.bgra_zstd = std::move(pixels->bgra_zstd);
   scheduler_.on_sent(id, update.bgra_zstd.size());
   frames_sent_++;
+  // The viewer applies the copy first, then the pixels; the tracker follows in that order (the copy's
+  // source may lie under the new pixels, and moves the state it had before them).
+  if (move) top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());
   top_off_.on_exact(pixels->rects);
   callbacks_.send_pixels(std::move(update));
   return true;
@@ -328,7 +331,7 @@ void VideoStreamer::lossless_pass() {
   const TileSplit split = split_exact_tiles(*last_image_, candidates, policy, policy.max_pixels);
   top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
   const CapturedFrame picture{last_image_, {}, false, monotonic_us(), 0};
-  if (split.exact.empty() || send_as_pixels(picture, split.exact, {}, policy)) return;
+  if (split.exact.empty() || send_as_pixels(picture, split.exact, policy)) return;
   top_off_.on_kept_lossy(split.exact);  // together over the budget after all: never try them again
 }
 
@@ -376,12 +379,9 @@ void VideoStreamer::run() {
     // A move whose uncovered area compresses well (a scroll's new lines, the desktop behind a dragged
     // window) goes entirely as exact pixels: nothing to refine later. In whole blocks, so no block is left
     // half copied (maybe blurred) and half exact.
-    if (move && send_as_pixels(frame, coded_area(move->residual, false, *frame.image), move->copies,
-                               uncovered_policy(*frame.image))) {
-      top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());  // the viewer moves first...
-      top_off_.on_exact(coded_area(move->residual, false, *frame.image));  // ...then takes the exact rest
+    if (move && send_as_pixels(frame, coded_area(move->residual, false, *frame.image), uncovered_policy(*frame.image),
+                               &*move))
       continue;
-    }
     if (pixels_possible) {
       if (all_small && send_as_pixels(frame, changed)) continue;
       // Small pieces apart from a large change (a typed character, a marker beside a moving window) go

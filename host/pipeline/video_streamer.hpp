@@ -58,8 +58,9 @@ class VideoStreamer {
   std::optional<Move> find_move(const CapturedFrame& frame) const;
   std::vector<Rect> changed_parts(const CapturedFrame& frame, const std::vector<bool>& wanted) const;
   void remember(const CapturedFrame& frame);
-  bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects,
-                      std::vector<protocol::ScreenCopy> copies = {}, const PixelPolicy& policy = {});
+  // Sends `rects` as exact pixels (with the move's copy, applied first) if they fit `policy`.
+  bool send_as_pixels(const CapturedFrame& frame, const std::vector<Rect>& rects, const PixelPolicy& policy = {},
+                      const Move* move = nullptr);
   bool top_off_due_areas();
   void lossless_pass();
   void poll_cursor();

@@ -291,3 +291,40 @@ TEST_CASE("VideoStreamer: without exact pixels a dragged window is a copy plus V
   CHECK(with.still_db >= 42.0);   // copied blurred blocks were refined too
   CHECK(with.bytes_while_dragging * 2 < without.bytes_while_dragging);
 }
+
+TEST_CASE("VideoStreamer: a scroll right after a VP8-coded change still ends exact") {
+  // The lower half of a terminal is redrawn at once (too large for exact pixels: VP8 at motion quality),
+  // and 33 ms later, before any refinement, the text scrolls up: the blurred rows move up under the new
+  // lines. The tracker must see them as moved blurred rows, or the lossless pass skips them for good.
+  constexpr int kW = 1280, kH = 720;
+  BgraImage start = BgraImage::make(kW, kH);
+  draw_lines(start, 0, kH, 0);
+  const BgraImage first = start;
+  std::vector<test::ScriptedScreen::Step> steps;
+  steps.push_back([](BgraImage& img) {
+    draw_lines(img, kH / 2, kH, 2000);
+    return std::vector<Rect>{Rect{0, kH / 2, kW, kH / 2}};
+  });
+  steps.push_back([](BgraImage& img) {
+    scroll_up(img, 0, kH, 2, 3000);
+    return std::vector<Rect>{Rect{0, 0, kW, kH}};
+  });
+  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
+  test::ScriptedScreen& screen = *owned;
+  screen.paused = true;
+  test::StreamedSession session(std::move(owned), {}, true);
+  const test::DecodingViewer& viewer = session.viewer;
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (differing_pixels(first, viewer.shown()) != 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE(differing_pixels(first, viewer.shown()) == 0);
+  const int video_before = viewer.video_frames();
+  screen.paused = false;
+  while (!screen.done) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(2000ms);
+  session.video.stop();
+  INFO((viewer.video_frames() - video_before) << " VP8 frames, " << viewer.scrolls() << " scrolls");
+  CHECK(viewer.video_frames() > video_before);  // the redraw went as VP8
+  CHECK(viewer.scrolls() == 1);
+  CHECK(differing_pixels(screen.final_image, viewer.shown()) == 0);
+}
