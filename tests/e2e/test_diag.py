@@ -220,7 +220,9 @@ class RemoteHost(unittest.TestCase):
             zombie.wait()
         doc = parse_json(warning)
         self.assertEqual((warning.returncode, doc["worst"]), (1, "warning"), warning.stdout)
-        self.assertIn(f"{zombie.pid}", json.dumps(doc["reports"][0]["findings"]))
+        # Other zombies may exist for a moment on a busy machine (a test's child not yet reaped): the
+        # finding names one example, the data lists them all (up to its cap).
+        self.assertIn(zombie.pid, [z["pid"] for z in doc["reports"][0]["data"]["zombies"]])
         # critical beats unknown (ranking by urgency), unknown alone is 3
         mixed = remote(self.host, "--json", "--probe", "cpu", "--arg", "cpu.time_limit_ms=50",
                        "--arg", "cpu.sample_ms=1000", "--arg", f"network.connect=127.0.0.1:{port}")
