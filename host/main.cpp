@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <system_error>
 
 #include "common/log.hpp"
 #include "host/core/audit_log.hpp"
@@ -30,7 +31,12 @@ std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
       return nullptr;
     }
   }
-  return make_terminal_consent_ui(STDIN_FILENO, std::cout);
+  try {
+    return make_terminal_consent_ui(STDIN_FILENO, std::cout);
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", e.what());
+    return nullptr;
+  }
 }
 
 }  // namespace

@@ -249,8 +249,7 @@ bool VideoStreamer::send_as_pixels(const CapturedFrame& frame, const std::vector
 
 // A large change that is mostly a dragged window (the capturer's hint, checked here) or a vertical scroll
 // becomes a copy of what the viewer shows plus the rest (what the move uncovered, a scroll's new lines).
-// The copied area carries whatever quality it had, so the whole change still counts for the top-off
-// (run() passes frame.dirty to the tracker).
+// The copied area carries whatever quality its source had (TopOffTracker::on_copy).
 std::optional<VideoStreamer::Move> VideoStreamer::find_move(const CapturedFrame& frame) const {
   const BgraImage& image = *frame.image;
   if (area_of(frame.dirty) <= PixelPolicy{}.max_pixels || previous_.width != image.width ||
@@ -395,8 +394,8 @@ void VideoStreamer::run() {
     }
     const Sent sent = move ? encode_and_send(*frame.image, move->residual, false, false, frame.capture_time_us,
                                              frame.capture_us, std::move(move->copies))
-                             : encode_and_send(*frame.image, dirty, force, false, frame.capture_time_us,
-                                               frame.capture_us);
+                           : encode_and_send(*frame.image, dirty, force, false, frame.capture_time_us,
+                                             frame.capture_us);
     if (sent == Sent::keyframe) {
       top_off_.on_keyframe(frame.image->width, frame.image->height);
     } else if (move && sent == Sent::delta) {

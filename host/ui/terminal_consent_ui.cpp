@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <ostream>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -48,19 +49,18 @@ std::string lowercase_trimmed(std::string s) {
 class TerminalConsentUi final : public ConsentUi {
  public:
   TerminalConsentUi(int input_fd, std::ostream& out) : out_(out) {
-    if (::pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;  // then the reader only ends at end of input
+    // Without the wake pipe the reader could only end at end of input, and the destructor could hang.
+    if (::pipe2(wake_, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "terminal consent: cannot create a pipe");
     reader_ = std::thread([this, input_fd] { read_lines(input_fd); });
   }
 
   ~TerminalConsentUi() override {
     // The reader waits on the input and on the wake pipe, so it always ends here: no thread outlives us.
-    if (wake_[1] >= 0) {
-      const char stop = 0;
-      [[maybe_unused]] const auto ignored = ::write(wake_[1], &stop, 1);
-    }
+    const char stop = 0;
+    [[maybe_unused]] const auto ignored = ::write(wake_[1], &stop, 1);
     reader_.join();
-    for (const int fd : wake_)
-      if (fd >= 0) ::close(fd);
+    for (const int fd : wake_) ::close(fd);
   }
 
   void show_code(std::string formatted_code, std::chrono::seconds valid_for) override {

@@ -2,7 +2,8 @@
 // reads "y"/"n" lines on its own reader thread so the network thread never blocks on input.
 // run() processes input on the calling thread; callbacks run there. Lines typed before a question was
 // asked never answer it. The input descriptor and `out` must outlive the UI; the UI never closes the
-// descriptor, and its reader thread has ended when the destructor returns.
+// descriptor, and its reader thread has ended when the destructor returns. Throws std::system_error when
+// it cannot create the pipe that wakes its reader (out of descriptors).
 #pragma once
 #include <iosfwd>
 #include <memory>
