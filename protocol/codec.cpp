@@ -9,6 +9,7 @@
 
 #include "protocol/byte_reader.hpp"
 #include "protocol/byte_writer.hpp"
+#include "protocol/message_rules.hpp"
 #include "protocol/utf8.hpp"
 
 namespace elfdesk::protocol {
@@ -259,118 +260,6 @@ void fields(auto& io, Is<Goodbye> auto& m) {
   io.text(m.message, L::kMaxShortString);
 }
 
-// ---- Rules that span fields or restrict values; applied before encoding and after decoding. ----
-using Check = std::optional<Error>;
-
-template <class E> Check enum_in(E value, E first, E last, const char* field) {
-  if (value >= first && value <= last) return std::nullopt;
-  return error(ErrorCode::malformed,
-               std::string(field) + " " + std::to_string(std::to_underlying(value)) + " is not a known value");
-}
-Check malformed_if(bool bad, std::string detail) {
-  if (!bad) return std::nullopt;
-  return error(ErrorCode::malformed, std::move(detail));
-}
-Check oversized_if(bool bad, std::string detail) {
-  if (!bad) return std::nullopt;
-  return error(ErrorCode::oversized, std::move(detail));
-}
-
-template <class T> Check check(const T&) { return std::nullopt; }
-Check check(const Hello& m) { return enum_in(m.role, Role::host, Role::engineer, "role"); }
-Check check(const ConsentResult& m) {
-  if (auto e = enum_in(m.decision, ConsentDecision::allowed, ConsentDecision::timed_out, "decision")) return e;
-  return malformed_if(m.decision != ConsentDecision::allowed && m.granted_permissions != 0,
-                      "permissions granted although consent was not given");
-}
-Check check_screen_size(std::uint16_t width, std::uint16_t height) {
-  const std::string size = std::to_string(width) + "x" + std::to_string(height);
-  if (auto e = malformed_if(width == 0 || height == 0, "empty screen size " + size)) return e;
-  return oversized_if(width > L::kMaxScreenDimension || height > L::kMaxScreenDimension,
-                      "screen size " + size + " exceeds " + std::to_string(L::kMaxScreenDimension));
-}
-// Every rectangle non-empty and inside the screen.
-Check check_rects(const std::vector<ScreenRect>& rects, std::uint16_t width, std::uint16_t height) {
-  for (const ScreenRect& r : rects) {
-    if (r.width == 0 || r.height == 0 || r.x + r.width > width || r.y + r.height > height)
-      return error(ErrorCode::malformed, "rectangle " + std::to_string(r.width) + "x" + std::to_string(r.height) +
-                                             "+" + std::to_string(r.x) + "+" + std::to_string(r.y) + " outside the " +
-                                             std::to_string(width) + "x" + std::to_string(height) + " screen");
-  }
-  return std::nullopt;
-}
-// Source and destination of every copy inside the screen.
-Check check_copies(const std::vector<ScreenCopy>& copies, std::uint16_t width, std::uint16_t height) {
-  for (const ScreenCopy& c : copies) {
-    const ScreenRect to{c.to_x, c.to_y, c.source.width, c.source.height};
-    if (auto e = check_rects({c.source, to}, width, height)) return e;
-  }
-  return std::nullopt;
-}
-Check check(const VideoFrame& m) {
-  if (auto e = check_screen_size(m.width, m.height)) return e;
-  if (auto e = malformed_if(!m.keyframe && m.coded.empty(), "delta frame that names no coded area")) return e;
-  if (auto e = check_rects(m.coded, m.width, m.height)) return e;
-  return check_copies(m.copies, m.width, m.height);
-}
-Check check(const PixelUpdate& m) {
-  if (auto e = check_screen_size(m.width, m.height)) return e;
-  if (auto e = malformed_if(m.rects.empty(), "pixel update without rectangles")) return e;
-  if (auto e = check_rects(m.rects, m.width, m.height)) return e;
-  if (auto e = check_copies(m.copies, m.width, m.height)) return e;
-  if (auto e = enum_in(m.format, PixelFormat::bgra, PixelFormat::palette, "pixel format")) return e;
-  std::uint64_t area = 0;
-  for (const ScreenRect& r : m.rects) area += std::uint64_t{r.width} * r.height;
-  const std::uint64_t bytes = area * 4;  // the cap is on the pixels, whatever their format
-  if (auto e = oversized_if(bytes > L::kMaxPixelUpdateRaw, "pixel update of " + std::to_string(bytes) +
-                                                               " bytes exceeds its limit")) {
-    return e;
-  }
-  if (m.format == PixelFormat::bgra)
-    return malformed_if(bytes != m.raw_size, "pixel update announces " + std::to_string(m.raw_size) +
-                                                  " bytes for rectangles of " + std::to_string(bytes));
-  // Palette: a count, 1..256 colours, an index per pixel.
-  const std::uint64_t least = area + 2 + 4, most = area + 2 + 4 * 256;
-  return malformed_if(m.raw_size < least || m.raw_size > most,
-                      "palette pixel update announces " + std::to_string(m.raw_size) + " bytes for " +
-                          std::to_string(area) + " pixels (allowed " + std::to_string(least) + ".." +
-                          std::to_string(most) + ")");
-}
-Check check(const KeyframeRequest& m) {
-  return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");
-}
-Check check(const CursorShape& m) {
-  const std::string size = std::to_string(m.width) + "x" + std::to_string(m.height);
-  if (m.width > L::kMaxCursorDimension || m.height > L::kMaxCursorDimension) {
-    return error(ErrorCode::oversized, "cursor " + size + " exceeds " + std::to_string(L::kMaxCursorDimension));
-  }
-  if (auto e = malformed_if(m.rgba.size() != std::size_t{m.width} * m.height * 4,
-                            "cursor " + size + " carries " + std::to_string(m.rgba.size()) + " RGBA bytes")) {
-    return e;
-  }
-  // A 0x0 cursor (nothing to draw) must have its hot spot at 0,0; otherwise it lies inside the image.
-  return malformed_if(m.hot_x >= std::max<std::uint16_t>(m.width, 1) || m.hot_y >= std::max<std::uint16_t>(m.height, 1),
-                      "cursor hot spot outside the " + size + " image");
-}
-Check check(const ProbeResult& m) {
-  if (auto e = enum_in(m.status, ProbeStatus::ok, ProbeStatus::error, "probe status")) return e;
-  if (auto e = malformed_if(m.worst_severity > 3, "severity " + std::to_string(m.worst_severity) + " above 3")) {
-    return e;
-  }
-  if (auto e = oversized_if(m.json_size > L::kMaxProbeResultBytes, "probe JSON of " + std::to_string(m.json_size) +
-                                                                        " bytes exceeds its limit")) {
-    return e;
-  }
-  return malformed_if(m.status == ProbeStatus::ok && !m.error.empty(), "error text on a successful probe");
-}
-Check check(const Clipboard& m) {
-  return oversized_if(m.text_size > L::kMaxClipboardBytes,
-                      "clipboard text of " + std::to_string(m.text_size) + " bytes exceeds its limit");
-}
-Check check(const Goodbye& m) {
-  return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
-}
-
 Error in_message(MessageType type, Error e) {
   e.detail = std::string(name_of(type)) + ": " + e.detail;
   return e;
@@ -378,9 +267,9 @@ Error in_message(MessageType type, Error e) {
 
 // Appends the payload of message to out.
 std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
+  if (auto e = broken_rule(message)) return std::unexpected(in_message(type_of(message), std::move(*e)));
   return std::visit(
       [&](const auto& m) -> std::expected<void, Error> {
-        if (auto e = check(m)) return std::unexpected(in_message(type_of(message), std::move(*e)));
         Encoder encoder(out);
         fields(encoder, m);
         if (encoder.failure()) return std::unexpected(in_message(type_of(message), *encoder.failure()));
@@ -397,8 +286,9 @@ template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const
   fields(decoder, m);
   decoder.finish();
   if (decoder.failure()) return std::unexpected(in_message(kType, *decoder.failure()));
-  if (auto e = check(m)) return std::unexpected(in_message(kType, std::move(*e)));
-  return Message(std::in_place_index<I>, std::move(m));
+  Message message(std::in_place_index<I>, std::move(m));
+  if (auto e = broken_rule(message)) return std::unexpected(in_message(kType, std::move(*e)));
+  return message;
 }
 
 using DecodeFn = std::expected<Message, Error> (*)(std::span<const std::uint8_t>);
