@@ -193,14 +193,6 @@ struct DragRun {
   long moving_wrong = 0, still_wrong = 0;  // pixels that differ (PSNR rounds a few stray ones to 99 dB)
 };
 
-long differing_pixels(const BgraImage& a, const BgraImage& b) {
-  if (a.width != b.width || a.height != b.height) return -1;
-  long n = 0;
-  for (int y = 0; y < a.height; ++y)
-    for (int x = 0; x < a.width; ++x) n += std::memcmp(a.row(y) + x * 4, b.row(y) + x * 4, 3) != 0 ? 1 : 0;
-  return n;
-}
-
 // Block-aligned, as the capturer reports changes.
 Rect blocks_of(const Rect& r) {
   const int x0 = r.x / 16 * 16, y0 = r.y / 16 * 16;
@@ -250,13 +242,13 @@ DragRun run_drag(bool hints, bool exact_pixels = true) {
   DragRun run;
   const BgraImage moving = viewer.shown();
   run.moving_db = media::psnr(screen.final_image, moving);
-  run.moving_wrong = differing_pixels(screen.final_image, moving);
+  run.moving_wrong = test::differing_pixels(screen.final_image, moving);
   run.bytes_while_dragging = viewer.bytes() - bytes_before;
   std::this_thread::sleep_for(1400ms);
   session.video.stop();
   const BgraImage still = viewer.shown();
   run.still_db = media::psnr(screen.final_image, still);
-  run.still_wrong = differing_pixels(screen.final_image, still);
+  run.still_wrong = test::differing_pixels(screen.final_image, still);
   run.copies = viewer.scrolls();
   run.video_frames = viewer.video_frames();
   return run;
@@ -315,9 +307,9 @@ TEST_CASE("VideoStreamer: a scroll right after a VP8-coded change still ends exa
   test::StreamedSession session(std::move(owned), {}, true);
   const test::DecodingViewer& viewer = session.viewer;
   const auto give_up = std::chrono::steady_clock::now() + 20s;
-  while (differing_pixels(first, viewer.shown()) != 0 && std::chrono::steady_clock::now() < give_up)
+  while (test::differing_pixels(first, viewer.shown()) != 0 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(20ms);
-  REQUIRE(differing_pixels(first, viewer.shown()) == 0);
+  REQUIRE(test::differing_pixels(first, viewer.shown()) == 0);
   const int video_before = viewer.video_frames();
   screen.paused = false;
   while (!screen.done) std::this_thread::sleep_for(5ms);
@@ -326,5 +318,5 @@ TEST_CASE("VideoStreamer: a scroll right after a VP8-coded change still ends exa
   INFO((viewer.video_frames() - video_before) << " VP8 frames, " << viewer.scrolls() << " scrolls");
   CHECK(viewer.video_frames() > video_before);  // the redraw went as VP8
   CHECK(viewer.scrolls() == 1);
-  CHECK(differing_pixels(screen.final_image, viewer.shown()) == 0);
+  CHECK(test::differing_pixels(screen.final_image, viewer.shown()) == 0);
 }

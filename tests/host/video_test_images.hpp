@@ -2,6 +2,7 @@
 // noise, all deterministic (seeded). Test-only helpers; any thread.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 #include "common/image.hpp"
@@ -65,6 +66,16 @@ inline void draw_noise(BgraImage& img, Rect area, std::uint32_t seed) {
       fill_rect(img, Rect{x, y, std::min(4, area.x + area.width - x), std::min(4, area.y + area.height - y)}, c);
     }
   }
+}
+
+// How many pixels differ in colour (alpha ignored); -1 when the sizes differ. PSNR rounds a few stray
+// pixels to 99 dB; exactness needs a count.
+inline long differing_pixels(const BgraImage& a, const BgraImage& b) {
+  if (a.width != b.width || a.height != b.height) return -1;
+  long n = 0;
+  for (int y = 0; y < a.height; ++y)
+    for (int x = 0; x < a.width; ++x) n += std::memcmp(a.row(y) + x * 4, b.row(y) + x * 4, 3) != 0 ? 1 : 0;
+  return n;
 }
 
 }  // namespace elfdesk::test
