@@ -86,7 +86,7 @@ client::PixelsUpdate unpacked(const BgraImage& screen, const host::PixelEncoding
   update.raw_size = pixels.raw_size;
   update.bgra_zstd = pixels.bgra_zstd;
   auto out = client::unpack(update);
-  REQUIRE_MESSAGE(out.has_value(), out.error().detail);
+  REQUIRE_MESSAGE(out.has_value(), (out ? "" : out.error().detail));
   return *out;
 }
 

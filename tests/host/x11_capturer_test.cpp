@@ -58,7 +58,7 @@ struct Painter {
 
 std::unique_ptr<host::ScreenCapturer> capturer(const std::string& display, int monitor = -1) {
   auto c = host::make_x11_capturer(host::X11CaptureOptions{display, monitor});
-  REQUIRE_MESSAGE(c.has_value(), c.error().detail);
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().detail));
   return std::move(*c);
 }
 
