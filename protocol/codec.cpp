@@ -196,6 +196,7 @@ void fields(auto& io, Is<PixelUpdate> auto& m) {
 void fields(auto& io, Is<FrameAck> auto& m) {
   io.u64(m.frame_id);
   io.u32(m.decode_us);
+  io.u32(m.present_us);
 }
 void fields(auto& io, Is<KeyframeRequest> auto& m) { io.enumeration(m.reason); }
 void fields(auto& io, Is<CursorShape> auto& m) {

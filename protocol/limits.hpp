@@ -6,7 +6,7 @@
 
 namespace elfdesk::limits {
 
-inline constexpr std::uint16_t kProtocolVersion = 2;      // major; peers must match (2: PixelUpdate)
+inline constexpr std::uint16_t kProtocolVersion = 3;      // major; peers must match (2: PixelUpdate, 3: FrameAck.present_us)
 inline constexpr std::size_t kFrameHeaderSize = 8;        // type(2) flags(1) reserved(1) length(4)
 inline constexpr std::size_t kMaxFramePayload = 8u << 20; // 8 MiB: a 4K VP8 keyframe fits
 inline constexpr std::size_t kMaxControlPayload = 256u << 10;  // non-video, non-probe messages

@@ -164,9 +164,11 @@ struct PixelUpdate {
 };
 
 // Viewer -> host once a frame is decoded (flow control and latency).
+// Sent once the picture is on the engineer's screen (not at decode), so flow control sees a stalled viewer.
 struct FrameAck {
   std::uint64_t frame_id = 0;
-  std::uint32_t decode_us = 0;
+  std::uint32_t decode_us = 0;   // receipt to decoded (or unpacked)
+  std::uint32_t present_us = 0;  // decoded to shown on screen (0 where nothing is shown, e.g. screenshot)
   friend bool operator==(const FrameAck&, const FrameAck&) = default;
 };
 

@@ -30,7 +30,7 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(VideoFrame{0x0102030405060708ull, 0xFFFFFFFFFFFFFFF0ull, 1920, 1080, true, {1200, 9800, 42},
                             {{0, 0, 16, 32}, {1904, 1072, 16, 8}}, {{{0, 26, 1920, 1000}, 0, 0}},
                             pattern_bytes(3000, 0x9D)});
-  m.emplace_back(FrameAck{0x0102030405060708ull, 2500});
+  m.emplace_back(FrameAck{0x0102030405060708ull, 2500, 4100});
   m.emplace_back(KeyframeRequest{KeyframeReason::resize});
   m.emplace_back(CursorShape{77, 3, 2, 2, 1, pattern_bytes(3 * 2 * 4, 0x10)});
   m.emplace_back(CursorPosition{-5, 2147483647, false});
