@@ -7,20 +7,39 @@ namespace elfdesk::host {
 
 namespace {
 
-// Compares one block bytewise and, if different, copies it. Returns true if it changed.
-bool sync_block(BgraImage& frame, const std::uint8_t* grab, int grab_stride, int x0, int y0, int x1, int y1) {
+// The smallest rectangle inside [x0, x1) x [y0, y1) holding every pixel that differs between the rows
+// `a(y)` and `b(y)`, or an empty one. Whole rows are compared first; a differing row is searched pixel by
+// pixel only where it could widen the bounds, so noisy content costs about one memcmp.
+template <typename RowA, typename RowB>
+Rect difference_bounds(RowA a, RowB b, int x0, int y0, int x1, int y1) {
   const auto bytes = static_cast<std::size_t>(x1 - x0) * 4;
-  bool changed = false;
-  for (int y = y0; y < y1 && !changed; ++y) {
-    changed = std::memcmp(frame.row(y) + static_cast<std::size_t>(x0) * 4,
-                          grab + static_cast<std::ptrdiff_t>(y) * grab_stride + x0 * 4, bytes) != 0;
+  const auto row_differs = [&](int y) { return std::memcmp(a(y) + x0 * 4, b(y) + x0 * 4, bytes) != 0; };
+  int top = y0;
+  while (top < y1 && !row_differs(top)) ++top;
+  if (top >= y1 || x1 <= x0) return {};
+  int bottom = y1 - 1;
+  while (!row_differs(bottom)) --bottom;
+  int left = x1, right = x0;
+  for (int y = top; y <= bottom && (left > x0 || right < x1); ++y) {
+    if (y != top && y != bottom && !row_differs(y)) continue;
+    const std::uint8_t* pa = a(y);
+    const std::uint8_t* pb = b(y);
+    const auto differs = [&](int x) { return std::memcmp(pa + x * 4, pb + x * 4, 4) != 0; };
+    int first = x0;
+    while (first < left && !differs(first)) ++first;
+    left = std::min(left, first);
+    int last = x1 - 1;
+    while (last >= right && !differs(last)) --last;
+    right = std::max(right, last + 1);
   }
-  if (!changed) return false;
-  for (int y = y0; y < y1; ++y) {
-    std::memcpy(frame.row(y) + static_cast<std::size_t>(x0) * 4,
-                grab + static_cast<std::ptrdiff_t>(y) * grab_stride + x0 * 4, bytes);
-  }
-  return true;
+  return Rect{left, top, right - left, bottom - top + 1};
+}
+
+Rect bounding_union(const Rect& a, const Rect& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  const int x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
+  return Rect{x0, y0, std::max(a.x + a.width, b.x + b.width) - x0, std::max(a.y + a.height, b.y + b.height) - y0};
 }
 
 }  // namespace
@@ -29,23 +48,8 @@ Rect changed_bounds(const BgraImage& before, const BgraImage& after, const Rect&
   const int x0 = std::max(area.x, 0), y0 = std::max(area.y, 0);
   const int x1 = std::min({area.x + area.width, before.width, after.width});
   const int y1 = std::min({area.y + area.height, before.height, after.height});
-  int left = x1, right = x0, top = y1, bottom = y0;
-  for (int y = y0; y < y1; ++y) {
-    const std::uint8_t* a = before.row(y);
-    const std::uint8_t* b = after.row(y);
-    const auto differs = [&](int x) { return std::memcmp(a + x * 4, b + x * 4, 4) != 0; };
-    int first = x0;
-    while (first < x1 && !differs(first)) ++first;
-    if (first == x1) continue;
-    int last = x1 - 1;
-    while (!differs(last)) --last;
-    left = std::min(left, first);
-    right = std::max(right, last + 1);
-    top = std::min(top, y);
-    bottom = y + 1;
-  }
-  if (right <= left) return {};
-  return Rect{left, top, right - left, bottom - top};
+  if (x1 <= x0 || y1 <= y0) return {};
+  return difference_bounds([&](int y) { return before.row(y); }, [&](int y) { return after.row(y); }, x0, y0, x1, y1);
 }
 
 std::vector<Rect> merge_blocks(const std::vector<std::uint8_t>& flags, int cols, int rows, int block,
@@ -77,33 +81,47 @@ std::vector<Rect> merge_blocks(const std::vector<std::uint8_t>& flags, int cols,
   return out;
 }
 
-std::vector<Rect> update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, int grab_stride,
-                                        const std::vector<Rect>& candidates) {
+BlockChanges update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, int grab_stride,
+                                   const std::vector<Rect>& candidates) {
   const int cols = (frame.width + kDiffBlockSize - 1) / kDiffBlockSize;
   const int rows = (frame.height + kDiffBlockSize - 1) / kDiffBlockSize;
-  // 0 = not a candidate, 1 = candidate, 2 = changed; a block shared by several rects is compared once.
-  std::vector<std::uint8_t> state(static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows), 0);
+  // A block shared by several rects is compared once.
+  std::vector<std::uint8_t> candidate(static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows), 0);
   for (const Rect& r : candidates) {
     const int x0 = std::max(r.x, 0), y0 = std::max(r.y, 0);
     const int x1 = std::min(r.x + r.width, frame.width), y1 = std::min(r.y + r.height, frame.height);
     if (x1 <= x0 || y1 <= y0) continue;
-    for (int br = y0 / kDiffBlockSize; br <= (y1 - 1) / kDiffBlockSize; ++br) {
-      for (int bc = x0 / kDiffBlockSize; bc <= (x1 - 1) / kDiffBlockSize; ++bc) {
-        state[static_cast<std::size_t>(br * cols + bc)] = 1;
-      }
-    }
+    for (int br = y0 / kDiffBlockSize; br <= (y1 - 1) / kDiffBlockSize; ++br)
+      for (int bc = x0 / kDiffBlockSize; bc <= (x1 - 1) / kDiffBlockSize; ++bc)
+        candidate[static_cast<std::size_t>(br * cols + bc)] = 1;
   }
-  std::vector<std::uint8_t> changed(state.size(), 0);
-  for (int br = 0; br < rows; ++br) {
-    for (int bc = 0; bc < cols; ++bc) {
-      const auto i = static_cast<std::size_t>(br * cols + bc);
-      if (!state[i]) continue;
-      const int x0 = bc * kDiffBlockSize, y0 = br * kDiffBlockSize;
-      changed[i] = sync_block(frame, grab, grab_stride, x0, y0, std::min(x0 + kDiffBlockSize, frame.width),
-                              std::min(y0 + kDiffBlockSize, frame.height));
-    }
+  const auto frame_row = [&](int y) -> const std::uint8_t* { return frame.row(y); };
+  const auto grab_row = [&](int y) { return grab + static_cast<std::ptrdiff_t>(y) * grab_stride; };
+  std::vector<std::uint8_t> changed(candidate.size(), 0);
+  std::vector<Rect> bounds(candidate.size());
+  for (std::size_t i = 0; i < candidate.size(); ++i) {
+    if (!candidate[i]) continue;
+    const int x0 = static_cast<int>(i % static_cast<std::size_t>(cols)) * kDiffBlockSize;
+    const int y0 = static_cast<int>(i / static_cast<std::size_t>(cols)) * kDiffBlockSize;
+    bounds[i] = difference_bounds(frame_row, grab_row, x0, y0, std::min(x0 + kDiffBlockSize, frame.width),
+                                  std::min(y0 + kDiffBlockSize, frame.height));
+    if (bounds[i].empty()) continue;
+    changed[i] = 1;
+    for (int y = bounds[i].y; y < bounds[i].y + bounds[i].height; ++y)  // the rows in between may be equal
+      std::memcpy(frame.row(y) + static_cast<std::size_t>(x0) * 4, grab_row(y) + x0 * 4,
+                  static_cast<std::size_t>(std::min(kDiffBlockSize, frame.width - x0)) * 4);
   }
-  return merge_blocks(changed, cols, rows, kDiffBlockSize, frame.width, frame.height);
+  BlockChanges out;
+  out.dirty = merge_blocks(changed, cols, rows, kDiffBlockSize, frame.width, frame.height);
+  out.changed.reserve(out.dirty.size());
+  for (const Rect& r : out.dirty) {
+    Rect inside;
+    for (int y = r.y; y < r.y + r.height; y += kDiffBlockSize)
+      for (int x = r.x; x < r.x + r.width; x += kDiffBlockSize)
+        inside = bounding_union(inside, bounds[static_cast<std::size_t>((y / kDiffBlockSize) * cols + x / kDiffBlockSize)]);
+    out.changed.push_back(inside);
+  }
+  return out;
 }
 
 void copy_full(BgraImage& frame, const std::uint8_t* grab, int grab_stride) {

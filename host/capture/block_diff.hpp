@@ -11,11 +11,16 @@ namespace elfdesk::host {
 
 inline constexpr int kDiffBlockSize = 16;
 
+struct BlockChanges {
+  std::vector<Rect> dirty;    // the changed blocks merged into rectangles (block-aligned, clipped)
+  std::vector<Rect> changed;  // one per dirty: the smallest rectangle holding every pixel that differed
+};
+
 // Compares the blocks touched by `candidates` between `frame` and `grab` (same size as frame, BGRA with
-// `grab_stride` bytes per row), copies the changed blocks into `frame`, and returns them merged into
-// rectangles (block-aligned, clipped to the frame).
-std::vector<Rect> update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, int grab_stride,
-                                        const std::vector<Rect>& candidates);
+// `grab_stride` bytes per row), copies what changed into `frame`, and returns the changed blocks with the
+// bounds of what differed inside them, found in the same pass.
+BlockChanges update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, int grab_stride,
+                                   const std::vector<Rect>& candidates);
 
 // Merges a row-major grid of flags (cols x rows, one per block) into few rectangles: horizontal runs,
 // then runs with the same span in consecutive rows.

@@ -1,5 +1,6 @@
-// Role interface of a screen source: returns the next changed frame with the rectangles that changed.
-// Lives on the host's video thread; the capturer owns its X connection and shared memory.
+// Role interface of a screen source: returns the next changed frame with the rectangles that changed, and
+// a read-only view of the picture before them (the host's one previous frame, see FrameHistory).
+// Lives on the host's video thread; the capturer owns its X connection, shared memory and both pictures.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -17,7 +18,15 @@ namespace elfdesk::host {
 
 struct CapturedFrame {
   const BgraImage* image = nullptr;  // owned by the capturer, valid until the next capture() call
+  // The picture as of the last returned frame, owned by the capturer and valid until the next capture()
+  // call; null for the first frame and after a size change. What moved (scrolls, dragged windows) is found
+  // against it.
+  const BgraImage* previous = nullptr;
   std::vector<Rect> dirty;           // changed areas since the last returned frame (confirmed by compare)
+  // Empty, or one per `dirty` in order: the smallest rectangle inside it holding every pixel that differs
+  // from `previous` (empty where none does). Found by the same compare that confirmed `dirty`, so exact
+  // pixels need only what really changed (a typed glyph is a tenth of its 16x16 blocks).
+  std::vector<Rect> changed;
   bool size_changed = false;         // geometry differs from the previous frame: encoder must restart
   std::uint64_t capture_time_us = 0; // steady clock, microseconds
   std::uint32_t capture_us = 0;      // time spent grabbing and comparing

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 
 namespace elfdesk::host {
@@ -37,8 +38,10 @@ class TestPatternCapturer final : public ScreenCapturer {
     frame.capture_time_us = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(last_.time_since_epoch()).count());
     if (first_ || force_full) {
+      history_.forget();
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
     } else {
+      history_.catch_up(image_);
       const Rect before = square();
       draw_square(false);
       ++step_;
@@ -46,6 +49,7 @@ class TestPatternCapturer final : public ScreenCapturer {
       frame.dirty = {before, square()};
     }
     first_ = false;
+    history_.hand_out(frame);
     return frame;
   }
 
@@ -99,6 +103,7 @@ class TestPatternCapturer final : public ScreenCapturer {
   }
 
   BgraImage image_;
+  FrameHistory history_;
   int step_ = 0;
   bool first_ = true;
   bool shape_sent_ = false;

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "host/capture/block_diff.hpp"
+#include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_shm_image.hpp"
 #include "protocol/limits.hpp"
@@ -108,6 +109,7 @@ class X11Capturer final : public ScreenCapturer {
   std::unique_ptr<ShmImage> shm_;  // declared after display_: destroyed before the display closes
   Rect area_;                      // captured rectangle in root coordinates
   BgraImage frame_;                // last returned picture, updated block by block
+  FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
   bool geometry_pending_ = false;
   bool need_full_ = true;
@@ -290,15 +292,20 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
   }
   CapturedFrame frame;
   if (damage == nullptr) {
+    history_.forget();
     copy_full(frame_, shm_->data(), shm_->stride());
     frame.dirty = {Rect{0, 0, area_.width, area_.height}};
   } else {
-    frame.dirty = update_changed_blocks(frame_, shm_->data(), shm_->stride(), *damage);
-    if (frame.dirty.empty()) return std::optional<CapturedFrame>{};
+    history_.catch_up(frame_);
+    BlockChanges changes = update_changed_blocks(frame_, shm_->data(), shm_->stride(), *damage);
+    if (changes.dirty.empty()) return std::optional<CapturedFrame>{};
+    frame.dirty = std::move(changes.dirty);
+    frame.changed = std::move(changes.changed);
   }
   frame.image = &frame_;
   frame.moves = moves_since_last_frame();
   frame.size_changed = std::exchange(size_changed_, false);
+  history_.hand_out(frame);
   need_full_ = false;
   frame.capture_time_us = steady_us(started);
   frame.capture_us = static_cast<std::uint32_t>(steady_us(Clock::now()) - frame.capture_time_us);

@@ -105,7 +105,7 @@ struct HostSession::Impl {
         [&](auto& m) -> bool {
           using T = std::decay_t<decltype(m)>;
           if constexpr (std::is_same_v<T, FrameAck>) {
-            if (video) video->on_ack(m.frame_id);
+            if (video) video->on_ack(m);
           } else if constexpr (std::is_same_v<T, KeyframeRequest>) {
             if (video) video->request_keyframe();
           } else if constexpr (std::is_same_v<T, KeyEvent> || std::is_same_v<T, TextInput> ||

@@ -9,8 +9,18 @@ using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
+namespace {
+
+// Exponential smoothing over about eight samples; the first sample is taken as it is.
+microseconds smooth(microseconds average, microseconds sample) {
+  return average.count() == 0 ? sample : (average * 7 + sample) / 8;
+}
+
+}  // namespace
+
 FrameScheduler::FrameScheduler(const Clock& clock, SchedulerConfig config)
     : clock_(clock), config_(config), target_kbps_(config.max_kbps) {
+  config_.max_in_flight = std::clamp<std::size_t>(config_.max_in_flight, 1, limits::kMaxFramesInFlight);
   window_start_ = clock_.now();
 }
 
@@ -36,16 +46,21 @@ void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   if (in_flight_.size() >= config_.max_in_flight) window_saturated_ = true;
 }
 
-bool FrameScheduler::on_ack(std::uint64_t frame_id) {
+bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
   const std::lock_guard lock(mutex_);
-  const auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Sent& s) { return s.id == frame_id; });
+  const auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Sent& s) { return s.id == ack.frame_id; });
   if (it == in_flight_.end()) return false;
   const auto now = clock_.now();
-  const auto delay = duration_cast<microseconds>(now - it->at);
+  // The viewer's decode and present time is not the link's: without it a viewer that takes 30 ms to show
+  // each frame would look like a congested link and have its bitrate cut. (It still holds frames back:
+  // the in-flight count is released only by the ack.)
+  const auto viewer = microseconds(static_cast<std::int64_t>(ack.decode_us) + static_cast<std::int64_t>(ack.present_us));
+  const auto delay = std::max(duration_cast<microseconds>(now - it->at) - viewer, microseconds(0));
+  viewer_time_ = smooth(viewer_time_, viewer);
   // Acks are in order on one TCP stream; anything older than the acked frame is acknowledged too.
   for (auto i = in_flight_.begin(); i != std::next(it); ++i) window_bytes_ += i->bytes;
   in_flight_.erase(in_flight_.begin(), std::next(it));
-  ack_delay_ = ack_delay_.count() == 0 ? delay : (ack_delay_ * 7 + delay) / 8;
+  ack_delay_ = smooth(ack_delay_, delay);
   adapt_rate_locked(now);
   return true;
 }
@@ -89,6 +104,11 @@ std::size_t FrameScheduler::in_flight() const {
 std::chrono::microseconds FrameScheduler::ack_delay() const {
   const std::lock_guard lock(mutex_);
   return ack_delay_;
+}
+
+std::chrono::microseconds FrameScheduler::viewer_time() const {
+  const std::lock_guard lock(mutex_);
+  return viewer_time_;
 }
 
 }  // namespace elfdesk::host

@@ -1,33 +1,39 @@
-// Test stand-in for `elfdesk view` on its own thread: receives what a VideoStreamer sends (VP8 frames and
-// exact pixel updates), decodes and composes them in order with the viewer's RemotePicture, acknowledges
-// each frame, and counts what arrived. Header-only test support.
+// Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames and exact pixel
+// updates), decodes and composes them in order with the viewer's RemotePicture, acknowledges each one, and
+// counts what arrived. Inline (deterministic step() runs: each update is shown and acknowledged inside the
+// streamer's callback, on the test's thread) or threaded (its own thread, as the real viewer: the
+// real-time smoke test). StreamedSession drives a streamer on a manual clock. Header-only test support.
 #pragma once
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
-#include <vector>
 #include <variant>
+#include <vector>
 
 #include "client/decode/picture_update.hpp"
 #include "client/decode/remote_picture.hpp"
 #include "client/decode/video_decoder.hpp"
+#include "common/clock.hpp"
 #include "host/pipeline/video_streamer.hpp"
 
 namespace elfdesk::test {
 
 class DecodingViewer {
  public:
-  explicit DecodingViewer(host::VideoStreamer*& streamer) : streamer_(streamer) {
+  using Ack = std::function<void(const protocol::FrameAck&)>;
+  DecodingViewer(Ack ack, bool threaded) : ack_(std::move(ack)) {
     auto decoder = client::make_vp8_decoder();
     REQUIRE(decoder);
     decoder_ = std::move(*decoder);
-    thread_ = std::thread([this] { run(); });
+    if (threaded) thread_ = std::thread([this] { run(); });
   }
   ~DecodingViewer() { stop(); }
-  // Handles what is queued, then ends the thread; after it the viewer no longer touches the streamer.
+  // Handles what is queued, then ends the thread; after it the viewer no longer acknowledges.
   void stop() {
     {
       const std::lock_guard lock(mutex_);
@@ -36,42 +42,37 @@ class DecodingViewer {
     ready_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  // Callbacks for the streamer under test.
-  host::StreamerCallbacks callbacks() {
+  // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates.
+  host::StreamerCallbacks callbacks(bool exact_pixels = true) {
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
-    c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
+    if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
     return c;
+  }
+  // Threaded viewer: waits (on its condition, not a sleep) until `updates` have been shown.
+  bool wait_for_updates(int updates, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return shown_.wait_for(lock, timeout, [&] { return video_frames_ + pixel_updates_ >= updates; });
   }
   BgraImage shown() const {
     const std::lock_guard lock(mutex_);
     return picture_.pixels();
   }
-  int video_frames() const {
-    const std::lock_guard lock(mutex_);
-    return video_frames_;
-  }
-  int pixel_updates() const {
-    const std::lock_guard lock(mutex_);
-    return pixel_updates_;
-  }
-  int scrolls() const {
-    const std::lock_guard lock(mutex_);
-    return scrolls_;
-  }
-  // The pixels each exact update carried (its rectangles' area), in order.
-  std::vector<long> exact_areas() const {
-    const std::lock_guard lock(mutex_);
-    return exact_areas_;
-  }
-  std::size_t bytes() const {
-    const std::lock_guard lock(mutex_);
-    return bytes_;
-  }
+  int video_frames() const { return locked(video_frames_); }
+  int pixel_updates() const { return locked(pixel_updates_); }
+  int scrolls() const { return locked(scrolls_); }
+  std::vector<long> exact_areas() const { return locked(exact_areas_); }  // each exact update's area, in order
+  std::size_t bytes() const { return locked(bytes_); }
 
  private:
   using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate>;
+  template <typename T>
+  T locked(const T& value) const {
+    const std::lock_guard lock(mutex_);
+    return value;
+  }
   void receive(Item item) {
+    if (!thread_.joinable()) return handle(item);
     {
       const std::lock_guard lock(mutex_);
       queue_.push_back(std::move(item));
@@ -88,38 +89,52 @@ class DecodingViewer {
         item = std::move(queue_.front());
         queue_.pop_front();
       }
-      std::uint64_t id = 0;
-      if (auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
-        id = frame->frame_id;
-        auto image = decoder_->decode(frame->data, frame->keyframe);
-        const std::lock_guard lock(mutex_);
-        ++video_frames_;
-        bytes_ += frame->data.size();
-        if (image && frame->keyframe) picture_.apply(*image);
-        else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
-        if (!frame->copies.empty()) ++scrolls_;
-      } else {
-        const auto& update = std::get<protocol::PixelUpdate>(item);
-        id = update.frame_id;
-        auto unpacked = client::unpack(update);
-        const std::lock_guard lock(mutex_);
-        ++pixel_updates_;
-        long area = 0;
-        for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
-        exact_areas_.push_back(area);
-        if (!update.copies.empty()) ++scrolls_;
-        bytes_ += update.bgra_zstd.size();
-        CHECK(unpacked.has_value());
-        if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
-      }
-      streamer_->on_ack(id);
+      handle(item);
     }
   }
+  void handle(const Item& item) {
+    const std::uint64_t id = std::visit([](const auto& m) { return m.frame_id; }, item);
+    {
+      const std::lock_guard lock(mutex_);
+      count(item);
+      decode_and_apply(item);
+    }
+    shown_.notify_all();
+    ack_(protocol::FrameAck{id, 0, 0});
+  }
+  // The viewer's part: decode, then compose in order (a VP8 frame only inside its coded areas, after its
+  // copies; exact pixels after theirs).
+  void decode_and_apply(const Item& item) {
+    if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
+      auto image = decoder_->decode(frame->data, frame->keyframe);
+      if (image && frame->keyframe) picture_.apply(*image);
+      else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
+      return;
+    }
+    auto unpacked = client::unpack(std::get<protocol::PixelUpdate>(item));
+    CHECK(unpacked.has_value());
+    if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
+  }
+  void count(const Item& item) {
+    if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
+      ++video_frames_;
+      bytes_ += frame->data.size();
+      if (!frame->copies.empty()) ++scrolls_;
+      return;
+    }
+    const auto& update = std::get<protocol::PixelUpdate>(item);
+    ++pixel_updates_;
+    long area = 0;
+    for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
+    exact_areas_.push_back(area);
+    if (!update.copies.empty()) ++scrolls_;
+    bytes_ += update.bgra_zstd.size();
+  }
 
-  host::VideoStreamer*& streamer_;
+  Ack ack_;
   std::unique_ptr<client::VideoDecoder> decoder_;
   mutable std::mutex mutex_;
-  std::condition_variable ready_;
+  std::condition_variable ready_, shown_;
   std::deque<Item> queue_;
   client::RemotePicture picture_;
   int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0;
@@ -129,30 +144,35 @@ class DecodingViewer {
   std::thread thread_;
 };
 
-// A real VideoStreamer fed by `screen`, streaming into a DecodingViewer from construction to destruction.
-// Without `exact_pixels` the streamer has no way to send PixelUpdates and codes everything as VP8.
+// A real VideoStreamer fed by `screen` on the manual `clock`, streaming into an inline DecodingViewer,
+// driven turn by turn from the test's thread: no thread, no sleep, the same run every time.
 struct StreamedSession {
-  explicit StreamedSession(std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
-                           bool exact_pixels = true)
-      : viewer(streamer), video(std::move(screen), callbacks_for(viewer, exact_pixels), config) {
-    streamer = &video;
-    video.start();
+  StreamedSession(ManualClock& c, std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
+                  bool exact_pixels = true)
+      : clock(c),
+        viewer([this](const protocol::FrameAck& ack) { video.on_ack(ack); }, /*threaded=*/false),
+        video(std::move(screen), viewer.callbacks(exact_pixels), config, host::StreamerParts{&clock, {}}) {}
+
+  // Runs the loop's turns, advancing the clock by each wait the loop asks for, until `done()` holds or
+  // `limit` of clock time has passed. Returns whether `done()` holds.
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    const auto give_up = clock.now() + limit;
+    while (!done()) {
+      if (clock.now() >= give_up) return false;
+      const host::VideoStreamer::Turn turn = video.step();
+      if (turn.finished) return done();
+      clock.advance(turn.wait);
+    }
+    return true;
   }
-  // The streamer stops sending first, then the viewer stops acknowledging: only then may `video` go,
-  // which members do before `viewer` (reverse order of declaration).
-  ~StreamedSession() {
-    video.stop();
-    viewer.stop();
+  // Runs the loop for `duration` of clock time.
+  void run_for(std::chrono::milliseconds duration) {
+    const auto end = clock.now() + duration;
+    run_until([&] { return clock.now() >= end; }, duration + std::chrono::seconds(1));
   }
 
-  static host::StreamerCallbacks callbacks_for(DecodingViewer& viewer, bool exact_pixels) {
-    host::StreamerCallbacks c = viewer.callbacks();
-    if (!exact_pixels) c.send_pixels = nullptr;
-    return c;
-  }
-
-  host::VideoStreamer* streamer = nullptr;  // first: the viewer acknowledges through it
-  DecodingViewer viewer;
+  ManualClock& clock;
+  DecodingViewer viewer;  // before `video`: it acknowledges into it, and it goes after it
   host::VideoStreamer video;
 };
 

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <functional>
 #include <random>
-#include <thread>
 
 #include "client/decode/picture_update.hpp"
 #include "common/media/psnr.hpp"
@@ -248,13 +247,13 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window as VP8, and o
       test::draw_text(img, Rect{window.x, y, window.width, 16}, static_cast<std::uint32_t>(y));
     return std::vector<Rect>{window};
   });
-  auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 2), std::move(steps));
   test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(std::move(owned));
+  test::StreamedSession session(clock, std::move(owned));
   const test::DecodingViewer& viewer = session.viewer;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(1000ms);  // the window's top-off is due 250 ms after it appeared
-  session.video.stop();
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(1000ms);  // the window's top-off is due 250 ms after it appeared
 
   const BgraImage shown = viewer.shown();
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates, " << viewer.bytes()
@@ -299,16 +298,16 @@ TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8'
             img.row(y)[x * 4 + c] = static_cast<std::uint8_t>((x - photo.x) / 2 + (y - photo.y) / 4 + c * 20 + rng() % 8);
       return std::vector<Rect>{Rect{text.x, text.y, text.width + photo.width, text.height}};
     });
-  auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 2), std::move(steps));
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 2), std::move(steps));
   test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(std::move(owned));
+  test::StreamedSession session(clock, std::move(owned));
   const test::DecodingViewer& viewer = session.viewer;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(60ms);
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(60ms);
   const double text_moving = media::psnr(screen.final_image, viewer.shown(), text);
   const double photo_moving = media::psnr(screen.final_image, viewer.shown(), photo);
-  std::this_thread::sleep_for(940ms);  // refinement is due 250 ms after the motion stopped
-  session.video.stop();
+  session.run_for(940ms);  // refinement is due 250 ms after the motion stopped
 
   const BgraImage shown = viewer.shown();
   const double text_still = media::psnr(screen.final_image, shown, text);
@@ -333,13 +332,13 @@ TEST_CASE("VideoStreamer: a small change far from a large one goes ahead as exac
       test::fill_rect(img, marker, i % 2 ? 0xffffffu : 0x000000u);
       return std::vector<Rect>{window, marker};
     });
-  auto owned = std::make_unique<test::ScriptedScreen>(test::text_image(kW, kH, 4), std::move(steps));
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 4), std::move(steps));
   test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(std::move(owned));
+  test::StreamedSession session(clock, std::move(owned));
   const test::DecodingViewer& viewer = session.viewer;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(300ms);
-  session.video.stop();
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(300ms);
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates");
   CHECK(viewer.pixel_updates() >= kSteps);      // every flip as exact pixels
   CHECK(viewer.video_frames() >= kSteps + 1);   // the keyframe and each move as VP8

@@ -1,17 +1,24 @@
-// Test capturer that plays a script: each step changes the picture and names what changed (and, like the
-// X11 capturer, which windows moved), one step per `interval`, then the screen stays still. The first capture (and any forced one) is the whole picture.
-// Header-only test support; used on the streamer's video thread, `done`/`final_image` read by the test.
+// Test capturer that plays a script on a manual clock: each step changes the picture and names what
+// changed (and, like the X11 capturer, which windows moved), one step per `interval`, then the screen
+// stays still. The first capture (and any forced one) is the whole picture. Waiting for damage advances
+// the clock instead of sleeping. Like every capturer it hands out the previous picture (FrameHistory).
+// Header-only test support; used on the test's thread through StreamedSession.
 #pragma once
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <thread>
 #include <vector>
 
 #include "common/clock.hpp"
+#include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 
 namespace elfdesk::test {
+
+// Microseconds of a clock's time point, as capturers stamp frames.
+inline std::uint64_t clock_us(const Clock& clock) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count());
+}
 
 class ScriptedScreen final : public host::ScreenCapturer {
  public:
@@ -21,26 +28,27 @@ class ScriptedScreen final : public host::ScreenCapturer {
     Change(std::vector<Rect> d, std::vector<host::WindowMove> m = {}) : dirty(std::move(d)), moves(std::move(m)) {}
   };
   using Step = std::function<Change(BgraImage&)>;
-  ScriptedScreen(BgraImage image, std::vector<Step> steps,
+  ScriptedScreen(ManualClock& clock, BgraImage image, std::vector<Step> steps,
                  std::chrono::milliseconds interval = std::chrono::milliseconds(40))
-      : image_(std::move(image)), steps_(std::move(steps)), interval_(interval) {}
+      : clock_(clock), image_(std::move(image)), steps_(std::move(steps)), interval_(interval) {}
 
   std::expected<std::optional<host::CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                    bool force_full) override {
     host::CapturedFrame frame;
     frame.image = &image_;
-    frame.capture_time_us = monotonic_us();
     if (first_ || force_full) {
       first_ = false;
+      history_.forget();
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
-      next_ = Clock::now() + interval_;
-      return frame;
+      next_ = clock_.now() + interval_;
+      return hand_out(frame);
     }
-    if (paused || next_step_ == steps_.size() || next_ > Clock::now() + wait) {
-      std::this_thread::sleep_for(wait);
+    if (paused || next_step_ == steps_.size() || next_ > clock_.now() + wait) {
+      clock_.advance(wait);
       return std::optional<host::CapturedFrame>{};
     }
-    std::this_thread::sleep_until(next_);
+    if (next_ > clock_.now()) clock_.advance(next_ - clock_.now());
+    history_.catch_up(image_);
     Change change = steps_[next_step_++](image_);
     frame.dirty = std::move(change.dirty);
     frame.moves = std::move(change.moves);
@@ -48,25 +56,32 @@ class ScriptedScreen final : public host::ScreenCapturer {
       final_image = image_;
       done = true;
     }
-    next_ = Clock::now() + interval_;
-    return frame;
+    next_ = clock_.now() + interval_;
+    return hand_out(frame);
   }
   std::expected<host::CursorState, Error> cursor() override { return host::CursorState{}; }
   int width() const override { return image_.width; }
   int height() const override { return image_.height; }
 
-  BgraImage final_image;  // set on the video thread before `done`
-  std::atomic<bool> done{false};
-  std::atomic<bool> paused{false};  // while set, the screen stays still (the script waits for the test)
+  BgraImage final_image;  // the picture after the last step, set with `done`
+  bool done = false;
+  bool paused = false;  // while set, the screen stays still (the script waits for the test)
 
  private:
-  using Clock = std::chrono::steady_clock;
+  std::optional<host::CapturedFrame> hand_out(host::CapturedFrame& frame) {
+    frame.capture_time_us = clock_us(clock_);
+    history_.hand_out(frame);
+    return frame;
+  }
+
+  ManualClock& clock_;
   BgraImage image_;
   std::vector<Step> steps_;
   std::chrono::milliseconds interval_;
+  host::FrameHistory history_;
   std::size_t next_step_ = 0;
   bool first_ = true;
-  Clock::time_point next_{};
+  std::chrono::steady_clock::time_point next_{};
 };
 
 }  // namespace elfdesk::test

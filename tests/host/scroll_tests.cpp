@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <thread>
 
 #include "common/media/psnr.hpp"
 #include "host/pipeline/scroll_detector.hpp"
@@ -94,17 +93,17 @@ ScrollRun run_scroll(bool exact_pixels) {
       scroll_up(img, 0, kH - kH % kLine, 2, static_cast<std::uint32_t>(1000 + 2 * i));
       return std::vector<Rect>{Rect{0, 0, kW, kH}};
     });
-  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
   test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(std::move(owned), {}, exact_pixels);
+  test::StreamedSession session(clock, std::move(owned), {}, exact_pixels);
   const test::DecodingViewer& viewer = session.viewer;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(100ms);
   ScrollRun run;
   run.moving_db = media::psnr(screen.final_image, viewer.shown());
   run.bytes_while_scrolling = viewer.bytes();
-  std::this_thread::sleep_for(900ms);
-  session.video.stop();
+  session.run_for(900ms);
   run.still_db = media::psnr(screen.final_image, viewer.shown());
   run.scrolls = viewer.scrolls();
   run.video_frames = viewer.video_frames();
@@ -225,27 +224,25 @@ DragRun run_drag(bool hints, bool exact_pixels = true) {
                                           hints ? std::vector<host::WindowMove>{{from, to}} : std::vector<host::WindowMove>{});
     });
   const BgraImage first = start;
-  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
   test::ScriptedScreen& screen = *owned;
   screen.paused = true;
-  test::StreamedSession session(std::move(owned), {}, exact_pixels);
+  test::StreamedSession session(clock, std::move(owned), {}, exact_pixels);
   const test::DecodingViewer& viewer = session.viewer;
   const double settled_db = exact_pixels ? 99.0 : 40.0;  // without exact pixels: the keyframe's quality
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  while (media::psnr(first, viewer.shown()) < settled_db && std::chrono::steady_clock::now() < give_up)
-    std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 400 && media::psnr(first, viewer.shown()) < settled_db; ++i) session.run_for(50ms);
   REQUIRE(media::psnr(first, viewer.shown()) >= settled_db);
   const std::size_t bytes_before = viewer.bytes();
   screen.paused = false;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(100ms);
   DragRun run;
   const BgraImage moving = viewer.shown();
   run.moving_db = media::psnr(screen.final_image, moving);
   run.moving_wrong = test::differing_pixels(screen.final_image, moving);
   run.bytes_while_dragging = viewer.bytes() - bytes_before;
-  std::this_thread::sleep_for(1400ms);
-  session.video.stop();
+  session.run_for(1400ms);
   const BgraImage still = viewer.shown();
   run.still_db = media::psnr(screen.final_image, still);
   run.still_wrong = test::differing_pixels(screen.final_image, still);
@@ -301,20 +298,18 @@ TEST_CASE("VideoStreamer: a scroll right after a VP8-coded change still ends exa
     scroll_up(img, 0, kH, 2, 3000);
     return std::vector<Rect>{Rect{0, 0, kW, kH}};
   });
-  auto owned = std::make_unique<test::ScriptedScreen>(std::move(start), std::move(steps), 33ms);
+  ManualClock clock;
+  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
   test::ScriptedScreen& screen = *owned;
   screen.paused = true;
-  test::StreamedSession session(std::move(owned), {}, true);
+  test::StreamedSession session(clock, std::move(owned), {}, true);
   const test::DecodingViewer& viewer = session.viewer;
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  while (test::differing_pixels(first, viewer.shown()) != 0 && std::chrono::steady_clock::now() < give_up)
-    std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 400 && test::differing_pixels(first, viewer.shown()) != 0; ++i) session.run_for(50ms);
   REQUIRE(test::differing_pixels(first, viewer.shown()) == 0);
   const int video_before = viewer.video_frames();
   screen.paused = false;
-  while (!screen.done) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(2000ms);
-  session.video.stop();
+  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.run_for(2000ms);
   INFO((viewer.video_frames() - video_before) << " VP8 frames, " << viewer.scrolls() << " scrolls");
   CHECK(viewer.video_frames() > video_before);  // the redraw went as VP8
   CHECK(viewer.scrolls() == 1);

@@ -3,19 +3,18 @@
 // a scroll the picture is sharp within a second, also while a small area elsewhere keeps changing.
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
 #include "client/decode/video_decoder.hpp"
 #include "common/media/colour_convert.hpp"
 #include "common/media/psnr.hpp"
+#include "host/capture/frame_history.hpp"
 #include "host/encode/video_encoder.hpp"
 #include "host/pipeline/top_off_tracker.hpp"
 #include "host/pipeline/video_streamer.hpp"
 #include "tests/host/decoding_viewer.hpp"
+#include "tests/host/scripted_screen.hpp"
 #include "tests/host/video_test_images.hpp"
 
 using namespace elfdesk;
@@ -187,13 +186,14 @@ void draw_lines(BgraImage& img, Rect area, std::uint32_t seed) {
   }
 }
 
-// A terminal-like screen: text scrolls for `scroll_frames` frames at 30 fps, then the text stays still;
-// a 16x16 "cursor" in the bottom-right corner keeps blinking every 40 ms when `blink` is set (a held
-// key, a spinner, a video: something that never lets the whole screen be still).
+// A terminal-like screen on a manual clock: text scrolls for `scroll_frames` frames at 30 fps, then the
+// text stays still; a 16x16 "cursor" in the bottom-right corner keeps blinking every 40 ms when `blink` is
+// set (a held key, a spinner, a video: something that never lets the whole screen be still). Waiting for
+// damage advances the clock.
 class ScrollThenStill final : public host::ScreenCapturer {
  public:
-  ScrollThenStill(int w, int h, int scroll_frames, bool blink)
-      : image_(BgraImage::make(w, h)), scroll_frames_(scroll_frames), blink_(blink) {
+  ScrollThenStill(ManualClock& clock, int w, int h, int scroll_frames, bool blink)
+      : clock_(clock), image_(BgraImage::make(w, h)), scroll_frames_(scroll_frames), blink_(blink) {
     draw_lines(image_, Rect{0, 0, w, h}, 3);
   }
 
@@ -201,38 +201,41 @@ class ScrollThenStill final : public host::ScreenCapturer {
                                                                    bool force_full) override {
     const bool scrolling = step_ < scroll_frames_;
     if (!first_ && !force_full) {
-      if ((!scrolling && !blink_) || next_ > Clock::now() + wait) {
-        std::this_thread::sleep_for(wait);
+      if ((!scrolling && !blink_) || next_ > clock_.now() + wait) {
+        clock_.advance(wait);
         return std::optional<host::CapturedFrame>{};
       }
-      std::this_thread::sleep_until(next_);
+      if (next_ > clock_.now()) clock_.advance(next_ - clock_.now());
     }
     host::CapturedFrame frame;
     frame.image = &image_;
-    frame.capture_time_us = monotonic_us();
     if (first_ || force_full) {
+      history_.forget();
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
     } else if (scrolling) {
+      history_.catch_up(image_);
       scroll();
       frame.dirty = {Rect{0, 0, image_.width, image_.height}};
     } else {
+      history_.catch_up(image_);
       test::fill_rect(image_, blink_area(), (blinks_++ % 2) != 0 ? 0x202020u : 0xf4f4f4u);
       frame.dirty = {blink_area()};
     }
     first_ = false;
-    next_ = Clock::now() + (step_ < scroll_frames_ ? 33ms : 40ms);
+    next_ = clock_.now() + (step_ < scroll_frames_ ? 33ms : 40ms);
+    frame.capture_time_us = test::clock_us(clock_);
+    history_.hand_out(frame);
     return frame;
   }
   std::expected<host::CursorState, Error> cursor() override { return host::CursorState{}; }
   int width() const override { return image_.width; }
   int height() const override { return image_.height; }
 
-  // The text as it stands once the scroll is over (set on the video thread, read after `stopped`).
+  // The text as it stands once the scroll is over (set with `stopped`).
   BgraImage final_text;
-  std::atomic<bool> stopped{false};
+  bool stopped = false;
 
  private:
-  using Clock = std::chrono::steady_clock;
   Rect blink_area() const { return Rect{image_.width - 32, image_.height - 32, 16, 16}; }
   void scroll() {
     const int h = image_.height;
@@ -244,32 +247,34 @@ class ScrollThenStill final : public host::ScreenCapturer {
     }
   }
 
+  ManualClock& clock_;
   BgraImage image_;
+  host::FrameHistory history_;
   int scroll_frames_;
   bool blink_;
   int step_ = 0;
   int blinks_ = 0;
   bool first_ = true;
-  Clock::time_point next_{};
+  std::chrono::steady_clock::time_point next_{};
 };
 
 // Streams a scroll at a starved bitrate (motion frames are blurry) and returns the PSNR of the text, away
 // from the blinking cursor, as the viewer shows it `after` the scroll stopped, and just before it stopped.
 std::pair<double, double> text_psnr_after_scroll(bool blink, std::chrono::milliseconds after) {
   const int w = 1280, h = 720;
-  auto owned = std::make_unique<ScrollThenStill>(w, h, 30, blink);
+  ManualClock clock;
+  auto owned = std::make_unique<ScrollThenStill>(clock, w, h, 30, blink);
   ScrollThenStill& screen = *owned;
   // VP8 only: with exact pixels the scrolled text arrives exact and there is nothing to refine.
-  test::StreamedSession session(std::move(owned), host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300},
+  test::StreamedSession session(clock, std::move(owned), host::SchedulerConfig{.max_kbps = 2000, .min_kbps = 300},
                                 /*exact_pixels=*/false);
   const test::DecodingViewer& viewer = session.viewer;
-  while (!screen.stopped) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(60ms);  // the last motion frame has been decoded
+  REQUIRE(session.run_until([&] { return screen.stopped; }));
+  session.run_for(60ms);  // the last motion frame has been sent
   const Rect text{0, 0, w, h - 48};   // all but the bottom rows with the cursor
   const double moving = media::psnr(screen.final_text, viewer.shown(), text);
-  std::this_thread::sleep_for(after - 60ms);
+  session.run_for(after - 60ms);
   const double sharp = media::psnr(screen.final_text, viewer.shown(), text);
-  session.video.stop();
   return {moving, sharp};
 }
 }  // namespace

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "host/capture/block_diff.hpp"
+#include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "tests/support/xvfb.hpp"
 
@@ -85,10 +86,45 @@ TEST_CASE("block merge and confirmation report exactly the changed blocks") {
   BgraImage grab = frame;
   grab.row(20)[4 * 40] = 9;  // one pixel in block (2,1)
   const auto changed = host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}});
-  REQUIRE(changed.size() == 1);
-  CHECK(changed[0] == Rect{32, 16, 16, 16});
+  REQUIRE(changed.dirty.size() == 1);
+  CHECK(changed.dirty[0] == Rect{32, 16, 16, 16});
+  CHECK(changed.changed == std::vector<Rect>{Rect{40, 20, 1, 1}});  // found in the same compare
   CHECK(frame.pixels == grab.pixels);  // the changed block was copied in
-  CHECK(host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}}).empty());
+  CHECK(host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 64, 64}}).dirty.empty());
+
+  // Two neighbouring blocks merge into one rectangle; its bounds hold what differed in both.
+  grab.row(3)[4 * 14] = 1;   // block (0,0)
+  grab.row(30)[4 * 17] = 1;  // block (1,1)
+  grab.row(2)[4 * 20] = 1;   // block (1,0)
+  const auto two = host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 40, 40}});
+  CHECK(two.dirty == std::vector<Rect>{Rect{0, 0, 32, 16}, Rect{16, 16, 16, 16}});
+  CHECK(two.changed == std::vector<Rect>{Rect{14, 2, 7, 2}, Rect{17, 30, 1, 1}});
+  CHECK(frame.pixels == grab.pixels);
+}
+
+TEST_CASE("FrameHistory hands out the picture as of the last frame and what changed against it") {
+  BgraImage screen = BgraImage::make(64, 32);
+  host::FrameHistory history;
+  host::CapturedFrame first{&screen, nullptr, {Rect{0, 0, 64, 32}}};
+  history.hand_out(first);
+  CHECK(first.previous == nullptr);  // nothing before the first picture
+  CHECK(first.changed.empty());
+  const BgraImage before = screen;
+  history.catch_up(screen);
+  screen.row(5)[4 * 9] = 200;
+  host::CapturedFrame second{&screen, nullptr, {Rect{0, 0, 16, 16}, Rect{32, 16, 16, 16}}};
+  history.hand_out(second);
+  REQUIRE(second.previous != nullptr);
+  CHECK(second.previous->pixels == before.pixels);
+  CHECK(second.changed == std::vector<Rect>{Rect{9, 5, 1, 1}, Rect{}});
+  const BgraImage after_second = screen;
+  history.catch_up(screen);  // takes what the second frame changed
+  screen.row(20)[4 * 40] = 1;
+  host::CapturedFrame third{&screen, nullptr, {Rect{32, 16, 16, 16}}};
+  history.hand_out(third);
+  REQUIRE(third.previous != nullptr);
+  CHECK(third.previous->pixels == after_second.pixels);
+  CHECK(third.changed == std::vector<Rect>{Rect{40, 20, 1, 1}});
 }
 
 TEST_CASE("changed_bounds shrinks a block to the pixels that differ in it") {

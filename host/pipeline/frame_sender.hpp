@@ -1,0 +1,69 @@
+// Carries out FramePlans and refinements: turns them into VideoFrames (through the VP8 encoder, made by an
+// injected factory and remade when the screen size changes) and PixelUpdates (exact pixels), numbers
+// them, tells the FrameScheduler what went out, and keeps the TopOffTracker's per-block record of how
+// well the viewer's picture matches. Owns the encoder and the tracker; video thread only, except
+// frames_sent() (any thread).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+
+#include "common/clock.hpp"
+#include "host/encode/video_encoder.hpp"
+#include "host/pipeline/frame_planner.hpp"
+#include "host/pipeline/frame_scheduler.hpp"
+#include "host/pipeline/top_off_tracker.hpp"
+
+namespace elfdesk::host {
+
+using EncoderFactory = std::function<std::expected<std::unique_ptr<VideoEncoder>, Error>(const EncoderSettings&)>;
+
+// Where finished pictures go. Without send_pixels everything is coded as VP8.
+struct PictureOutput {
+  std::function<void(protocol::VideoFrame)> send_frame;
+  std::function<void(protocol::PixelUpdate)> send_pixels;  // small changes as exact pixels
+};
+
+class FrameSender {
+ public:
+  FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderFactory make_encoder, PictureOutput output,
+              std::chrono::milliseconds top_off_delay);
+
+  void send(const CapturedFrame& frame, const FramePlan& plan);
+  // Refines blurred blocks that are due with one sharp VP8 frame of `image` (the last capture, which still
+  // holds them). Returns false when nothing was due.
+  bool top_off(const BgraImage& image);
+  // One update of the lossless pass, once the screen has settled and a capture found nothing new.
+  void lossless_pass(const BgraImage& image);
+  // How long until a refinement may be due (for the capture's wait).
+  std::chrono::milliseconds time_to_due() const { return top_off_.time_to_due(clock_.now()); }
+  bool exact_pixels() const { return static_cast<bool>(output_.send_pixels); }
+  std::uint64_t frames_sent() const { return frames_sent_; }
+
+ private:
+  struct Stamp {
+    std::uint64_t capture_time_us = 0;
+    std::uint32_t capture_us = 0;
+  };
+  enum class Sent { none, delta, keyframe };  // what went out (a top-off counts as a delta)
+  bool ready_encoder(const BgraImage& image, bool& keyframe);
+  Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off, Stamp stamp,
+                       std::vector<protocol::ScreenCopy> copies = {});
+  bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
+  std::uint64_t now_us() const;
+
+  const Clock& clock_;
+  FrameScheduler& scheduler_;
+  EncoderFactory make_encoder_;
+  PictureOutput output_;
+  std::unique_ptr<VideoEncoder> encoder_;
+  int applied_kbps_ = 0;
+  TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
+  std::uint64_t next_frame_id_ = 1;
+  std::atomic<std::uint64_t> frames_sent_{0};
+};
+
+}  // namespace elfdesk::host
