@@ -11,6 +11,7 @@
 #include "common/log.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_server.hpp"
+#include "host/platform/desktop_environment.hpp"
 #include "host/ui/sdl_consent_window.hpp"
 #include "host/ui/terminal_consent_ui.hpp"
 
@@ -54,8 +55,8 @@ int main(int argc, char** argv) {
   log::set_level_from_env(options->verbose ? log::Level::debug : log::Level::warn);
   if (options->display.empty())
     if (const char* d = std::getenv("DISPLAY")) options->display = d;
-  if (options->display.empty() && !options->fake_screen) {
-    std::fprintf(stderr, "elfdesk-host: no X display to share: set DISPLAY or use --display :N\n");
+  if (auto desktop = make_desktop_environment(*options); !desktop) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", desktop.error().detail.c_str());
     return 2;
   }
   auto audit = AuditLog::open(options->audit_log == "-" ? "" : options->audit_log.empty() ? AuditLog::default_path()

@@ -4,7 +4,6 @@
 #include "common/log.hpp"
 #include "common/probes/probe_runner.hpp"
 #include "common/zstd_codec.hpp"
-#include "host/capture/screen_capturer.hpp"
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
 #include "protocol/limits.hpp"
@@ -20,6 +19,7 @@ struct HostSession::Impl {
   SessionSetup setup;
   const HostOptions& options;
   AuditLog& audit;
+  std::shared_ptr<const DesktopEnvironment> desktop;  // null: the options named no desktop
   std::unique_ptr<VideoStreamer> video;
   std::unique_ptr<SessionInput> input;
   probes::ProbeRunner runner;
@@ -27,8 +27,9 @@ struct HostSession::Impl {
   std::string end_reason;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-  Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a)
-      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), runner(make_runner(o)) {}
+  Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
+       std::shared_ptr<const DesktopEnvironment> d)
+      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)) {}
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
     probes::ProbeContext context;
@@ -40,14 +41,10 @@ struct HostSession::Impl {
 
   std::expected<void, Error> start_video() {
     if (!allowed(permission::kView)) return {};
-    std::unique_ptr<ScreenCapturer> capturer;
-    if (options.fake_screen) {
-      capturer = make_test_pattern_capturer(1280, 720);
-    } else {
-      auto made = make_x11_capturer({options.display, options.monitor});
-      if (!made) return std::unexpected(made.error());
-      capturer = std::move(*made);
-    }
+    if (!desktop) return std::unexpected(make_error(ErrorCode::invalid_argument, "no desktop to share"));
+    auto made = desktop->make_capturer();
+    if (!made) return std::unexpected(made.error());
+    std::unique_ptr<ScreenCapturer> capturer = std::move(*made);
     const Rect area{0, 0, capturer->width(), capturer->height()};
     auto ex = conn->executor();
     std::weak_ptr<Connection> weak = conn;
@@ -68,7 +65,7 @@ struct HostSession::Impl {
     };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
-    input = std::make_unique<SessionInput>(options, area, setup.permissions, audit, conn);
+    input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
     return {};
   }
 
@@ -136,8 +133,13 @@ struct HostSession::Impl {
 };
 
 HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
+                         AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop))) {}
+
+HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
                          AuditLog& audit)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit)) {}
+    : HostSession(std::move(connection), std::move(setup), options, audit,
+                  make_desktop_environment(options).value_or(nullptr)) {}
 
 HostSession::~HostSession() = default;
 

@@ -1,6 +1,8 @@
 // One engineer's admitted session on the host: dispatches their messages (video acks, input, probes,
-// clipboard) and streams the screen until either side ends it. Lives on the network thread; video
-// capture/encode runs on its own thread and probes on a worker pool, both posting results back here.
+// clipboard) and streams the screen until either side ends it. Its screen, input and clipboard come from
+// the DesktopEnvironment it is given; it never checks which platform that is. Lives on the network
+// thread; video capture/encode runs on its own thread and probes on a worker pool, both posting results
+// back here.
 #pragma once
 #include <asio.hpp>
 
@@ -12,6 +14,7 @@
 #include "common/connection.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
+#include "host/platform/desktop_environment.hpp"
 
 namespace elfdesk::host {
 
@@ -30,6 +33,10 @@ struct SessionSummary {
 
 class HostSession : public std::enable_shared_from_this<HostSession> {
  public:
+  HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
+              AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop);
+  // The desktop chosen from `options` (make_desktop_environment). TODO(merge): HostServer makes the
+  // environment once at start and passes it, then this overload goes.
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
               AuditLog& audit);
   ~HostSession();

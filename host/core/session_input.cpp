@@ -7,7 +7,6 @@
 #include "common/zstd_codec.hpp"
 #include "host/input/input_guard.hpp"
 #include "host/input/input_injector.hpp"
-#include "host/input/x11_clipboard.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -20,7 +19,7 @@ struct SessionInput::Impl {
   AuditLog& audit;
   std::unique_ptr<InputInjector> injector;
   std::optional<InputGuard> guard;
-  std::unique_ptr<X11Clipboard> x11_clipboard;
+  std::unique_ptr<Clipboard> clipboard_sync;
   std::unique_ptr<asio::posix::stream_descriptor> clipboard_watch;
   std::weak_ptr<Connection> connection;
   std::string last_clipboard;  // the newest text either side set: never echoed back
@@ -65,43 +64,45 @@ struct SessionInput::Impl {
   }
 };
 
-SessionInput::SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit,
-                           std::shared_ptr<Connection> connection)
+SessionInput::SessionInput(const DesktopEnvironment& desktop, const HostOptions& options, Rect screen_area,
+                           std::uint32_t permissions, AuditLog& audit, std::shared_ptr<Connection> connection)
     : impl_(std::make_unique<Impl>(audit)) {
   impl_->control = (permissions & protocol::permission::kControl) != 0;
   impl_->clipboard = (permissions & protocol::permission::kClipboard) != 0;
-  if (!impl_->control || options.fake_screen) return;
-  auto injector = make_xtest_injector(options.display, screen_area);
+  if (!impl_->control) return;
+  auto injector = desktop.make_injector(screen_area);
   if (!injector) {
     log::error("input injection unavailable: {}", injector.error().detail);
     return;
   }
+  if (!*injector) return;  // this desktop takes no input: events are dropped and counted
   impl_->injector = std::move(*injector);
   impl_->guard.emplace(InputGuardConfig{screen_area.width, screen_area.height});
   impl_->connection = connection;
-  if (impl_->clipboard && options.clipboard) start_clipboard(options.display, connection->executor());
+  if (impl_->clipboard && options.clipboard) start_clipboard(desktop, connection->executor());
 }
 
-void SessionInput::start_clipboard(const std::string& display, const asio::any_io_executor& executor) {
-  auto clipboard = X11Clipboard::open(display);
+void SessionInput::start_clipboard(const DesktopEnvironment& desktop, const asio::any_io_executor& executor) {
+  auto clipboard = desktop.make_clipboard();
   if (!clipboard) {
     log::warn("clipboard sharing unavailable: {}", clipboard.error().detail);
     return;
   }
-  impl_->x11_clipboard = std::move(*clipboard);
+  if (!*clipboard) return;  // none on this desktop
+  impl_->clipboard_sync = std::move(*clipboard);
   // Watch a duplicate of the X connection's fd so closing the watcher never closes Xlib's socket.
-  impl_->clipboard_watch = std::make_unique<asio::posix::stream_descriptor>(executor, ::dup(impl_->x11_clipboard->fd()));
+  impl_->clipboard_watch = std::make_unique<asio::posix::stream_descriptor>(executor, ::dup(impl_->clipboard_sync->fd()));
   watch_clipboard();
 }
 
 void SessionInput::watch_clipboard() {
   impl_->clipboard_watch->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
     if (ec || impl_->finished) return;
-    if (auto ok = impl_->x11_clipboard->process(); !ok) {
+    if (auto ok = impl_->clipboard_sync->process(); !ok) {
       log::warn("clipboard stopped: {}", ok.error().detail);
       return;
     }
-    if (auto text = impl_->x11_clipboard->take_local_text(); text && *text != impl_->last_clipboard) {
+    if (auto text = impl_->clipboard_sync->take_local_text(); text && *text != impl_->last_clipboard) {
       impl_->last_clipboard = *text;
       if (auto conn = impl_->connection.lock())
         conn->send(protocol::Clipboard{static_cast<std::uint32_t>(text->size()), zstd_compress(*text)});
@@ -135,11 +136,11 @@ void SessionInput::handle(const protocol::PointerEvent& event) {
 
 void SessionInput::handle(const protocol::Clipboard& event) {
   impl_->apply(true, &Impl::Counts::clipboard, 1, [&]() -> std::expected<void, Error> {
-    if (!impl_->x11_clipboard) return std::unexpected(make_error(ErrorCode::unavailable, "no X clipboard"));
+    if (!impl_->clipboard_sync) return std::unexpected(make_error(ErrorCode::unavailable, "no clipboard"));
     auto text = zstd_decompress_text(event.text_zstd, limits::kMaxClipboardBytes);
     if (!text) return std::unexpected(text.error());
     impl_->last_clipboard = *text;
-    return impl_->x11_clipboard->set_text(std::move(*text));
+    return impl_->clipboard_sync->set_text(std::move(*text));
   });
 }
 

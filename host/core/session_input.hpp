@@ -1,6 +1,7 @@
 // The engineer's input and clipboard inside one host session: validates and rate-limits every event,
-// injects it with XTest, shares the clipboard, counts activity for the audit log (counts per minute,
-// never content), and releases everything held when the session ends. Network thread only.
+// injects it through the desktop's InputInjector, shares its Clipboard, counts activity for the audit log
+// (counts per minute, never content), and releases everything held when the session ends. Network thread
+// only.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -11,15 +12,18 @@
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
 #include "host/core/host_session.hpp"
+#include "host/input/clipboard.hpp"
+#include "host/platform/desktop_environment.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::host {
 
 class SessionInput {
  public:
-  // Clipboard text copied on the host is sent over `connection` (watched on its executor).
-  SessionInput(const HostOptions& options, Rect screen_area, std::uint32_t permissions, AuditLog& audit,
-               std::shared_ptr<Connection> connection);
+  // Input and clipboard come from `desktop`; `options.clipboard` may turn sharing off. Clipboard text
+  // copied on the host is sent over `connection` (watched on its executor).
+  SessionInput(const DesktopEnvironment& desktop, const HostOptions& options, Rect screen_area,
+               std::uint32_t permissions, AuditLog& audit, std::shared_ptr<Connection> connection);
   ~SessionInput();
   void handle(const protocol::KeyEvent& event);
   void handle(const protocol::TextInput& event);
@@ -29,7 +33,7 @@ class SessionInput {
   void finish();
 
  private:
-  void start_clipboard(const std::string& display, const asio::any_io_executor& executor);
+  void start_clipboard(const DesktopEnvironment& desktop, const asio::any_io_executor& executor);
   void watch_clipboard();
   struct Impl;
   std::unique_ptr<Impl> impl_;

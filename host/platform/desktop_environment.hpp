@@ -1,0 +1,42 @@
+// The desktop the host shares, chosen once from the options (like Chromium remoting's DesktopEnvironment):
+// it makes the screen capturer, the input injector and the clipboard of one platform, so the session asks
+// for its parts and never checks which platform it runs on. X11 today, the test pattern for
+// --fake-screen; another platform (Wayland: portal + PipeWire) is one more implementation below and one
+// line in make_desktop_environment. Making the environment opens nothing; each factory opens what it
+// makes, on the thread that calls it (the session's network thread), and the caller owns the result.
+#pragma once
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "common/image.hpp"
+#include "host/capture/screen_capturer.hpp"
+#include "host/core/host_options.hpp"
+#include "host/input/clipboard.hpp"
+#include "host/input/input_injector.hpp"
+#include "protocol/error.hpp"
+
+namespace elfdesk::host {
+
+class DesktopEnvironment {
+ public:
+  virtual ~DesktopEnvironment() = default;
+  // What is shared, for people and the audit log: the X display (":1"), "test pattern".
+  virtual std::string name() const = 0;
+  virtual std::expected<std::unique_ptr<ScreenCapturer>, Error> make_capturer() const = 0;
+  // Input into `screen_area` (what the capturer shares, in its coordinates). A null injector: this
+  // desktop takes no input (the engineer's events are dropped and counted), which is not an error.
+  virtual std::expected<std::unique_ptr<InputInjector>, Error> make_injector(Rect screen_area) const = 0;
+  // A null clipboard: this desktop has none to share, which is not an error.
+  virtual std::expected<std::unique_ptr<Clipboard>, Error> make_clipboard() const = 0;
+};
+
+// The one place that looks at which desktop the options ask for. Fails (invalid_argument) when they name
+// none: X11 without a display.
+std::expected<std::shared_ptr<DesktopEnvironment>, Error> make_desktop_environment(const HostOptions& options);
+
+// The implementations, one file each.
+std::shared_ptr<DesktopEnvironment> make_x11_desktop_environment(std::string display, int monitor);
+std::shared_ptr<DesktopEnvironment> make_test_pattern_desktop_environment(int width, int height);
+
+}  // namespace elfdesk::host
