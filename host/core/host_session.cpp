@@ -106,7 +106,7 @@ struct HostSession::Impl {
           } else if constexpr (std::is_same_v<T, KeyframeRequest>) {
             if (video) video->request_keyframe();
           } else if constexpr (std::is_same_v<T, KeyEvent> || std::is_same_v<T, TextInput> ||
-                               std::is_same_v<T, PointerEvent> || std::is_same_v<T, Clipboard>) {
+                               std::is_same_v<T, PointerEvent> || std::is_same_v<T, protocol::Clipboard>) {
             if (input) input->handle(m);
           } else if constexpr (std::is_same_v<T, ProbeRequest>) {
             if (allowed(permission::kProbes)) {

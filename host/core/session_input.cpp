@@ -19,7 +19,7 @@ struct SessionInput::Impl {
   AuditLog& audit;
   std::unique_ptr<InputInjector> injector;
   std::optional<InputGuard> guard;
-  std::unique_ptr<Clipboard> clipboard_sync;
+  std::unique_ptr<SharedClipboard> clipboard_sync;
   std::unique_ptr<asio::posix::stream_descriptor> clipboard_watch;
   std::weak_ptr<Connection> connection;
   std::string last_clipboard;  // the newest text either side set: never echoed back

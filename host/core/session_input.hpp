@@ -1,5 +1,5 @@
 // The engineer's input and clipboard inside one host session: validates and rate-limits every event,
-// injects it through the desktop's InputInjector, shares its Clipboard, counts activity for the audit log
+// injects it through the desktop's InputInjector, shares its SharedClipboard, counts activity for the audit log
 // (counts per minute, never content), and releases everything held when the session ends. Network thread
 // only.
 #pragma once
@@ -12,7 +12,7 @@
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
 #include "host/core/host_session.hpp"
-#include "host/input/clipboard.hpp"
+#include "host/input/shared_clipboard.hpp"
 #include "host/platform/desktop_environment.hpp"
 #include "protocol/messages.hpp"
 

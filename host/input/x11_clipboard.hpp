@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "host/input/clipboard.hpp"
+#include "host/input/shared_clipboard.hpp"
 #include "protocol/error.hpp"
 
 namespace elfdesk::host {
 
-class X11Clipboard final : public Clipboard {
+class X11Clipboard final : public SharedClipboard {
  public:
   // Opens `display`; fails with ErrorCode::unavailable without the display or the XFIXES extension.
   static std::expected<std::unique_ptr<X11Clipboard>, Error> open(const std::string& display);

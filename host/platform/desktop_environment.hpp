@@ -12,7 +12,7 @@
 #include "common/image.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/core/host_options.hpp"
-#include "host/input/clipboard.hpp"
+#include "host/input/shared_clipboard.hpp"
 #include "host/input/input_injector.hpp"
 #include "protocol/error.hpp"
 
@@ -28,7 +28,7 @@ class DesktopEnvironment {
   // desktop takes no input (the engineer's events are dropped and counted), which is not an error.
   virtual std::expected<std::unique_ptr<InputInjector>, Error> make_injector(Rect screen_area) const = 0;
   // A null clipboard: this desktop has none to share, which is not an error.
-  virtual std::expected<std::unique_ptr<Clipboard>, Error> make_clipboard() const = 0;
+  virtual std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const = 0;
 };
 
 // The one place that looks at which desktop the options ask for. Fails (invalid_argument) when they name

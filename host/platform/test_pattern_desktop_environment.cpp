@@ -16,8 +16,8 @@ class TestPatternDesktopEnvironment final : public DesktopEnvironment {
   std::expected<std::unique_ptr<InputInjector>, Error> make_injector(Rect) const override {
     return std::unique_ptr<InputInjector>();
   }
-  std::expected<std::unique_ptr<Clipboard>, Error> make_clipboard() const override {
-    return std::unique_ptr<Clipboard>();
+  std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const override {
+    return std::unique_ptr<SharedClipboard>();
   }
 
  private:

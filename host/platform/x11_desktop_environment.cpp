@@ -19,10 +19,10 @@ class X11DesktopEnvironment final : public DesktopEnvironment {
   std::expected<std::unique_ptr<InputInjector>, Error> make_injector(Rect screen_area) const override {
     return make_xtest_injector(display_, screen_area);
   }
-  std::expected<std::unique_ptr<Clipboard>, Error> make_clipboard() const override {
+  std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const override {
     auto clipboard = X11Clipboard::open(display_);
     if (!clipboard) return std::unexpected(clipboard.error());
-    return std::unique_ptr<Clipboard>(std::move(*clipboard));
+    return std::unique_ptr<SharedClipboard>(std::move(*clipboard));
   }
 
  private:

@@ -12,9 +12,9 @@
 
 namespace elfdesk::host {
 
-class Clipboard {
+class SharedClipboard {
  public:
-  virtual ~Clipboard() = default;
+  virtual ~SharedClipboard() = default;
   // A file descriptor that becomes readable when process() has work.
   virtual int fd() const = 0;
   // Serves `utf8` as the clipboard's text until a local application copies something else. Text over
