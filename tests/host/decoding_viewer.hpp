@@ -93,27 +93,32 @@ class DecodingViewer {
     }
   }
   void handle(const Item& item) {
-    const std::uint64_t id = std::visit([](const auto& m) { return m.frame_id; }, item);
     {
       const std::lock_guard lock(mutex_);
       count(item);
-      decode_and_apply(item);
     }
+    decode_apply_ack(item);
     shown_.notify_all();
-    ack_(protocol::FrameAck{id, 0, 0});
   }
-  // The viewer's part: decode, then compose in order (a VP8 frame only inside its coded areas, after its
-  // copies; exact pixels after theirs).
-  void decode_and_apply(const Item& item) {
-    if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
-      auto image = decoder_->decode(frame->data, frame->keyframe);
-      if (image && frame->keyframe) picture_.apply(*image);
-      else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
-      return;
+  // The viewer's part, in one place: decode, compose in order (a VP8 frame only inside its coded areas,
+  // after its copies; exact pixels after theirs), then acknowledge with the time it took.
+  void decode_apply_ack(const Item& item) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::uint64_t id = std::visit([](const auto& m) { return m.frame_id; }, item);
+    {
+      const std::lock_guard lock(mutex_);
+      if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
+        auto image = decoder_->decode(frame->data, frame->keyframe);
+        if (image && frame->keyframe) picture_.apply(*image);
+        else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
+      } else {
+        auto unpacked = client::unpack(std::get<protocol::PixelUpdate>(item));
+        CHECK(unpacked.has_value());
+        if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
+      }
     }
-    auto unpacked = client::unpack(std::get<protocol::PixelUpdate>(item));
-    CHECK(unpacked.has_value());
-    if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    ack_(protocol::FrameAck{id, static_cast<std::uint32_t>(took.count()), 0});
   }
   void count(const Item& item) {
     if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
