@@ -1,9 +1,8 @@
-// The host's video loop: capture (damage-gated) -> plan (FramePlanner) -> send (FrameSender: exact pixels,
-// copies, VP8) -> `callbacks`, paced by a FrameScheduler; refinements when nothing changes; cursor shape
-// and position. Owns the capturer, the scheduler and the sender. step() runs one turn on the caller's
-// thread with the injected clock (tests run it deterministically); start()/stop() run it on the video
-// thread for the product. on_ack() and request_keyframe() from any thread; callbacks run on the loop's
-// thread and must only post work.
+// The host's video loop: capture (damage-gated) -> plan_frame -> FrameSender (exact pixels, copies, VP8)
+// -> `callbacks`, paced by a FrameScheduler; refinements when idle; cursor shape and position. Owns the
+// capturer, scheduler and sender. step() runs one turn on the caller's thread and injected clock (tests);
+// start()/stop() run it on the video thread (product). on_ack() and request_keyframe() from any thread;
+// callbacks run on the loop's thread and must only post work.
 #pragma once
 #include <atomic>
 #include <chrono>

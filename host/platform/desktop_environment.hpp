@@ -1,9 +1,8 @@
-// The desktop the host shares, chosen once from the options (like Chromium remoting's DesktopEnvironment):
-// it makes the screen capturer, the input injector and the clipboard of one platform, so the session asks
-// for its parts and never checks which platform it runs on. X11 today, the test pattern for
-// --fake-screen; another platform (Wayland: portal + PipeWire) is one more implementation below and one
-// line in make_desktop_environment. Making the environment opens nothing; each factory opens what it
-// makes, on the thread that calls it (the session's network thread), and the caller owns the result.
+// The desktop the host shares, chosen once from the options (as Chromium remoting's DesktopEnvironment):
+// makes the capturer, input injector and clipboard of one platform, so the session never checks which it
+// runs on. X11 today, the test pattern for --fake-screen; Wayland will be one more implementation. Making
+// it opens nothing; each factory opens what it makes on the calling thread (the session's network thread),
+// and the caller owns the result.
 #pragma once
 #include <expected>
 #include <memory>

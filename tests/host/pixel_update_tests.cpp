@@ -247,12 +247,10 @@ TEST_CASE("VideoStreamer: typing arrives as exact pixels, a window as VP8, and o
       test::draw_text(img, Rect{window.x, y, window.width, 16}, static_cast<std::uint32_t>(y));
     return std::vector<Rect>{window};
   });
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 2), std::move(steps));
-  test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(clock, std::move(owned));
+  test::ScriptedSession session(test::text_image(kW, kH, 2), std::move(steps));
+  const test::ScriptedScreen& screen = session.screen;
   const test::DecodingViewer& viewer = session.viewer;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(1000ms);  // the window's top-off is due 250 ms after it appeared
 
   const BgraImage shown = viewer.shown();
@@ -298,12 +296,10 @@ TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8'
             img.row(y)[x * 4 + c] = static_cast<std::uint8_t>((x - photo.x) / 2 + (y - photo.y) / 4 + c * 20 + rng() % 8);
       return std::vector<Rect>{Rect{text.x, text.y, text.width + photo.width, text.height}};
     });
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 2), std::move(steps));
-  test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(clock, std::move(owned));
+  test::ScriptedSession session(test::text_image(kW, kH, 2), std::move(steps));
+  const test::ScriptedScreen& screen = session.screen;
   const test::DecodingViewer& viewer = session.viewer;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(60ms);
   const double text_moving = media::psnr(screen.final_image, viewer.shown(), text);
   const double photo_moving = media::psnr(screen.final_image, viewer.shown(), photo);
@@ -332,12 +328,10 @@ TEST_CASE("VideoStreamer: a small change far from a large one goes ahead as exac
       test::fill_rect(img, marker, i % 2 ? 0xffffffu : 0x000000u);
       return std::vector<Rect>{window, marker};
     });
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, test::text_image(kW, kH, 4), std::move(steps));
-  test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(clock, std::move(owned));
+  test::ScriptedSession session(test::text_image(kW, kH, 4), std::move(steps));
+  const test::ScriptedScreen& screen = session.screen;
   const test::DecodingViewer& viewer = session.viewer;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(300ms);
   INFO(viewer.video_frames() << " VP8 frames, " << viewer.pixel_updates() << " pixel updates");
   CHECK(viewer.pixel_updates() >= kSteps);      // every flip as exact pixels

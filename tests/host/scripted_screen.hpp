@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
+#include "tests/host/decoding_viewer.hpp"
 
 namespace elfdesk::test {
 
@@ -82,6 +83,30 @@ class ScriptedScreen final : public host::ScreenCapturer {
   std::size_t next_step_ = 0;
   bool first_ = true;
   std::chrono::steady_clock::time_point next_{};
+};
+
+// A ScriptedScreen streamed to a DecodingViewer, both on one manual clock, driven from the test's thread.
+struct ScriptedSession {
+  ScriptedSession(BgraImage image, std::vector<ScriptedScreen::Step> steps,
+                  std::chrono::milliseconds interval = std::chrono::milliseconds(40), host::SchedulerConfig config = {},
+                  bool exact_pixels = true)
+      : owned_(std::make_unique<ScriptedScreen>(clock, std::move(image), std::move(steps), interval)),
+        screen(*owned_),
+        session(clock, std::move(owned_), config, exact_pixels),
+        viewer(session.viewer) {}
+  // Runs until the script's last step has been captured (and sent).
+  void play() { REQUIRE(session.run_until([&] { return screen.done; })); }
+  void run_for(std::chrono::milliseconds duration) { session.run_for(duration); }
+
+  ManualClock clock;
+
+ private:
+  std::unique_ptr<ScriptedScreen> owned_;  // until the streamer takes it
+
+ public:
+  ScriptedScreen& screen;  // owned by the streamer
+  StreamedSession session;
+  const DecodingViewer& viewer;
 };
 
 }  // namespace elfdesk::test

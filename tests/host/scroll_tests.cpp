@@ -93,12 +93,10 @@ ScrollRun run_scroll(bool exact_pixels) {
       scroll_up(img, 0, kH - kH % kLine, 2, static_cast<std::uint32_t>(1000 + 2 * i));
       return std::vector<Rect>{Rect{0, 0, kW, kH}};
     });
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
-  test::ScriptedScreen& screen = *owned;
-  test::StreamedSession session(clock, std::move(owned), {}, exact_pixels);
+  test::ScriptedSession session(std::move(start), std::move(steps), 33ms, {}, exact_pixels);
+  const test::ScriptedScreen& screen = session.screen;
   const test::DecodingViewer& viewer = session.viewer;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(100ms);
   ScrollRun run;
   run.moving_db = media::psnr(screen.final_image, viewer.shown());
@@ -224,18 +222,16 @@ DragRun run_drag(bool hints, bool exact_pixels = true) {
                                           hints ? std::vector<host::WindowMove>{{from, to}} : std::vector<host::WindowMove>{});
     });
   const BgraImage first = start;
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
-  test::ScriptedScreen& screen = *owned;
+  test::ScriptedSession session(std::move(start), std::move(steps), 33ms, {}, exact_pixels);
+  test::ScriptedScreen& screen = session.screen;
   screen.paused = true;
-  test::StreamedSession session(clock, std::move(owned), {}, exact_pixels);
   const test::DecodingViewer& viewer = session.viewer;
   const double settled_db = exact_pixels ? 99.0 : 40.0;  // without exact pixels: the keyframe's quality
   for (int i = 0; i < 400 && media::psnr(first, viewer.shown()) < settled_db; ++i) session.run_for(50ms);
   REQUIRE(media::psnr(first, viewer.shown()) >= settled_db);
   const std::size_t bytes_before = viewer.bytes();
   screen.paused = false;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(100ms);
   DragRun run;
   const BgraImage moving = viewer.shown();
@@ -298,17 +294,15 @@ TEST_CASE("VideoStreamer: a scroll right after a VP8-coded change still ends exa
     scroll_up(img, 0, kH, 2, 3000);
     return std::vector<Rect>{Rect{0, 0, kW, kH}};
   });
-  ManualClock clock;
-  auto owned = std::make_unique<test::ScriptedScreen>(clock, std::move(start), std::move(steps), 33ms);
-  test::ScriptedScreen& screen = *owned;
+  test::ScriptedSession session(std::move(start), std::move(steps), 33ms);
+  test::ScriptedScreen& screen = session.screen;
   screen.paused = true;
-  test::StreamedSession session(clock, std::move(owned), {}, true);
   const test::DecodingViewer& viewer = session.viewer;
   for (int i = 0; i < 400 && test::differing_pixels(first, viewer.shown()) != 0; ++i) session.run_for(50ms);
   REQUIRE(test::differing_pixels(first, viewer.shown()) == 0);
   const int video_before = viewer.video_frames();
   screen.paused = false;
-  REQUIRE(session.run_until([&] { return screen.done; }));
+  session.play();
   session.run_for(2000ms);
   INFO((viewer.video_frames() - video_before) << " VP8 frames, " << viewer.scrolls() << " scrolls");
   CHECK(viewer.video_frames() > video_before);  // the redraw went as VP8
