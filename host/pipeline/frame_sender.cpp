@@ -1,5 +1,6 @@
 #include "host/pipeline/frame_sender.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/log.hpp"
@@ -35,8 +36,8 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
       top_off_(top_off_delay, top_off_delay * 2, static_cast<bool>(output_.send_pixels)) {}
 
 std::uint64_t FrameSender::now_us() const {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(clock_.now().time_since_epoch()).count());
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now().time_since_epoch()).count();
+  return std::max<std::uint64_t>(static_cast<std::uint64_t>(us), 1);  // 0 would mean "now" to the encoder
 }
 
 // A new encoder for the first frame and every new screen size; its first frame is a keyframe.
@@ -64,7 +65,8 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   // The viewer paints whole macroblocks of a delta, so the encoder must take whole blocks from the screen.
   std::vector<Rect> coded = coded_area(dirty, top_off, image);
   if (!dirty.empty() && !keyframe) dirty = coded;
-  auto encoded = encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off});
+  // Rate control runs on the loop's clock (the steady clock in the product, a manual one in tests).
+  auto encoded = encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off, now_us()});
   if (!encoded) {
     log::error("encoding failed: {}", encoded.error().detail);
     scheduler_.request_keyframe();
