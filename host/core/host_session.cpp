@@ -19,7 +19,7 @@ struct HostSession::Impl {
   SessionSetup setup;
   const HostOptions& options;
   AuditLog& audit;
-  std::shared_ptr<const DesktopEnvironment> desktop;  // null: the options named no desktop
+  std::expected<std::shared_ptr<const DesktopEnvironment>, Error> desktop;  // or why there is none
   std::unique_ptr<VideoStreamer> video;
   std::unique_ptr<SessionInput> input;
   probes::ProbeRunner runner;
@@ -28,7 +28,7 @@ struct HostSession::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::shared_ptr<const DesktopEnvironment> d)
+       std::expected<std::shared_ptr<const DesktopEnvironment>, Error> d)
       : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)) {}
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
@@ -41,8 +41,8 @@ struct HostSession::Impl {
 
   std::expected<void, Error> start_video() {
     if (!allowed(permission::kView)) return {};
-    if (!desktop) return std::unexpected(make_error(ErrorCode::invalid_argument, "no desktop to share"));
-    auto made = desktop->make_capturer();
+    if (!desktop) return std::unexpected(desktop.error());
+    auto made = (*desktop)->make_capturer();
     if (!made) return std::unexpected(made.error());
     std::unique_ptr<ScreenCapturer> capturer = std::move(*made);
     const Rect area{0, 0, capturer->width(), capturer->height()};
@@ -65,7 +65,7 @@ struct HostSession::Impl {
     };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
-    input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
+    input = std::make_unique<SessionInput>(**desktop, options, area, setup.permissions, audit, conn);
     return {};
   }
 
@@ -138,8 +138,8 @@ HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup se
 
 HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
                          AuditLog& audit)
-    : HostSession(std::move(connection), std::move(setup), options, audit,
-                  make_desktop_environment(options).value_or(nullptr)) {}
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit,
+                                   make_desktop_environment(options))) {}
 
 HostSession::~HostSession() = default;
 

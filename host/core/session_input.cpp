@@ -19,7 +19,7 @@ struct SessionInput::Impl {
   AuditLog& audit;
   std::unique_ptr<InputInjector> injector;
   std::optional<InputGuard> guard;
-  std::unique_ptr<SharedClipboard> clipboard_sync;
+  std::unique_ptr<SharedClipboard> shared_clipboard;
   std::unique_ptr<asio::posix::stream_descriptor> clipboard_watch;
   std::weak_ptr<Connection> connection;
   std::string last_clipboard;  // the newest text either side set: never echoed back
@@ -89,20 +89,20 @@ void SessionInput::start_clipboard(const DesktopEnvironment& desktop, const asio
     return;
   }
   if (!*clipboard) return;  // none on this desktop
-  impl_->clipboard_sync = std::move(*clipboard);
+  impl_->shared_clipboard = std::move(*clipboard);
   // Watch a duplicate of the X connection's fd so closing the watcher never closes Xlib's socket.
-  impl_->clipboard_watch = std::make_unique<asio::posix::stream_descriptor>(executor, ::dup(impl_->clipboard_sync->fd()));
+  impl_->clipboard_watch = std::make_unique<asio::posix::stream_descriptor>(executor, ::dup(impl_->shared_clipboard->fd()));
   watch_clipboard();
 }
 
 void SessionInput::watch_clipboard() {
   impl_->clipboard_watch->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
     if (ec || impl_->finished) return;
-    if (auto ok = impl_->clipboard_sync->process(); !ok) {
+    if (auto ok = impl_->shared_clipboard->process(); !ok) {
       log::warn("clipboard stopped: {}", ok.error().detail);
       return;
     }
-    if (auto text = impl_->clipboard_sync->take_local_text(); text && *text != impl_->last_clipboard) {
+    if (auto text = impl_->shared_clipboard->take_local_text(); text && *text != impl_->last_clipboard) {
       impl_->last_clipboard = *text;
       if (auto conn = impl_->connection.lock())
         conn->send(protocol::Clipboard{static_cast<std::uint32_t>(text->size()), zstd_compress(*text)});
@@ -136,11 +136,11 @@ void SessionInput::handle(const protocol::PointerEvent& event) {
 
 void SessionInput::handle(const protocol::Clipboard& event) {
   impl_->apply(true, &Impl::Counts::clipboard, 1, [&]() -> std::expected<void, Error> {
-    if (!impl_->clipboard_sync) return std::unexpected(make_error(ErrorCode::unavailable, "no clipboard"));
+    if (!impl_->shared_clipboard) return std::unexpected(make_error(ErrorCode::unavailable, "no clipboard"));
     auto text = zstd_decompress_text(event.text_zstd, limits::kMaxClipboardBytes);
     if (!text) return std::unexpected(text.error());
     impl_->last_clipboard = *text;
-    return impl_->clipboard_sync->set_text(std::move(*text));
+    return impl_->shared_clipboard->set_text(std::move(*text));
   });
 }
 
