@@ -5,49 +5,15 @@
 
 #include "common/auth/tls_context.hpp"
 #include "common/connection.hpp"
+#include "common/transport.hpp"
+#include "tests/common/tls_pair.hpp"
 #include "protocol/frame.hpp"
 
 using namespace elfdesk;
 using namespace std::chrono_literals;
+using elfdesk::testing::Pair;
 
 namespace {
-
-// One engineer-side and one host-side connection, connected and TLS-established, then `body` runs.
-struct Pair {
-  asio::io_context io{1};
-  asio::ssl::context host_tls = auth::make_host_tls_context();
-  asio::ssl::context engineer_tls = auth::make_engineer_tls_context();
-
-  void run(ConnectionTimeouts timeouts,
-           std::function<asio::awaitable<void>(std::shared_ptr<Connection>, std::shared_ptr<Connection>)> body) {
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    const auto port = acceptor.local_endpoint().port();
-    bool done = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      auto client = Connection::make_unconnected(io.get_executor(), engineer_tls, timeouts);
-      REQUIRE(co_await client->connect("127.0.0.1", port));
-      auto socket = co_await acceptor.async_accept(asio::use_awaitable);
-      auto server = Connection::make(std::move(socket), host_tls, timeouts);
-      // Both TLS sides must progress together: run the server side's handshake concurrently.
-      bool server_ok = false;
-      asio::co_spawn(io, [&]() -> asio::awaitable<void> { server_ok = (co_await server->handshake(TlsRole::server)).has_value(); }, asio::detached);
-      REQUIRE(co_await client->handshake(TlsRole::client));
-      while (!server_ok && server->is_open()) {
-        asio::steady_timer t(io, 1ms);
-        co_await t.async_wait(asio::use_awaitable);
-      }
-      REQUIRE(server_ok);
-      client->start();
-      server->start();
-      co_await body(client, server);
-      client->fail(make_error(ErrorCode::closed, "test over"));
-      server->fail(make_error(ErrorCode::closed, "test over"));
-      done = true;
-    }, asio::detached);
-    io.run_for(20s);
-    CHECK(done);
-  }
-};
 
 // A 16x16 keyframe carrying `bytes` bytes of (meaningless) VP8 data: only the sizes matter here.
 protocol::VideoFrame keyframe(std::uint64_t id, std::size_t bytes) {
@@ -180,14 +146,13 @@ TEST_CASE("close sends Goodbye, flushes, and the peer then sees the end") {
 
 TEST_CASE("connecting to a closed port is a network error") {
   asio::io_context io;
-  auto tls = auth::make_engineer_tls_context();
   asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
   const auto port = probe.local_endpoint().port();
   probe.close();
   std::optional<Error> error;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto conn = Connection::make_unconnected(io.get_executor(), tls);
-    auto ok = co_await conn->connect("127.0.0.1", port);
+    DialTransport dialer(io.get_executor(), "127.0.0.1", port, 5s);
+    auto ok = co_await dialer.next();
     if (!ok) error = ok.error();
   }, asio::detached);
   io.run_for(10s);
