@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
+#include <string>
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -37,6 +39,16 @@ Error io_error(const char* what, const asio::error_code& ec) {
   return make_error(ErrorCode::io, std::string(what) + ": " + ec.message());
 }
 
+std::string describe(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Connection> Connection::make(TransportLink link, asio::ssl::context& tls,
@@ -69,7 +81,10 @@ void Connection::arm(Clock::time_point& deadline, std::chrono::milliseconds time
 // self_ is set while any loop runs and dropped (posted) once the last one has finished.
 void Connection::spawn_loop(asio::awaitable<void> (Connection::*loop)()) {
   if (loops_running_++ == 0) self_ = shared_from_this();
-  asio::co_spawn(executor(), (this->*loop)(), [this](std::exception_ptr) {
+  // The loops are no-throw (as_tuple everywhere); should one throw anyway (bad_alloc), the connection
+  // fails with the reason instead of the exception leaving the network thread.
+  asio::co_spawn(executor(), (this->*loop)(), [this](std::exception_ptr failure) {
+    if (failure) fail(make_error(ErrorCode::internal, "connection loop failed: " + describe(failure)));
     if (--loops_running_ == 0) asio::post(executor(), [keep = std::move(self_)] {});
   });
 }

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "common/auth/tls_context.hpp"
+#include "common/clock.hpp"
 #include "common/connection.hpp"
 #include "common/transport.hpp"
 #include "tests/common/tls_pair.hpp"
@@ -52,6 +53,33 @@ TEST_CASE("control messages overtake queued picture updates, which keep their or
       }
     }
     CHECK(server->bytes_sent() > 200000);
+  });
+}
+
+TEST_CASE("queue_us is stamped when a picture update is written, from its own capture and encode times") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    // Captured 80 ms ago, 1 ms to capture, 2 ms to encode: it has waited 77 ms when it is written. The
+    // streamer's own guess (999) is replaced. A second update captured "in the future" clamps to 0.
+    auto waited = keyframe(1, 1000);
+    waited.capture_time_us = monotonic_us() - 80'000;
+    waited.timings = {1000, 2000, 999};
+    auto early = keyframe(2, 1000);
+    early.capture_time_us = monotonic_us() + 10'000'000;
+    early.timings = {1000, 2000, 999};
+    const auto queued_at = monotonic_us();
+    CHECK(server->send(waited));
+    CHECK(server->send(early));
+    auto first = co_await client->receive(5s);
+    auto second = co_await client->receive(5s);
+    const auto received_at = monotonic_us();
+    REQUIRE(first);
+    REQUIRE(second);
+    const auto queue_us = std::get<protocol::VideoFrame>(*first).timings.queue_us;
+    CHECK(queue_us >= 77'000);
+    CHECK(queue_us <= 77'000 + (received_at - queued_at));
+    CHECK(std::get<protocol::VideoFrame>(*first).timings.encode_us == 2000);
+    CHECK(std::get<protocol::VideoFrame>(*second).timings.queue_us == 0);
   });
 }
 
