@@ -62,6 +62,7 @@ Connection::Connection(TransportLink link, asio::ssl::context& tls, ConnectionTi
     : stream_(std::move(link.stream), tls),
       timeouts_(timeouts),
       peer_(std::move(link.peer)),
+      peer_address_(std::move(link.address)),
       write_signal_(stream_.get_executor()),
       bulk_room_(stream_.get_executor()),
       watchdog_timer_(stream_.get_executor()),

@@ -77,7 +77,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool is_open() const { return !error_.has_value(); }
   const std::optional<Error>& error() const { return error_; }
-  const std::string& peer() const { return peer_; }
+  const std::string& peer() const { return peer_; }                  // "address:port"
+  const std::string& peer_address() const { return peer_address_; }  // the address alone, per-address limits
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
   std::size_t queued_video() const { return lanes_.video_count(); }
@@ -103,11 +104,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void disarm(Clock::time_point& deadline) { deadline = Clock::time_point::max(); }
   std::expected<std::optional<protocol::Message>, Error> next_buffered();
   bool encode_picture(Outgoing& out);
-  bool queue_bulk(std::vector<std::uint8_t> bytes);
 
   Stream stream_;
   ConnectionTimeouts timeouts_;
-  std::string peer_;
+  std::string peer_, peer_address_;
   protocol::FrameDecoder decoder_;
   SendLanes lanes_{kUnauthenticatedCaps};
   bool authenticated_ = false;

@@ -14,6 +14,7 @@ TEST_CASE("listen and dial transports carry TLS 1.3 and messages both ways") {
   pair.run({}, [](auto engineer, auto host) -> asio::awaitable<void> {
     CHECK(engineer->peer().starts_with("127.0.0.1:"));
     CHECK(host->peer().starts_with("127.0.0.1:"));
+    CHECK(host->peer_address() == "127.0.0.1");
     CHECK(SSL_version(engineer->stream().native_handle()) == TLS1_3_VERSION);
     REQUIRE(engineer->send(protocol::Chat{"from the engineer"}));
     REQUIRE(host->send(protocol::Chat{"from the host"}));
