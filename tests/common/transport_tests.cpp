@@ -2,6 +2,7 @@
 // peer text is right, a dial to nothing fails as a network error, and close() ends a waiting accept.
 #include <doctest/doctest.h>
 
+#include "common/auth/tls_context.hpp"
 #include "common/transport.hpp"
 #include "tests/common/tls_pair.hpp"
 
@@ -72,4 +73,37 @@ TEST_CASE("a dial that cannot complete in time is a timeout, and close() ends it
   io.run_for(5s);
   REQUIRE(closed);
   CHECK(closed->code == ErrorCode::closed);
+}
+
+TEST_CASE("a Connection runs TLS 1.3 over one end of a socketpair, as the relay transport will hand it") {
+  asio::io_context io{1};
+  auto host_tls = auth::make_host_tls_context();
+  auto engineer_tls = auth::make_engineer_tls_context();
+  asio::local::stream_protocol::socket a(io), b(io);
+  asio::local::connect_pair(a, b);
+  auto engineer = Connection::make(TransportLink{ByteStream(std::move(a)), "relay", "relay"}, engineer_tls);
+  auto host = Connection::make(TransportLink{ByteStream(std::move(b)), "relay", "relay"}, host_tls);
+  bool host_ok = false, done = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> { host_ok = (co_await host->handshake(TlsRole::server)).has_value(); },
+                 asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    REQUIRE(co_await engineer->handshake(TlsRole::client));
+    engineer->start();
+    host->start();
+    REQUIRE(engineer->send(protocol::Chat{"through the pair"}));
+    auto received = co_await host->receive(5s);
+    REQUIRE(received);
+    CHECK(std::get<protocol::Chat>(*received).text == "through the pair");
+    auto mine = auth::export_channel_binding(engineer->stream());
+    auto theirs = auth::export_channel_binding(host->stream());
+    REQUIRE(mine);
+    REQUIRE(theirs);
+    CHECK(*mine == *theirs);  // SPAKE2's channel binding works over any stream
+    engineer->fail(make_error(ErrorCode::closed, "test over"));
+    host->fail(make_error(ErrorCode::closed, "test over"));
+    done = true;
+  }, asio::detached);
+  io.run_for(10s);
+  CHECK(host_ok);
+  CHECK(done);
 }
