@@ -42,10 +42,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Until the peer has authenticated: a few KiB of queued control messages (what the handshake sends,
   // counted with per-message overhead), no bulk, and at most one Pong waiting (docs/security.md).
-  static constexpr LaneCaps kUnauthenticatedCaps{32u << 10, 0, 0};
+  static constexpr LaneCaps kUnauthenticatedCaps{32u << 10, 0, 0, 0};
   // After: 16 MiB of control (a peer that reads nothing fails the connection past it), a bulk window
-  // of 16 chunks that its producers wait on, and a few picture updates (the scheduler keeps 2 in flight).
-  static constexpr LaneCaps kAuthenticatedCaps{16u << 20, 1u << 20, 8};
+  // of 16 chunks that its producers wait on, and a few picture updates (the scheduler keeps 2 in flight;
+  // 8 or 24 MiB is far above what it lets wait, so these only stop a runaway producer).
+  static constexpr LaneCaps kAuthenticatedCaps{16u << 20, 1u << 20, 8, 24u << 20};
 
   static std::shared_ptr<Connection> make(TransportLink link, asio::ssl::context& tls,
                                           ConnectionTimeouts timeouts = {});

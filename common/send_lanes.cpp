@@ -25,6 +25,7 @@ bool SendLanes::push_control(std::vector<std::uint8_t> bytes, bool pong) {
 bool SendLanes::push_picture(protocol::Message picture) {
   if (video_.size() >= caps_.video_messages) return false;
   const std::size_t cost = cost_of_picture(picture);
+  if (!video_.empty() && video_cost_ + cost > caps_.video) return false;
   video_cost_ += cost;
   video_.push_back(Outgoing{Lane::video, {}, std::move(picture), cost, false});
   return true;

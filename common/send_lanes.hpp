@@ -29,6 +29,7 @@ struct LaneCaps {
   std::size_t control;  // memory cost; past it the peer is not reading and the connection fails
   std::size_t bulk;     // memory cost; a bulk producer waits for room below it
   std::size_t video_messages;
+  std::size_t video;    // memory cost; one update always fits into an empty lane
 };
 
 class SendLanes {
@@ -46,7 +47,7 @@ class SendLanes {
 
   // False when the control lane would then cost more than its cap (nothing is queued).
   bool push_control(std::vector<std::uint8_t> bytes, bool pong = false);
-  // False when video_messages picture updates are already waiting.
+  // False when video_messages picture updates are already waiting or the lane's cost would pass its cap.
   bool push_picture(protocol::Message picture);
   // Whether a bulk message of `bytes` encoded bytes fits now; one always fits into an empty lane.
   bool bulk_has_room(std::size_t bytes) const;

@@ -83,7 +83,7 @@ TEST_CASE("bulk data is refused before authentication and control cost counts pe
     CHECK_FALSE(queued);
     CHECK(engineer->queued_bulk_cost() == 0);
   }, /*authenticated=*/false);
-  SendLanes lanes({1000, 0, 0});
+  SendLanes lanes({1000, 0, 0, 0});
   CHECK(lanes.push_control(std::vector<std::uint8_t>(24)));
   CHECK(lanes.control_cost() == 24 + SendLanes::kPerMessageOverhead);
   CHECK(SendLanes::kPerMessageOverhead >= 64);  // a slot, a heap block header: never just the bytes

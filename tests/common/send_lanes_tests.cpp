@@ -6,7 +6,7 @@
 using namespace elfdesk;
 
 TEST_CASE("control goes before pictures, pictures before bulk, each lane in its own order") {
-  SendLanes lanes({1u << 20, 1u << 20, 4});
+  SendLanes lanes({1u << 20, 1u << 20, 4, 1u << 20});
   lanes.push_bulk({1});
   CHECK(lanes.push_picture(protocol::VideoFrame{7}));
   CHECK(lanes.push_control({2}));
@@ -29,7 +29,7 @@ TEST_CASE("control goes before pictures, pictures before bulk, each lane in its 
 
 TEST_CASE("each lane is bounded by memory cost, with one bulk message always admitted") {
   const std::size_t one = SendLanes::cost_of_encoded(100);
-  SendLanes lanes({2 * one, one, 1});
+  SendLanes lanes({2 * one, one, 2, 2000});
   CHECK(lanes.push_control(std::vector<std::uint8_t>(100)));
   CHECK(lanes.push_control(std::vector<std::uint8_t>(100)));
   CHECK_FALSE(lanes.push_control(std::vector<std::uint8_t>(1)));  // the overhead alone does not fit
@@ -38,7 +38,10 @@ TEST_CASE("each lane is bounded by memory cost, with one bulk message always adm
   CHECK_FALSE(lanes.bulk_has_room(1));
   CHECK(lanes.push_picture(protocol::VideoFrame{1, 0, 16, 16, true, {}, {}, {}, protocol::Bytes(1000)}));
   CHECK(lanes.video_cost() >= 1000 + SendLanes::kPerMessageOverhead);
-  CHECK_FALSE(lanes.push_picture(protocol::VideoFrame{2}));  // the video lane counts messages
+  // The second update would pass the cost cap (2000) although the count (2) allows it.
+  CHECK_FALSE(lanes.push_picture(protocol::VideoFrame{2, 0, 16, 16, true, {}, {}, {}, protocol::Bytes(1000)}));
+  CHECK(lanes.push_picture(protocol::VideoFrame{3}));
+  CHECK_FALSE(lanes.push_picture(protocol::VideoFrame{4}));  // and the count
   lanes.clear();
   CHECK(lanes.empty());
   CHECK(lanes.control_cost() + lanes.bulk_cost() + lanes.video_cost() == 0);
