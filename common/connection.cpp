@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/message_rules.hpp"
 
 namespace elfdesk {
 namespace {
@@ -189,6 +190,10 @@ bool Connection::send(const protocol::Message& message) {
   // Picture updates share one queue: the viewer composes them in the order the host made them, so a
   // small PixelUpdate must never overtake a VideoFrame queued before it. They are encoded when written.
   if (is_picture(message)) {
+    if (auto broken = protocol::broken_rule(message)) {  // what encoding would refuse, without encoding
+      log::error("cannot send {} to {}: {}", protocol::name_of(protocol::type_of(message)), peer_, broken->detail);
+      return false;
+    }
     if (!lanes_.push_picture(message)) return false;  // the scheduler should never get here
     write_signal_.cancel();
     return true;

@@ -80,6 +80,11 @@ TEST_CASE("queue_us is stamped when a picture update is written, from its own ca
     CHECK(queue_us <= 77'000 + (received_at - queued_at));
     CHECK(std::get<protocol::VideoFrame>(*first).timings.encode_us == 2000);
     CHECK(std::get<protocol::VideoFrame>(*second).timings.queue_us == 0);
+    // Encoded only when written, a picture update is still checked when queued: no width is refused now.
+    auto broken = keyframe(3, 10);
+    broken.width = 0;
+    CHECK_FALSE(server->send(broken));
+    CHECK(server->queued_video() == 0);
   });
 }
 
