@@ -89,6 +89,23 @@ TEST_CASE("bulk data is refused before authentication and control cost counts pe
   CHECK(SendLanes::kPerMessageOverhead >= 64);  // a slot, a heap block header: never just the bytes
 }
 
+TEST_CASE("before authentication the send queue holds 32 KiB of cost; past it the connection fails cleanly") {
+  Pair pair;
+  pair.run({}, [](auto, auto host) -> asio::awaitable<void> {
+    // Queued in one go, so the writer has no turn: only the cap decides.
+    const protocol::Chat line{std::string(1000, 'x')};
+    const std::size_t each = SendLanes::cost_of_encoded(protocol::encode_frame(line)->size());
+    std::size_t accepted = 0;
+    while (host->send(line)) ++accepted;
+    CHECK(accepted == Connection::kUnauthenticatedCaps.control / each);
+    CHECK_FALSE(host->is_open());
+    REQUIRE(host->error());
+    CHECK(host->error()->detail.find("send queue overflow") != std::string::npos);
+    CHECK(host->queued_control_cost() == 0);  // fail() let go of everything
+    co_return;
+  }, /*authenticated=*/false);
+}
+
 TEST_CASE("a peer that floods Pings before authentication and never reads gets one Pong at a time") {
   Pair pair;
   std::size_t worst_cost = 0;
