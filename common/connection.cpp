@@ -186,18 +186,28 @@ asio::awaitable<std::expected<protocol::Message, Error>> Connection::receive(std
 }
 
 bool Connection::send(const protocol::Message& message) {
+  return is_picture(message) ? queue_picture(protocol::Message(message)) : queue_encoded(message);
+}
+
+bool Connection::send(protocol::Message&& message) {
+  return is_picture(message) ? queue_picture(std::move(message)) : queue_encoded(message);
+}
+
+// Picture updates share one queue: the viewer composes them in the order the host made them, so a
+// small PixelUpdate must never overtake a VideoFrame queued before it. They are encoded when written.
+bool Connection::queue_picture(protocol::Message picture) {
   if (!is_open() || closing_) return false;
-  // Picture updates share one queue: the viewer composes them in the order the host made them, so a
-  // small PixelUpdate must never overtake a VideoFrame queued before it. They are encoded when written.
-  if (is_picture(message)) {
-    if (auto broken = protocol::broken_rule(message)) {  // what encoding would refuse, without encoding
-      log::error("cannot send {} to {}: {}", protocol::name_of(protocol::type_of(message)), peer_, broken->detail);
-      return false;
-    }
-    if (!lanes_.push_picture(message)) return false;  // the scheduler should never get here
-    write_signal_.cancel();
-    return true;
+  if (auto broken = protocol::broken_rule(picture)) {  // what encoding would refuse, without encoding
+    log::error("cannot send {} to {}: {}", protocol::name_of(protocol::type_of(picture)), peer_, broken->detail);
+    return false;
   }
+  if (!lanes_.push_picture(std::move(picture))) return false;  // the scheduler should never get here
+  write_signal_.cancel();
+  return true;
+}
+
+bool Connection::queue_encoded(const protocol::Message& message) {
+  if (!is_open() || closing_) return false;
   auto bytes = protocol::encode_frame(message);
   if (!bytes) {
     log::error("cannot encode {} for {}: {}", protocol::name_of(protocol::type_of(message)), peer_,
@@ -242,7 +252,7 @@ void Connection::close(protocol::GoodbyeReason reason, std::string message) {
   if (!started_) start();
   send(protocol::Goodbye{reason, std::move(message)});
   closing_ = true;
-  lanes_.clear_video();
+  lanes_.clear_media();  // Goodbye goes last: no picture or bulk data after it
   write_signal_.cancel();
   bulk_room_.cancel();
   keepalive_timer_.cancel();

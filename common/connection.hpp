@@ -65,6 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Picture updates (VideoFrame, PixelUpdate) go after all control; a BulkChunk after both, and only
   // when the bulk window has room (send_bulk waits for it).
   bool send(const protocol::Message& message);
+  bool send(protocol::Message&& message);  // a picture update is moved into its lane, not copied
   // Waits until the bulk window has room for the chunk, then queues it. The producer of a transfer
   // awaits this per chunk, so a transfer never trips the control overflow and never holds more than
   // the bulk window in memory. Fails when the connection ends (or before authentication).
@@ -104,6 +105,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm(Clock::time_point& deadline, std::chrono::milliseconds timeout);
   void disarm(Clock::time_point& deadline) { deadline = Clock::time_point::max(); }
   std::expected<std::optional<protocol::Message>, Error> next_buffered();
+  bool queue_picture(protocol::Message picture);
+  bool queue_encoded(const protocol::Message& message);
   bool encode_picture(Outgoing& out);
 
   Stream stream_;

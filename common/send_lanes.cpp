@@ -58,16 +58,16 @@ std::optional<Outgoing> SendLanes::pop() {
   return std::nullopt;
 }
 
-void SendLanes::clear_video() {
+void SendLanes::clear_media() {
   video_.clear();
-  video_cost_ = 0;
+  bulk_.clear();
+  video_cost_ = bulk_cost_ = 0;
 }
 
 void SendLanes::clear() {
   control_.clear();
-  bulk_.clear();
-  clear_video();
-  control_cost_ = bulk_cost_ = pongs_ = 0;
+  clear_media();
+  control_cost_ = pongs_ = 0;
 }
 
 }  // namespace elfdesk

@@ -55,7 +55,7 @@ class SendLanes {
 
   // The next message by lane priority, or nothing when every lane is empty.
   std::optional<Outgoing> pop();
-  void clear_video();
+  void clear_media();  // drops picture updates and bulk chunks; control stays
   void clear();
 
   bool empty() const { return control_.empty() && video_.empty() && bulk_.empty(); }

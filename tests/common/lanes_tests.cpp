@@ -73,6 +73,22 @@ TEST_CASE("a key press overtakes a 100 MiB bulk backlog, and bulk stays inside i
   CHECK(run.max_queued_cost <= Connection::kAuthenticatedCaps.bulk);
 }
 
+TEST_CASE("close() drops queued bulk data: Goodbye is the last thing the peer gets") {
+  Pair pair;
+  pair.run({}, [](auto engineer, auto host) -> asio::awaitable<void> {
+    const protocol::BulkChunk chunk{1, 0, protocol::Bytes(limits::kMaxBulkChunk, 1)};
+    int queued = 0;
+    while (engineer->send(chunk)) ++queued;  // until the window is full; the writer has had no turn
+    CHECK(queued >= 8);
+    CHECK(engineer->queued_bulk_cost() <= Connection::kAuthenticatedCaps.bulk);
+    engineer->close(protocol::GoodbyeReason::ended_by_engineer, "");
+    CHECK(engineer->queued_bulk_cost() == 0);
+    auto first = co_await host->receive(5s);
+    REQUIRE(first);
+    CHECK(std::holds_alternative<protocol::Goodbye>(*first));
+  });
+}
+
 TEST_CASE("bulk data is refused before authentication and control cost counts per-message overhead") {
   Pair pair;
   pair.run({}, [](auto engineer, auto) -> asio::awaitable<void> {
