@@ -1,30 +1,37 @@
 #include "common/connection.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <string>
+
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/message_rules.hpp"
 
 namespace elfdesk {
 namespace {
 
 using asio::use_awaitable;
 constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
-// A peer that stops reading must not make us buffer without bound.
-constexpr std::size_t kMaxQueuedControlBytes = 16u << 20;
-constexpr std::size_t kMaxQueuedVideoFrames = 8;
-
-std::optional<std::uint64_t> picture_frame_id(const protocol::Message& message) {
-  if (const auto* video = std::get_if<protocol::VideoFrame>(&message)) return video->frame_id;
-  if (const auto* pixels = std::get_if<protocol::PixelUpdate>(&message)) return pixels->frame_id;
-  return std::nullopt;
+bool is_picture(const protocol::Message& message) {
+  return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message);
 }
 
-std::string endpoint_text(const asio::ip::tcp::socket& socket) {
-  asio::error_code ec;
-  const auto ep = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+// How long a picture update waited between the end of its encoding and now (its write), from its own
+// fields; capture_time_us is monotonic_us() at the start of the capture. Clamped at 0.
+void stamp_queue_time(protocol::Message& picture, std::uint64_t now_us) {
+  std::visit(
+      [now_us](auto& m) {
+        if constexpr (requires { m.timings; m.capture_time_us; }) {
+          const std::uint64_t ready = m.capture_time_us + m.timings.capture_us + m.timings.encode_us;
+          const std::uint64_t waited = now_us > ready ? now_us - ready : 0;
+          m.timings.queue_us = static_cast<std::uint32_t>(std::min<std::uint64_t>(waited, UINT32_MAX));
+        }
+      },
+      picture);
 }
 
 Error io_error(const char* what, const asio::error_code& ec) {
@@ -33,28 +40,36 @@ Error io_error(const char* what, const asio::error_code& ec) {
   return make_error(ErrorCode::io, std::string(what) + ": " + ec.message());
 }
 
+std::string describe(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace
 
-std::shared_ptr<Connection> Connection::make(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+std::shared_ptr<Connection> Connection::make(TransportLink link, asio::ssl::context& tls,
                                              ConnectionTimeouts timeouts) {
-  auto conn = std::make_shared<Connection>(std::move(socket), tls, timeouts);
+  auto conn = std::make_shared<Connection>(std::move(link), tls, timeouts);
   conn->spawn_loop(&Connection::watchdog);
   return conn;
 }
 
-std::shared_ptr<Connection> Connection::make_unconnected(const asio::any_io_executor& executor,
-                                                         asio::ssl::context& tls, ConnectionTimeouts timeouts) {
-  return make(asio::ip::tcp::socket(executor), tls, timeouts);
-}
-
-Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, ConnectionTimeouts timeouts)
-    : stream_(std::move(socket), tls),
+Connection::Connection(TransportLink link, asio::ssl::context& tls, ConnectionTimeouts timeouts)
+    : stream_(std::move(link.stream), tls),
       timeouts_(timeouts),
-      peer_(endpoint_text(stream_.next_layer())),
+      peer_(std::move(link.peer)),
+      peer_address_(std::move(link.address)),
       write_signal_(stream_.get_executor()),
+      bulk_room_(stream_.get_executor()),
       watchdog_timer_(stream_.get_executor()),
       keepalive_timer_(stream_.get_executor()) {
   write_signal_.expires_at(Clock::time_point::max());
+  bulk_room_.expires_at(Clock::time_point::max());
 }
 
 Connection::~Connection() = default;
@@ -68,7 +83,10 @@ void Connection::arm(Clock::time_point& deadline, std::chrono::milliseconds time
 // self_ is set while any loop runs and dropped (posted) once the last one has finished.
 void Connection::spawn_loop(asio::awaitable<void> (Connection::*loop)()) {
   if (loops_running_++ == 0) self_ = shared_from_this();
-  asio::co_spawn(executor(), (this->*loop)(), [this](std::exception_ptr) {
+  // The loops are no-throw (as_tuple everywhere); should one throw anyway (bad_alloc), the connection
+  // fails with the reason instead of the exception leaving the network thread.
+  asio::co_spawn(executor(), (this->*loop)(), [this](std::exception_ptr failure) {
+    if (failure) fail(make_error(ErrorCode::internal, "connection loop failed: " + describe(failure)));
     if (--loops_running_ == 0) asio::post(executor(), [keep = std::move(self_)] {});
   });
 }
@@ -86,33 +104,8 @@ asio::awaitable<void> Connection::watchdog() {
   }
 }
 
-asio::awaitable<std::expected<void, Error>> Connection::connect(std::string host, std::uint16_t port) {
-  auto self = shared_from_this();
-  read_what_ = "connecting";
-  arm(read_deadline_, timeouts_.connect);
-  asio::ip::tcp::resolver resolver(executor());
-  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
-  if (rec) {
-    disarm(read_deadline_);
-    fail(make_error(ErrorCode::io, "cannot resolve " + host + ": " + rec.message()));
-    co_return std::unexpected(*error_);
-  }
-  auto [ec, ep] = co_await asio::async_connect(stream_.next_layer(), endpoints, kTuple);
-  disarm(read_deadline_);
-  if (!is_open()) co_return std::unexpected(*error_);
-  if (ec) {
-    fail(make_error(ErrorCode::io, "cannot connect to " + host + ":" + std::to_string(port) + ": " + ec.message()));
-    co_return std::unexpected(*error_);
-  }
-  peer_ = endpoint_text(stream_.next_layer());
-  stream_.next_layer().set_option(asio::ip::tcp::no_delay(true));
-  co_return std::expected<void, Error>{};
-}
-
 asio::awaitable<std::expected<void, Error>> Connection::handshake(TlsRole role) {
   auto self = shared_from_this();
-  asio::error_code nodelay_ec;
-  stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
   read_what_ = "in the TLS handshake";
   arm(read_deadline_, timeouts_.handshake);
   const auto type = role == TlsRole::client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server;
@@ -147,7 +140,16 @@ std::expected<std::optional<protocol::Message>, Error> Connection::next_buffered
       return std::unexpected(message.error());
     }
     if (auto* ping = std::get_if<protocol::Ping>(&*message)) {
-      send(protocol::Pong{ping->nonce, ping->sent_us});
+      // Before authentication a peer that pings without reading gets one answer, not a queue of them.
+      if (authenticated_ || lanes_.pongs_queued() == 0) {
+        if (auto pong = protocol::encode_frame(protocol::Pong{ping->nonce, ping->sent_us}); pong && is_open() && !closing_) {
+          if (!lanes_.push_control(std::move(*pong), true)) {
+            fail(make_error(ErrorCode::timeout, "peer is not reading: send queue overflow"));
+            return std::unexpected(*error_);
+          }
+          write_signal_.cancel();
+        }
+      }
       continue;
     }
     if (auto* pong = std::get_if<protocol::Pong>(&*message)) {
@@ -184,6 +186,27 @@ asio::awaitable<std::expected<protocol::Message, Error>> Connection::receive(std
 }
 
 bool Connection::send(const protocol::Message& message) {
+  return is_picture(message) ? queue_picture(protocol::Message(message)) : queue_encoded(message);
+}
+
+bool Connection::send(protocol::Message&& message) {
+  return is_picture(message) ? queue_picture(std::move(message)) : queue_encoded(message);
+}
+
+// Picture updates share one queue: the viewer composes them in the order the host made them, so a
+// small PixelUpdate must never overtake a VideoFrame queued before it. They are encoded when written.
+bool Connection::queue_picture(protocol::Message picture) {
+  if (!is_open() || closing_) return false;
+  if (auto broken = protocol::broken_rule(picture)) {  // what encoding would refuse, without encoding
+    log::error("cannot send {} to {}: {}", protocol::name_of(protocol::type_of(picture)), peer_, broken->detail);
+    return false;
+  }
+  if (!lanes_.push_picture(std::move(picture))) return false;  // the scheduler should never get here
+  write_signal_.cancel();
+  return true;
+}
+
+bool Connection::queue_encoded(const protocol::Message& message) {
   if (!is_open() || closing_) return false;
   auto bytes = protocol::encode_frame(message);
   if (!bytes) {
@@ -191,21 +214,37 @@ bool Connection::send(const protocol::Message& message) {
                bytes.error().detail);
     return false;
   }
-  // Picture updates share one queue: the viewer composes them in the order the host made them, so a
-  // small PixelUpdate must never overtake a VideoFrame queued before it.
-  if (const auto frame_id = picture_frame_id(message)) {
-    if (video_.size() >= kMaxQueuedVideoFrames) return false;  // the scheduler should never get here
-    video_.push_back({std::move(*bytes), *frame_id});
-  } else {
-    control_bytes_ += bytes->size();
-    control_.push_back({std::move(*bytes), 0});
-    if (control_bytes_ > kMaxQueuedControlBytes) {
-      fail(make_error(ErrorCode::timeout, "peer is not reading: send queue overflow"));
-      return false;
-    }
+  if (std::holds_alternative<protocol::BulkChunk>(message)) {
+    if (!authenticated_ || !lanes_.bulk_has_room(bytes->size())) return false;
+    lanes_.push_bulk(std::move(*bytes));
+  } else if (!lanes_.push_control(std::move(*bytes))) {
+    fail(make_error(ErrorCode::timeout, "peer is not reading: send queue overflow"));
+    return false;
   }
   write_signal_.cancel();
   return true;
+}
+
+asio::awaitable<std::expected<void, Error>> Connection::send_bulk(protocol::BulkChunk chunk) {
+  auto self = shared_from_this();
+  auto bytes = protocol::encode_frame(chunk);
+  if (!bytes) co_return std::unexpected(bytes.error());
+  // Every waiting producer wakes when a chunk leaves and checks again; the timer itself is never
+  // re-armed here, so two producers cannot cancel each other's wait.
+  while (is_open() && !closing_ && authenticated_ && !lanes_.bulk_has_room(bytes->size()))
+    co_await bulk_room_.async_wait(kTuple);
+  if (!is_open()) co_return std::unexpected(*error_);
+  if (closing_ || !authenticated_)
+    co_return std::unexpected(make_error(closing_ ? ErrorCode::closed : ErrorCode::invalid_argument,
+                                         closing_ ? "connection closing" : "bulk data before authentication"));
+  lanes_.push_bulk(std::move(*bytes));
+  write_signal_.cancel();
+  co_return std::expected<void, Error>{};
+}
+
+void Connection::set_authenticated() {
+  authenticated_ = true;
+  lanes_.set_caps(kAuthenticatedCaps);
 }
 
 void Connection::close(protocol::GoodbyeReason reason, std::string message) {
@@ -213,25 +252,41 @@ void Connection::close(protocol::GoodbyeReason reason, std::string message) {
   if (!started_) start();
   send(protocol::Goodbye{reason, std::move(message)});
   closing_ = true;
-  video_.clear();
+  lanes_.clear_media();  // Goodbye goes last: no picture or bulk data after it
   write_signal_.cancel();
+  bulk_room_.cancel();
   keepalive_timer_.cancel();
 }
 
+// Fills in queue_us now, as the update is about to be written, and encodes it. False: drop it.
+bool Connection::encode_picture(Outgoing& out) {
+  stamp_queue_time(*out.picture, monotonic_us());
+  auto bytes = protocol::encode_frame(*out.picture);
+  if (!bytes) {
+    log::error("cannot encode {} for {}: {}", protocol::name_of(protocol::type_of(*out.picture)), peer_,
+               bytes.error().detail);
+    return false;
+  }
+  out.bytes = std::move(*bytes);
+  out.picture.reset();
+  return true;
+}
+
+// One message per write, so a waiting control message is next after at most one picture update or one
+// bulk chunk (and what the transport lets the kernel hold unsent, see transport.cpp).
 asio::awaitable<void> Connection::writer() {
   while (is_open()) {
-    if (control_.empty() && video_.empty()) {
+    auto out = lanes_.pop();
+    if (!out) {
       if (closing_) break;
       write_signal_.expires_at(Clock::time_point::max());
       co_await write_signal_.async_wait(kTuple);
       continue;
     }
-    auto& queue = control_.empty() ? video_ : control_;
-    Outgoing out = std::move(queue.front());
-    queue.pop_front();
-    if (&queue == &control_) control_bytes_ -= out.bytes.size();
+    if (out->lane == Lane::bulk) bulk_room_.cancel();
+    if (out->picture && !encode_picture(*out)) continue;
     arm(write_deadline_, timeouts_.write);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out.bytes), kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out->bytes), kTuple);
     disarm(write_deadline_);
     if (!is_open()) co_return;
     if (ec) {
@@ -239,7 +294,6 @@ asio::awaitable<void> Connection::writer() {
       co_return;
     }
     bytes_sent_ += n;
-    if (out.video_frame_id != 0 && on_video_written_) on_video_written_(out.video_frame_id);
   }
   if (closing_ && is_open()) {
     log::debug("connection {}: queue flushed, closing TLS", peer_);
@@ -264,13 +318,13 @@ void Connection::fail(Error error) {
   log::debug("connection {} ends: {}", peer_, error.detail);
   error_ = std::move(error);
   asio::error_code ignored;
-  stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.next_layer().shutdown(ByteStream::shutdown_both, ignored);
   stream_.next_layer().close(ignored);
   write_signal_.cancel();
+  bulk_room_.cancel();
   watchdog_timer_.cancel();
   keepalive_timer_.cancel();
-  control_.clear();
-  video_.clear();
+  lanes_.clear();
   if (on_closed_) {
     auto callback = std::move(on_closed_);
     on_closed_ = nullptr;

@@ -1,7 +1,8 @@
-// One TLS connection carrying elfdesk frames: a writer coroutine whose control queue always goes before
-// video, framed reads with per-type caps, a deadline on every operation, keep-alive pings with round-trip
-// measurement, and one failure path (fail()). Lives on the network thread: not thread-safe; other
-// threads post() to its executor. Owned by shared_ptr; coroutines hold a reference while they run.
+// One TLS connection carrying elfdesk frames over a Transport's byte stream: a writer coroutine taking
+// from three lanes (control before video before bulk, see send_lanes.hpp), framed reads with per-type
+// caps, a deadline on every operation, keep-alive pings with round-trip measurement, tight limits until
+// the peer has authenticated, and one failure path (fail()). Lives on the network thread: not
+// thread-safe; other threads post() to its executor. Owned by shared_ptr; coroutines hold a reference.
 #pragma once
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -9,7 +10,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "common/send_lanes.hpp"
+#include "common/transport.hpp"
 #include "protocol/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
@@ -26,7 +28,7 @@ namespace elfdesk {
 enum class TlsRole { client, server };
 
 struct ConnectionTimeouts {
-  std::chrono::milliseconds connect{10000};
+  std::chrono::milliseconds connect{10000};    // used by the transports that dial
   std::chrono::milliseconds handshake{10000};
   std::chrono::milliseconds write{15000};
   std::chrono::milliseconds idle{20000};       // no byte from the peer for this long: dead
@@ -35,17 +37,21 @@ struct ConnectionTimeouts {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  using Stream = asio::ssl::stream<asio::ip::tcp::socket>;
+  using Stream = asio::ssl::stream<ByteStream>;
   using Clock = std::chrono::steady_clock;
 
-  static std::shared_ptr<Connection> make(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+  // Until the peer has authenticated: a few KiB of queued control messages (what the handshake sends,
+  // counted with per-message overhead), no bulk, and at most one Pong waiting (docs/security.md).
+  static constexpr LaneCaps kUnauthenticatedCaps{32u << 10, 0, 0, 0};
+  // After: 16 MiB of control (a peer that reads nothing fails the connection past it), a bulk window
+  // of 16 chunks that its producers wait on, and a few picture updates (the scheduler keeps 2 in flight;
+  // 8 or 24 MiB is far above what it lets wait, so these only stop a runaway producer).
+  static constexpr LaneCaps kAuthenticatedCaps{16u << 20, 1u << 20, 8, 24u << 20};
+
+  static std::shared_ptr<Connection> make(TransportLink link, asio::ssl::context& tls,
                                           ConnectionTimeouts timeouts = {});
-  // A connection that still has to dial: use connect() before handshake().
-  static std::shared_ptr<Connection> make_unconnected(const asio::any_io_executor& executor,
-                                                      asio::ssl::context& tls, ConnectionTimeouts timeouts = {});
   ~Connection();
 
-  asio::awaitable<std::expected<void, Error>> connect(std::string host, std::uint16_t port);
   asio::awaitable<std::expected<void, Error>> handshake(TlsRole role);
   // Starts the writer and keep-alive; send() works only after this.
   void start();
@@ -55,8 +61,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<std::expected<protocol::Message, Error>> receive(std::chrono::milliseconds timeout);
   asio::awaitable<std::expected<protocol::Message, Error>> receive() { return receive(timeouts_.idle); }
 
-  // Queues a message; false when the connection is closing or failed. Video goes after all control.
+  // Queues a message on its lane; false when the connection is closing or failed, or the lane is full.
+  // Picture updates (VideoFrame, PixelUpdate) go after all control; a BulkChunk after both, and only
+  // when the bulk window has room (send_bulk waits for it).
   bool send(const protocol::Message& message);
+  bool send(protocol::Message&& message);  // a picture update is moved into its lane, not copied
+  // Waits until the bulk window has room for the chunk, then queues it. The producer of a transfer
+  // awaits this per chunk, so a transfer never trips the control overflow and never holds more than
+  // the bulk window in memory. Fails when the connection ends (or before authentication).
+  asio::awaitable<std::expected<void, Error>> send_bulk(protocol::BulkChunk chunk);
+  // The code is proven (both sides call it after SPAKE2): lift the pre-authentication limits.
+  void set_authenticated();
   // Sends Goodbye, flushes what is queued, closes TLS; then the connection ends with ErrorCode::closed.
   void close(protocol::GoodbyeReason reason, std::string message);
   // The one failure path: records the first error, closes the socket, wakes every coroutine.
@@ -64,10 +79,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool is_open() const { return !error_.has_value(); }
   const std::optional<Error>& error() const { return error_; }
-  const std::string& peer() const { return peer_; }
+  const std::string& peer() const { return peer_; }                  // "address:port"
+  const std::string& peer_address() const { return peer_address_; }  // the address alone, per-address limits
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
-  std::size_t queued_video() const { return video_.size(); }
+  std::size_t queued_video() const { return lanes_.video_count(); }
+  std::size_t queued_bulk_cost() const { return lanes_.bulk_cost(); }
+  std::size_t queued_control_cost() const { return lanes_.control_cost(); }
   // The largest message payload accepted from the peer from now on (never above each type's cap).
   // The host lowers it to control size until the peer has authenticated.
   void limit_incoming(std::size_t max_payload) { decoder_.set_max_payload(max_payload); }
@@ -76,16 +94,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() { return stream_.get_executor(); }
   // Called once, on the network thread, when the connection ends for any reason.
   void set_on_closed(std::function<void(const Error&)> on_closed) { on_closed_ = std::move(on_closed); }
-  // Called on the network thread after a picture update (VideoFrame, PixelUpdate) has been fully written.
-  void set_on_video_written(std::function<void(std::uint64_t frame_id)> f) { on_video_written_ = std::move(f); }
 
-  Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, ConnectionTimeouts timeouts);
+  Connection(TransportLink link, asio::ssl::context& tls, ConnectionTimeouts timeouts);
 
  private:
-  struct Outgoing {
-    std::vector<std::uint8_t> bytes;
-    std::uint64_t video_frame_id = 0;  // non-zero for picture updates (VideoFrame, PixelUpdate)
-  };
   void spawn_loop(asio::awaitable<void> (Connection::*loop)());
   asio::awaitable<void> writer();
   asio::awaitable<void> watchdog();
@@ -93,14 +105,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm(Clock::time_point& deadline, std::chrono::milliseconds timeout);
   void disarm(Clock::time_point& deadline) { deadline = Clock::time_point::max(); }
   std::expected<std::optional<protocol::Message>, Error> next_buffered();
+  bool queue_picture(protocol::Message picture);
+  bool queue_encoded(const protocol::Message& message);
+  bool encode_picture(Outgoing& out);
 
   Stream stream_;
   ConnectionTimeouts timeouts_;
-  std::string peer_;
+  std::string peer_, peer_address_;
   protocol::FrameDecoder decoder_;
-  std::deque<Outgoing> control_, video_;
-  std::size_t control_bytes_ = 0;
+  SendLanes lanes_{kUnauthenticatedCaps};
+  bool authenticated_ = false;
   asio::steady_timer write_signal_;
+  asio::steady_timer bulk_room_;  // cancelled whenever a bulk chunk leaves the queue; never re-armed
   asio::steady_timer watchdog_timer_;
   asio::steady_timer keepalive_timer_;
   Clock::time_point read_deadline_ = Clock::time_point::max();
@@ -113,7 +129,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t ping_nonce_ = 0;
   std::optional<std::chrono::microseconds> rtt_;
   std::function<void(const Error&)> on_closed_;
-  std::function<void(std::uint64_t)> on_video_written_;
   std::shared_ptr<Connection> self_;  // keeps us alive while loops_running_ > 0
   int loops_running_ = 0;
 };

@@ -77,6 +77,7 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection&
   if (!result->ok)
     co_return std::unexpected(make_error(ErrorCode::auth_failed,
                                          result->reason.empty() ? kWrongCodeMessage : result->reason));
+  connection.set_authenticated();
   co_return std::expected<void, Error>{};
 }
 
@@ -98,6 +99,7 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& con
     co_return std::unexpected(fail_auth(connection, "the engineer's key confirmation did not verify"));
   }
   connection.send(protocol::AuthResult{true, ""});
+  connection.set_authenticated();
   co_return std::expected<void, Error>{};
 }
 

@@ -25,11 +25,13 @@ asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& conne
 
 // Engineer side (SPAKE2 party A): fails with auth_failed ("wrong or expired code") when the host's
 // confirmation does not verify or the host rejects ours. `code_digits` is the normalized code.
+// On success the connection's pre-authentication limits are lifted (Connection::set_authenticated).
 asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
                                                                      std::string code_digits);
 
 // Host side (SPAKE2 party B). Any failure after the engineer's share arrived is an authentication
-// failure (ErrorCode::auth_failed) and counts as a wrong attempt against the code.
+// failure (ErrorCode::auth_failed) and counts as a wrong attempt against the code. On success the
+// connection's pre-authentication limits are lifted.
 asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection,
                                                                  std::string code_digits);
 

@@ -33,7 +33,8 @@ static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMa
               kProbeResultMax <= L::kMaxFramePayload &&
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
-              L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload);
+              L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload &&
+              4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload);
 
 Error error(ErrorCode code, std::string detail) { return make_error(code, std::move(detail)); }
 
@@ -259,6 +260,11 @@ void fields(auto& io, Is<Pong> auto& m) {
 void fields(auto& io, Is<Goodbye> auto& m) {
   io.enumeration(m.reason);
   io.text(m.message, L::kMaxShortString);
+}
+void fields(auto& io, Is<BulkChunk> auto& m) {
+  io.u32(m.stream_id);
+  io.u64(m.offset);
+  io.blob(m.data, L::kMaxBulkChunk);
 }
 
 Error in_message(MessageType type, Error e) {

@@ -30,5 +30,6 @@ inline constexpr std::size_t kMaxUpdateRects = 256;                 // VideoFram
 inline constexpr std::size_t kMaxScreenCopies = 16;                 // VideoFrame.copies
 inline constexpr std::size_t kMaxPixelUpdateRaw = 4u << 20;         // PixelUpdate pixels, uncompressed bytes
 inline constexpr std::size_t kMaxPixelUpdateCompressed = 4u << 20;
+inline constexpr std::size_t kMaxBulkChunk = 64u << 10;              // BulkChunk.data: one slice of a transfer
 
 }  // namespace elfdesk::limits

@@ -1,5 +1,6 @@
 #include "protocol/message_rules.hpp"
 
+#include <limits>
 #include <string>
 #include <utility>
 #include <variant>
@@ -120,6 +121,11 @@ Check check(const ProbeResult& m) {
 Check check(const Clipboard& m) {
   return oversized_if(m.text_size > L::kMaxClipboardBytes,
                       "clipboard text of " + std::to_string(m.text_size) + " bytes exceeds its limit");
+}
+Check check(const BulkChunk& m) {
+  if (auto e = malformed_if(m.stream_id == 0, "bulk stream id 0")) return e;
+  if (auto e = malformed_if(m.data.empty(), "empty bulk chunk")) return e;
+  return malformed_if(m.offset > std::numeric_limits<std::uint64_t>::max() - m.data.size(), "bulk chunk ends beyond 2^64");
 }
 Check check(const Goodbye& m) {
   return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");

@@ -22,7 +22,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::pointer_event, PointerEvent> && kAt<MessageType::probe_request, ProbeRequest> &&
               kAt<MessageType::probe_result, ProbeResult> && kAt<MessageType::clipboard, Clipboard> &&
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
-              kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate>);
+              kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
+              kAt<MessageType::bulk_chunk, BulkChunk>);
 
 }  // namespace
 
@@ -54,6 +55,7 @@ const char* name_of(MessageType type) {
     case MessageType::pong: return "Pong";
     case MessageType::goodbye: return "Goodbye";
     case MessageType::pixel_update: return "PixelUpdate";
+    case MessageType::bulk_chunk: return "BulkChunk";
   }
   return "Unknown";
 }

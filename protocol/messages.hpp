@@ -35,6 +35,7 @@ enum class MessageType : std::uint16_t {
   pong = 20,
   goodbye = 21,
   pixel_update = 22,
+  bulk_chunk = 23,
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -106,7 +107,9 @@ struct ConsentResult {
 struct FrameTimings {
   std::uint32_t capture_us = 0;
   std::uint32_t encode_us = 0;
-  std::uint32_t queue_us = 0;  // time the encoded frame waited before it was written
+  // From the end of encoding until the connection's writer took the update off its queue to write it:
+  // filled in by the host's Connection at that moment (docs/protocol.md), never by the encoder.
+  std::uint32_t queue_us = 0;
   friend bool operator==(const FrameTimings&, const FrameTimings&) = default;
 };
 
@@ -297,16 +300,27 @@ struct Goodbye {
   friend bool operator==(const Goodbye&, const Goodbye&) = default;
 };
 
+// One piece of a large transfer (a file, a diagnostics bundle): the transport of every future transfer.
+// It travels on the connection's bulk lane, behind input and video, at most one chunk at a time, so a
+// transfer never delays a key press by more than one chunk. The transfer's own messages (offer, accept,
+// end) will say what stream_id names; receivers that know none skip it like any unknown stream.
+struct BulkChunk {
+  std::uint32_t stream_id = 0;  // non-zero; chosen by the sender, unique per connection and direction
+  std::uint64_t offset = 0;     // where `data` starts in the stream
+  Bytes data;                   // 1..limits::kMaxBulkChunk bytes
+  friend bool operator==(const BulkChunk&, const BulkChunk&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk>;
 
 // The wire type id of the variant's alternative (the alternatives are in type id order).
 MessageType type_of(const Message& message);
 // "Hello", "VideoFrame", ...; "Unknown" for ids this version does not know.
 const char* name_of(MessageType type);
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 22;  // raise when appending a type
+inline constexpr std::uint16_t kLastMessageType = 23;  // raise when appending a type
 
 }  // namespace elfdesk::protocol

@@ -4,44 +4,32 @@
 #include <unistd.h>
 
 #include "common/auth/session_code.hpp"
+#include "common/transport.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
 
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
-
 void report(const EngineerOptions& o, SessionState s) {
   if (o.on_state) o.on_state(s);
 }
 
-// Reverse mode: accept exactly one connection from the host that dials us.
-asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> accept_host(asio::ssl::context& tls,
-                                                                               const EngineerOptions& o) {
-  auto ex = co_await asio::this_coro::executor;
-  asio::error_code ec;
-  const auto address = asio::ip::make_address(o.host.empty() ? "0.0.0.0" : o.host, ec);
-  if (ec) co_return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + o.host));
-  asio::ip::tcp::acceptor acceptor(ex);
-  const asio::ip::tcp::endpoint endpoint(address, o.port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(1, ec);
-  if (ec) co_return std::unexpected(make_error(ErrorCode::io, "cannot listen on " + o.host + ": " + ec.message()));
-  if (o.on_listening) o.on_listening(acceptor.local_endpoint().port());
-  report(o, SessionState::waiting_for_host);
-  auto [aec, socket] = co_await acceptor.async_accept(kTuple);
-  if (aec) co_return std::unexpected(make_error(ErrorCode::io, "accepting the host failed: " + aec.message()));
-  co_return Connection::make(std::move(socket), tls, o.timeouts);
-}
-
-asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> dial_host(asio::ssl::context& tls,
-                                                                             const EngineerOptions& o) {
-  auto conn = Connection::make_unconnected(co_await asio::this_coro::executor, tls, o.timeouts);
-  report(o, SessionState::connecting);
-  if (auto ok = co_await conn->connect(o.host, o.port); !ok) co_return std::unexpected(ok.error());
-  co_return conn;
+// The one place that knows how this engineer reaches the host: dial it, or (reverse mode) accept
+// exactly one connection from the host that dials us. What follows runs the same over either.
+asio::awaitable<std::expected<TransportLink, Error>> reach_host(const EngineerOptions& o) {
+  const auto executor = co_await asio::this_coro::executor;
+  std::unique_ptr<Transport> transport;
+  if (o.listen) {
+    auto listener = ListenTransport::open(executor, o.host, o.port, 1);
+    if (!listener) co_return std::unexpected(listener.error());
+    if (o.on_listening) o.on_listening((*listener)->local_port());
+    report(o, SessionState::waiting_for_host);
+    transport = std::move(*listener);
+  } else {
+    transport = std::make_unique<DialTransport>(executor, o.host, o.port, o.timeouts.connect);
+    report(o, SessionState::connecting);
+  }
+  co_return co_await transport->next();
 }
 
 }  // namespace
@@ -82,14 +70,10 @@ asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asi
                                                                              EngineerOptions o) {
   auto code = auth::normalize_session_code(o.code);
   if (!code) co_return std::unexpected(make_error(ErrorCode::invalid_argument, code.error().detail));
-  // Not a ?: with co_await in both arms: g++ 12 destroys that temporary twice (found by valgrind).
-  std::expected<std::shared_ptr<Connection>, Error> conn;
-  if (o.listen)
-    conn = co_await accept_host(tls, o);
-  else
-    conn = co_await dial_host(tls, o);
-  if (!conn) co_return std::unexpected(conn.error());
-  auto& c = **conn;
+  auto link = co_await reach_host(o);
+  if (!link) co_return std::unexpected(link.error());
+  auto conn = Connection::make(std::move(*link), tls, o.timeouts);
+  auto& c = *conn;
   report(o, SessionState::authenticating);
   if (auto ok = co_await c.handshake(TlsRole::client); !ok) co_return std::unexpected(ok.error());
   c.start();
@@ -112,7 +96,7 @@ asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asi
                                                                                      : result->reason));
   }
   report(o, SessionState::connected);
-  co_return EngineerSession{*conn, std::move(*peer), result->granted_permissions};
+  co_return EngineerSession{conn, std::move(*peer), result->granted_permissions};
 }
 
 }  // namespace elfdesk::client

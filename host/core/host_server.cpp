@@ -13,6 +13,7 @@
 #include "common/connection.hpp"
 #include "common/handshake.hpp"
 #include "common/log.hpp"
+#include "common/transport.hpp"
 #include "host/core/code_keeper.hpp"
 #include "host/core/consent_gate.hpp"
 #include "host/core/host_session.hpp"
@@ -54,7 +55,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   ConsentUi* ui;
   asio::io_context io{1};
   asio::ssl::context tls;
-  asio::ip::tcp::acceptor acceptor{io};
+  std::unique_ptr<Transport> transport;  // listen, or dial in reverse mode
   asio::signal_set signals{io, SIGINT, SIGTERM};
   SteadyClock clock;
   std::unique_ptr<CodeKeeper> codes;
@@ -101,7 +102,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     stopping = true;
     audit.record("host_stop", {{"reason", reason}});
     asio::error_code ignored;
-    acceptor.close(ignored);
+    if (transport) transport->close();
     signals.cancel(ignored);
     code_timer.cancel();
     if (session) session->end(true, reason);
@@ -125,21 +126,19 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
 asio::awaitable<void> HostServer::State::accept_loop() {
   auto self = shared_from_this();
   while (!stopping) {
-    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
-    if (ec) {
+    auto link = co_await transport->next();
+    if (!link) {
       if (stopping) break;
-      log::warn("accept failed: {}", ec.message());
+      log::warn("{}", link.error().detail);
       continue;
     }
     if (pending >= options.max_pending_handshakes) {
-      asio::error_code ep_ec;
-      const auto ep = socket.remote_endpoint(ep_ec);
-      audit.record("connection_refused", {{"peer", ep_ec ? "unknown" : ep.address().to_string()},
-                                          {"reason", "too many unauthenticated connections"}});
-      socket.close(ep_ec);
+      audit.record("connection_refused", {{"peer", link->address}, {"reason", "too many unauthenticated connections"}});
+      asio::error_code ignored;
+      link->stream.close(ignored);
       continue;
     }
-    asio::co_spawn(io, handle(Connection::make(std::move(socket), tls), false), asio::detached);
+    asio::co_spawn(io, handle(Connection::make(std::move(*link), tls), false), asio::detached);
   }
 }
 
@@ -151,14 +150,15 @@ asio::awaitable<void> HostServer::State::dial_out() {
   // start listening: keep dialing until the engineer is there or the customer stops the host.
   std::shared_ptr<Connection> conn;
   for (bool first = true; !stopping; first = false) {
-    conn = Connection::make_unconnected(io.get_executor(), tls);
-    auto ok = co_await conn->connect(options.connect_host, options.connect_port);
-    if (ok) break;
-    if (first) {
-      std::fprintf(stderr, "elfdesk-host: %s (retrying until the engineer listens)\n", ok.error().detail.c_str());
-      audit.record("dial_failed", {{"peer", options.connect_host}, {"reason", ok.error().detail}, {"retrying", true}});
+    auto link = co_await transport->next();
+    if (link) {
+      conn = Connection::make(std::move(*link), tls);
+      break;
     }
-    conn.reset();
+    if (first) {
+      std::fprintf(stderr, "elfdesk-host: %s (retrying until the engineer listens)\n", link.error().detail.c_str());
+      audit.record("dial_failed", {{"peer", options.connect_host}, {"reason", link.error().detail}, {"retrying", true}});
+    }
     asio::steady_timer pause(io, kRedialInterval);
     co_await pause.async_wait(kTuple);
   }
@@ -255,19 +255,15 @@ std::expected<void, Error> HostServer::start() {
                                 {"consent", s.options.consent == ConsentMode::accept ? "pre-approved" : "ask"},
                                 {"view_only", s.options.view_only}});
   if (s.options.connect_host.empty()) {
-    asio::error_code ec;
-    const auto address = asio::ip::make_address(s.options.listen_host, ec);
-    if (ec) return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + s.options.listen_host));
-    const asio::ip::tcp::endpoint endpoint(address, s.options.listen_port);
-    s.acceptor.open(endpoint.protocol(), ec);
-    if (!ec) s.acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (!ec) s.acceptor.bind(endpoint, ec);
-    if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return std::unexpected(make_error(ErrorCode::io, "cannot listen on " + s.options.listen_host + ":" +
-                                                           std::to_string(s.options.listen_port) + ": " + ec.message()));
-    const auto bound = s.acceptor.local_endpoint();
-    std::printf("elfdesk-host: listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
+    if (s.options.listen_host.empty())
+      return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + s.options.listen_host));
+    auto listener = ListenTransport::open(s.io.get_executor(), s.options.listen_host, s.options.listen_port);
+    if (!listener) return std::unexpected(listener.error());
+    std::printf("elfdesk-host: listening on %s:%u\n", (*listener)->local_address().c_str(), (*listener)->local_port());
+    s.transport = std::move(*listener);
+  } else {
+    s.transport = std::make_unique<DialTransport>(s.io.get_executor(), s.options.connect_host, s.options.connect_port,
+                                                  ConnectionTimeouts{}.connect);
   }
   s.codes = std::make_unique<CodeKeeper>(s.clock, s.options.code_ttl,
                                          [&s](const std::string& d, std::chrono::seconds t, const std::string& w) {

@@ -4,50 +4,17 @@
 #include <functional>
 
 #include "common/auth/tls_context.hpp"
+#include "common/clock.hpp"
 #include "common/connection.hpp"
+#include "common/transport.hpp"
+#include "tests/common/tls_pair.hpp"
 #include "protocol/frame.hpp"
 
 using namespace elfdesk;
 using namespace std::chrono_literals;
+using elfdesk::testing::Pair;
 
 namespace {
-
-// One engineer-side and one host-side connection, connected and TLS-established, then `body` runs.
-struct Pair {
-  asio::io_context io{1};
-  asio::ssl::context host_tls = auth::make_host_tls_context();
-  asio::ssl::context engineer_tls = auth::make_engineer_tls_context();
-
-  void run(ConnectionTimeouts timeouts,
-           std::function<asio::awaitable<void>(std::shared_ptr<Connection>, std::shared_ptr<Connection>)> body) {
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    const auto port = acceptor.local_endpoint().port();
-    bool done = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      auto client = Connection::make_unconnected(io.get_executor(), engineer_tls, timeouts);
-      REQUIRE(co_await client->connect("127.0.0.1", port));
-      auto socket = co_await acceptor.async_accept(asio::use_awaitable);
-      auto server = Connection::make(std::move(socket), host_tls, timeouts);
-      // Both TLS sides must progress together: run the server side's handshake concurrently.
-      bool server_ok = false;
-      asio::co_spawn(io, [&]() -> asio::awaitable<void> { server_ok = (co_await server->handshake(TlsRole::server)).has_value(); }, asio::detached);
-      REQUIRE(co_await client->handshake(TlsRole::client));
-      while (!server_ok && server->is_open()) {
-        asio::steady_timer t(io, 1ms);
-        co_await t.async_wait(asio::use_awaitable);
-      }
-      REQUIRE(server_ok);
-      client->start();
-      server->start();
-      co_await body(client, server);
-      client->fail(make_error(ErrorCode::closed, "test over"));
-      server->fail(make_error(ErrorCode::closed, "test over"));
-      done = true;
-    }, asio::detached);
-    io.run_for(20s);
-    CHECK(done);
-  }
-};
 
 // A 16x16 keyframe carrying `bytes` bytes of (meaningless) VP8 data: only the sizes matter here.
 protocol::VideoFrame keyframe(std::uint64_t id, std::size_t bytes) {
@@ -86,6 +53,38 @@ TEST_CASE("control messages overtake queued picture updates, which keep their or
       }
     }
     CHECK(server->bytes_sent() > 200000);
+  });
+}
+
+TEST_CASE("queue_us is stamped when a picture update is written, from its own capture and encode times") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    // Captured 80 ms ago, 1 ms to capture, 2 ms to encode: it has waited 77 ms when it is written. The
+    // streamer's own guess (999) is replaced. A second update captured "in the future" clamps to 0.
+    auto waited = keyframe(1, 1000);
+    waited.capture_time_us = monotonic_us() - 80'000;
+    waited.timings = {1000, 2000, 999};
+    auto early = keyframe(2, 1000);
+    early.capture_time_us = monotonic_us() + 10'000'000;
+    early.timings = {1000, 2000, 999};
+    const auto queued_at = monotonic_us();
+    CHECK(server->send(waited));
+    CHECK(server->send(early));
+    auto first = co_await client->receive(5s);
+    auto second = co_await client->receive(5s);
+    const auto received_at = monotonic_us();
+    REQUIRE(first);
+    REQUIRE(second);
+    const auto queue_us = std::get<protocol::VideoFrame>(*first).timings.queue_us;
+    CHECK(queue_us >= 77'000);
+    CHECK(queue_us <= 77'000 + (received_at - queued_at));
+    CHECK(std::get<protocol::VideoFrame>(*first).timings.encode_us == 2000);
+    CHECK(std::get<protocol::VideoFrame>(*second).timings.queue_us == 0);
+    // Encoded only when written, a picture update is still checked when queued: no width is refused now.
+    auto broken = keyframe(3, 10);
+    broken.width = 0;
+    CHECK_FALSE(server->send(broken));
+    CHECK(server->queued_video() == 0);
   });
 }
 
@@ -180,14 +179,13 @@ TEST_CASE("close sends Goodbye, flushes, and the peer then sees the end") {
 
 TEST_CASE("connecting to a closed port is a network error") {
   asio::io_context io;
-  auto tls = auth::make_engineer_tls_context();
   asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
   const auto port = probe.local_endpoint().port();
   probe.close();
   std::optional<Error> error;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto conn = Connection::make_unconnected(io.get_executor(), tls);
-    auto ok = co_await conn->connect("127.0.0.1", port);
+    DialTransport dialer(io.get_executor(), "127.0.0.1", port, 5s);
+    auto ok = co_await dialer.next();
     if (!ok) error = ok.error();
   }, asio::detached);
   io.run_for(10s);

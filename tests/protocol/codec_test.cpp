@@ -88,12 +88,13 @@ TEST_CASE("trailing bytes after the last field are malformed") {
 
 TEST_CASE("unknown type ids are reported as unknown_type") {
   const Bytes payload{1, 2, 3};
-  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{23}, std::uint16_t{0xFFFF}}) {
+  constexpr auto kNext = static_cast<std::uint16_t>(p::kLastMessageType + 1);
+  for (std::uint16_t type : {std::uint16_t{0}, kNext, std::uint16_t{0xFFFF}}) {
     auto decoded = p::decode_payload(type, payload);
     REQUIRE_FALSE(decoded.has_value());
     CHECK(decoded.error().code == ErrorCode::unknown_type);
   }
-  CHECK(std::string(p::name_of(static_cast<p::MessageType>(23))) == "Unknown");
+  CHECK(std::string(p::name_of(static_cast<p::MessageType>(kNext))) == "Unknown");
 }
 
 TEST_CASE("invalid enum and bool values are malformed on decode") {
@@ -162,6 +163,17 @@ TEST_CASE("encoding enforces the same limits as decoding") {
   CHECK(encode_error(p::ProbeRequest{1, "p", {{"k", std::string(L::kMaxProbeArgValue + 1, 'v')}}}) ==
         ErrorCode::oversized);
   CHECK(encode_error(p::Goodbye{static_cast<p::GoodbyeReason>(0), ""}) == ErrorCode::malformed);
+}
+
+TEST_CASE("bulk chunks name a stream, carry 1..64 KiB and end inside 2^64") {
+  CHECK(p::encode_payload(p::BulkChunk{1, 0, Bytes(L::kMaxBulkChunk, 5)}).has_value());
+  CHECK(encode_error(p::BulkChunk{1, 0, Bytes(L::kMaxBulkChunk + 1, 5)}) == ErrorCode::oversized);
+  CHECK(encode_error(p::BulkChunk{0, 0, Bytes(10, 5)}) == ErrorCode::malformed);
+  CHECK(encode_error(p::BulkChunk{1, 0, {}}) == ErrorCode::malformed);
+  CHECK(encode_error(p::BulkChunk{1, ~0ull - 9, Bytes(10, 5)}) == ErrorCode::malformed);
+  CHECK(p::encode_payload(p::BulkChunk{1, ~0ull - 10, Bytes(10, 5)}).has_value());
+  // A chunk travels as a control-sized frame: the pre-authentication incoming cap still admits it.
+  CHECK(payload_of(p::BulkChunk{1, 0, Bytes(L::kMaxBulkChunk, 5)}).size() <= L::kMaxControlPayload);
 }
 
 TEST_CASE("video and cursor geometry is validated") {
@@ -278,6 +290,7 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
       p::Clipboard{L::kMaxClipboardBytes, Bytes(L::kMaxClipboardCompressed, 2)},
       p::ProbeRequest{1, short_text, args},
       p::Hello{1, p::Role::host, ~0u, short_text, short_text},
+      p::BulkChunk{~0u, 0, Bytes(L::kMaxBulkChunk, 4)},
   };
   for (const auto& message : largest) {
     CAPTURE(p::name_of(p::type_of(message)));

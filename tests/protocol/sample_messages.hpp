@@ -46,6 +46,7 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(Goodbye{GoodbyeReason::ended_by_customer, "Kunde hat beendet"});
   m.emplace_back(PixelUpdate{7, 99, 1280, 720, {300, 0, 12}, {{{0, 16, 1280, 700}, 0, 0}}, {{8, 16, 2, 3}, {1278, 719, 2, 1}},
                              PixelFormat::palette, 2 + 3 * 4 + 6 + 2, pattern_bytes(40, 0x3C)});
+  m.emplace_back(BulkChunk{3, 0xFFFFFFFF00000000ull, pattern_bytes(1500, 0x61)});
   return m;
 }
 

@@ -1,0 +1,116 @@
+#include "common/transport.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <asio/experimental/as_tuple.hpp>
+
+namespace elfdesk {
+namespace {
+
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// Unsent bytes the kernel may hold per socket. Without a bound Linux autotunes the send buffer to
+// megabytes, and input written after a burst of video or bulk data would wait behind all of it.
+constexpr int kNotSentLowWater = 128 * 1024;
+using NotSentLowWater = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
+
+Error closed_error() { return make_error(ErrorCode::closed, "transport closed"); }
+
+}  // namespace
+
+TransportLink tcp_link(asio::ip::tcp::socket socket) {
+  asio::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket.set_option(NotSentLowWater(kNotSentLowWater), ec);  // best effort: older kernels lack it
+  std::string address = "unknown", peer = "unknown";
+  if (const auto ep = socket.remote_endpoint(ec); !ec) {
+    address = ep.address().to_string();
+    peer = address + ":" + std::to_string(ep.port());
+  }
+  return TransportLink{ByteStream(std::move(socket)), std::move(peer), std::move(address)};
+}
+
+std::expected<std::unique_ptr<ListenTransport>, Error> ListenTransport::open(const asio::any_io_executor& executor,
+                                                                             const std::string& host,
+                                                                             std::uint16_t port, int backlog) {
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + host));
+  asio::ip::tcp::acceptor acceptor(executor);
+  const asio::ip::tcp::endpoint endpoint(address, port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(backlog, ec);
+  if (ec)
+    return std::unexpected(make_error(ErrorCode::io, "cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                                                         ec.message()));
+  return std::make_unique<ListenTransport>(std::move(acceptor));
+}
+
+asio::awaitable<std::expected<TransportLink, Error>> ListenTransport::next() {
+  auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+  if (!acceptor_.is_open()) co_return std::unexpected(closed_error());
+  if (ec) co_return std::unexpected(make_error(ErrorCode::io, "accept failed: " + ec.message()));
+  co_return tcp_link(std::move(socket));
+}
+
+void ListenTransport::close() {
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+std::uint16_t ListenTransport::local_port() const {
+  asio::error_code ec;
+  const auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+std::string ListenTransport::local_address() const {
+  asio::error_code ec;
+  const auto ep = acceptor_.local_endpoint(ec);
+  return ec ? "unknown" : ep.address().to_string();
+}
+
+DialTransport::DialTransport(asio::any_io_executor executor, std::string host, std::uint16_t port,
+                             std::chrono::milliseconds connect_timeout)
+    : executor_(std::move(executor)), host_(std::move(host)), port_(port), timeout_(connect_timeout) {}
+
+asio::awaitable<std::expected<TransportLink, Error>> DialTransport::next() {
+  if (closed_) co_return std::unexpected(closed_error());
+  // One deadline for resolving and connecting; on expiry the socket is closed, which ends the attempt.
+  asio::ip::tcp::socket socket(executor_);
+  bool expired = false;
+  asio::steady_timer deadline(executor_, timeout_);
+  deadline.async_wait([&](const asio::error_code& ec) {
+    if (ec) return;
+    expired = true;
+    asio::error_code ignored;
+    socket.close(ignored);
+  });
+  const std::string where = host_ + ":" + std::to_string(port_);
+  asio::ip::tcp::resolver resolver(executor_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(host_, std::to_string(port_), kTuple);
+  asio::error_code ec = rec;
+  if (!ec && !expired && !closed_) {
+    attempt_ = &socket;
+    std::tie(ec, std::ignore) = co_await asio::async_connect(socket, endpoints, kTuple);
+    attempt_ = nullptr;
+  }
+  deadline.cancel();
+  // The timer's handler refers to locals: let it run (cancelled) before they go away.
+  co_await asio::post(executor_, asio::use_awaitable);
+  if (closed_) co_return std::unexpected(closed_error());
+  if (expired) co_return std::unexpected(make_error(ErrorCode::timeout, "cannot connect to " + where + ": timed out"));
+  if (rec) co_return std::unexpected(make_error(ErrorCode::io, "cannot resolve " + host_ + ": " + rec.message()));
+  if (ec) co_return std::unexpected(make_error(ErrorCode::io, "cannot connect to " + where + ": " + ec.message()));
+  co_return tcp_link(std::move(socket));
+}
+
+void DialTransport::close() {
+  closed_ = true;
+  asio::error_code ignored;
+  if (attempt_) attempt_->close(ignored);
+}
+
+}  // namespace elfdesk
