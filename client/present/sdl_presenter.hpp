@@ -25,8 +25,10 @@ struct PresenterStats {
   double fps = 0;
   double kbit_per_s = 0;
   double round_trip_ms = 0;
-  double latency_ms = 0;  // capture on the host to present here
+  double latency_ms = 0;  // capture on the host to present here (estimated: the clocks are not shared)
   std::uint64_t dropped_frames = 0;
+  double decode_ms = 0;   // receipt to decoded, newest picture shown
+  double present_ms = 0;  // decoded to on screen, newest picture shown
   friend bool operator==(const PresenterStats&, const PresenterStats&) = default;
 };
 
