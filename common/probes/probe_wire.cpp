@@ -1,6 +1,8 @@
 #include "common/probes/probe_wire.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "common/zstd_codec.hpp"
 #include "protocol/limits.hpp"
@@ -12,7 +14,31 @@ namespace {
 // and an infinite or huge value would not survive the JSON round trip (it dumps as null).
 constexpr double kMaxElapsedMs = 24.0 * 3600 * 1000;
 
+// Real reports nest a few levels; copying and destroying a JSON value recurses, so a peer's 4 MiB of '['
+// must be refused before it is parsed.
+constexpr int kMaxJsonNesting = 64;
+
 Error malformed(std::string detail) { return make_error(ErrorCode::malformed, std::move(detail)); }
+
+// Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count).
+int json_nesting(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 // Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence (the codec rejects broken UTF-8).
 std::string truncate_utf8(std::string text, std::size_t max) {
@@ -79,6 +105,9 @@ std::expected<ReceivedReport, Error> read_probe_result(const protocol::ProbeResu
   if (text->size() != result.json_size) {
     return std::unexpected(malformed("unreadable result: " + std::to_string(text->size()) + " bytes of JSON, " +
                                      std::to_string(result.json_size) + " announced"));
+  }
+  if (json_nesting(*text) > kMaxJsonNesting) {
+    return std::unexpected(malformed("unexpected result: JSON nested deeper than " + std::to_string(kMaxJsonNesting)));
   }
   auto document = nlohmann::json::parse(*text, nullptr, false);
   if (document.is_discarded()) return std::unexpected(malformed("result is not valid JSON"));

@@ -33,7 +33,8 @@ struct ReceivedReport {
 
 // Engineer: reads a ProbeResult. Errors: invalid_argument when the host rejected the call (detail: its
 // reason); malformed or oversized when the result cannot be read (bad zstd, size not as announced, not
-// JSON, not a report, severity other than announced, elapsed time out of range), detail saying which.
+// JSON or nested too deep, not a report, severity other than announced, elapsed time out of range),
+// detail saying which.
 std::expected<ReceivedReport, Error> read_probe_result(const protocol::ProbeResult& result);
 inline bool is_rejection(const Error& error) { return error.code == ErrorCode::invalid_argument; }
 

@@ -109,6 +109,13 @@ TEST_CASE("probe wire: broken results are clear errors, never rejections") {
   CHECK(read_probe_result(huge).error().code == ErrorCode::oversized);
   CHECK(error_of(result_with_json("{not json", 0)) == "result is not valid JSON");
   CHECK(error_of(result_with_json("[1, 2]", 0)).starts_with("unexpected result: probe report:"));
+  // Nesting that would make copying the document recurse deeply is refused before parsing; brackets
+  // inside strings do not count.
+  CHECK(error_of(result_with_json(std::string(5000, '[') + std::string(5000, ']'), 0)).find("nested deeper") !=
+        std::string::npos);
+  auto bracketed = nlohmann::json(sample_report());
+  bracketed["data"]["text"] = std::string(500, '[');
+  CHECK(read_probe_result(result_with_json(bracketed.dump(), 2)).has_value());
   CHECK(error_of(result_with_json(good, 1)).find("severity 1 announced") != std::string::npos);
   auto slow = nlohmann::json(sample_report());
   slow["elapsed_ms"] = 1e300;
