@@ -187,9 +187,13 @@ int run_diag_command(const std::vector<std::string>& words) {
 
 int run_probes_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {}, {"help", "json"});
-  if (!args || args->has("help")) {
+  if (!args) {  // a usage error: the reason on stderr, as for the other commands
+    std::fprintf(stderr, "elfdesk probes: %s\nTry 'elfdesk probes --help'.\n", args.error().detail.c_str());
+    return 2;
+  }
+  if (args->has("help")) {
     std::fputs("Usage: elfdesk probes [--json]\nLists the diagnostic probes, one line each.\n", stdout);
-    return args ? 0 : 2;
+    return 0;
   }
   const auto registry = probes::builtin_registry();
   if (args->has("json")) {

@@ -42,7 +42,7 @@ struct PresenterOptions {
 // (the input mapper casts it back); returning false ends the loop. Without on_event, SDL_QUIT ends it.
 struct PresenterLoop {
   std::function<bool(const void* sdl_event)> on_event;
-  std::function<void()> on_wake;  // after wake(): e.g. take from the FrameMailbox and set_frame()
+  std::function<void()> on_wake;  // after wake(): e.g. take from the UpdateQueue and show_pictures()
   std::function<void()> on_drained;  // after each batch of events, once the queue is empty
   std::function<void()> on_tick;  // every tick_interval (stats refresh); none when unset
   std::chrono::milliseconds tick_interval{1000};
