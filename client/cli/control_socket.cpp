@@ -90,11 +90,17 @@ ControlAnswer answer_from(const std::string& probe, const std::expected<probes::
   return ControlAnswer{true, nlohmann::json(probes::failed_report(probe, result.error().detail, 0)), {}};
 }
 
-// Network thread: one answer for a waiting client, once (a late answer after stop() changes nothing).
-void deliver(Client& client, std::size_t index, ControlAnswer answer) {
+// Network thread: one answer for a waiting client, once (a late answer after stop() changes nothing). A
+// call cancelled because the session is closing fails the whole request, as stop() does.
+void deliver(Client& client, std::size_t index, const std::string& probe,
+             const std::expected<probes::ReceivedReport, Error>& result) {
   if (client.failure || client.answers[index]) return;
-  client.answers[index] = std::move(answer);
-  --client.remaining;
+  if (!result && result.error().code == ErrorCode::closed) {
+    client.failure = result.error().detail;
+  } else {
+    client.answers[index] = answer_from(probe, result);
+    --client.remaining;
+  }
   client.wake.cancel();  // the waiting loop checks `remaining` and re-arms its idle timeout
 }
 
@@ -201,7 +207,7 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     client.remaining = calls->size();
     for (std::size_t i = 0; i < calls->size(); ++i) {
       call((*calls)[i], [owner, i, name = (*calls)[i].name](std::expected<probes::ReceivedReport, Error> result) {
-        deliver(*owner, i, answer_from(name, result));
+        deliver(*owner, i, name, result);
       });
     }
     while (client.remaining > 0 && !client.failure) {  // deliver() and stop() cancel the timer
