@@ -1,6 +1,7 @@
 // `elfdesk diag` and `elfdesk probes`: run diagnostic probes on the customer's machine over a session
 // (or locally), print a report ranked by urgency, exit with the worst severity.
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -138,9 +139,11 @@ void add_answer(Outcome& out, const std::string& name, const std::expected<probe
 
 asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::ProbeInvocation> calls, bool json) {
   using Answer = std::expected<probes::ReceivedReport, Error>;
-  std::vector<std::optional<Answer>> answers(calls.size());  // in call order, whatever order the host answers in
+  // In call order, whatever order the host answers in. Shared: calls still pending when this returns early
+  // are answered later, when the session closes.
+  auto answers = std::make_shared<std::vector<std::optional<Answer>>>(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i)
-    core.probes().call(calls[i], [&answers, i](Answer a) { answers[i] = std::move(a); });
+    core.probes().call(calls[i], [answers, i](Answer a) { (*answers)[i] = std::move(a); });
   while (core.probes().pending() > 0) {
     auto event = co_await core.next(std::chrono::seconds(120));
     if (!event) co_return report_session_error(event.error());
@@ -150,7 +153,7 @@ asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::Pr
     }
   }
   Outcome out;
-  for (std::size_t i = 0; i < calls.size(); ++i) add_answer(out, calls[i].name, *answers[i]);
+  for (std::size_t i = 0; i < calls.size(); ++i) add_answer(out, calls[i].name, *(*answers)[i]);
   co_return print_reports(out, json);
 }
 

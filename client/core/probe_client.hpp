@@ -22,7 +22,9 @@ class ProbeClient {
 
   explicit ProbeClient(Send send, std::uint32_t first_id = 1);
 
-  // Sends the call under a fresh id (never 0, never one still pending) and returns that id.
+  // Sends the call under a fresh id (never 0, never one still pending) and returns that id. `answer` runs
+  // once, on this thread: with the result, or at cancel_all(), maybe after its caller gave up waiting, so
+  // it must own (or share) whatever it writes to.
   std::uint32_t call(const probes::ProbeInvocation& call, Answer answer);
   // Hands a result to its caller, once. False for an id that is not pending (late, repeated, not ours).
   bool deliver(const protocol::ProbeResult& result);
