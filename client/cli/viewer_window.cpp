@@ -125,8 +125,9 @@ void ViewerWindow::toggle_triage() {
   window_.show_panel({"Running triage on the customer's machine..."});
   network_.post([this](SessionCore& core) {
     core.probes().call(probes::ProbeInvocation{"triage", {}, std::nullopt, 0},
-                       [this](std::expected<probes::ReceivedReport, Error> answer) {
-                         shared_.mailbox.post([this, answer = std::move(answer)] { show_triage(answer); });
+                       [this, &mailbox = shared_.mailbox](std::expected<probes::ReceivedReport, Error> answer) {
+                         // Runs on the network thread (perhaps at close, after the loop): only posts.
+                         mailbox.post([this, answer = std::move(answer)] { show_triage(answer); });
                        });
   });
 }
