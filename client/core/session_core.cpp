@@ -75,6 +75,7 @@ void SessionCore::handle(protocol::Message& message) {
 void SessionCore::acknowledge(const PictureStamp& picture, std::uint64_t shown_us) {
   const protocol::FrameAck ack = frame_ack(picture, shown_us);
   send(ack);
+  log::debug("ack frame {}: decode {} us, present {} us", ack.frame_id, ack.decode_us, ack.present_us);
   if (!links_.stats) return;
   SessionStats& s = *links_.stats;
   s.decode_us = ack.decode_us;
