@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target fuzz_protocol (clang >= 19, ASan + UBSan) and fuzzes the protocol parsers
-# for ${FUZZ_SECONDS:-60} seconds on a scratch copy of tests/fuzz/corpus. Exits non-zero on any crash.
+# Builds the libFuzzer targets (clang >= 19, ASan + UBSan) and fuzzes each on a scratch copy of its corpus:
+# fuzz_protocol (protocol parsers, tests/fuzz/corpus) and fuzz_probe_wire (probe results and requests,
+# tests/fuzz/corpus_probe_wire), splitting ${FUZZ_SECONDS:-60} seconds between them. Exits non-zero on any crash.
 #   BUILD_DIR     build directory (default build/fuzz)
-#   FUZZ_SECONDS  fuzzing time (default 60)
+#   FUZZ_SECONDS  total fuzzing time (default 60), shared equally by the targets
 #   CXX           a clang++ to try first; otherwise clang++-19, clang++-20, clang++ are tried in turn.
 # clang 14 cannot be used: libstdc++ 12 only exposes <expected> when __cpp_concepts >= 202002 (clang >= 19).
 set -euo pipefail
@@ -31,25 +32,34 @@ cc=${cxx/clang++/clang}
 if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=$cxx\$" "$build/CMakeCache.txt"; then
   rm -rf "$build"
 fi
-echo "fuzz.sh: building fuzz_protocol with $cxx in $build"
+targets="fuzz_protocol:corpus fuzz_probe_wire:corpus_probe_wire"
+echo "fuzz.sh: building fuzz_protocol and fuzz_probe_wire with $cxx in $build"
 CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -G Ninja -DELFDESK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" --target fuzz_protocol -j "${JOBS:-2}"
+cmake --build "$build" --target fuzz_protocol fuzz_probe_wire -j "${JOBS:-2}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp "$root"/tests/fuzz/corpus/* "$work"/
-mkdir -p "$build/artifacts"
-echo "fuzz.sh: fuzzing for ${seconds}s (crash inputs go to $build/artifacts/)"
+per_target=$(( seconds / 2 ))
+[ "$per_target" -ge 1 ] || per_target=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-if ! "$build/tests/fuzz/fuzz_protocol" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$build/artifacts/" "$work" 2>"$build/fuzz.log"; then
-  tail -n 60 "$build/fuzz.log" >&2
-  echo "fuzz.sh: FAILED; reproduce with $build/tests/fuzz/fuzz_protocol <crash file>, then add the file" \
-       "to tests/fuzz/corpus/ as a regression seed" >&2
-  exit 1
-fi
-grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$build/fuzz.log" || true
+mkdir -p "$build/artifacts"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for entry in $targets; do
+  target=${entry%%:*}
+  corpus=${entry#*:}
+  mkdir -p "$work/$target"
+  cp "$root"/tests/fuzz/"$corpus"/* "$work/$target"/
+  log="$build/$target.log"
+  echo "fuzz.sh: fuzzing $target for ${per_target}s (crash inputs go to $build/artifacts/)"
+  if ! "$build/tests/fuzz/$target" -max_total_time="$per_target" -timeout=10 -print_final_stats=1 \
+      -artifact_prefix="$build/artifacts/$target-" "$work/$target" 2>"$log"; then
+    tail -n 60 "$log" >&2
+    echo "fuzz.sh: $target FAILED; reproduce with $build/tests/fuzz/$target <crash file>, then add the file" \
+         "to tests/fuzz/$corpus/ as a regression seed" >&2
+    exit 1
+  fi
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+done
 echo "fuzz.sh: no crash in ${seconds}s"

@@ -12,11 +12,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <set>
 
-#include "common/zstd_codec.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::client {
@@ -84,13 +82,26 @@ struct Client {
   bool reading = false;                // still reading the request line
 };
 
-ControlAnswer answer_from(const protocol::ProbeResult& result) {
-  if (result.status != protocol::ProbeStatus::ok) return ControlAnswer{false, nullptr, result.error};
-  auto text = zstd_decompress_text(result.json_zstd, limits::kMaxProbeResultBytes);
-  if (!text) return ControlAnswer{false, nullptr, "unreadable result: " + text.error().detail};
-  auto json = nlohmann::json::parse(*text, nullptr, false);
-  if (json.is_discarded()) return ControlAnswer{false, nullptr, "result is not valid JSON"};
-  return ControlAnswer{true, std::move(json), {}};
+// A result the host rejected is an error answer; one that cannot be read becomes a failed report, as in
+// `elfdesk diag ADDR:PORT`, so both ways of running diag say the same.
+ControlAnswer answer_from(const std::string& probe, const std::expected<probes::ReceivedReport, Error>& result) {
+  if (result) return ControlAnswer{true, result->document, {}};
+  if (probes::is_rejection(result.error())) return ControlAnswer{false, nullptr, result.error().detail};
+  return ControlAnswer{true, nlohmann::json(probes::failed_report(probe, result.error().detail, 0)), {}};
+}
+
+// Network thread: one answer for a waiting client, once (a late answer after stop() changes nothing). A
+// call cancelled because the session is closing fails the whole request, as stop() does.
+void deliver(Client& client, std::size_t index, const std::string& probe,
+             const std::expected<probes::ReceivedReport, Error>& result) {
+  if (client.failure || client.answers[index]) return;
+  if (!result && result.error().code == ErrorCode::closed) {
+    client.failure = result.error().detail;
+  } else {
+    client.answers[index] = answer_from(probe, result);
+    --client.remaining;
+  }
+  client.wake.cancel();  // the waiting loop checks `remaining` and re-arms its idle timeout
 }
 
 std::expected<std::vector<probes::ProbeInvocation>, std::string> parse_request(const std::string& line) {
@@ -139,17 +150,10 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, std::filesystem::path p) : acceptor(io), path(std::move(p)) {}
   Local::acceptor acceptor;
   std::filesystem::path path;
-  SendProbe send;
+  CallProbe call;
   bool stopped = false;
   std::string stop_reason;
-  std::uint32_t next_id = kFirstControlRequestId;
-  std::map<std::uint32_t, std::pair<std::shared_ptr<Client>, std::size_t>> pending;
   std::set<std::shared_ptr<Client>> clients;
-
-  std::uint32_t allocate_id() {
-    while (pending.contains(next_id) || next_id < kFirstControlRequestId) ++next_id;  // wraps after 4e9
-    return next_id++;
-  }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -169,8 +173,7 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     asio::error_code ignored;
     client->socket.shutdown(Local::socket::shutdown_both, ignored);
     client->socket.close(ignored);
-    for (auto it = pending.begin(); it != pending.end();) it = it->second.first == client ? pending.erase(it) : std::next(it);
-    clients.erase(client);
+    clients.erase(client);  // answers still due only fill in this object, which they keep alive
   }
 
   // The request line, within kRequestDeadline and kMaxRequestBytes.
@@ -203,10 +206,9 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     client.answers.resize(calls->size());
     client.remaining = calls->size();
     for (std::size_t i = 0; i < calls->size(); ++i) {
-      protocol::ProbeRequest request{allocate_id(), (*calls)[i].name, {}};
-      for (auto& [k, v] : (*calls)[i].args.items) request.args.push_back({k, v});
-      pending[request.request_id] = {owner, i};
-      send(std::move(request));
+      call((*calls)[i], [owner, i, name = (*calls)[i].name](std::expected<probes::ReceivedReport, Error> result) {
+        deliver(*owner, i, name, result);
+      });
     }
     while (client.remaining > 0 && !client.failure) {  // deliver() and stop() cancel the timer
       client.wake.expires_after(kResultIdleTimeout);
@@ -257,21 +259,9 @@ ControlSocketServer::~ControlSocketServer() {
 
 const std::filesystem::path& ControlSocketServer::path() const { return impl_->path; }
 
-void ControlSocketServer::start(SendProbe send) {
-  impl_->send = std::move(send);
+void ControlSocketServer::start(CallProbe call) {
+  impl_->call = std::move(call);
   asio::co_spawn(impl_->acceptor.get_executor(), impl_->accept_loop(), asio::detached);
-}
-
-bool ControlSocketServer::deliver(const protocol::ProbeResult& result) {
-  auto it = impl_->pending.find(result.request_id);
-  if (it == impl_->pending.end()) return false;
-  auto [client, index] = it->second;
-  impl_->pending.erase(it);
-  if (!client || client->answers[index]) return true;
-  client->answers[index] = answer_from(result);
-  --client->remaining;
-  client->wake.cancel();  // the waiting loop checks `remaining` and re-arms its idle timeout
-  return true;
 }
 
 void ControlSocketServer::stop(const std::string& why) {

@@ -16,14 +16,13 @@
 #include <vector>
 
 #include "common/probes/probe_runner.hpp"
+#include "common/probes/probe_wire.hpp"
 #include "protocol/error.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::client {
 
 inline constexpr std::size_t kMaxControlCalls = 64;
-// Request ids the control socket uses on the session: at and above this, below the viewer's own ids.
-inline constexpr std::uint32_t kFirstControlRequestId = 1u << 20;
 
 // $XDG_RUNTIME_DIR/elfdesk/view-<pid>.sock, or /tmp/elfdesk-<uid>/view-<pid>.sock without it. Creates the
 // directory 0700 and refuses one that is not a directory of ours closed to others.
@@ -31,7 +30,9 @@ std::expected<std::filesystem::path, Error> default_control_socket_path();
 
 class ControlSocketServer {
  public:
-  using SendProbe = std::function<void(protocol::ProbeRequest)>;
+  using ProbeAnswer = std::function<void(std::expected<probes::ReceivedReport, Error>)>;
+  // Runs one call on the session (the viewer's ProbeClient, which owns the request ids).
+  using CallProbe = std::function<void(const probes::ProbeInvocation&, ProbeAnswer)>;
 
   // Main thread, before other threads start: binds PATH with umask 0177 (mode 0600) and listens. A stale
   // socket of ours at PATH is replaced; a live one or anything else there is an error.
@@ -43,11 +44,9 @@ class ControlSocketServer {
 
   const std::filesystem::path& path() const;
 
-  // Network thread. start(): accept clients (same uid only, SO_PEERCRED) and forward their calls through
-  // `send`. deliver(): a ProbeResult for one of our ids (false when the id is not ours). stop(): answer
-  // every waiting client with `why` (exit 10) and stop accepting.
-  void start(SendProbe send);
-  bool deliver(const protocol::ProbeResult& result);
+  // Network thread. start(): accept clients (same uid only, SO_PEERCRED) and run their calls through
+  // `call`. stop(): answer every waiting client with `why` (exit 10) and stop accepting.
+  void start(CallProbe call);
   void stop(const std::string& why);
 
  private:

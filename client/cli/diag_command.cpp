@@ -1,7 +1,7 @@
 // `elfdesk diag` and `elfdesk probes`: run diagnostic probes on the customer's machine over a session
 // (or locally), print a report ranked by urgency, exit with the worst severity.
 #include <cstdio>
-#include <map>
+#include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -10,8 +10,6 @@
 #include "client/cli/remote_command.hpp"
 #include "common/probes/probe_runner.hpp"
 #include "common/probes/script.hpp"
-#include "common/zstd_codec.hpp"
-#include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -133,44 +131,29 @@ int run_session(const std::string& path, const std::vector<probes::ProbeInvocati
   return print_reports(out, json);
 }
 
-void add_result(Outcome& out, const protocol::ProbeResult& result, const std::string& name) {
-  if (result.status != protocol::ProbeStatus::ok) return out.add_rejected(name, result.error);
-  auto text = zstd_decompress_text(result.json_zstd, limits::kMaxProbeResultBytes);
-  if (!text) return out.reports.push_back(probes::failed_report(name, "unreadable result: " + text.error().detail, 0));
-  auto json = nlohmann::json::parse(*text, nullptr, false);
-  if (json.is_discarded()) return out.reports.push_back(probes::failed_report(name, "result is not valid JSON", 0));
-  out.add_report(name, json);
+void add_answer(Outcome& out, const std::string& name, const std::expected<probes::ReceivedReport, Error>& answer) {
+  if (answer) return out.reports.push_back(answer->report);
+  if (probes::is_rejection(answer.error())) return out.add_rejected(name, answer.error().detail);
+  out.reports.push_back(probes::failed_report(name, answer.error().detail, 0));
 }
 
-asio::awaitable<int> run_remote_probes(EngineerSession& session, std::vector<probes::ProbeInvocation> calls,
-                                       bool json) {
-  auto& conn = *session.connection;
-  std::map<std::uint32_t, std::size_t> pending;  // request id -> index in calls
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    protocol::ProbeRequest request{static_cast<std::uint32_t>(i + 1), calls[i].name, {}};
-    for (auto& [k, v] : calls[i].args.items) request.args.push_back({k, v});
-    conn.send(request);
-    pending[request.request_id] = i;
-  }
-  std::vector<std::optional<protocol::ProbeResult>> results(calls.size());
-  while (!pending.empty()) {
-    auto message = co_await conn.receive(std::chrono::seconds(120));
-    if (!message) {
-      std::fprintf(stderr, "elfdesk: %s\n", message.error().detail.c_str());
-      co_return exit_code_for(message.error());
-    }
-    if (auto* goodbye = std::get_if<protocol::Goodbye>(&*message)) {
-      std::fprintf(stderr, "elfdesk: session ended: %s\n", goodbye->message.c_str());
+asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::ProbeInvocation> calls, bool json) {
+  using Answer = std::expected<probes::ReceivedReport, Error>;
+  // In call order, whatever order the host answers in. Shared: calls still pending when this returns early
+  // are answered later, when the session closes.
+  auto answers = std::make_shared<std::vector<std::optional<Answer>>>(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    core.probes().call(calls[i], [answers, i](Answer a) { (*answers)[i] = std::move(a); });
+  while (core.probes().pending() > 0) {
+    auto event = co_await core.next(std::chrono::seconds(120));
+    if (!event) co_return report_session_error(event.error());
+    if (event->goodbye) {
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", event->goodbye->message.c_str());
       co_return 10;
     }
-    auto* result = std::get_if<protocol::ProbeResult>(&*message);
-    if (!result || !pending.contains(result->request_id)) continue;
-    const std::size_t index = pending[result->request_id];
-    pending.erase(result->request_id);
-    results[index] = std::move(*result);
   }
-  Outcome out;  // in call order, whatever order the host answered in
-  for (std::size_t i = 0; i < calls.size(); ++i) add_result(out, *results[i], calls[i].name);
+  Outcome out;
+  for (std::size_t i = 0; i < calls.size(); ++i) add_answer(out, calls[i].name, *(*answers)[i]);
   co_return print_reports(out, json);
 }
 
@@ -200,16 +183,20 @@ int run_diag_command(const std::vector<std::string>& words) {
   auto target = parse_remote_target(*args, protocol::permission::kProbes);
   if (!target) return usage_error(target.error().detail);
   target->quiet = args->has("quiet");
-  return run_remote(std::move(*target), [calls = std::move(*calls), json](EngineerSession& s) {
-    return run_remote_probes(s, calls, json);
+  return run_remote(std::move(*target), [calls = std::move(*calls), json](SessionCore& core) {
+    return run_remote_probes(core, calls, json);
   });
 }
 
 int run_probes_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {}, {"help", "json"});
-  if (!args || args->has("help")) {
+  if (!args) {  // a usage error: the reason on stderr, as for the other commands
+    std::fprintf(stderr, "elfdesk probes: %s\nTry 'elfdesk probes --help'.\n", args.error().detail.c_str());
+    return 2;
+  }
+  if (args->has("help")) {
     std::fputs("Usage: elfdesk probes [--json]\nLists the diagnostic probes, one line each.\n", stdout);
-    return args ? 0 : 2;
+    return 0;
   }
   const auto registry = probes::builtin_registry();
   if (args->has("json")) {

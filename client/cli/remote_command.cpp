@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "common/auth/tls_context.hpp"
+#include "client/core/tls_setup.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::client {
@@ -38,25 +38,41 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
   return t;
 }
 
+int report_session_error(const Error& error) {
+  std::fprintf(stderr, "elfdesk: %s\n", error.detail.c_str());
+  return exit_code_for(error);
+}
+
 int run_remote(RemoteTarget target, SessionBody body) {
-  asio::io_context io(1);
-  auto tls = auth::make_engineer_tls_context();
+  auto tls = engineer_tls_context();
+  if (!tls) {
+    std::fprintf(stderr, "elfdesk: %s\n", tls.error().detail.c_str());
+    return 1;
+  }
   if (!target.quiet) {
     target.options.on_state = [](SessionState s) { std::fprintf(stderr, "elfdesk: %s...\n", describe(s)); };
     target.options.on_listening = [](std::uint16_t port) {
       std::fprintf(stderr, "elfdesk: listening on port %u for the host\n", port);
     };
   }
+  asio::io_context io(1);
   int exit_code = 10;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto session = co_await open_engineer_session(tls, target.options);
+    auto session = co_await open_engineer_session(*tls, target.options);
     if (!session) {
-      std::fprintf(stderr, "elfdesk: %s\n", session.error().detail.c_str());
-      exit_code = exit_code_for(session.error());
+      exit_code = report_session_error(session.error());
       co_return;
     }
-    exit_code = co_await body(*session);
-    session->connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+    const auto connection = session->connection;
+    auto core = SessionCore::create(std::move(*session));
+    if (!core) {
+      std::fprintf(stderr, "elfdesk: %s\n", core.error().detail.c_str());
+      connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+      exit_code = 1;
+      co_return;
+    }
+    exit_code = co_await body(**core);
+    (*core)->close("the session ended");
   }, asio::detached);
   io.run();
   return exit_code;

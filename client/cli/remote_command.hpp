@@ -9,6 +9,7 @@
 #include <string>
 
 #include "client/core/engineer_session.hpp"
+#include "client/core/session_core.hpp"
 #include "common/cli_args.hpp"
 
 namespace elfdesk::client {
@@ -23,9 +24,13 @@ struct RemoteTarget {
 // Reads ADDR:PORT (or --listen ADDR:PORT), --code CODE (or --code-file PATH), --name NAME.
 std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions);
 
-using SessionBody = std::function<asio::awaitable<int>(EngineerSession&)>;
-// Opens the session (printing progress unless quiet), runs `body`, closes politely. Returns the exit
-// code: body's result, or exit_code_for(error) with the error printed.
+using SessionBody = std::function<asio::awaitable<int>(SessionCore&)>;
+// Opens the session (printing progress unless quiet), runs `body` on its SessionCore, closes politely.
+// Returns the exit code: body's result, or exit_code_for(error) with the error printed (1 when the
+// client itself cannot start: TLS or decoder set-up).
 int run_remote(RemoteTarget target, SessionBody body);
+
+// Prints `error` as the one line "elfdesk: DETAIL" on stderr and returns exit_code_for(error).
+int report_session_error(const Error& error);
 
 }  // namespace elfdesk::client

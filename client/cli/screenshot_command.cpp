@@ -3,8 +3,8 @@
 
 #include "client/cli/commands.hpp"
 #include "client/cli/remote_command.hpp"
-#include "client/decode/remote_picture.hpp"
-#include "client/decode/video_decoder.hpp"
+#include "client/core/session_core.hpp"
+#include "client/decode/picture_receiver.hpp"
 #include "common/media/png_io.hpp"
 
 namespace elfdesk::client {
@@ -23,50 +23,26 @@ Exit codes: 0 saved, 1 could not decode or write, 10 network, 11 authentication,
 13 protocol, 14 busy, 2 bad usage.
 )";
 
-asio::awaitable<int> take_screenshot(EngineerSession& session, std::string out, std::chrono::milliseconds still) {
-  auto& conn = *session.connection;
-  auto decoder = make_vp8_decoder();
-  if (!decoder) {
-    std::fprintf(stderr, "elfdesk: %s\n", decoder.error().detail.c_str());
-    co_return 1;
-  }
+asio::awaitable<int> take_screenshot(SessionCore& core, std::string out, std::chrono::milliseconds still) {
   RemotePicture picture;  // composed from VP8 pictures and exact pixels, as the viewer does
   while (true) {
     // Once we have a picture, a quiet period of `still` means the screen has settled.
     const bool have_picture = picture.width() > 0;
     const auto wait = have_picture ? still : std::chrono::milliseconds(30000);
-    auto message = co_await conn.receive(wait);
-    if (!message) {
-      if (have_picture && message.error().code == ErrorCode::timeout) break;
-      std::fprintf(stderr, "elfdesk: %s\n", message.error().detail.c_str());
-      co_return exit_code_for(message.error());
+    auto event = co_await core.next(wait);
+    if (!event) {
+      if (have_picture && event.error().code == ErrorCode::timeout) break;
+      std::fprintf(stderr, "elfdesk: %s\n", event.error().detail.c_str());
+      co_return exit_code_for(event.error());
     }
-    if (auto* bye = std::get_if<protocol::Goodbye>(&*message)) {
-      std::fprintf(stderr, "elfdesk: session ended: %s\n", bye->message.c_str());
+    if (event->goodbye) {
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", event->goodbye->message.c_str());
       co_return 10;
     }
-    bool applied = false;
-    std::uint64_t frame_id = 0;
-    if (auto* frame = std::get_if<protocol::VideoFrame>(&*message)) {
-      frame_id = frame->frame_id;
-      if (auto image = (*decoder)->decode(frame->data, frame->keyframe)) {
-        if (frame->keyframe) picture.apply(*image);
-        else picture.apply(*image, to_rects(frame->coded), to_copies(frame->copies));  // never empty (codec)
-        applied = true;
-      }
-    } else if (auto* pixels = std::get_if<protocol::PixelUpdate>(&*message)) {
-      frame_id = pixels->frame_id;
-      auto unpacked = unpack(*pixels);
-      applied = unpacked && picture.apply(*unpacked).has_value();
-    } else {
-      continue;
-    }
-    if (!applied) {
-      conn.send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error});
-      continue;
-    }
-    conn.send(protocol::FrameAck{frame_id, 0});
-    if (still.count() == 0) break;
+    if (!event->picture) continue;
+    const PictureReply reply = apply_and_ack(picture, *event->picture);  // nothing is shown: present_us 0
+    std::visit([&](const auto& m) { core.send(m); }, reply);
+    if (std::holds_alternative<protocol::FrameAck>(reply) && still.count() == 0) break;
   }
   if (auto ok = media::write_png(picture.pixels(), out); !ok) {
     std::fprintf(stderr, "elfdesk: %s\n", ok.error().detail.c_str());
@@ -95,7 +71,7 @@ int run_screenshot_command(const std::vector<std::string>& words) {
   }
   target->quiet = args->has("quiet");
   return run_remote(std::move(*target), [out = args->get("out"), ms = std::chrono::milliseconds(*still)](
-                                            EngineerSession& s) { return take_screenshot(s, out, ms); });
+                                            SessionCore& core) { return take_screenshot(core, out, ms); });
 }
 
 }  // namespace elfdesk::client

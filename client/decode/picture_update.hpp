@@ -32,11 +32,24 @@ struct PixelsUpdate {
   std::vector<PictureCopy> copies;  // applied first, in order (a scroll whose new lines are these pixels)
 };
 
+// Where a picture came from and what it cost so far: all its acknowledgement and the statistics need.
+struct PictureStamp {
+  std::uint64_t frame_id = 0;
+  std::uint64_t decoded_time_us = 0;  // local monotonic clock when it was ready
+  std::uint32_t decode_us = 0;        // receipt to decoded (or unpacked), local
+  protocol::FrameTimings timings;     // the host's capture, encode and queue times
+};
+
 struct PictureUpdate {
   std::variant<VideoUpdate, PixelsUpdate> content;
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;  // host monotonic clock
   std::uint64_t decoded_time_us = 0;  // local monotonic clock when it was ready
+  std::uint32_t decode_us = 0;        // receipt to decoded (or unpacked), local
+  protocol::FrameTimings timings;     // the host's capture, encode and queue times
+  std::size_t wire_bytes = 0;         // compressed size as received
+
+  PictureStamp stamp() const { return {frame_id, decoded_time_us, decode_us, timings}; }
 };
 
 std::vector<Rect> to_rects(const std::vector<protocol::ScreenRect>& rects);

@@ -32,6 +32,11 @@ std::vector<Rect> RemotePicture::apply(const I420Image& image, std::span<const R
   return written;
 }
 
+std::expected<std::vector<Rect>, Error> RemotePicture::apply(const PictureUpdate& update) {
+  if (const auto* video = std::get_if<VideoUpdate>(&update.content)) return apply(video->image, video->coded, video->copies);
+  return apply(std::get<PixelsUpdate>(update.content));
+}
+
 bool RemotePicture::copy(const PictureCopy& c) {
   const Rect& s = c.source;
   const auto inside = [&](int x, int y) {

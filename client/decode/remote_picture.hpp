@@ -22,6 +22,8 @@ class RemotePicture {
   // Moves `update.copies`, then copies exact pixels in. Fails, changing nothing, when no picture of that
   // size exists yet (the next keyframe brings one) or the data does not match the rectangles.
   std::expected<std::vector<Rect>, Error> apply(const PixelsUpdate& update);
+  // Either kind, as it came from the PictureReceiver.
+  std::expected<std::vector<Rect>, Error> apply(const PictureUpdate& update);
 
   const BgraImage& pixels() const { return pixels_; }
   int width() const { return pixels_.width; }

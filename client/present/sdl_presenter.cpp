@@ -30,7 +30,8 @@ std::string window_title(const std::string& title) {
 
 std::vector<std::string> stats_lines(const PresenterStats& s) {
   return {fmt::format("{:5.1f} fps   {:7.0f} kbit/s", s.fps, s.kbit_per_s),
-          fmt::format("rtt {:5.1f} ms   latency {:5.1f} ms", s.round_trip_ms, s.latency_ms),
+          fmt::format("rtt {:5.1f} ms   latency ~{:5.1f} ms", s.round_trip_ms, s.latency_ms),
+          fmt::format("decode {:4.1f} ms   present {:4.1f} ms", s.decode_ms, s.present_ms),
           fmt::format("dropped {}", s.dropped_frames)};
 }
 

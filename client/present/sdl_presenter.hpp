@@ -25,8 +25,10 @@ struct PresenterStats {
   double fps = 0;
   double kbit_per_s = 0;
   double round_trip_ms = 0;
-  double latency_ms = 0;  // capture on the host to present here
+  double latency_ms = 0;  // capture on the host to present here (estimated: the clocks are not shared)
   std::uint64_t dropped_frames = 0;
+  double decode_ms = 0;   // receipt to decoded, newest picture shown
+  double present_ms = 0;  // decoded to on screen, newest picture shown
   friend bool operator==(const PresenterStats&, const PresenterStats&) = default;
 };
 
@@ -40,7 +42,7 @@ struct PresenterOptions {
 // (the input mapper casts it back); returning false ends the loop. Without on_event, SDL_QUIT ends it.
 struct PresenterLoop {
   std::function<bool(const void* sdl_event)> on_event;
-  std::function<void()> on_wake;  // after wake(): e.g. take from the FrameMailbox and set_frame()
+  std::function<void()> on_wake;  // after wake(): e.g. take from the UpdateQueue and show_pictures()
   std::function<void()> on_drained;  // after each batch of events, once the queue is empty
   std::function<void()> on_tick;  // every tick_interval (stats refresh); none when unset
   std::chrono::milliseconds tick_interval{1000};

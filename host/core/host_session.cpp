@@ -3,6 +3,7 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/probes/probe_runner.hpp"
+#include "common/probes/probe_wire.hpp"
 #include "common/zstd_codec.hpp"
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
@@ -70,23 +71,11 @@ struct HostSession::Impl {
   }
 
   void run_probe(ProbeRequest request) {
-    probes::ProbeInvocation call{request.name, {}, std::nullopt, 0};
-    for (auto& a : request.args) call.args.items.emplace_back(a.key, a.value);
     std::weak_ptr<Connection> weak = conn;
-    asio::post(probe_pool, [this, weak, call = std::move(call), id = request.request_id]() {
-      ProbeResult result;
-      result.request_id = id;
+    asio::post(probe_pool, [this, weak, call = probes::invocation_from_request(request), id = request.request_id]() {
       auto report = runner.run(call);
-      if (!report) {
-        result.status = ProbeStatus::error;
-        result.worst_severity = static_cast<std::uint8_t>(probes::Severity::unknown);
-        result.error = report.error().detail;
-      } else {
-        const std::string json = nlohmann::json(*report).dump();
-        result.worst_severity = static_cast<std::uint8_t>(report->worst);
-        result.json_size = static_cast<std::uint32_t>(json.size());
-        result.json_zstd = zstd_compress(json);
-      }
+      ProbeResult result = report ? probes::make_probe_result(id, *report)
+                                  : probes::make_rejected_result(id, report.error().detail);
       audit.record("probe", {{"engineer", setup.engineer_name}, {"probe", call.name},
                              {"args", nlohmann::json(call.args.items)},
                              {"result", report ? "ok" : "rejected"},
@@ -112,7 +101,7 @@ struct HostSession::Impl {
             if (allowed(permission::kProbes)) {
               run_probe(std::move(m));
             } else {
-              conn->send(ProbeResult{m.request_id, ProbeStatus::error, 3, 0, {}, "probes were not granted"});
+              conn->send(probes::make_rejected_result(m.request_id, "probes were not granted"));
             }
           } else if constexpr (std::is_same_v<T, Goodbye>) {
             // When we ended the session, the engineer's answering Goodbye must not rewrite the reason.

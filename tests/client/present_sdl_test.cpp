@@ -6,8 +6,11 @@
 #include <future>
 #include <thread>
 
+#include "client/decode/picture_receiver.hpp"
+#include "client/present/picture_shower.hpp"
 #include "client/present/update_queue.hpp"
 #include "client/present/sdl_presenter.hpp"
+#include "common/clock.hpp"
 #include "common/media/colour_convert.hpp"
 #include "tests/host/video_test_images.hpp"
 #include "tests/host/ui_x11_helpers.hpp"
@@ -290,4 +293,43 @@ TEST_CASE("presenter: a resized window updates the viewport used for drawing and
   REQUIRE(px);
   CHECK(near(*px, 60, 200, kBlack, 2));
   CHECK(near(*px, 740, 200, kBlack, 2));
+}
+
+TEST_CASE("presenter: show_pictures puts a batch on the window before naming the picture to acknowledge") {
+  PresenterFixture f;
+  const std::uint64_t presented = f.presenter->frames_presented();
+  CHECK_FALSE(show_pictures(*f.presenter, {}).newest);  // nothing came: nothing to acknowledge, nothing drawn
+  CHECK(f.presenter->frames_presented() == presented);
+
+  const std::uint64_t decoded = monotonic_us();
+  std::vector<PictureUpdate> batch;
+  batch.push_back(PictureUpdate{VideoUpdate{colour_bars(320, 240), {}, {}}, 7, 0, decoded, 1500});
+  // Exact white pixels on the red bar, then pixels for a screen of another size (a resize crossed them).
+  const std::vector<std::uint8_t> white(20 * 20 * 4, 0xFF);
+  batch.push_back(PictureUpdate{PixelsUpdate{320, 240, {Rect{100, 100, 20, 20}}, white, {}}, 8, 0, decoded + 1, 200});
+  batch.push_back(PictureUpdate{PixelsUpdate{640, 480, {Rect{0, 0, 1, 1}}, {1, 2, 3, 4}, {}}, 9, 0, decoded + 2, 100});
+  const ShownPictures shown = show_pictures(*f.presenter, std::move(batch));
+
+  CHECK(f.presenter->frames_presented() == presented + 1);  // pushed to the window once, inside the call
+  REQUIRE(shown.newest);
+  CHECK(shown.newest->frame_id == 9);  // acknowledgements are cumulative: the newest stands for all
+  CHECK(shown.needs_keyframe);
+  CHECK(shown.shown_us == f.presenter->present_time_us());
+  CHECK(shown.shown_us >= decoded + 2);
+  const protocol::FrameAck ack = frame_ack(*shown.newest, shown.shown_us);
+  CHECK(ack == protocol::FrameAck{9, 100, static_cast<std::uint32_t>(shown.shown_us - (decoded + 2))});
+
+  // The X server already has it, without another present(): 320x240 fit into 640x360 at x=80, scale 1.5.
+  std::optional<test::WindowPixels> px;
+  test::wait_until(
+      [&] {
+        px = test::grab_window(f.display, f.presenter->x11_window());
+        return px && near(*px, 260, 180, kRed) && near(*px, 245, 165, kWhite);
+      },
+      3s);
+  REQUIRE(px);
+  CHECK(near(*px, 140, 180, kWhite));
+  CHECK(near(*px, 260, 180, kRed));
+  CHECK(near(*px, 245, 165, kWhite));  // the exact pixels at remote (100..120, 100..120)
+  CHECK(f.presenter->frames_presented() == presented + 1);
 }

@@ -7,8 +7,8 @@ import threading
 import time
 import unittest
 
-from elfdesk_e2e import (Host, Viewer, Xvfb, find_window, grab_window, hide_cursor, make_test_picture, paint_root,
-                         png_crop, png_rgb, png_size, psnr, wait_until, x_run)
+from elfdesk_e2e import (Host, Viewer, Xvfb, elfdesk, find_window, grab_window, hide_cursor, make_test_picture,
+                         paint_root, png_crop, png_rgb, png_size, psnr, wait_until, x_run)
 
 HOST_W, HOST_H = 1280, 720
 MIN_PSNR_STILL = 35.0   # a still picture, after the host's quality top-off
@@ -128,6 +128,38 @@ class ViewTest(unittest.TestCase):
         self.assertIsNone(viewer.proc.poll(), "the viewer exited")
         starts = [e for e in self.host.audit() if e.get("event") == "session_start"]
         self.assertEqual(len(starts), 1, "the viewer reconnected")
+
+
+class StartupTest(unittest.TestCase):
+    """What the engineer sees when a command cannot start: one clear line and an exit code, never a crash."""
+
+    def test_help_is_usage_on_stdout_and_exit_0(self):
+        for command in ("view", "screenshot", "diag", "probes"):
+            result = elfdesk(command, "--help")
+            self.assertEqual(result.returncode, 0, command + ": " + result.stderr)
+            self.assertTrue(result.stdout.startswith("Usage: elfdesk " + command), command + ": " + result.stdout)
+            self.assertEqual(result.stderr, "", command)
+
+    def test_tls_setup_failure_is_one_line_and_exit_1(self):
+        # An OpenSSL configuration naming a provider that does not exist: the engineer's TLS context cannot
+        # be built. The viewer builds it on its network thread, where an escaping exception would abort.
+        tmp = tempfile.mkdtemp(prefix="elfdesk-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        conf = os.path.join(tmp, "openssl.cnf")
+        with open(conf, "w") as out:
+            out.write("config_diagnostics = 1\nopenssl_conf = init\n[init]\nproviders = prov\n[prov]\n"
+                      "missing = missing_sect\n[missing_sect]\nactivate = 1\n")
+        with Xvfb(640, 480) as screen:
+            env = dict(os.environ, OPENSSL_CONF=conf, DISPLAY=screen.display)
+            for args in (("view", "127.0.0.1:9", "--code", "123-456-789", "--control-socket",
+                          os.path.join(tmp, "view.sock")),
+                         ("screenshot", "127.0.0.1:9", "--code", "123-456-789", "--out", os.path.join(tmp, "x.png")),
+                         ("diag", "127.0.0.1:9", "--code", "123-456-789")):
+                result = elfdesk(*args, env=env, timeout=30)
+                self.assertEqual(result.returncode, 1, args[0] + ": " + result.stderr)
+                lines = [line for line in result.stderr.splitlines() if line.startswith("elfdesk: cannot set up TLS")]
+                self.assertEqual(len(lines), 1, args[0] + ": " + result.stderr)
+                self.assertNotIn("terminate", result.stderr)
 
 
 if __name__ == "__main__":

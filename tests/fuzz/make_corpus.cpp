@@ -1,11 +1,13 @@
 // Writes the seed corpus of fuzz_protocol (tests/fuzz/corpus): one payload-mode seed per message type,
-// stream-mode seeds with every sample frame, and a few broken streams. Usage: fuzz_make_corpus DIR.
+// stream-mode seeds with every sample frame, and a few broken streams; with a second directory also that
+// of fuzz_probe_wire (tests/fuzz/corpus_probe_wire). Usage: fuzz_make_corpus DIR [PROBE_WIRE_DIR].
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "common/probes/probe_wire.hpp"
 #include "protocol/codec.hpp"
 #include "tests/protocol/sample_messages.hpp"
 
@@ -21,11 +23,47 @@ bool write(const std::string& path, const std::vector<std::uint8_t>& bytes) {
 
 std::string two_digits(std::size_t n) { return (n < 10 ? "0" : "") + std::to_string(n); }
 
+std::vector<std::uint8_t> seed(std::uint8_t mode, const p::Message& message) {
+  std::vector<std::uint8_t> out{mode};
+  auto payload = p::encode_payload(message);
+  if (payload) out.insert(out.end(), payload->begin(), payload->end());
+  return out;
+}
+
+std::vector<std::uint8_t> json_seed(std::uint8_t severity, const std::string& json) {
+  std::vector<std::uint8_t> out{0x00, severity};
+  out.insert(out.end(), json.begin(), json.end());
+  return out;
+}
+
+// Seeds of fuzz_probe_wire, one per mode (byte 0 % 3): report JSON, ProbeResult payload, ProbeRequest payload.
+bool write_probe_wire_seeds(const std::string& dir) {
+  namespace pr = elfdesk::probes;
+  pr::ProbeReport report;
+  report.probe = "disk";
+  report.data = {{"mounts", {{{"path", "/"}, {"used_pct", 97.5}}}}};
+  report.findings.push_back(pr::Finding{"disk", "space:/", pr::Severity::critical, "/ is 97.5% full", 97.5});
+  report.worst = pr::Severity::critical;
+  report.elapsed_ms = 3.25;
+  const std::string json = nlohmann::json(report).dump();
+  p::ProbeResult bad_zstd = pr::make_probe_result(2, report);
+  bad_zstd.json_zstd.assign(24, 0x28);
+  bool ok = write(dir + "/json_report.bin", json_seed(2, json));
+  ok &= write(dir + "/json_nested.bin", json_seed(0, std::string(80, '[') + std::string(80, ']')));
+  ok &= write(dir + "/json_not_a_report.bin", json_seed(0, R"({"probe": 1, "findings": "none"})"));
+  ok &= write(dir + "/result_report.bin", seed(0x01, pr::make_probe_result(5, report)));
+  ok &= write(dir + "/result_rejected.bin", seed(0x01, pr::make_rejected_result(6, "unknown probe 'dsik'")));
+  ok &= write(dir + "/result_bad_zstd.bin", seed(0x01, bad_zstd));
+  pr::ProbeInvocation call{"network", {{{"resolve", "example.org"}, {"time_limit_ms", "900"}}}, std::nullopt, 0};
+  ok &= write(dir + "/request.bin", seed(0x02, pr::make_probe_request(8, call)));
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s OUTPUT_DIR [PROBE_WIRE_OUTPUT_DIR]\n", argv[0]);
     return 2;
   }
   const std::string dir = argv[1];
@@ -54,5 +92,6 @@ int main(int argc, char** argv) {
   trailing.insert(trailing.end(), {0, 20, 0, 0, 0, 0, 0, 17});
   trailing.insert(trailing.end(), 17, 0xAB);
   ok &= write(dir + "/stream_pong_trailing_byte.bin", trailing);
+  if (argc == 3) ok &= write_probe_wire_seeds(argv[2]);
   return ok ? 0 : 1;
 }

@@ -1,0 +1,117 @@
+#include "client/cli/viewer_network.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include "client/cli/remote_command.hpp"
+#include "client/core/tls_setup.hpp"
+
+namespace elfdesk::client {
+
+ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, ViewerShared& shared,
+                             std::function<void()> stop_window, ControlSocketServer* control)
+    : io_(io),
+      options_(std::move(options)),
+      shared_(shared),
+      stop_window_(std::move(stop_window)),
+      control_(control),
+      work_(asio::make_work_guard(io)) {
+  options_.on_state = [this](SessionState s) {
+    shared_.mailbox.post([this, s] { shared_.state = describe(s); });
+  };
+}
+
+ViewerNetwork::~ViewerNetwork() { finish(); }
+
+void ViewerNetwork::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+// Network thread. Nothing may escape it (std::terminate): start-up failures end the viewer with one line.
+void ViewerNetwork::run() {
+  auto tls = engineer_tls_context();
+  if (!tls) {
+    std::fprintf(stderr, "elfdesk: %s\n", tls.error().detail.c_str());
+    return end(1);
+  }
+  try {
+    asio::co_spawn(io_, session(*tls), asio::detached);
+    io_.run();
+  } catch (const std::exception& e) {  // a bug, not an expected error: still one clear line and an exit code
+    std::fprintf(stderr, "elfdesk: internal error on the network thread: %s\n", e.what());
+    end(1);
+  }
+}
+
+void ViewerNetwork::end(int exit_code) {
+  exit_code_ = exit_code;
+  if (control_) control_->stop("the viewer's session ended");
+  stop_window_();
+}
+
+asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
+  auto session = co_await open_engineer_session(tls, options_);
+  if (!session) {
+    end(report_session_error(session.error()));
+    co_return;
+  }
+  const bool control = (session->granted & protocol::permission::kControl) != 0;
+  shared_.mailbox.post([this, name = session->host.hello.name, control] {
+    shared_.host_name = name;
+    shared_.state = control ? "connected" : "connected (view only)";
+  });
+  const auto connection = session->connection;
+  auto core = SessionCore::create(std::move(*session), SessionLinks{&shared_.mailbox, &shared_.stats, nullptr});
+  if (!core) {
+    std::fprintf(stderr, "elfdesk: %s\n", core.error().detail.c_str());
+    connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+    end(1);
+    co_return;
+  }
+  core_ = std::move(*core);
+  if (control_) {
+    control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
+      core_->probes().call(call, std::move(answer));
+    });
+  }
+  end(co_await stream());
+}
+
+// Pictures to the main thread until the session ends; returns the exit code.
+asio::awaitable<int> ViewerNetwork::stream() {
+  while (true) {
+    auto event = co_await core_->next();
+    if (!event) {
+      if (event.error().code == ErrorCode::closed) co_return 0;  // we closed it (window closed)
+      co_return report_session_error(event.error());
+    }
+    if (event->goodbye) {
+      const auto& bye = *event->goodbye;
+      const std::string why = bye.reason == protocol::GoodbyeReason::ended_by_customer ? "ended by the customer"
+                                                                                       : "ended: " + bye.message;
+      std::fprintf(stderr, "elfdesk: session %s\n", why.c_str());
+      co_return 0;
+    }
+    // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
+    if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();
+  }
+}
+
+void ViewerNetwork::post(std::function<void(SessionCore&)> task) {
+  asio::post(io_, [this, task = std::move(task)] {
+    if (core_) task(*core_);
+  });
+}
+
+void ViewerNetwork::send(protocol::Message message) {
+  post([m = std::move(message)](SessionCore& core) { core.send(m); });
+}
+
+void ViewerNetwork::finish() {
+  if (!thread_.joinable()) return;
+  post([](SessionCore& core) { core.close("the viewer was closed"); });
+  work_.reset();
+  thread_.join();
+}
+
+}  // namespace elfdesk::client

@@ -1,0 +1,66 @@
+// `elfdesk view`'s network thread: opens the session, runs its SessionCore, hands pictures to the
+// UpdateQueue and the rest to the MainMailbox, and serves the control socket through the core's probe
+// client. Constructed, started and finished on the main thread; the session lives on its own thread, which
+// the main thread reaches only through post(). Owns that thread and the session core.
+#pragma once
+#include <asio.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "client/cli/control_socket.hpp"
+#include "client/core/engineer_session.hpp"
+#include "client/core/main_mailbox.hpp"
+#include "client/core/session_core.hpp"
+#include "client/present/update_queue.hpp"
+
+namespace elfdesk::client {
+
+// What the viewer's two threads share; owned by run_view_command, so it outlives both.
+struct ViewerShared {
+  UpdateQueue updates;
+  MainMailbox mailbox;
+  SessionStats stats;
+  // Main thread only (set by mailbox tasks): what the window title says.
+  std::string host_name;
+  std::string state = "connecting";
+};
+
+class ViewerNetwork {
+ public:
+  // `stop_window` ends the main thread's loop when the session is over; `control` may be null.
+  ViewerNetwork(asio::io_context& io, EngineerOptions options, ViewerShared& shared, std::function<void()> stop_window,
+                ControlSocketServer* control);
+  ~ViewerNetwork();  // finishes
+  ViewerNetwork(const ViewerNetwork&) = delete;
+  ViewerNetwork& operator=(const ViewerNetwork&) = delete;
+
+  void start();
+  // Main thread: runs `task` on the network thread with the session core, if the session is up.
+  void post(std::function<void(SessionCore&)> task);
+  void send(protocol::Message message);
+  // Main thread: says goodbye (if the session is up), lets the network thread end, joins it.
+  void finish();
+  int exit_code() const { return exit_code_; }
+
+ private:
+  void run();
+  asio::awaitable<void> session(asio::ssl::context& tls);
+  asio::awaitable<int> stream();
+  void end(int exit_code);
+
+  asio::io_context& io_;
+  EngineerOptions options_;
+  ViewerShared& shared_;
+  std::function<void()> stop_window_;
+  ControlSocketServer* control_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::unique_ptr<SessionCore> core_;  // network thread only
+  std::atomic<int> exit_code_{0};
+  std::thread thread_;
+};
+
+}  // namespace elfdesk::client

@@ -1,0 +1,49 @@
+// `elfdesk view`'s main thread: SDL events to input messages and local shortcuts, pictures from the
+// UpdateQueue onto the window and then acknowledged, cursor, clipboard and tasks from the MainMailbox, the
+// statistics overlay and the triage panel. Main thread only; uses the presenter and network it is given.
+#pragma once
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "client/cli/viewer_network.hpp"
+#include "client/input/input_mapper.hpp"
+#include "client/present/sdl_presenter.hpp"
+#include "common/probes/probe_wire.hpp"
+
+namespace elfdesk::client {
+
+struct ViewSettings {
+  bool view_only = false;
+  bool share_clipboard = false;
+  std::string host_label;  // the title's name for the host until its Hello names it
+};
+
+class ViewerWindow {
+ public:
+  ViewerWindow(SdlPresenter& window, ViewerNetwork& network, ViewerShared& shared, ViewSettings settings);
+
+  PresenterLoop loop();
+  // After the loop: lets go of every key and button held on the host.
+  void release_all();
+
+ private:
+  bool on_event(const void* sdl_event);
+  void on_wake();
+  void on_tick();
+  void show_mailbox();
+  void toggle_triage();
+  void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
+  void send_local_clipboard();
+
+  SdlPresenter& window_;
+  ViewerNetwork& network_;
+  ViewerShared& shared_;
+  ViewSettings settings_;
+  InputMapper mapper_;
+  bool panel_open_ = false;
+  std::string last_clipboard_;  // newest text either side set: never echoed back
+  std::uint64_t last_bytes_ = 0, last_pictures_ = 0;
+};
+
+}  // namespace elfdesk::client

@@ -1,0 +1,97 @@
+#include "client/core/session_core.hpp"
+
+#include "common/log.hpp"
+#include "common/zstd_codec.hpp"
+#include "protocol/limits.hpp"
+
+namespace elfdesk::client {
+
+std::expected<std::unique_ptr<SessionCore>, Error> SessionCore::create(EngineerSession session, SessionLinks links) {
+  auto receiver = PictureReceiver::create(links.clock ? *links.clock : PictureReceiver::steady_clock());
+  if (!receiver) return std::unexpected(receiver.error());
+  return std::unique_ptr<SessionCore>(new SessionCore(std::move(session), std::move(*receiver), links));
+}
+
+SessionCore::SessionCore(EngineerSession session, PictureReceiver receiver, SessionLinks links)
+    : session_(std::move(session)),
+      receiver_(std::move(receiver)),
+      links_(links),
+      probes_([this](protocol::Message m) { send(std::move(m)); }) {}
+
+asio::awaitable<std::expected<SessionEvent, Error>> SessionCore::next(std::optional<std::chrono::milliseconds> wait) {
+  auto& conn = *session_.connection;
+  // Not a ?: with co_await in both arms: g++ 12 destroys that temporary twice (see engineer_session.cpp).
+  std::expected<protocol::Message, Error> message;
+  if (wait)
+    message = co_await conn.receive(*wait);
+  else
+    message = co_await conn.receive();
+  if (!message) co_return std::unexpected(message.error());
+  SessionEvent event;
+  if (PictureReceiver::is_picture(*message)) {
+    event.picture = receive_picture(*message);
+  } else if (auto* bye = std::get_if<protocol::Goodbye>(&*message)) {
+    event.goodbye = std::move(*bye);
+  } else {
+    handle(*message);
+  }
+  co_return event;
+}
+
+std::optional<PictureUpdate> SessionCore::receive_picture(const protocol::Message& message) {
+  auto decoded = receiver_.receive(message);
+  if (!decoded) {
+    send(decoded.error());
+    return std::nullopt;
+  }
+  if (links_.stats) {
+    links_.stats->round_trip_us =
+        static_cast<std::uint64_t>(connection().round_trip().value_or(std::chrono::microseconds(0)).count());
+    links_.stats->bytes += decoded->wire_bytes;
+    links_.stats->pictures++;
+  }
+  return std::move(*decoded);
+}
+
+void SessionCore::handle(protocol::Message& message) {
+  if (auto* result = std::get_if<protocol::ProbeResult>(&message)) {
+    if (!probes_.deliver(*result)) log::debug("probe result {} for no pending call dropped", result->request_id);
+    return;
+  }
+  if (!links_.mailbox) return;
+  if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
+    links_.mailbox->put_cursor_shape(std::move(*shape));
+  } else if (auto* pos = std::get_if<protocol::CursorPosition>(&message)) {
+    links_.mailbox->put_cursor_position(*pos);
+  } else if (auto* clip = std::get_if<protocol::Clipboard>(&message)) {
+    if (auto text = zstd_decompress_text(clip->text_zstd, limits::kMaxClipboardBytes)) {
+      links_.mailbox->put_clipboard(std::move(*text));
+    } else {
+      log::warn("unreadable clipboard from the host: {}", text.error().detail);
+    }
+  }
+}
+
+void SessionCore::acknowledge(const PictureStamp& picture, std::uint64_t shown_us) {
+  const protocol::FrameAck ack = frame_ack(picture, shown_us);
+  send(ack);
+  log::debug("ack frame {}: decode {} us, present {} us", ack.frame_id, ack.decode_us, ack.present_us);
+  if (!links_.stats) return;
+  SessionStats& s = *links_.stats;
+  s.decode_us = ack.decode_us;
+  s.present_us = ack.present_us;
+  const auto& t = picture.timings;
+  s.latency_us = std::uint64_t{t.capture_us} + t.encode_us + t.queue_us + s.round_trip_us / 2 + ack.decode_us +
+                 ack.present_us;
+}
+
+void SessionCore::request_keyframe() { send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error}); }
+
+void SessionCore::send(protocol::Message message) { session_.connection->send(std::move(message)); }
+
+void SessionCore::close(const std::string& why) {
+  probes_.cancel_all(why);
+  session_.connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+}
+
+}  // namespace elfdesk::client

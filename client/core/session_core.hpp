@@ -1,0 +1,68 @@
+// One admitted engineer session: the receive loop, the picture receiver, the probe client and the hand-off
+// of cursor and clipboard towards the main thread. `view`, `screenshot`, `diag` and the viewer's control
+// socket are thin commands on it. Network thread (the io_context the Connection runs on); the optional
+// MainMailbox and SessionStats are the command's, shared with its main thread, and must outlive the core.
+#pragma once
+#include <asio.hpp>
+
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <optional>
+
+#include "client/core/engineer_session.hpp"
+#include "client/core/main_mailbox.hpp"
+#include "client/core/probe_client.hpp"
+#include "client/decode/picture_receiver.hpp"
+#include "common/clock.hpp"
+
+namespace elfdesk::client {
+
+// What next() returns to the command for one message: a picture to show (or apply) and then acknowledge,
+// the host's Goodbye, or neither (the core handled the message itself).
+struct SessionEvent {
+  std::optional<PictureUpdate> picture;
+  std::optional<protocol::Goodbye> goodbye;
+};
+
+struct SessionLinks {
+  MainMailbox* mailbox = nullptr;  // cursor and clipboard; dropped without
+  SessionStats* stats = nullptr;
+  const Clock* clock = nullptr;    // decode timing; the real clock without
+};
+
+class SessionCore {
+ public:
+  static std::expected<std::unique_ptr<SessionCore>, Error> create(EngineerSession session, SessionLinks links = {});
+
+  // Receives one message, or an error: ErrorCode::timeout when none came for `wait` (the connection's idle
+  // limit without one), ErrorCode::closed after we closed. Cursor and clipboard go to the mailbox, probe
+  // results to probes() (whose answers run here); a picture that cannot be decoded is answered with a
+  // keyframe request here.
+  asio::awaitable<std::expected<SessionEvent, Error>> next(std::optional<std::chrono::milliseconds> wait = {});
+
+  // After `picture` was shown at `shown_us` (monotonic_us(); 0 when only applied, as screenshot does): sends
+  // the FrameAck (the host's flow control counts a picture as done only now; acks are cumulative, so the
+  // newest of a batch stands for all) and updates the statistics.
+  void acknowledge(const PictureStamp& picture, std::uint64_t shown_us);
+  void request_keyframe();
+  void send(protocol::Message message);
+  // Says goodbye and answers every pending probe call with `why`.
+  void close(const std::string& why);
+
+  ProbeClient& probes() { return probes_; }
+  const EngineerSession& session() const { return session_; }
+  Connection& connection() { return *session_.connection; }
+
+ private:
+  SessionCore(EngineerSession session, PictureReceiver receiver, SessionLinks links);
+  std::optional<PictureUpdate> receive_picture(const protocol::Message& message);
+  void handle(protocol::Message& message);
+
+  EngineerSession session_;
+  PictureReceiver receiver_;
+  SessionLinks links_;
+  ProbeClient probes_;
+};
+
+}  // namespace elfdesk::client
