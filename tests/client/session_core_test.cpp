@@ -8,6 +8,7 @@
 #include "common/auth/tls_context.hpp"
 #include "common/zstd_codec.hpp"
 #include "host/encode/video_encoder.hpp"
+#include "tests/common/tls_pair.hpp"
 #include "tests/host/video_test_images.hpp"
 
 using namespace elfdesk;
@@ -19,32 +20,11 @@ namespace {
 
 using Body = std::function<asio::awaitable<void>(std::shared_ptr<Connection> engineer, std::shared_ptr<Connection> host)>;
 
-// An engineer-side and a host-side Connection over TLS on loopback, started; then `body` runs.
+// An engineer-side and a host-side Connection over TLS on loopback (the listen and dial transports),
+// started and past authentication; then `body` runs.
 void run_pair(const Body& body) {
-  asio::io_context io{1};
-  asio::ssl::context host_tls = auth::make_host_tls_context();
-  asio::ssl::context engineer_tls = auth::make_engineer_tls_context();
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  bool done = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto engineer = Connection::make_unconnected(io.get_executor(), engineer_tls, {});
-    REQUIRE(co_await engineer->connect("127.0.0.1", acceptor.local_endpoint().port()));
-    auto host = Connection::make(co_await acceptor.async_accept(asio::use_awaitable), host_tls, {});
-    bool host_ok = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> { host_ok = (co_await host->handshake(TlsRole::server)).has_value(); },
-                   asio::detached);
-    REQUIRE(co_await engineer->handshake(TlsRole::client));
-    while (!host_ok && host->is_open()) co_await asio::steady_timer(io, 1ms).async_wait(asio::use_awaitable);
-    REQUIRE(host_ok);
-    engineer->start();
-    host->start();
-    co_await body(engineer, host);
-    engineer->fail(make_error(ErrorCode::closed, "test over"));
-    host->fail(make_error(ErrorCode::closed, "test over"));
-    done = true;
-  }, asio::detached);
-  io.run_for(20s);
-  CHECK(done);
+  testing::Pair pair;
+  pair.run({}, [&](std::shared_ptr<Connection> engineer, std::shared_ptr<Connection> host) { return body(engineer, host); });
 }
 
 p::VideoFrame real_keyframe(std::uint64_t id) {
