@@ -1,5 +1,5 @@
 // Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames and exact pixel
-// updates), decodes and composes them in order with the viewer's RemotePicture, acknowledges each one, and
+// updates), decodes and composes them with the viewer's own PictureReceiver and RemotePicture, acknowledges each one, and
 // counts what arrived. Inline (deterministic step() runs: each update is shown and acknowledged inside the
 // streamer's callback, on the test's thread) or threaded (its own thread, as the real viewer: the
 // real-time smoke test). StreamedSession drives a streamer on a manual clock. Header-only test support.
@@ -11,13 +11,13 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
 
-#include "client/decode/picture_update.hpp"
+#include "client/decode/picture_receiver.hpp"
 #include "client/decode/remote_picture.hpp"
-#include "client/decode/video_decoder.hpp"
 #include "common/clock.hpp"
 #include "host/pipeline/video_streamer.hpp"
 
@@ -27,9 +27,9 @@ class DecodingViewer {
  public:
   using Ack = std::function<void(const protocol::FrameAck&)>;
   DecodingViewer(Ack ack, bool threaded) : ack_(std::move(ack)) {
-    auto decoder = client::make_vp8_decoder();
-    REQUIRE(decoder);
-    decoder_ = std::move(*decoder);
+    auto receiver = client::PictureReceiver::create();
+    REQUIRE(receiver);
+    receiver_.emplace(std::move(*receiver));
     if (threaded) thread_ = std::thread([this] { run(); });
   }
   ~DecodingViewer() { stop(); }
@@ -100,25 +100,20 @@ class DecodingViewer {
     decode_apply_ack(item);
     shown_.notify_all();
   }
-  // The viewer's part, in one place: decode, compose in order (a VP8 frame only inside its coded areas,
-  // after its copies; exact pixels after theirs), then acknowledge with the time it took.
+  // The viewer's part, through the client's own receiver: decode, compose in order (a VP8 frame only
+  // inside its coded areas, after its copies; exact pixels after theirs), then acknowledge. Every update
+  // the streamer sends must apply; one that does not is still acknowledged so the test goes on and fails.
   void decode_apply_ack(const Item& item) {
-    const auto start = std::chrono::steady_clock::now();
     const std::uint64_t id = std::visit([](const auto& m) { return m.frame_id; }, item);
+    client::PictureReply reply;
     {
       const std::lock_guard lock(mutex_);
-      if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
-        auto image = decoder_->decode(frame->data, frame->keyframe);
-        if (image && frame->keyframe) picture_.apply(*image);
-        else if (image) picture_.apply(*image, client::to_rects(frame->coded), client::to_copies(frame->copies));
-      } else {
-        auto unpacked = client::unpack(std::get<protocol::PixelUpdate>(item));
-        CHECK(unpacked.has_value());
-        if (unpacked) CHECK(picture_.apply(*unpacked).has_value());
-      }
+      const auto decoded = std::visit([&](const auto& m) { return receiver_->receive(m); }, item);
+      reply = client::apply_and_ack(picture_, decoded);
     }
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    ack_(protocol::FrameAck{id, static_cast<std::uint32_t>(took.count()), 0});
+    const auto* ack = std::get_if<protocol::FrameAck>(&reply);
+    CHECK_MESSAGE(ack != nullptr, "update ", id, " could not be decoded or applied");
+    ack_(ack ? *ack : protocol::FrameAck{id, 0, 0});
   }
   void count(const Item& item) {
     if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
@@ -137,7 +132,7 @@ class DecodingViewer {
   }
 
   Ack ack_;
-  std::unique_ptr<client::VideoDecoder> decoder_;
+  std::optional<client::PictureReceiver> receiver_;
   mutable std::mutex mutex_;
   std::condition_variable ready_, shown_;
   std::deque<Item> queue_;
