@@ -58,8 +58,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "elfdesk-host: no X display to share: set DISPLAY or use --display :N\n");
     return 2;
   }
-  auto audit = AuditLog::open(options->audit_log == "-" ? "" : options->audit_log.empty() ? AuditLog::default_path()
-                                                                                         : options->audit_log);
+  const std::string audit_path = options->audit_log == "-"     ? ""
+                                 : options->audit_log.empty() ? AuditLog::default_path()
+                                                              : options->audit_log;
+  if (audit_path.empty() && options->audit_log != "-") {
+    std::fprintf(stderr, "elfdesk-host: no place for the audit log (HOME is not set): use --audit-log PATH\n");
+    return 2;
+  }
+  auto audit = AuditLog::open(audit_path);
   if (!audit) {
     std::fprintf(stderr, "elfdesk-host: %s\n", audit.error().detail.c_str());
     return 2;

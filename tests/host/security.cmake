@@ -1,0 +1,8 @@
+# The host's defences against strangers, end to end over real TLS on loopback against a real HostServer
+# in the test process: guesses per code, stale codes, per-address limits, audit flooding.
+elfdesk_add_test(NAME host_security_tests LABELS host
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/host_auth_attack_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/host_lockout_tests.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/attack_client.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/host_fixture.cpp
+  LIBS elfdesk_host_core)
+elfdesk_precompile_network_headers(host_security_tests)
