@@ -2,6 +2,7 @@
 // terminal); the network thread (HostServer) runs everything else.
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -42,6 +43,7 @@ std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "");  // UTF-8 window titles reach X intact; numbers (strtod) stay in C
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
     if (options.error().code == ErrorCode::closed) {

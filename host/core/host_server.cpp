@@ -25,12 +25,6 @@ namespace {
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kRedialInterval = std::chrono::seconds(1);
 
-std::string machine_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
 void write_code_file(const std::string& path, const std::string& formatted) {
   if (path.empty()) return;
   const std::string tmp = path + ".tmp";
@@ -127,7 +121,9 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     using namespace protocol::capability;
     std::uint32_t caps = kVideoVp8 | kInput | kProbes | kCursor | kChat;
     if (options.clipboard) caps |= kClipboard;
-    return {limits::kProtocolVersion, protocol::Role::host, caps, machine_name(), "elfdesk-host 0.1.0"};
+    // No machine name and no version before the code is proven: a stranger learns nothing about whose
+    // machine this is or which build to attack. The engineer knows which address they dialled.
+    return {limits::kProtocolVersion, protocol::Role::host, caps, "", "elfdesk-host"};
   }
 
   void shut_down(const std::string& reason) {

@@ -38,6 +38,7 @@ asio::awaitable<std::expected<void, Error>> AttackClient::connect_and_hello(std:
   if (!hello) co_return std::unexpected(hello.error());
   if (!std::holds_alternative<protocol::Hello>(*hello))
     co_return std::unexpected(make_error(ErrorCode::malformed, "no Hello"));
+  host_hello = std::get<protocol::Hello>(*hello);
   co_return std::expected<void, Error>{};
 }
 

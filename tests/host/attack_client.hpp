@@ -27,6 +27,7 @@ class AttackClient {
   asio::awaitable<bool> confirm();
 
   std::shared_ptr<Connection> connection;
+  protocol::Hello host_hello;  // what the host said about itself before authentication
   std::string refusal;
 
  private:

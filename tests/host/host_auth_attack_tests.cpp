@@ -2,6 +2,7 @@
 // guessing (never more than five guesses per code) and stale codes (a connection that passed Hello, or
 // even SPAKE2's first half, before the code rotated gets nothing).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include "common/auth/tls_context.hpp"
 #include "host/core/code_keeper.hpp"
@@ -100,4 +101,18 @@ TEST_CASE("a connection that passed Hello or sent its share before the code rota
   asio::co_spawn(io, fresh[0]->confirm(), [&](std::exception_ptr, bool ok) { fresh_ok = ok; });
   REQUIRE(run_until(io, [&] { return fresh_ok.has_value(); }, 5s));
   CHECK(*fresh_ok);
+}
+
+TEST_CASE("before authentication the host tells a stranger neither its machine name nor its version") {
+  HostFixture host;
+  asio::io_context io;
+  auto tls = auth::make_engineer_tls_context();
+  auto clients = past_hello(io, tls, host.port(), 1);
+  const auto& hello = clients[0]->host_hello;
+  CHECK(hello.role == protocol::Role::host);
+  CHECK(hello.name.empty());
+  CHECK(hello.software == "elfdesk-host");  // no version number
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  CHECK(hello.software.find(name) == std::string::npos);
 }

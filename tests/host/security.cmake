@@ -6,3 +6,8 @@ elfdesk_add_test(NAME host_security_tests LABELS host
           ${CMAKE_CURRENT_SOURCE_DIR}/host_fixture.cpp
   LIBS elfdesk_host_core)
 elfdesk_precompile_network_headers(host_security_tests)
+
+# Local file safety of what the programs write (the screenshot PNG).
+elfdesk_add_test(NAME file_safety_tests LABELS host
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/png_write_safety_test.cpp
+  LIBS elfdesk_media)
