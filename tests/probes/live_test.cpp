@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -110,6 +112,29 @@ TEST_CASE("live processes agree with ps -e (count within 15% or 20)") {
   CHECK(r.data["top_cpu"].size() == 3);
   CHECK(r.data["top_memory"].size() == 3);
   CHECK(r.data["top_memory"][0]["rss_bytes"].get<double>() >= r.data["top_memory"][2]["rss_bytes"].get<double>());
+}
+
+TEST_CASE("live processes: a decoy's secrets on its command line never reach the report") {
+  // A busy decoy (so it leads top_cpu) whose argv holds secrets in the common forms.
+  const pid_t decoy = ::fork();
+  REQUIRE(decoy >= 0);
+  if (decoy == 0) {
+    ::execl("/bin/sh", "sh", "-c", "while :; do :; done", "elfdesk-decoy", "--db-password=hunter2-decoy",
+            "--api-token", "tok-decoy-123", "AWS_SECRET_ACCESS_KEY=aws-decoy", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto r = run_probe(ProbeContext{}, "processes", {{{"sample_ms", "300"}, {"top", "5"}}});
+  const std::string cmdline = util::read_text("/proc/" + std::to_string(decoy) + "/cmdline").value_or("");
+  ::kill(decoy, SIGKILL);
+  ::waitpid(decoy, nullptr, 0);
+  REQUIRE(cmdline.find("hunter2-decoy") != std::string::npos);  // the secret really was visible in /proc
+  const auto& top = r.data["top_cpu"];
+  const auto it = std::find_if(top.begin(), top.end(), [&](const auto& p) { return p["pid"] == decoy; });
+  REQUIRE_MESSAGE(it != top.end(), r.data.dump());
+  CHECK((*it)["command"] == "sh -c while :; do :; done elfdesk-decoy --db-password=*** --api-token *** "
+                            "AWS_SECRET_ACCESS_KEY=***");
+  const std::string report = r.data.dump();
+  for (const char* secret : {"hunter2-decoy", "tok-decoy-123", "aws-decoy"}) CHECK(report.find(secret) == std::string::npos);
 }
 
 TEST_CASE("live network agrees with ip -o addr and ip route") {
