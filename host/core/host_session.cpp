@@ -33,6 +33,7 @@ struct HostSession::Impl {
   static probes::ProbeRunner make_runner(const HostOptions& o) {
     probes::ProbeContext context;
     context.display = o.display;
+    context.allow_local_targets = o.allow_local_net_checks;  // the customer's choice (issue 11)
     return probes::ProbeRunner(probes::builtin_registry(), context);
   }
 

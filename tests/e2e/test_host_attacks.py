@@ -1,6 +1,7 @@
 """Strangers against the real elfdesk-host on loopback: a refusal flood (connect and drop, as fast as one
 process can) must not flood the customer's audit log or lose any record of a real session, and wrong
 codes are shown to the customer. Attackers use their own loopback addresses (127.0.0.2, 127.0.0.3)."""
+import json
 import os
 import socket
 import subprocess
@@ -82,6 +83,31 @@ class FailedAttemptsTest(unittest.TestCase):
         self.assertEqual(result.returncode, EXIT_AUTH, result.stderr)
         self.assertTrue(host.wait_for_output(r"Warning: 1 wrong code tried from 127\.0\.0\.1"), host.stdout())
         self.assertEqual(host.code(), code)
+
+
+class NetworkCheckPolicyTest(unittest.TestCase):
+    def test_network_checks_stay_out_of_the_customers_network_unless_allowed(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        self.addCleanup(listener.close)
+        target = f"127.0.0.1:{listener.getsockname()[1]}"
+        for allowed in (False, True):
+            host = Host("--fake-screen", "--consent", "accept", "--ui", "none",
+                        *(["--allow-local-net-checks"] if allowed else []))
+            try:
+                result = elfdesk("diag", host.address, "--code", host.code(), "--json", "--probe", "network",
+                                 "--arg", f"network.connect={target}")
+            finally:
+                host.stop()
+            report = json.loads(result.stdout)["reports"][0]
+            finding = next(f for f in report["findings"] if f["check"] == "connect:" + target)
+            if allowed:
+                self.assertEqual(finding["severity"], "ok", finding)
+            else:
+                self.assertEqual(finding["severity"], "unknown", finding)
+                self.assertIn("loopback", finding["reason"])
+                self.assertTrue(report["data"]["connect"]["refused_local"])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/probes/net_checks.hpp"
 #include "common/probes/probe_util.hpp"
 #include "tests/probes/probe_test_util.hpp"
 #include "tests/support/xvfb.hpp"
@@ -168,14 +169,23 @@ TEST_CASE("live network agrees with ip -o addr and ip route") {
   }
 }
 
+// The customer's machine itself is the target here: allowed, as with elfdesk-host --allow-local-net-checks.
+ProbeContext local_allowed() {
+  ProbeContext context;
+  context.allow_local_targets = true;
+  static const SteadyClock clock;
+  context.net_budget = std::make_shared<NetCheckBudget>(clock, 1000);
+  return context;
+}
+
 TEST_CASE("live resolve agrees with getent hosts localhost") {
-  auto r = run_probe(ProbeContext{}, "network", {{{"resolve", "localhost"}}});
+  auto r = run_probe(local_allowed(), "network", {{{"resolve", "localhost"}}});
   auto getent = words(run_tool("getent hosts localhost"));
   REQUIRE_FALSE(getent.empty());
   const auto& addresses = r.data["resolve"]["addresses"];
   CHECK(std::find(addresses.begin(), addresses.end(), canonical_ip(getent[0])) != addresses.end());
   CHECK(find_finding(r, "resolve:localhost")->severity == Severity::ok);
-  auto bad = run_probe(ProbeContext{}, "network", {{{"resolve", "no-such-host.invalid"}}});
+  auto bad = run_probe(local_allowed(), "network", {{{"resolve", "no-such-host.invalid"}}});
   CHECK(find_finding(bad, "resolve:no-such-host.invalid")->severity == Severity::critical);
 }
 
@@ -184,7 +194,7 @@ TEST_CASE("live connect to a 127.0.0.1 listener (timed) and to a closed port (re
   int port = listener.bind_loopback();
   REQUIRE(listen(listener.fd, 4) == 0);
   std::string target = "127.0.0.1:" + std::to_string(port);
-  auto r = run_probe(ProbeContext{}, "network", {{{"connect", target}}});
+  auto r = run_probe(local_allowed(), "network", {{{"connect", target}}});
   CHECK(r.data["connect"]["connected"] == true);
   CHECK(r.data["connect"]["elapsed_ms"].get<double>() >= 0);
   CHECK(find_finding(r, "connect:" + target)->severity == Severity::ok);
@@ -193,7 +203,7 @@ TEST_CASE("live connect to a 127.0.0.1 listener (timed) and to a closed port (re
     Socket unused;
     closed_port = unused.bind_loopback();  // bound, never listening: connect is refused
     std::string closed = "127.0.0.1:" + std::to_string(closed_port);
-    auto refused = run_probe(ProbeContext{}, "network", {{{"connect", closed}, {"connect_timeout_ms", "1000"}}});
+    auto refused = run_probe(local_allowed(), "network", {{{"connect", closed}, {"connect_timeout_ms", "1000"}}});
     CHECK(refused.data["connect"]["connected"] == false);
     CHECK(refused.data["connect"]["error"] == "Connection refused");
     CHECK(find_finding(refused, "connect:" + closed)->severity == Severity::critical);
