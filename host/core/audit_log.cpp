@@ -35,6 +35,20 @@ std::string address_part(const std::string& peer) {
   return peer.substr(0, peer.rfind(':'));
 }
 
+// A reason without its variable parts ("TLS handshake with 127.0.0.2:41234 failed" -> "... with
+// N.N.N.N:N failed"), so a summary groups refusals by kind instead of listing every port.
+std::string reason_kind(const std::string& reason) {
+  std::string kind;
+  for (const char c : reason.substr(0, 80)) {
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit) kind += c;
+    else if (kind.empty() || kind.back() != 'N') kind += 'N';
+  }
+  return kind;
+}
+
+constexpr std::size_t kMaxKindsPerAddress = 8;  // further kinds are counted as "other"
+
 const SteadyClock kSteadyClock;
 constexpr std::size_t kMaxTrackedAddresses = 4096;  // per interval; further ones only count in `others`
 
@@ -66,7 +80,9 @@ struct AuditLog::Throttle {
       ++suppressed_others;
       return;
     }
-    ++suppressed[address][std::string(event)];
+    auto& kinds = suppressed[address];
+    const std::string key(event);
+    ++kinds[kinds.size() >= kMaxKindsPerAddress && !kinds.contains(key) ? std::string("other") : key];
   }
   // The summary of the interval, or null when nothing was suppressed; resets the interval.
   nlohmann::json take_summary() {
@@ -160,8 +176,7 @@ void AuditLog::record_pre_auth(std::string_view event, nlohmann::json fields) {
     return;
   }
   std::string key(event);
-  if (fields.contains("reason") && fields["reason"].is_string())
-    key += ": " + fields["reason"].get<std::string>().substr(0, 60);
+  if (fields.contains("reason") && fields["reason"].is_string()) key += ": " + reason_kind(fields["reason"]);
   throttle_->suppress(address, key);
 }
 

@@ -151,6 +151,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   asio::awaitable<void> handle(std::shared_ptr<Connection> conn, bool dialed);
   asio::awaitable<void> admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline);
   asio::awaitable<bool> wait_for_turn(const std::string& address, PreAuthDeadline& deadline);
+  asio::awaitable<bool> check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
+                                   const std::string& address);
   void note_wrong_code(const std::string& address);
   void maybe_finish_after_session();
 };
@@ -252,29 +254,15 @@ void HostServer::State::note_wrong_code(const std::string& address) {
   }
 }
 
-asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline) {
-  auto fail_audit = [&](const char* stage, const Error& e) {
-    audit.record_pre_auth(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
-  };
-  if (auto ok = co_await conn->handshake(TlsRole::server); !ok) co_return fail_audit("tls", ok.error());
-  // Until the code is proven, only the handshake's small messages are expected: a stranger must not make
-  // the host buffer megabytes (per pending slot) by announcing a video frame.
-  conn->limit_incoming(limits::kMaxControlPayload);
-  conn->start();
-  auto peer = co_await exchange_hello(*conn, hello());
-  if (!peer) co_return fail_audit("hello", peer.error());
-  deadline.next_step();
-  if (session_reserved || !codes->current()) {
-    conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
-    audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", "busy"}});
-    co_return;
-  }
-  const std::string address = address_of(conn->peer());
+// SPAKE2 against the current code, one guess at a time per address; true when the code was proven
+// (and claimed for this engineer).
+asio::awaitable<bool> HostServer::State::check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
+                                                   const std::string& address) {
   if (!co_await wait_for_turn(address, deadline)) {
     const std::string why = "too many wrong codes from this address: try again later";
     conn->close(protocol::GoodbyeReason::auth_failed, why);
     audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", why}});
-    co_return;
+    co_return false;
   }
   struct GuessDone {
     Admission& admission;
@@ -301,14 +289,36 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     if (!attempt) {  // refused before trying, or left before guessing: no guess was made
       if (ok.error().code == ErrorCode::busy)
         audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", ok.error().detail}});
-      co_return;
+      co_return false;
     }
     codes->fail_attempt(*attempt);
     note_wrong_code(address);
-    audit.record_pre_auth("authentication", {{"peer", conn->peer()}, {"result", "failed"}, {"reason", ok.error().detail},
-                                    {"failures_on_code", codes->failures()}});
+    audit.record_pre_auth("authentication", {{"peer", conn->peer()}, {"result", "failed"},
+                                             {"reason", ok.error().detail}, {"failures_on_code", codes->failures()}});
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline) {
+  auto fail_audit = [&](const char* stage, const Error& e) {
+    audit.record_pre_auth(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
+  };
+  if (auto ok = co_await conn->handshake(TlsRole::server); !ok) co_return fail_audit("tls", ok.error());
+  // Until the code is proven, only the handshake's small messages are expected: a stranger must not make
+  // the host buffer megabytes (per pending slot) by announcing a video frame.
+  conn->limit_incoming(limits::kMaxControlPayload);
+  conn->start();
+  auto peer = co_await exchange_hello(*conn, hello());
+  if (!peer) co_return fail_audit("hello", peer.error());
+  deadline.next_step();
+  if (session_reserved || !codes->current()) {
+    conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
+    audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", "busy"}});
     co_return;
   }
+  const std::string address = address_of(conn->peer());
+  if (!co_await check_code(conn, deadline, address)) co_return;
   deadline.cancel();
   conn->limit_incoming(limits::kMaxFramePayload);
   if (session_reserved) {

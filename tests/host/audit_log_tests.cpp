@@ -133,6 +133,9 @@ TEST_CASE("a refusal flood is summarised per address and interval; session recor
     for (int i = 0; i < 10000; ++i)
       log->record_pre_auth("connection_refused", {{"peer", "127.0.0.2:" + std::to_string(1000 + i % 50000)},
                                                   {"reason", "too many connections from this address"}});
+    for (int i = 0; i < 1000; ++i)  // reasons that name the port group into one kind
+      log->record_pre_auth("hello", {{"peer", "127.0.0.5:" + std::to_string(i)},
+                                     {"reason", "TLS handshake with 127.0.0.5:" + std::to_string(i) + " failed"}});
     log->record_pre_auth("tls", {{"peer", "127.0.0.3:40000"}, {"result", "failed"}});  // another address
     log->record("session_start", {{"engineer", "e"}});
     clock.advance(60s);
@@ -153,7 +156,9 @@ TEST_CASE("a refusal flood is summarised per address and interval; session recor
   CHECK(count("session_end") == 1);
   REQUIRE(count("refusals_summary") == 2);
   const auto& first = *std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l["event"] == "refusals_summary"; });
-  CHECK(first["suppressed"] == 10000 - limits.per_address);
+  CHECK(first["suppressed"] == 10000 - limits.per_address + 1000 - limits.per_address);
+  CHECK(first.dump().size() < 1024);  // kinds, not ports
+  CHECK(first["peers"][1]["events"]["hello: TLS handshake with N.N.N.N:N failed"] == 1000 - limits.per_address);
   CHECK(first["interval_s"] == 60);
   CHECK(first["peers"][0]["address"] == "127.0.0.2");
   CHECK(first["peers"][0]["events"]["connection_refused: too many connections from this address"] ==
