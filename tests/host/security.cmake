@@ -11,3 +11,8 @@ elfdesk_precompile_network_headers(host_security_tests)
 elfdesk_add_test(NAME file_safety_tests LABELS host
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/png_write_safety_test.cpp
   LIBS elfdesk_media)
+
+# What the customer is shown about strangers (terminal, and the window on a private Xvfb).
+elfdesk_add_test(NAME ui_warning_tests LABELS host
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/ui_failed_attempts_test.cpp ${CMAKE_CURRENT_SOURCE_DIR}/ui_keep_libraries.cpp
+  LIBS elfdesk_ui_host deps::x11 deps::threads)
