@@ -81,12 +81,19 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection&
   co_return std::expected<void, Error>{};
 }
 
-asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection,
-                                                                 std::string code_digits) {
+asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection, HostCodeCheck check) {
   auto share = expect<protocol::AuthShare>(co_await connection.receive(), "AuthShare");
   if (!share) co_return std::unexpected(share.error());
+  // The code is looked up only now, so a connection that passed Hello before a rotation uses the new one.
+  auto code_digits = check.begin();
+  if (!code_digits) {
+    connection.close(code_digits.error().code == ErrorCode::busy ? protocol::GoodbyeReason::busy
+                                                                 : protocol::GoodbyeReason::auth_failed,
+                     code_digits.error().detail);
+    co_return std::unexpected(code_digits.error());
+  }
   // From here on every failure counts against the code: the engineer has made a guess.
-  auto party = make_party(connection, auth::Spake2Role::host, code_digits);
+  auto party = make_party(connection, auth::Spake2Role::host, *code_digits);
   if (!party) co_return std::unexpected(make_error(ErrorCode::auth_failed, party.error().detail));
   if (!party->process_peer_share(share->share))
     co_return std::unexpected(fail_auth(connection, "invalid SPAKE2 share"));
@@ -97,6 +104,11 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& con
   if (!party->verify_peer_confirmation(confirm->mac)) {
     connection.send(protocol::AuthResult{false, kWrongCodeMessage});
     co_return std::unexpected(fail_auth(connection, "the engineer's key confirmation did not verify"));
+  }
+  // A right guess of a code that was replaced while SPAKE2 ran (expiry, rotation) gets nothing.
+  if (!check.claim()) {
+    connection.send(protocol::AuthResult{false, kWrongCodeMessage});
+    co_return std::unexpected(fail_auth(connection, "the code was replaced during the attempt"));
   }
   connection.send(protocol::AuthResult{true, ""});
   connection.set_authenticated();

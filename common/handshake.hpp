@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 
 #include "common/connection.hpp"
@@ -29,11 +30,20 @@ asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& conne
 asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
                                                                      std::string code_digits);
 
-// Host side (SPAKE2 party B). Any failure after the engineer's share arrived is an authentication
-// failure (ErrorCode::auth_failed) and counts as a wrong attempt against the code. On success the
+// The host's side of the code, asked at the two moments that matter for an online guesser.
+struct HostCodeCheck {
+  // The engineer's share arrived: reserve a guess and return the code to run SPAKE2 with, or an error
+  // (busy or auth_failed with the reason) to refuse without trying.
+  std::function<std::expected<std::string, Error>()> begin;
+  // Both confirmations verified: claims the code for this engineer, or false if it is no longer the
+  // current one (rotated or expired meanwhile); the attempt is then refused.
+  std::function<bool()> claim;
+};
+
+// Host side (SPAKE2 party B). Any failure after a guess was reserved is an authentication failure
+// (ErrorCode::auth_failed) and counts as a wrong attempt against the code. On success the
 // connection's pre-authentication limits are lifted.
-asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection,
-                                                                 std::string code_digits);
+asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection, HostCodeCheck check);
 
 inline constexpr const char* kWrongCodeMessage = "wrong or expired code";
 

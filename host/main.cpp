@@ -2,6 +2,7 @@
 // terminal); the network thread (HostServer) runs everything else.
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -43,6 +44,7 @@ std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "");  // UTF-8 window titles reach X intact; numbers (strtod) stay in C
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
     if (options.error().code == ErrorCode::closed) {
@@ -55,12 +57,19 @@ int main(int argc, char** argv) {
   log::set_level_from_env(options->verbose ? log::Level::debug : log::Level::warn);
   if (options->display.empty())
     if (const char* d = std::getenv("DISPLAY")) options->display = d;
-  if (auto desktop = make_desktop_environment(*options); !desktop) {
+  auto desktop = make_desktop_environment(*options);
+  if (!desktop) {
     std::fprintf(stderr, "elfdesk-host: %s\n", desktop.error().detail.c_str());
     return 2;
   }
-  auto audit = AuditLog::open(options->audit_log == "-" ? "" : options->audit_log.empty() ? AuditLog::default_path()
-                                                                                         : options->audit_log);
+  const std::string audit_path = options->audit_log == "-"     ? ""
+                                 : options->audit_log.empty() ? AuditLog::default_path()
+                                                              : options->audit_log;
+  if (audit_path.empty() && options->audit_log != "-") {
+    std::fprintf(stderr, "elfdesk-host: no place for the audit log (HOME is not set): use --audit-log PATH\n");
+    return 2;
+  }
+  auto audit = AuditLog::open(audit_path);
   if (!audit) {
     std::fprintf(stderr, "elfdesk-host: %s\n", audit.error().detail.c_str());
     return 2;
@@ -70,7 +79,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "elfdesk-host: no way to ask for consent; use --ui terminal or --consent accept\n");
     return 2;
   }
-  HostServer server(*options, *audit, ui.get());
+  HostServer server(*options, *audit, ui.get(), *desktop);
   if (ui) {
     ui->set_on_end_session([&server] { server.end_session(); });
     ui->set_on_quit([&server] { server.stop("ended by the customer (window closed)"); });

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 namespace elfdesk::auth {
 
@@ -13,7 +15,12 @@ std::string generate_session_code() {
   std::array<unsigned char, 32> pool{};
   // Bytes >= 250 are rejected so that byte % 10 is exactly uniform (250 = 25 * 10).
   while (code.size() < kSessionCodeDigits) {
-    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) return {};
+    // Without randomness there is no safe code (an empty or predictable one would let anybody in):
+    // stop the host rather than carry on.
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
+      std::fputs("elfdesk: fatal: the system random generator failed (RAND_bytes); no session code\n", stderr);
+      std::abort();
+    }
     for (unsigned char byte : pool) {
       if (byte >= 250) continue;
       code.push_back(static_cast<char>('0' + byte % 10));

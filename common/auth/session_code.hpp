@@ -16,6 +16,7 @@ inline constexpr std::size_t kSessionCodeDigits = 12;  // ~39.9 bits; online gue
 inline constexpr int kMaxSessionCodeAttempts = 5;
 
 // 12 digits, each uniform over 0-9 (OpenSSL RAND_bytes with rejection sampling, no modulo bias).
+// Aborts the process if RAND_bytes fails: there is no safe code without randomness.
 // Returns an empty string only if the system RNG fails (callers treat that as fatal).
 std::string generate_session_code();
 

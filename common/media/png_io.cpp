@@ -1,5 +1,11 @@
 #include "common/media/png_io.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <png.h>
@@ -78,10 +84,22 @@ std::expected<BgraImage, Error> decode_png(std::span<const std::uint8_t> data) {
 std::expected<void, Error> write_png(const BgraImage& image, const std::string& path) {
   auto bytes = encode_png(image);
   if (!bytes) return std::unexpected(bytes.error());
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
-  file.close();
-  if (!file) return std::unexpected(make_error(ErrorCode::io, "write_png: cannot write " + path));
+  // Never through a symlink (one planted in a shared directory would redirect the write), and only
+  // into a regular file; O_NONBLOCK keeps a planted FIFO from blocking the open.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0)
+    return std::unexpected(make_error(ErrorCode::io, "write_png: cannot create " + path + ": " +
+                                                         (errno == ELOOP ? "it is a symbolic link" : std::strerror(errno))));
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) == 0;
+  for (std::size_t done = 0; ok && done < bytes->size();) {
+    const ssize_t n = ::write(fd, bytes->data() + done, bytes->size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) ok = false;
+  if (!ok) return std::unexpected(make_error(ErrorCode::io, "write_png: cannot write " + path));
   return {};
 }
 

@@ -110,25 +110,39 @@ void passive_findings(ProbeOutput& out) {
           servers);
 }
 
+// False (and an `unknown` finding) when the session has used up its active checks for now.
+bool within_budget(ProbeOutput& out, const ProbeContext& ctx, const std::string& check) {
+  auto& budget = ctx.net_budget ? *ctx.net_budget : process_net_check_budget();
+  if (budget.take()) return true;
+  out.add(check, Severity::unknown,
+          fmt::format("not run: at most {} network checks per minute", NetCheckBudget::kPerMinute));
+  return false;
+}
+
 void active_checks(ProbeOutput& out, const ProbeContext& ctx, const ProbeArgs& args) {
-  if (auto name = args.get("resolve")) {
-    auto r = resolve_check(*name);
+  if (auto name = args.get("resolve"); name && within_budget(out, ctx, "resolve:" + *name)) {
+    auto r = resolve_check(*name, ctx.allow_local_targets);
     double ms = r["elapsed_ms"].get<double>();
     Severity s = !r["error"].is_null() ? Severity::critical : ms >= kSlowResolveMs ? Severity::warning : Severity::ok;
+    const auto withheld = r["withheld"].get<std::size_t>();
+    const std::string not_shown =
+        withheld > 0 ? fmt::format(" ({} local or private address(es) not shown)", withheld) : std::string();
     out.add("resolve:" + *name, s,
-            r["error"].is_null() ? fmt::format("{} resolved to {} address(es) in {:.1f} ms (warning >= {} ms)", *name,
-                                               r["addresses"].size(), ms, kSlowResolveMs)
+            r["error"].is_null() ? fmt::format("{} resolved to {} address(es) in {:.1f} ms (warning >= {} ms){}", *name,
+                                               r["addresses"].size() + withheld, ms, kSlowResolveMs, not_shown)
                                  : fmt::format("cannot resolve {}: {}", *name, r["error"].get<std::string>()),
             ms);
     out.data["resolve"] = std::move(r);
   }
-  if (auto target = args.get("connect")) {
+  if (auto target = args.get("connect"); target && within_budget(out, ctx, "connect:" + *target)) {
     auto limit = std::min(std::chrono::milliseconds(args.get_int("connect_timeout_ms", 3000)), ctx.remaining());
-    auto c = connect_check(*target, limit);
+    auto c = connect_check(*target, limit, ctx.allow_local_targets);
     double ms = c["elapsed_ms"].get<double>();
-    out.add("connect:" + *target, c["connected"] ? Severity::ok : Severity::critical,
-            c["connected"] ? fmt::format("TCP connect to {} succeeded in {:.1f} ms", *target, ms)
-                           : fmt::format("TCP connect to {} failed: {}", *target, c["error"].get<std::string>()),
+    const Severity s = c["connected"] ? Severity::ok : c["refused_local"] ? Severity::unknown : Severity::critical;
+    out.add("connect:" + *target, s,
+            c["connected"]       ? fmt::format("TCP connect to {} succeeded in {:.1f} ms", *target, ms)
+            : c["refused_local"] ? fmt::format("TCP connect to {} not tried: {}", *target, c["error"].get<std::string>())
+                                 : fmt::format("TCP connect to {} failed: {}", *target, c["error"].get<std::string>()),
             ms);
     out.data["connect"] = std::move(c);
   }

@@ -36,6 +36,8 @@ struct ProbeArgs {
 
 // Where a probe reads the machine from. Defaults are the live system; tests point the paths at
 // fixtures (see rooted_at) and replace `sources` for what no file can fake (statvfs, getifaddrs, ...).
+class NetCheckBudget;  // net_checks.hpp
+
 struct ProbeContext {
   std::filesystem::path proc = "/proc";
   std::filesystem::path sys = "/sys";
@@ -51,6 +53,10 @@ struct ProbeContext {
   SystemSources sources;              // empty members: the real system calls
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::shared_ptr<const std::atomic<bool>> cancel;  // set by the runner when the time limit passed
+  // Active network checks (resolve, connect) may reach loopback, link-local and private addresses only
+  // when the customer allowed it (elfdesk-host --allow-local-net-checks), and are rate limited.
+  bool allow_local_targets = false;
+  std::shared_ptr<NetCheckBudget> net_budget;  // null: the process-wide budget
 
   // Every path under `root` (root/proc, root/sys, root/etc/os-release, ...): for fixtures.
   static ProbeContext rooted_at(const std::filesystem::path& root);

@@ -1,5 +1,8 @@
 #include "common/probes/process_table.hpp"
 
+#include <cctype>
+#include <ranges>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,12 +134,59 @@ std::optional<double> read_uptime_seconds(const std::filesystem::path& proc) {
   return fields.empty() ? std::nullopt : util::parse_double(fields[0]);
 }
 
+namespace {
+
+bool secret_name(std::string_view name) {
+  static constexpr std::string_view kWords[] = {"pass", "pwd", "token", "key", "secret", "auth",
+                                                 "credential", "cookie", "bearer", "signature"};
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::any_of(std::begin(kWords), std::end(kWords),
+                     [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+// scheme://user:password@host -> scheme://user:***@host
+std::string redact_url_password(std::string arg) {
+  const auto scheme = arg.find("://");
+  if (scheme == std::string::npos) return arg;
+  const auto at = arg.find('@', scheme + 3);
+  const auto colon = arg.find(':', scheme + 3);
+  const auto slash = arg.find('/', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at || (slash != std::string::npos && slash < at))
+    return arg;
+  return arg.substr(0, colon + 1) + std::string(kRedacted) + arg.substr(at);
+}
+
+}  // namespace
+
+std::string redacted_command_line(std::string_view cmdline) {
+  std::vector<std::string> args;
+  for (auto part : std::views::split(cmdline, '\0')) args.emplace_back(part.begin(), part.end());
+  while (!args.empty() && args.back().empty()) args.pop_back();
+  std::string out;
+  bool mask_next = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    const auto eq = arg.find('=');
+    if (mask_next && !arg.starts_with("-")) {
+      arg = std::string(kRedacted);  // --password VALUE
+    } else if (eq != std::string::npos && eq > 0 && secret_name(std::string_view(arg).substr(0, eq))) {
+      arg = arg.substr(0, eq + 1) + std::string(kRedacted);  // --password=VALUE, PASSWORD=VALUE
+    } else {
+      arg = redact_url_password(std::move(arg));
+    }
+    // The first word is the program: "keyring-daemon" is a name, not an option.
+    mask_next = i > 0 && eq == std::string::npos && args[i].starts_with("-") && secret_name(args[i]);
+    if (!out.empty()) out += ' ';
+    out += arg;
+  }
+  return std::string(util::trim(out));
+}
+
 nlohmann::json process_json(const std::filesystem::path& proc, const ProcessSample& p) {
   std::string command;
   if (auto text = util::read_text(proc / std::to_string(p.pid) / "cmdline")) {
-    command = *text;
-    std::replace(command.begin(), command.end(), '\0', ' ');
-    command = std::string(util::trim(command));
+    command = redacted_command_line(*text);
     if (command.size() > 256) command.resize(256);
   }
   return {{"pid", p.pid},        {"ppid", p.ppid},     {"name", p.comm},       {"state", std::string(1, p.state)},

@@ -53,7 +53,14 @@ std::vector<ProcessCpu> top_cpu_lifetime(const std::vector<ProcessSample>& proce
                                          std::size_t top);
 std::optional<double> read_uptime_seconds(const std::filesystem::path& proc);
 
-// JSON for a process: pid, ppid, name, state, rss_bytes, threads, command (cmdline, <= 256 bytes).
+// A command line (the NUL-separated argv of /proc/PID/cmdline) joined with spaces, with the values of
+// secret-looking options masked: any argument name containing pass, pwd, token, key, secret, auth,
+// credential, cookie, bearer or signature, in the forms --x=v, -x=v, x=v (environment style) and --x v,
+// and the password in scheme://user:password@host. Diagnostics never carry a customer's secrets.
+std::string redacted_command_line(std::string_view cmdline);
+inline constexpr std::string_view kRedacted = "***";
+
+// JSON for a process: pid, ppid, name, state, rss_bytes, threads, command (redacted cmdline, <= 256 bytes).
 nlohmann::json process_json(const std::filesystem::path& proc, const ProcessSample& p);
 long clock_ticks_per_second();
 

@@ -3,6 +3,8 @@
 // Every new code is announced through the on_issued callback (terminal, code file, consent window).
 #pragma once
 #include <chrono>
+#include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,15 +19,29 @@ class CodeKeeper {
   using OnIssued = std::function<void(const std::string& digits, std::chrono::seconds valid_for,
                                       const std::string& why)>;
 
+  // One guess against one generation of the code, reserved when the engineer's SPAKE2 share arrives.
+  struct Attempt {
+    std::uint64_t generation = 0;
+    std::string digits;
+  };
+  enum class Refusal { in_use, too_many_attempts };
+
   CodeKeeper(const Clock& clock, std::chrono::seconds ttl, OnIssued on_issued);
 
   // The code an authentication attempt must use now; std::nullopt while one is in use by a session.
   // Rotates first if the current code has expired.
   std::optional<std::string> current();
-  // A wrong attempt against `digits`. Rotates after kMaxFailures wrong attempts on the same code.
-  void record_failure(const std::string& digits);
-  // A successful attempt: the code is used up until release() issues a new one.
-  void consume(const std::string& digits);
+  // Reserves one of the kMaxFailures guesses of the current code: refused while the code is in use, or
+  // when failures + attempts in flight already reach kMaxFailures (parallel connections get no more).
+  std::expected<Attempt, Refusal> begin_attempt();
+  // The attempt ended without success: frees its reservation and counts a wrong guess against its
+  // generation (none if the code was replaced meanwhile). Rotates after kMaxFailures wrong guesses.
+  void fail_attempt(const Attempt& attempt);
+  // SPAKE2 verified: is the attempt's code still the current, unexpired, unused one?
+  bool still_current(const Attempt& attempt);
+  // A successful attempt: the code is used up until release() issues a new one. False if it is no
+  // longer current (the caller must then refuse the engineer).
+  bool consume(const Attempt& attempt);
   // The session that used the code ended: issue a fresh one.
   void release();
   // Rotates if expired; returns the time until the current code expires (for the caller's timer).
@@ -33,6 +49,8 @@ class CodeKeeper {
   void rotate(const std::string& why);
 
   int failures() const { return failures_; }
+  int in_flight() const { return in_flight_; }
+  std::uint64_t generation() const { return generation_; }
 
  private:
   const Clock& clock_;
@@ -40,7 +58,9 @@ class CodeKeeper {
   OnIssued on_issued_;
   std::string digits_;
   std::chrono::steady_clock::time_point issued_at_;
+  std::uint64_t generation_ = 0;
   int failures_ = 0;
+  int in_flight_ = 0;
   bool in_use_ = false;
 };
 

@@ -30,7 +30,12 @@ Code and consent:
 Other:
   --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
   --max-pending N        at most N connections may be authenticating at once (default 8)
+  --max-pending-per-address N  at most N of them from one address (default 2)
   --handshake-timeout S  cut off a connection that has not authenticated after S seconds (default 30)
+  --step-timeout S       TLS + Hello, and each step of the code check, must finish within S (default 5)
+  --backoff S            after a wrong code, its address waits S seconds before it may try again,
+                         doubling with every further wrong code (default 2, at most 300)
+  --allow-local-net-checks  network probes may reach loopback, link-local and private addresses
   --once                 exit after the first session ends
   --verbose              more log output
   --help                 this text
@@ -42,8 +47,10 @@ Exit codes: 0 ok, 2 bad usage, 10 network error (cannot listen or dial).
 std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args) {
   auto parsed = parse_args(args,
                            {"listen", "connect", "display", "monitor", "code-ttl", "code-file", "consent",
-                            "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout"},
-                           {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen"});
+                            "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout",
+                            "max-pending-per-address", "step-timeout", "backoff"},
+                           {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen",
+                            "allow-local-net-checks"});
   if (!parsed) return std::unexpected(parsed.error());
   if (parsed->has("help")) return std::unexpected(make_error(ErrorCode::closed, host_usage()));
   if (!parsed->positional.empty())
@@ -68,13 +75,20 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   auto consent_timeout = number("consent-timeout", 1, 3600, 60);
   auto pending = number("max-pending", 1, 256, 8);
   auto handshake = number("handshake-timeout", 1, 300, 30);
-  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending, &handshake})
+  auto per_address = number("max-pending-per-address", 1, 256, 2);
+  auto step = number("step-timeout", 1, 300, 5);
+  auto backoff = number("backoff", 0, 300, 2);
+  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending, &handshake, &per_address, &step, &backoff})
     if (!*n) return std::unexpected(n->error());
   o.monitor = static_cast<int>(*monitor);
   o.code_ttl = std::chrono::seconds(*ttl);
   o.consent_timeout = std::chrono::seconds(*consent_timeout);
   o.max_pending_handshakes = static_cast<int>(*pending);
   o.handshake_deadline = std::chrono::seconds(*handshake);
+  o.max_pending_per_address = static_cast<int>(*per_address);
+  o.step_deadline = std::chrono::seconds(*step);
+  o.first_backoff = std::chrono::seconds(*backoff);
+  o.allow_local_net_checks = parsed->has("allow-local-net-checks");
   o.code_file = parsed->get("code-file");
   const std::string consent = parsed->get("consent", "ask");
   if (consent != "ask" && consent != "accept")

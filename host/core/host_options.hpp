@@ -30,7 +30,11 @@ struct HostOptions {
   bool clipboard = true;
   std::string audit_log;     // empty: default path; "-" disables
   int max_pending_handshakes = 8;
+  int max_pending_per_address = 2;            // one source address holds at most this many of them
   std::chrono::seconds handshake_deadline{30};
+  std::chrono::seconds step_deadline{5};      // TLS + Hello, and each SPAKE2 step, each within this
+  std::chrono::seconds first_backoff{2};      // an address waits this long after a wrong code, doubling
+  bool allow_local_net_checks = false;        // probes may connect to loopback/link-local/private targets
   bool once = false;         // exit after the first session ends (scripts, tests)
   bool verbose = false;
 };

@@ -14,6 +14,7 @@
 #include "common/handshake.hpp"
 #include "common/log.hpp"
 #include "common/transport.hpp"
+#include "host/core/admission.hpp"
 #include "host/core/code_keeper.hpp"
 #include "host/core/consent_gate.hpp"
 #include "host/core/host_session.hpp"
@@ -24,12 +25,6 @@ namespace {
 
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kRedialInterval = std::chrono::seconds(1);
-
-std::string machine_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
 
 void write_code_file(const std::string& path, const std::string& formatted) {
   if (path.empty()) return;
@@ -47,19 +42,42 @@ void write_code_file(const std::string& path, const std::string& formatted) {
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) log::error("cannot write code file {}", path);
 }
 
+// Before authentication every step (TLS + Hello, the wait for the engineer's share, the rest of SPAKE2)
+// has its own short deadline, inside one overall deadline: a silent or slow peer never holds a slot.
+struct PreAuthDeadline {
+  asio::steady_timer timer;
+  std::shared_ptr<Connection> conn;
+  std::chrono::steady_clock::time_point overall_end;
+  std::chrono::seconds step;
+
+  std::chrono::steady_clock::time_point step_end() const {
+    return std::min(std::chrono::steady_clock::now() + step, overall_end);
+  }
+  void next_step() {
+    timer.expires_at(step_end());  // cancels the previous wait (its handler sees operation_aborted)
+    timer.async_wait([c = conn](const asio::error_code& ec) {
+      if (!ec) c->fail(make_error(ErrorCode::timeout, "handshake deadline expired"));
+    });
+  }
+  void cancel() { timer.cancel(); }
+};
+
 }  // namespace
 
 struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   HostOptions options;
   AuditLog& audit;
   ConsentUi* ui;
+  std::shared_ptr<const DesktopEnvironment> desktop;
   asio::io_context io{1};
   asio::ssl::context tls;
   std::unique_ptr<Transport> transport;  // listen, or dial in reverse mode
   asio::signal_set signals{io, SIGINT, SIGTERM};
   SteadyClock clock;
   std::unique_ptr<CodeKeeper> codes;
+  Admission admission{clock, {options.max_pending_per_address, options.first_backoff, std::chrono::seconds(300)}};
   asio::steady_timer code_timer{io};
+  asio::steady_timer summary_timer{io};
   std::thread thread;
   std::atomic<bool> finished{false};
   bool stopping = false;
@@ -67,7 +85,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   bool session_reserved = false;
   std::shared_ptr<HostSession> session;
 
-  State(HostOptions o, AuditLog& a, ConsentUi* u) : options(std::move(o)), audit(a), ui(u), tls(auth::make_host_tls_context()) {}
+  State(HostOptions o, AuditLog& a, ConsentUi* u, std::shared_ptr<const DesktopEnvironment> d)
+      : options(std::move(o)), audit(a), ui(u), desktop(std::move(d)), tls(auth::make_host_tls_context()) {}
 
   void announce_code(const std::string& digits, std::chrono::seconds ttl, const std::string& why) {
     const std::string formatted = auth::format_session_code(digits);
@@ -90,11 +109,24 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     });
   }
 
+  // Writes the audit log's summary of refused strangers once per interval, even when the flood stopped.
+  void arm_summary_timer() {
+    summary_timer.expires_after(std::chrono::seconds(15));
+    summary_timer.async_wait([self = weak_from_this()](const asio::error_code& ec) {
+      if (auto s = self.lock(); s && !ec && !s->stopping) {
+        s->audit.flush_summary();
+        s->arm_summary_timer();
+      }
+    });
+  }
+
   protocol::Hello hello() const {
     using namespace protocol::capability;
     std::uint32_t caps = kVideoVp8 | kInput | kProbes | kCursor | kChat;
     if (options.clipboard) caps |= kClipboard;
-    return {limits::kProtocolVersion, protocol::Role::host, caps, machine_name(), "elfdesk-host 0.1.0"};
+    // No machine name and no version before the code is proven: a stranger learns nothing about whose
+    // machine this is or which build to attack. The engineer knows which address they dialled.
+    return {limits::kProtocolVersion, protocol::Role::host, caps, "", "elfdesk-host"};
   }
 
   void shut_down(const std::string& reason) {
@@ -105,6 +137,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     if (transport) transport->close();
     signals.cancel(ignored);
     code_timer.cancel();
+    summary_timer.cancel();
     if (session) session->end(true, reason);
     if (ui) ui->quit();
     if (!session && pending == 0) {
@@ -119,7 +152,11 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> dial_out();
   asio::awaitable<void> handle(std::shared_ptr<Connection> conn, bool dialed);
-  asio::awaitable<void> admit(std::shared_ptr<Connection> conn, asio::steady_timer& deadline);
+  asio::awaitable<void> admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline);
+  asio::awaitable<bool> wait_for_turn(const std::string& address, PreAuthDeadline& deadline);
+  asio::awaitable<bool> check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
+                                   const std::string& address);
+  void note_wrong_code(const std::string& address);
   void maybe_finish_after_session();
 };
 
@@ -133,7 +170,7 @@ asio::awaitable<void> HostServer::State::accept_loop() {
       continue;
     }
     if (pending >= options.max_pending_handshakes) {
-      audit.record("connection_refused", {{"peer", link->address}, {"reason", "too many unauthenticated connections"}});
+      audit.record_pre_auth("connection_refused", {{"peer", link->address}, {"reason", "too many unauthenticated connections"}});
       asio::error_code ignored;
       link->stream.close(ignored);
       continue;
@@ -169,17 +206,22 @@ asio::awaitable<void> HostServer::State::dial_out() {
 
 asio::awaitable<void> HostServer::State::handle(std::shared_ptr<Connection> conn, bool dialed) {
   auto self = shared_from_this();
+  const std::string address = address_of(conn->peer());
+  // One address holds only a few of the pending slots, so one stranger cannot fill them all.
+  if (!dialed && !admission.try_open(address)) {
+    audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", "too many connections from this address"}});
+    conn->fail(make_error(ErrorCode::closed, "too many connections from this address"));
+    co_return;
+  }
   ++pending;
-  // One deadline for everything before the customer is asked: a silent or slow peer never holds a slot.
-  // admit() cancels it once the code is verified (consent has its own timeout; a session has none).
-  asio::steady_timer deadline(io);
-  deadline.expires_after(options.handshake_deadline);
-  deadline.async_wait([conn](const asio::error_code& ec) {
-    if (!ec) conn->fail(make_error(ErrorCode::timeout, "handshake deadline expired"));
-  });
-  audit.record("connection", {{"peer", conn->peer()}, {"direction", dialed ? "outgoing" : "incoming"}});
+  // admit() cancels the deadline once the code is verified (consent has its own timeout; a session none).
+  PreAuthDeadline deadline{asio::steady_timer(io), conn, std::chrono::steady_clock::now() + options.handshake_deadline,
+                           options.step_deadline};
+  deadline.next_step();
+  audit.record_pre_auth("connection", {{"peer", conn->peer()}, {"direction", dialed ? "outgoing" : "incoming"}});
   co_await admit(conn, deadline);
   deadline.cancel();
+  if (!dialed) admission.close(address);
   // Whatever ended the attempt, close our side now (a no-op if it is already closing): a peer that
   // said Goodbye is otherwise left waiting for our TLS close_notify.
   conn->close(protocol::GoodbyeReason::normal, "");
@@ -187,9 +229,82 @@ asio::awaitable<void> HostServer::State::handle(std::shared_ptr<Connection> conn
   if (stopping && !session && pending == 0) io.stop();
 }
 
-asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, asio::steady_timer& deadline) {
+// Waits until `address` may guess (its back-off is over and none of its other connections is guessing).
+// False when that is not before this step's deadline: the engineer is refused with the reason.
+asio::awaitable<bool> HostServer::State::wait_for_turn(const std::string& address, PreAuthDeadline& deadline) {
+  asio::steady_timer pause(io);
+  for (auto wait = admission.wait_before_guess(address); wait > std::chrono::steady_clock::duration::zero();
+       wait = admission.wait_before_guess(address)) {
+    if (std::chrono::steady_clock::now() + wait >= deadline.timer.expiry()) co_return false;
+    pause.expires_after(std::min<std::chrono::steady_clock::duration>(wait, Admission::kTurnPoll));
+    co_await pause.async_wait(kTuple);
+    if (stopping) co_return false;
+  }
+  admission.begin_guess(address);
+  co_return true;
+}
+
+// A wrong code from `address`: it backs off, and the customer sees who is trying.
+void HostServer::State::note_wrong_code(const std::string& address) {
+  const int from_address = admission.record_failure(address);
+  const std::string summary = describe_failed_attempts(from_address, address, admission.total_failures());
+  if (ui) {
+    ui->show_failed_attempts(summary);
+  } else {
+    std::printf("elfdesk-host: %s\n", summary.c_str());
+    std::fflush(stdout);
+  }
+}
+
+// SPAKE2 against the current code, one guess at a time per address; true when the code was proven
+// (and claimed for this engineer).
+asio::awaitable<bool> HostServer::State::check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
+                                                   const std::string& address) {
+  if (!co_await wait_for_turn(address, deadline)) {
+    const std::string why = "too many wrong codes from this address: try again later";
+    conn->close(protocol::GoodbyeReason::auth_failed, why);
+    audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", why}});
+    co_return false;
+  }
+  struct GuessDone {
+    Admission& admission;
+    const std::string& address;
+    ~GuessDone() { admission.end_guess(address); }
+  } guess_done{admission, address};
+  // The guess is reserved when the share arrives, against the code current then, and the code must
+  // still be current (same generation) after SPAKE2: parallel or stale attempts get nothing extra.
+  std::optional<CodeKeeper::Attempt> attempt;
+  HostCodeCheck check{
+      .begin = [&]() -> std::expected<std::string, Error> {
+        auto reserved = codes->begin_attempt();
+        if (!reserved)
+          return std::unexpected(make_error(ErrorCode::busy, reserved.error() == CodeKeeper::Refusal::in_use
+                                                                 ? "host busy: another engineer is connected"
+                                                                 : "host busy: too many code attempts at once, try again"));
+        attempt = *reserved;
+        deadline.next_step();  // the rest of SPAKE2 is one round trip for a real engineer
+        return reserved->digits;
+      },
+      .claim = [&] { return codes->consume(*attempt); },
+  };
+  if (auto ok = co_await authenticate_as_host(*conn, std::move(check)); !ok) {
+    if (!attempt) {  // refused before trying, or left before guessing: no guess was made
+      if (ok.error().code == ErrorCode::busy)
+        audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", ok.error().detail}});
+      co_return false;
+    }
+    codes->fail_attempt(*attempt);
+    note_wrong_code(address);
+    audit.record_pre_auth("authentication", {{"peer", conn->peer()}, {"result", "failed"},
+                                             {"reason", ok.error().detail}, {"failures_on_code", codes->failures()}});
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline) {
   auto fail_audit = [&](const char* stage, const Error& e) {
-    audit.record(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
+    audit.record_pre_auth(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
   };
   if (auto ok = co_await conn->handshake(TlsRole::server); !ok) co_return fail_audit("tls", ok.error());
   // Until the code is proven, only the handshake's small messages are expected: a stranger must not make
@@ -198,19 +313,14 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   conn->start();
   auto peer = co_await exchange_hello(*conn, hello());
   if (!peer) co_return fail_audit("hello", peer.error());
-  const auto code = codes->current();
-  if (session_reserved || !code) {
+  deadline.next_step();
+  if (session_reserved || !codes->current()) {
     conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
-    audit.record("connection_refused", {{"peer", conn->peer()}, {"reason", "busy"}});
+    audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", "busy"}});
     co_return;
   }
-  if (auto ok = co_await authenticate_as_host(*conn, *code); !ok) {
-    // Only a peer that sent a SPAKE2 share made a guess (auth_failed); one that left before did not.
-    if (ok.error().code == ErrorCode::auth_failed) codes->record_failure(*code);
-    audit.record("authentication", {{"peer", conn->peer()}, {"result", "failed"}, {"reason", ok.error().detail},
-                                    {"failures_on_code", codes->failures()}});
-    co_return;
-  }
+  const std::string address = address_of(conn->peer());
+  if (!co_await check_code(conn, deadline, address)) co_return;
   deadline.cancel();
   conn->limit_incoming(limits::kMaxFramePayload);
   if (session_reserved) {
@@ -218,7 +328,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     co_return;
   }
   session_reserved = true;
-  codes->consume(*code);
+  admission.record_success(address);
   audit.record("authentication", {{"peer", conn->peer()}, {"result", "ok"}, {"engineer", peer->hello.name}});
   auto consent = co_await run_consent(*conn, *peer, options, ui, audit);
   if (!consent) {
@@ -228,7 +338,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     co_return;
   }
   --pending;  // admitted: no longer an unauthenticated slot
-  session = std::make_shared<HostSession>(conn, *consent, options, audit);
+  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop);
   if (ui) ui->show_session(SessionInfo{consent->engineer_name, consent->peer, consent->permissions});
   const SessionSummary summary = co_await session->run();
   ++pending;
@@ -241,8 +351,9 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   else codes->release();
 }
 
-HostServer::HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui)
-    : state_(std::make_shared<State>(std::move(options), audit, ui)) {}
+HostServer::HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui,
+                       std::shared_ptr<const DesktopEnvironment> desktop)
+    : state_(std::make_shared<State>(std::move(options), audit, ui, std::move(desktop))) {}
 
 HostServer::~HostServer() {
   stop("host shutting down");
@@ -251,7 +362,7 @@ HostServer::~HostServer() {
 
 std::expected<void, Error> HostServer::start() {
   auto& s = *state_;
-  s.audit.record("host_start", {{"display", s.options.fake_screen ? "test pattern" : s.options.display},
+  s.audit.record("host_start", {{"display", s.desktop->name()},
                                 {"consent", s.options.consent == ConsentMode::accept ? "pre-approved" : "ask"},
                                 {"view_only", s.options.view_only}});
   if (s.options.connect_host.empty()) {
@@ -269,6 +380,7 @@ std::expected<void, Error> HostServer::start() {
                                          [&s](const std::string& d, std::chrono::seconds t, const std::string& w) {
                                            s.announce_code(d, t, w);
                                          });
+  s.arm_summary_timer();
   s.arm_code_timer();  // the first code was announced while `codes` was still being built
   s.signals.async_wait([&s](const asio::error_code& ec, int) {
     if (!ec) s.shut_down("ended by the customer (signal)");

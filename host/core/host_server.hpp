@@ -7,6 +7,7 @@
 
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
+#include "host/platform/desktop_environment.hpp"
 #include "host/ui/consent_ui.hpp"
 #include "protocol/error.hpp"
 
@@ -14,8 +15,9 @@ namespace elfdesk::host {
 
 class HostServer {
  public:
-  // `ui` may be null (no way to ask: only --consent accept works); it must outlive the server.
-  HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui);
+  // `ui` may be null (no way to ask: only --consent accept works); it must outlive the server. `desktop`
+  // (not null) is what every session shares (make_desktop_environment, chosen once at start).
+  HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui, std::shared_ptr<const DesktopEnvironment> desktop);
   ~HostServer();
   HostServer(const HostServer&) = delete;
   HostServer& operator=(const HostServer&) = delete;

@@ -20,7 +20,7 @@ struct HostSession::Impl {
   SessionSetup setup;
   const HostOptions& options;
   AuditLog& audit;
-  std::expected<std::shared_ptr<const DesktopEnvironment>, Error> desktop;  // or why there is none
+  std::shared_ptr<const DesktopEnvironment> desktop;  // chosen once by the server; not null
   std::unique_ptr<VideoStreamer> video;
   std::unique_ptr<SessionInput> input;
   probes::ProbeRunner runner;
@@ -29,12 +29,13 @@ struct HostSession::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::expected<std::shared_ptr<const DesktopEnvironment>, Error> d)
+       std::shared_ptr<const DesktopEnvironment> d)
       : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)) {}
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
     probes::ProbeContext context;
     context.display = o.display;
+    context.allow_local_targets = o.allow_local_net_checks;  // the customer's choice (issue 11)
     return probes::ProbeRunner(probes::builtin_registry(), context);
   }
 
@@ -42,8 +43,7 @@ struct HostSession::Impl {
 
   std::expected<void, Error> start_video() {
     if (!allowed(permission::kView)) return {};
-    if (!desktop) return std::unexpected(desktop.error());
-    auto made = (*desktop)->make_capturer();
+    auto made = desktop->make_capturer();
     if (!made) return std::unexpected(made.error());
     std::unique_ptr<ScreenCapturer> capturer = std::move(*made);
     const Rect area{0, 0, capturer->width(), capturer->height()};
@@ -66,7 +66,7 @@ struct HostSession::Impl {
     };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
-    input = std::make_unique<SessionInput>(**desktop, options, area, setup.permissions, audit, conn);
+    input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
     return {};
   }
 
@@ -125,10 +125,6 @@ HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup se
                          AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop)
     : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop))) {}
 
-HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-                         AuditLog& audit)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit,
-                                   make_desktop_environment(options))) {}
 
 HostSession::~HostSession() = default;
 

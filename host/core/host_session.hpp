@@ -35,10 +35,6 @@ class HostSession : public std::enable_shared_from_this<HostSession> {
  public:
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
               AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop);  // desktop: not null
-  // The desktop chosen from `options` (make_desktop_environment). TODO(merge): HostServer makes the
-  // environment once at start and passes it, then this overload goes.
-  HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-              AuditLog& audit);
   ~HostSession();
   asio::awaitable<SessionSummary> run();
   // Ends the session from our side (customer, Ctrl-C, shutdown). Network thread.

@@ -42,6 +42,8 @@ class ConsentUi {
   // Switches to the "session active" banner; also drops any pending question.
   virtual void show_session(SessionInfo info) = 0;
   virtual void show_ended(std::string reason) = 0;
+  // Wrong codes were tried, e.g. "3 wrong codes tried from 198.51.100.7": shown until the next session.
+  virtual void show_failed_attempts(std::string summary) = 0;
   // The customer pressed "End session" (UI thread).
   virtual void set_on_end_session(std::function<void()> callback) = 0;
   // The customer closed the window or pressed Ctrl-C (UI thread). Without a callback the loop quits.

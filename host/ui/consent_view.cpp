@@ -59,6 +59,9 @@ void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
                  sdl::Align::center, kTextWidth);
   sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
                  kMid, 250, sdl::Align::center, kTextWidth);
+  if (!view.failed_attempts.empty())  // someone is guessing: the customer should know
+    sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.failed_attempts, 80), kEnd, kMid, 218,
+                   sdl::Align::center, kTextWidth);
 }
 
 void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {

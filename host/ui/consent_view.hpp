@@ -22,6 +22,7 @@ struct ConsentView {
   ConsentQuestion question;
   SessionInfo session;
   std::string ended_reason;
+  std::string failed_attempts;  // "3 wrong codes tried from 198.51.100.7"; empty: none
   bool allow_armed = false;  // Allow stays inert for a moment after the question appears
   ConsentButton focus = ConsentButton::none;
   ConsentButton pressed = ConsentButton::none;

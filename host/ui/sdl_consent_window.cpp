@@ -33,6 +33,7 @@ struct SdlConsentWindow::Impl {
   std::uint64_t question_serial = 0;
   SessionInfo session;
   std::string ended_reason;
+  std::string failed_attempts;
   std::function<void()> on_end_session;
   std::function<void()> on_quit;
   bool quit_requested = false;
@@ -80,6 +81,7 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
     if (question) view.question = *question;
     view.session = session;
     view.ended_reason = ended_reason;
+    view.failed_attempts = failed_attempts;
     if (question && question_serial != seen_question_serial) {
       seen_question_serial = question_serial;
       new_question = true;
@@ -174,6 +176,9 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
   // A support dialog must not keep the customer's screen saver off or bypass their compositor.
   SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+  // The first click on an unfocused window is a real click (Allow, Deny, End session): SDL drops it
+  // otherwise. Allow stays inert for kArmDelay after a question appears, so this adds no accident.
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
   auto subsystems = sdl::Subsystems::start();
   if (!subsystems) return std::unexpected(subsystems.error());
   auto impl = std::make_unique<Impl>(std::move(*subsystems));
@@ -227,6 +232,7 @@ void SdlConsentWindow::show_session(SessionInfo info) {
     impl_->on_answer = nullptr;
     impl_->screen = Screen::session;
     impl_->session = std::move(info);
+    impl_->failed_attempts.clear();
   });
 }
 
@@ -237,6 +243,10 @@ void SdlConsentWindow::show_ended(std::string reason) {
     impl_->screen = Screen::ended;
     impl_->ended_reason = std::move(reason);
   });
+}
+
+void SdlConsentWindow::show_failed_attempts(std::string summary) {
+  impl_->update([&] { impl_->failed_attempts = std::move(summary); });
 }
 
 void SdlConsentWindow::set_on_end_session(std::function<void()> callback) {

@@ -29,6 +29,7 @@ class SdlConsentWindow final : public ConsentUi {
   void cancel_question() override;
   void show_session(SessionInfo info) override;
   void show_ended(std::string reason) override;
+  void show_failed_attempts(std::string summary) override;
   void set_on_end_session(std::function<void()> callback) override;
   void set_on_quit(std::function<void()> callback) override;
   int run() override;

@@ -98,6 +98,10 @@ class TerminalConsentUi final : public ConsentUi {
     out_ << "\nSession ended: " << sanitize_display_text(reason, 200) << '\n' << std::flush;
   }
 
+  void show_failed_attempts(std::string summary) override {
+    print("\nWarning: " + sanitize_display_text(summary, 120) + "\n");
+  }
+
   void set_on_end_session(std::function<void()> callback) override {
     std::lock_guard lock(queue_.mutex);
     on_end_session_ = std::move(callback);

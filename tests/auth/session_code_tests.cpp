@@ -1,13 +1,37 @@
 // One-time codes: randomness shape, formatting, and what users may type.
+#define OPENSSL_SUPPRESS_DEPRECATED  // RAND_set_rand_method: the only way to make RAND_bytes fail in a test
 #include "common/auth/session_code.hpp"
 
 #include <doctest/doctest.h>
+#include <openssl/rand.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <array>
 #include <set>
 
 namespace elfdesk::auth {
+
+TEST_CASE("a failing random generator stops the process instead of issuing a code") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    static RAND_METHOD failing{};
+    failing.bytes = [](unsigned char*, int) { return 0; };
+    failing.status = [] { return 0; };
+    RAND_set_rand_method(&failing);
+    ::close(STDERR_FILENO);
+    const std::string code = generate_session_code();
+    ::_exit(code.empty() ? 3 : 4);  // reached only if the failure was not fatal
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  if (WIFSIGNALED(status)) CHECK(WTERMSIG(status) == SIGABRT);
+}
 
 TEST_CASE("generated session codes are 12 random digits") {
   std::set<std::string> seen;

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <zstd.h>
+
+#include <memory>
+
 #include "common/zstd_codec.hpp"
 
 using namespace elfdesk;
@@ -32,4 +36,27 @@ TEST_CASE("corrupt and truncated input are errors") {
   auto r2 = zstd_decompress(garbage, 1 << 20);
   REQUIRE_FALSE(r2);
   CHECK(r2.error().code == ErrorCode::malformed);
+}
+
+TEST_CASE("a frame that asks for a huge window is refused before the decoder allocates it") {
+  // 1000 bytes, but a 128 MiB window and no content size: a stock decoder allocates the whole window.
+  const std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_windowLog, 27);
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_contentSizeFlag, 0);
+  const std::string text(1000, 'w');
+  std::vector<std::uint8_t> packed(ZSTD_compressBound(text.size()) + 64);
+  ZSTD_inBuffer in{text.data(), text.size(), 0};
+  ZSTD_outBuffer out{packed.data(), packed.size(), 0};
+  REQUIRE(ZSTD_compressStream2(ctx.get(), &out, &in, ZSTD_e_continue) == 0);
+  REQUIRE(ZSTD_compressStream2(ctx.get(), &out, &in, ZSTD_e_end) == 0);
+  packed.resize(out.pos);
+  REQUIRE(ZSTD_getFrameContentSize(packed.data(), packed.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
+  auto unpacked = zstd_decompress(packed, 1 << 20);
+  REQUIRE_FALSE(unpacked);
+  CHECK(unpacked.error().code == ErrorCode::oversized);
+  // Ordinary frames up to the cap still decompress (their window is at most their size).
+  const std::string big(4 << 20, 'b');
+  auto ordinary = zstd_decompress(zstd_compress(big), 4 << 20);
+  REQUIRE(ordinary);
+  CHECK(ordinary->size() == big.size());
 }

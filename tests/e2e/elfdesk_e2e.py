@@ -206,9 +206,22 @@ def psnr(a, b):
     return float("inf") if value == "inf" else float(value)
 
 
+def window_name(display, window):
+    """The window's title as UTF-8 (_NET_WM_NAME, else WM_NAME), or None. xdotool cannot read a UTF-8
+    title: it converts names with the C locale, so elfdesk's "elfdesk — ..." titles never match there."""
+    out = subprocess.run(["xprop", "-id", window, "_NET_WM_NAME", "WM_NAME"], env=dict(os.environ, DISPLAY=display),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                         errors="replace", timeout=10).stdout
+    m = re.search(r'^(?:_NET_WM_NAME|WM_NAME)\([^)]*\) = "(.*)"$', out, re.M)
+    return m.group(1) if m else None
+
+
 def find_window(display, regex, timeout=15, by="name"):
     """The id of the first visible window on `display` whose name (or "class") matches `regex`, or None."""
     def search():
+        if by == "name":  # every visible window, then its UTF-8 title (see window_name)
+            out = x_run(display, "xdotool", "search", "--onlyvisible", "--class", "", check=False)
+            return next((w for w in out.stdout.split() if re.search(regex, window_name(display, w) or "")), None)
         out = x_run(display, "xdotool", "search", "--onlyvisible", "--" + by, regex, check=False)
         ids = out.stdout.split()
         return ids[0] if ids else None

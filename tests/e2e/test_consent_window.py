@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, wait_until
+from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, find_window, wait_until
 
 # host/ui/consent_view.cpp consent_button_rect(): window-relative {x, y, width, height}.
 BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52), "end_session": (160, 236, 200, 52)}
@@ -29,9 +29,7 @@ class ConsentWindowTest(unittest.TestCase):
         self.assertTrue(self.window, "no window named elfdesk\n" + self.host.stderr())
 
     def find_window(self):
-        r = self.x.run("xdotool", "search", "--name", "elfdesk", check=False)
-        ids = r.stdout.split()
-        return ids[0] if r.returncode == 0 and ids else None
+        return find_window(self.x.display, "elfdesk", timeout=1)
 
     def window_origin(self):
         out = self.x.run("xdotool", "getwindowgeometry", self.window).stdout

@@ -16,7 +16,8 @@ import unittest
 import elfdesk_e2e
 from elfdesk_e2e import CLIENT_BIN, Host, Xvfb, elfdesk
 
-HOST_ARGS = ("--fake-screen", "--consent", "accept", "--ui", "none")
+# --allow-local-net-checks: these tests connect to ports on 127.0.0.1 (refused by default).
+HOST_ARGS = ("--fake-screen", "--consent", "accept", "--ui", "none", "--allow-local-net-checks")
 # Stable between two runs a second apart on the same machine. Not compared: cpu and processes (sampled
 # windows, top consumers change), display (the host shares a fake screen with no display; --local uses
 # this process's $DISPLAY), triage (composition of the others).

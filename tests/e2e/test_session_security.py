@@ -150,7 +150,8 @@ class CodeTest(SecurityTestCase):
         self.assert_ok(screenshot(host.address, code))
 
     def test_five_wrong_codes_rotate_the_code(self):
-        host = self.host("--consent", "accept", "--ui", "none")
+        # --backoff 0: five guesses in a row from one address (by default it would wait 2, 4, 8, 16 s).
+        host = self.host("--consent", "accept", "--ui", "none", "--backoff", "0")
         code = host.code()
         for attempt in range(1, 6):
             self.assert_auth_failed(diag(host.address, wrong_code(code)))
@@ -342,8 +343,8 @@ class TransportTest(SecurityTestCase):
 
     def test_silent_and_garbage_peers_are_cut_off_without_blocking_an_engineer(self):
         host = self.host("--consent", "accept", "--ui", "none", "--handshake-timeout", "2", "--max-pending", "4")
-        silent = socket.create_connection(("127.0.0.1", host.port))
-        garbage = socket.create_connection(("127.0.0.1", host.port))
+        silent = socket.create_connection(("127.0.0.1", host.port), source_address=("127.0.0.2", 0))
+        garbage = socket.create_connection(("127.0.0.1", host.port), source_address=("127.0.0.3", 0))
         try:
             garbage.sendall(b"GET / HTTP/1.0\r\n\r\n" + os.urandom(64))
             # A real engineer authenticates while both are connected.
@@ -377,7 +378,9 @@ class TransportTest(SecurityTestCase):
     def test_more_silent_peers_than_the_cap_do_not_lock_out_an_engineer(self):
         host = self.host("--consent", "accept", "--ui", "none", "--handshake-timeout", "2", "--max-pending", "3")
         opened = time.time()
-        socks = [socket.create_connection(("127.0.0.1", host.port)) for _ in range(5)]
+        # From five addresses, so the global cap is what refuses (one address holds at most 2 slots).
+        socks = [socket.create_connection(("127.0.0.1", host.port), source_address=(f"127.0.0.{2 + i}", 0))
+                 for i in range(5)]
         try:
             # Beyond the cap, connections are refused at once and audited.
             self.assertTrue(wait_for_event(host, "connection_refused", count=2,

@@ -35,14 +35,54 @@ TEST_CASE("five wrong attempts replace the code; attempts against an old code do
   Issued issued;
   CodeKeeper keeper(clock, 600s, issued.callback());
   const std::string first = *keeper.current();
-  for (int i = 0; i < CodeKeeper::kMaxFailures - 1; ++i) keeper.record_failure(first);
+  for (int i = 0; i < CodeKeeper::kMaxFailures - 1; ++i) keeper.fail_attempt(*keeper.begin_attempt());
   CHECK(keeper.current() == first);
-  keeper.record_failure(first);
+  const auto last = *keeper.begin_attempt();
+  CHECK(last.digits == first);
+  keeper.fail_attempt(last);
   REQUIRE(issued.codes.size() == 2);
   CHECK(keeper.current() != first);
   CHECK(issued.reasons.back() == "too many wrong attempts");
-  keeper.record_failure(first);  // a late failure against the replaced code
+  keeper.fail_attempt(last);  // a late failure against the replaced code
   CHECK(keeper.failures() == 0);
+}
+
+TEST_CASE("parallel attempts: failures plus attempts in flight never exceed five per code") {
+  ManualClock clock;
+  Issued issued;
+  CodeKeeper keeper(clock, 600s, issued.callback());
+  std::vector<CodeKeeper::Attempt> attempts;
+  for (int i = 0; i < 12; ++i)
+    if (auto a = keeper.begin_attempt()) attempts.push_back(*a);
+  CHECK(attempts.size() == CodeKeeper::kMaxFailures);
+  CHECK(keeper.begin_attempt().error() == CodeKeeper::Refusal::too_many_attempts);
+  keeper.fail_attempt(attempts[0]);  // the failure keeps its slot: 1 failure + 4 in flight
+  CHECK_FALSE(keeper.begin_attempt().has_value());
+  for (std::size_t i = 1; i < attempts.size(); ++i) keeper.fail_attempt(attempts[i]);
+  REQUIRE(issued.codes.size() == 2);  // five guesses used the first code up
+  const auto next = keeper.begin_attempt();
+  REQUIRE(next.has_value());
+  CHECK(next->digits == issued.codes[1]);
+  CHECK(next->generation == attempts[0].generation + 1);
+}
+
+TEST_CASE("a stale attempt never succeeds: expiry or rotation between share and confirmation") {
+  ManualClock clock;
+  Issued issued;
+  CodeKeeper keeper(clock, 600s, issued.callback());
+  const auto before_expiry = *keeper.begin_attempt();
+  clock.advance(600s);
+  CHECK_FALSE(keeper.still_current(before_expiry));
+  CHECK_FALSE(keeper.consume(before_expiry));
+  CHECK(keeper.current().has_value());  // the code was not consumed: a fresh one is offered
+
+  const auto before_rotation = *keeper.begin_attempt();
+  keeper.rotate("test");
+  CHECK_FALSE(keeper.consume(before_rotation));
+  const auto good = *keeper.begin_attempt();
+  CHECK(keeper.still_current(good));
+  CHECK(keeper.consume(good));
+  CHECK(keeper.begin_attempt().error() == CodeKeeper::Refusal::in_use);
 }
 
 TEST_CASE("an expired code is replaced") {
@@ -62,7 +102,7 @@ TEST_CASE("a code is single use: none while in use, a fresh one when the session
   Issued issued;
   CodeKeeper keeper(clock, 600s, issued.callback());
   const std::string first = *keeper.current();
-  keeper.consume(first);
+  CHECK(keeper.consume(*keeper.begin_attempt()));
   CHECK_FALSE(keeper.current().has_value());
   clock.advance(3600s);  // a long session does not expire into a new code meanwhile
   CHECK_FALSE(keeper.current().has_value());

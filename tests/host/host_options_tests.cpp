@@ -62,3 +62,20 @@ TEST_CASE("the customer's settings limit what an engineer is granted") {
   CHECK(grant_permissions(all, o) == (kView | kControl | kProbes));
   CHECK(grant_permissions(1u << 20, o) == 0);  // unknown bits are never granted
 }
+
+TEST_CASE("limits against strangers and the network-check permission have safe defaults and can be set") {
+  auto d = parse({});
+  REQUIRE(d);
+  CHECK(d->max_pending_per_address == 2);
+  CHECK(d->step_deadline == std::chrono::seconds(5));
+  CHECK(d->first_backoff == std::chrono::seconds(2));
+  CHECK_FALSE(d->allow_local_net_checks);
+  auto o = parse({"--max-pending-per-address", "4", "--step-timeout=3", "--backoff", "0", "--allow-local-net-checks"});
+  REQUIRE(o);
+  CHECK(o->max_pending_per_address == 4);
+  CHECK(o->step_deadline == std::chrono::seconds(3));
+  CHECK(o->first_backoff == std::chrono::seconds(0));
+  CHECK(o->allow_local_net_checks);
+  CHECK_FALSE(parse({"--max-pending-per-address", "0"}));
+  CHECK_FALSE(parse({"--backoff", "301"}));
+}

@@ -4,13 +4,16 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <set>
 #include <sstream>
 
+#include "common/probes/net_checks.hpp"
 #include "common/probes/probe_util.hpp"
 #include "tests/probes/probe_test_util.hpp"
 #include "tests/support/xvfb.hpp"
@@ -112,6 +115,29 @@ TEST_CASE("live processes agree with ps -e (count within 15% or 20)") {
   CHECK(r.data["top_memory"][0]["rss_bytes"].get<double>() >= r.data["top_memory"][2]["rss_bytes"].get<double>());
 }
 
+TEST_CASE("live processes: a decoy's secrets on its command line never reach the report") {
+  // A busy decoy (so it leads top_cpu) whose argv holds secrets in the common forms.
+  const pid_t decoy = ::fork();
+  REQUIRE(decoy >= 0);
+  if (decoy == 0) {
+    ::execl("/bin/sh", "sh", "-c", "while :; do :; done", "elfdesk-decoy", "--db-password=hunter2-decoy",
+            "--api-token", "tok-decoy-123", "AWS_SECRET_ACCESS_KEY=aws-decoy", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto r = run_probe(ProbeContext{}, "processes", {{{"sample_ms", "300"}, {"top", "5"}}});
+  const std::string cmdline = util::read_text("/proc/" + std::to_string(decoy) + "/cmdline").value_or("");
+  ::kill(decoy, SIGKILL);
+  ::waitpid(decoy, nullptr, 0);
+  REQUIRE(cmdline.find("hunter2-decoy") != std::string::npos);  // the secret really was visible in /proc
+  const auto& top = r.data["top_cpu"];
+  const auto it = std::find_if(top.begin(), top.end(), [&](const auto& p) { return p["pid"] == decoy; });
+  REQUIRE_MESSAGE(it != top.end(), r.data.dump());
+  CHECK((*it)["command"] == "sh -c while :; do :; done elfdesk-decoy --db-password=*** --api-token *** "
+                            "AWS_SECRET_ACCESS_KEY=***");
+  const std::string report = r.data.dump();
+  for (const char* secret : {"hunter2-decoy", "tok-decoy-123", "aws-decoy"}) CHECK(report.find(secret) == std::string::npos);
+}
+
 TEST_CASE("live network agrees with ip -o addr and ip route") {
   auto r = run_probe(ProbeContext{}, "network");
   std::set<std::string> ours, theirs;
@@ -143,14 +169,23 @@ TEST_CASE("live network agrees with ip -o addr and ip route") {
   }
 }
 
+// The customer's machine itself is the target here: allowed, as with elfdesk-host --allow-local-net-checks.
+ProbeContext local_allowed() {
+  ProbeContext context;
+  context.allow_local_targets = true;
+  static const SteadyClock clock;
+  context.net_budget = std::make_shared<NetCheckBudget>(clock, 1000);
+  return context;
+}
+
 TEST_CASE("live resolve agrees with getent hosts localhost") {
-  auto r = run_probe(ProbeContext{}, "network", {{{"resolve", "localhost"}}});
+  auto r = run_probe(local_allowed(), "network", {{{"resolve", "localhost"}}});
   auto getent = words(run_tool("getent hosts localhost"));
   REQUIRE_FALSE(getent.empty());
   const auto& addresses = r.data["resolve"]["addresses"];
   CHECK(std::find(addresses.begin(), addresses.end(), canonical_ip(getent[0])) != addresses.end());
   CHECK(find_finding(r, "resolve:localhost")->severity == Severity::ok);
-  auto bad = run_probe(ProbeContext{}, "network", {{{"resolve", "no-such-host.invalid"}}});
+  auto bad = run_probe(local_allowed(), "network", {{{"resolve", "no-such-host.invalid"}}});
   CHECK(find_finding(bad, "resolve:no-such-host.invalid")->severity == Severity::critical);
 }
 
@@ -159,7 +194,7 @@ TEST_CASE("live connect to a 127.0.0.1 listener (timed) and to a closed port (re
   int port = listener.bind_loopback();
   REQUIRE(listen(listener.fd, 4) == 0);
   std::string target = "127.0.0.1:" + std::to_string(port);
-  auto r = run_probe(ProbeContext{}, "network", {{{"connect", target}}});
+  auto r = run_probe(local_allowed(), "network", {{{"connect", target}}});
   CHECK(r.data["connect"]["connected"] == true);
   CHECK(r.data["connect"]["elapsed_ms"].get<double>() >= 0);
   CHECK(find_finding(r, "connect:" + target)->severity == Severity::ok);
@@ -168,7 +203,7 @@ TEST_CASE("live connect to a 127.0.0.1 listener (timed) and to a closed port (re
     Socket unused;
     closed_port = unused.bind_loopback();  // bound, never listening: connect is refused
     std::string closed = "127.0.0.1:" + std::to_string(closed_port);
-    auto refused = run_probe(ProbeContext{}, "network", {{{"connect", closed}, {"connect_timeout_ms", "1000"}}});
+    auto refused = run_probe(local_allowed(), "network", {{{"connect", closed}, {"connect_timeout_ms", "1000"}}});
     CHECK(refused.data["connect"]["connected"] == false);
     CHECK(refused.data["connect"]["error"] == "Connection refused");
     CHECK(find_finding(refused, "connect:" + closed)->severity == Severity::critical);
