@@ -216,8 +216,8 @@ class Bench:
                              stderr=subprocess.DEVNULL, text=True, timeout=timeout)
         return out.stdout.strip()
 
-    def window_id(self, display, name, timeout=20):
-        wid = self.xdotool(display, "search", "--sync", "--onlyvisible", "--name", name, timeout=timeout)
+    def window_id(self, display, name, timeout=20, by="--name"):
+        wid = self.xdotool(display, "search", "--sync", "--onlyvisible", by, name, timeout=timeout)
         return wid.splitlines()[0]
 
 
@@ -247,7 +247,8 @@ class ElfdeskSystem:
         self.viewer = bench.procs.start(
             [bench.client_bin, "view", f"127.0.0.1:{self.relay.port}", "--code-file", code_file, "--scale", "1:1"],
             env=xenv(b), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
-        wid = bench.window_id(b, "^elfdesk")
+        # By class: the title is UTF-8 (an em dash), which xdotool's --name cannot read in the C locale.
+        wid = bench.window_id(b, "^elfdesk$", by="--classname")
         bench.xdotool(b, "windowmove", wid, "0", "0")
         bench.xdotool(b, "windowsize", wid, str(width), str(height))
         bench.xdotool(b, "windowfocus", "--sync", wid)  # B has no window manager to give it focus
