@@ -159,7 +159,7 @@ asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::Pr
     auto event = co_await core.next(std::chrono::seconds(120));
     if (!event) co_return report_session_error(event.error());
     if (event->goodbye) {
-      std::fprintf(stderr, "elfdesk: session ended: %s\n", event->goodbye->message.c_str());
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", describe_goodbye(*event->goodbye).c_str());
       co_return 10;
     }
   }

@@ -88,6 +88,7 @@ void ViewerWindow::on_wake() {
     });
   }
   show_mailbox();
+  show_status();
   window_.set_title("elfdesk — " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + " — " +
                     shared_.state);
 }
@@ -103,7 +104,20 @@ void ViewerWindow::show_mailbox() {
   }
 }
 
+// Connecting, waiting for consent, or why it ended: a panel, so the window is never just black.
+void ViewerWindow::show_status() {
+  if (shared_.status == shown_status_) return;
+  shown_status_ = shared_.status;
+  if (panel_open_) return;  // the triage panel stays; it can only be open once connected
+  if (shown_status_.empty()) return window_.hide_panel();
+  window_.show_panel({shown_status_});
+}
+
 void ViewerWindow::on_tick() {
+  // SDL 2.26 on X11 reports a copy by another application only when SDL owned the clipboard before (it
+  // listens for SelectionClear, not XFixes): without this a first copy never reached a customer who had
+  // not copied first. So while focused the clipboard is also looked at once per tick (deduplicated).
+  if (focused_ && settings_.share_clipboard && !settings_.view_only) send_local_clipboard();
   const SessionStats& s = shared_.stats;
   const auto bytes = s.bytes.load(), pictures = s.pictures.load();
   PresenterStats stats;
