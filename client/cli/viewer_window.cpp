@@ -72,7 +72,17 @@ bool ViewerWindow::on_event(const void* raw) {
   if (is_local_shortcut(e, SDLK_f)) return window_.toggle_scale_mode(), true;
   if (is_local_shortcut(e, SDLK_d)) return toggle_triage(), true;
   if (settings_.view_only) return true;
-  if (e.type == SDL_CLIPBOARDUPDATE && settings_.share_clipboard) return send_local_clipboard(), true;
+  // The engineer's clipboard is offered only while this window has the keyboard: a copy elsewhere on the
+  // engineer's desktop is none of the customer's business. On focus, the newest copy is offered once.
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_GAINED) {
+    focused_ = true;
+    if (settings_.share_clipboard) send_local_clipboard();
+  }
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_LOST) focused_ = false;
+  if (e.type == SDL_CLIPBOARDUPDATE) {
+    if (settings_.share_clipboard && focused_) send_local_clipboard();
+    return true;
+  }
   mapper_.set_viewport(window_.viewport());
   for (auto& m : mapper_.handle(raw)) network_.send(std::move(m));
   return true;
