@@ -84,6 +84,7 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   const bool control = (session->granted & protocol::permission::kControl) != 0;
   shared_.mailbox.post([this, name = session->host.hello.name, control] {
     shared_.host_name = name;
+    shared_.connected = true;
     shared_.state = control ? "connected" : "connected (view only)";
   });
   const auto connection = session->connection;

@@ -27,6 +27,7 @@ struct ViewerShared {
   // Main thread only (set by mailbox tasks): what the window title says.
   std::string host_name;
   std::string state = "connecting";
+  bool connected = false;  // the session is up: messages sent now reach the host
   // Main thread only: what the window says while there is no picture to show (connecting, waiting for
   // consent); empty once the session is up.
   std::string status;

@@ -118,7 +118,7 @@ void ViewerWindow::show_mailbox() {
 void ViewerWindow::show_status() {
   if (shared_.status == shown_status_) return;
   shown_status_ = shared_.status;
-  if (panel_open_) return;  // the triage panel stays; it can only be open once connected
+  if (panel_open_) return;  // the triage panel, when open, stays in front
   if (shown_status_.empty()) return window_.hide_panel();
   window_.show_panel({shown_status_});
 }
@@ -169,6 +169,7 @@ void ViewerWindow::show_triage(const std::expected<probes::ReceivedReport, Error
 }
 
 void ViewerWindow::send_local_clipboard() {
+  if (!shared_.connected) return;  // before, it would be dropped yet remembered as sent
   char* raw = SDL_GetClipboardText();
   std::string text = raw ? raw : "";
   SDL_free(raw);

@@ -84,6 +84,7 @@ class ClipboardTest(unittest.TestCase):
             try:
                 window = find_window(b.display, "elfdesk")
                 self.assertIsNotNone(window)
+                time.sleep(1.0)  # the host's clipboard watcher is up
                 # The customer copies first: the viewer then owns the engineer's clipboard, so SDL reports the
                 # engineer's next copy anywhere on the desktop (the case that leaked).
                 owners.append(self.copy(a, "from the customer"))
