@@ -78,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void fail(Error error);
 
   bool is_open() const { return !error_.has_value(); }
+  bool closing() const { return closing_; }  // close() was called: the Goodbye is being flushed
   const std::optional<Error>& error() const { return error_; }
   const std::string& peer() const { return peer_; }                  // "address:port"
   const std::string& peer_address() const { return peer_address_; }  // the address alone, per-address limits

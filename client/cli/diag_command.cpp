@@ -34,7 +34,7 @@ Runs read-only diagnostic probes on the customer's machine and reports findings 
 
 Exit codes: the worst severity found: 0 ok, 1 warning, 2 critical, 3 unknown (a probe failed or timed
 out). 3 also when a probe name or argument was rejected (the others still run) or the command line is
-wrong. Session errors: 10 network error, 11 authentication failed or refused, 12 declined, 13 protocol
+wrong; 2 for a malformed code. Session errors: 10 network error, 11 authentication failed or refused, 12 declined, 13 protocol
 error, 14 host busy.
 Run `elfdesk probes` for the list of probes.
 )";
@@ -113,6 +113,17 @@ Outcome run_local(const std::vector<probes::ProbeInvocation>& calls) {
   return out;
 }
 
+// Every call against the local probe registry and its argument schemas, as `--local` would run it.
+std::expected<void, Error> check_calls_locally(const std::vector<probes::ProbeInvocation>& calls) {
+  const probes::ProbeRunner runner;
+  for (const auto& call : calls) {
+    if (auto ok = runner.validate(call); !ok)
+      return std::unexpected(make_error(ErrorCode::invalid_argument, "probe " + call.name + ": " + ok.error().detail +
+                                                                         " (nothing was sent to the host)"));
+  }
+  return {};
+}
+
 int run_session(const std::string& path, const std::vector<probes::ProbeInvocation>& calls, bool json) {
   auto answers = run_over_control_socket(path, calls);
   if (!answers) {
@@ -148,7 +159,7 @@ asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::Pr
     auto event = co_await core.next(std::chrono::seconds(120));
     if (!event) co_return report_session_error(event.error());
     if (event->goodbye) {
-      std::fprintf(stderr, "elfdesk: session ended: %s\n", event->goodbye->message.c_str());
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", describe_goodbye(*event->goodbye).c_str());
       co_return 10;
     }
   }
@@ -181,7 +192,12 @@ int run_diag_command(const std::vector<std::string>& words) {
   if (args->has("local")) return print_reports(run_local(*calls), json);
   if (args->has("session")) return run_session(args->get("session"), *calls, json);
   auto target = parse_remote_target(*args, protocol::permission::kProbes);
-  if (!target) return usage_error(target.error().detail);
+  if (!target) {
+    const int usage = usage_error(target.error().detail);
+    return target.error().code == ErrorCode::malformed ? kMalformedCodeExit : usage;
+  }
+  // Before a code is spent and the customer asked: the host checks against the same registry.
+  if (auto ok = check_calls_locally(*calls); !ok) return usage_error(ok.error().detail);
   target->quiet = args->has("quiet");
   return run_remote(std::move(*target), [calls = std::move(*calls), json](SessionCore& core) {
     return run_remote_probes(core, calls, json);

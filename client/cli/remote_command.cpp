@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "client/core/tls_setup.hpp"
+#include "common/auth/session_code.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::client {
@@ -31,6 +32,12 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
       return std::unexpected(make_error(ErrorCode::invalid_argument, "cannot read the code from " + args.get("code-file")));
   } else {
     return std::unexpected(make_error(ErrorCode::invalid_argument, "missing --code CODE (the customer reads it to you)"));
+  }
+  // Checked here, before anything is dialled: a mistyped code is the engineer's usage error, not a network one.
+  if (auto digits = auth::normalize_session_code(o.code); !digits) {
+    return std::unexpected(make_error(ErrorCode::malformed, "malformed code '" + o.code + "': " + digits.error().detail +
+                                                                "; quote a code that contains spaces, e.g. "
+                                                                "--code \"123 456 789 012\""));
   }
   o.name = args.get("name", default_engineer_name());
   o.permissions = permissions;

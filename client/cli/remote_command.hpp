@@ -21,7 +21,10 @@ struct RemoteTarget {
   bool quiet = false;
 };
 
-// Reads ADDR:PORT (or --listen ADDR:PORT), --code CODE (or --code-file PATH), --name NAME.
+// Reads ADDR:PORT (or --listen ADDR:PORT), --code CODE (or --code-file PATH), --name NAME. Every error is
+// a usage error; ErrorCode::malformed marks a malformed code (exit kMalformedCodeExit in every command,
+// diag included, whose other usage errors are 3).
+inline constexpr int kMalformedCodeExit = 2;
 std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions);
 
 using SessionBody = std::function<asio::awaitable<int>(SessionCore&)>;

@@ -36,7 +36,7 @@ asio::awaitable<int> take_screenshot(SessionCore& core, std::string out, std::ch
       co_return exit_code_for(event.error());
     }
     if (event->goodbye) {
-      std::fprintf(stderr, "elfdesk: session ended: %s\n", event->goodbye->message.c_str());
+      std::fprintf(stderr, "elfdesk: session ended: %s\n", describe_goodbye(*event->goodbye).c_str());
       co_return 10;
     }
     if (!event->picture) continue;

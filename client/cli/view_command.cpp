@@ -29,8 +29,10 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
 statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the findings (saved as JSON in
-the current directory). Closing the window ends the session.
-Exit codes: 0 ok, 10 network error, 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
+the current directory). Closing the window ends the session. Your clipboard goes to the customer only
+while this window has the keyboard focus.
+Exit codes: 0 ok, 2 bad usage (also a malformed code), 10 network error (also: the connection to the host
+was lost), 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
 )";
 
 struct ViewArgs {

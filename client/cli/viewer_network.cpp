@@ -7,6 +7,22 @@
 #include "client/core/tls_setup.hpp"
 
 namespace elfdesk::client {
+namespace {
+
+// The line the window shows in state `s`, before there is a picture.
+std::string status_text(SessionState s, const EngineerOptions& o) {
+  const std::string where = o.host + ":" + std::to_string(o.port);
+  switch (s) {
+    case SessionState::connecting: return "Connecting to " + where + "...";
+    case SessionState::waiting_for_host: return "Waiting for the host to connect to " + where + "...";
+    case SessionState::authenticating: return "Checking the code with " + where + "...";
+    case SessionState::waiting_for_customer: return "Waiting for the customer to allow access...";
+    case SessionState::connected: return "";
+  }
+  return "";
+}
+
+}  // namespace
 
 ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, ViewerShared& shared,
                              std::function<void()> stop_window, ControlSocketServer* control)
@@ -17,7 +33,10 @@ ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, View
       control_(control),
       work_(asio::make_work_guard(io)) {
   options_.on_state = [this](SessionState s) {
-    shared_.mailbox.post([this, s] { shared_.state = describe(s); });
+    shared_.mailbox.post([this, s, text = status_text(s, options_)] {
+      shared_.state = describe(s);
+      shared_.status = text;
+    });
   };
 }
 
@@ -43,8 +62,15 @@ void ViewerNetwork::run() {
   }
 }
 
-void ViewerNetwork::end(int exit_code) {
+void ViewerNetwork::end(int exit_code, const std::string& why) {
   exit_code_ = exit_code;
+  if (!why.empty()) {
+    std::fprintf(stderr, "elfdesk: session ended: %s\n", why.c_str());
+    shared_.mailbox.post([this, why] {
+      shared_.state = "ended: " + why;
+      shared_.status = "Session ended: " + why;
+    });
+  }
   if (control_) control_->stop("the viewer's session ended");
   stop_window_();
 }
@@ -52,12 +78,13 @@ void ViewerNetwork::end(int exit_code) {
 asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   auto session = co_await open_engineer_session(tls, options_);
   if (!session) {
-    end(report_session_error(session.error()));
+    end(exit_code_for(session.error()), session.error().detail);
     co_return;
   }
   const bool control = (session->granted & protocol::permission::kControl) != 0;
   shared_.mailbox.post([this, name = session->host.hello.name, control] {
     shared_.host_name = name;
+    shared_.connected = true;
     shared_.state = control ? "connected" : "connected (view only)";
   });
   const auto connection = session->connection;
@@ -74,24 +101,19 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
       core_->probes().call(call, std::move(answer));
     });
   }
-  end(co_await stream());
+  co_await stream();
 }
 
-// Pictures to the main thread until the session ends; returns the exit code.
-asio::awaitable<int> ViewerNetwork::stream() {
+// Pictures to the main thread until the session ends, then end() with the exit code and the reason.
+asio::awaitable<void> ViewerNetwork::stream() {
   while (true) {
     auto event = co_await core_->next();
     if (!event) {
-      if (event.error().code == ErrorCode::closed) co_return 0;  // we closed it (window closed)
-      co_return report_session_error(event.error());
+      if (core_->closed_by_us()) co_return end(0);  // the window was closed
+      // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
+      co_return end(exit_code_for(event.error()), "the connection to the host was lost (" + event.error().detail + ")");
     }
-    if (event->goodbye) {
-      const auto& bye = *event->goodbye;
-      const std::string why = bye.reason == protocol::GoodbyeReason::ended_by_customer ? "ended by the customer"
-                                                                                       : "ended: " + bye.message;
-      std::fprintf(stderr, "elfdesk: session %s\n", why.c_str());
-      co_return 0;
-    }
+    if (event->goodbye) co_return end(0, describe_goodbye(*event->goodbye));
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
     if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();
   }

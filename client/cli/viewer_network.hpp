@@ -27,6 +27,10 @@ struct ViewerShared {
   // Main thread only (set by mailbox tasks): what the window title says.
   std::string host_name;
   std::string state = "connecting";
+  bool connected = false;  // the session is up: messages sent now reach the host
+  // Main thread only: what the window says while there is no picture to show (connecting, waiting for
+  // consent); empty once the session is up.
+  std::string status;
 };
 
 class ViewerNetwork {
@@ -49,8 +53,9 @@ class ViewerNetwork {
  private:
   void run();
   asio::awaitable<void> session(asio::ssl::context& tls);
-  asio::awaitable<int> stream();
-  void end(int exit_code);
+  asio::awaitable<void> stream();
+  // Ends the viewer; `why` (unless empty) goes to stderr and the window title.
+  void end(int exit_code, const std::string& why = {});
 
   asio::io_context& io_;
   EngineerOptions options_;

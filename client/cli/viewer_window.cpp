@@ -72,7 +72,17 @@ bool ViewerWindow::on_event(const void* raw) {
   if (is_local_shortcut(e, SDLK_f)) return window_.toggle_scale_mode(), true;
   if (is_local_shortcut(e, SDLK_d)) return toggle_triage(), true;
   if (settings_.view_only) return true;
-  if (e.type == SDL_CLIPBOARDUPDATE && settings_.share_clipboard) return send_local_clipboard(), true;
+  // The engineer's clipboard is offered only while this window has the keyboard: a copy elsewhere on the
+  // engineer's desktop is none of the customer's business. On focus, the newest copy is offered once.
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_GAINED) {
+    focused_ = true;
+    if (settings_.share_clipboard) send_local_clipboard();
+  }
+  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_LOST) focused_ = false;
+  if (e.type == SDL_CLIPBOARDUPDATE) {
+    if (settings_.share_clipboard && focused_) send_local_clipboard();
+    return true;
+  }
   mapper_.set_viewport(window_.viewport());
   for (auto& m : mapper_.handle(raw)) network_.send(std::move(m));
   return true;
@@ -88,6 +98,7 @@ void ViewerWindow::on_wake() {
     });
   }
   show_mailbox();
+  show_status();
   window_.set_title("elfdesk — " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + " — " +
                     shared_.state);
 }
@@ -103,7 +114,20 @@ void ViewerWindow::show_mailbox() {
   }
 }
 
+// Connecting, waiting for consent, or why it ended: a panel, so the window is never just black.
+void ViewerWindow::show_status() {
+  if (shared_.status == shown_status_) return;
+  shown_status_ = shared_.status;
+  if (panel_open_) return;  // the triage panel, when open, stays in front
+  if (shown_status_.empty()) return window_.hide_panel();
+  window_.show_panel({shown_status_});
+}
+
 void ViewerWindow::on_tick() {
+  // SDL 2.26 on X11 reports a copy by another application only when SDL owned the clipboard before (it
+  // listens for SelectionClear, not XFixes): without this a first copy never reached a customer who had
+  // not copied first. So while focused the clipboard is also looked at once per tick (deduplicated).
+  if (focused_ && settings_.share_clipboard && !settings_.view_only) send_local_clipboard();
   const SessionStats& s = shared_.stats;
   const auto bytes = s.bytes.load(), pictures = s.pictures.load();
   PresenterStats stats;
@@ -145,6 +169,7 @@ void ViewerWindow::show_triage(const std::expected<probes::ReceivedReport, Error
 }
 
 void ViewerWindow::send_local_clipboard() {
+  if (!shared_.connected) return;  // before, it would be dropped yet remembered as sent
   char* raw = SDL_GetClipboardText();
   std::string text = raw ? raw : "";
   SDL_free(raw);

@@ -35,13 +35,16 @@ class ViewerWindow {
   void toggle_triage();
   void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
   void send_local_clipboard();
+  void show_status();
 
   SdlPresenter& window_;
   ViewerNetwork& network_;
   ViewerShared& shared_;
   ViewSettings settings_;
   InputMapper mapper_;
-  bool panel_open_ = false;
+  bool panel_open_ = false;     // the triage panel
+  std::string shown_status_;    // the status panel's text, empty when hidden
+  bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back
   std::uint64_t last_bytes_ = 0, last_pictures_ = 0;
 };

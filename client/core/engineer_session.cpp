@@ -66,21 +66,16 @@ std::string default_engineer_name() {
   return std::string(pw && pw->pw_name ? pw->pw_name : "engineer") + "@" + host;
 }
 
-asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asio::ssl::context& tls,
-                                                                             EngineerOptions o) {
-  auto code = auth::normalize_session_code(o.code);
-  if (!code) co_return std::unexpected(make_error(ErrorCode::invalid_argument, code.error().detail));
-  auto link = co_await reach_host(o);
-  if (!link) co_return std::unexpected(link.error());
-  auto conn = Connection::make(std::move(*link), tls, o.timeouts);
+namespace {
+
+// Hello, SPAKE2 and consent over a connection whose TLS is up; the customer's grant.
+asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Connection> conn, const EngineerOptions& o,
+                                                             std::string code) {
   auto& c = *conn;
-  report(o, SessionState::authenticating);
-  if (auto ok = co_await c.handshake(TlsRole::client); !ok) co_return std::unexpected(ok.error());
-  c.start();
   protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
   auto peer = co_await exchange_hello(c, hello);
   if (!peer) co_return std::unexpected(peer.error());
-  if (auto ok = co_await authenticate_as_engineer(c, *code); !ok) co_return std::unexpected(ok.error());
+  if (auto ok = co_await authenticate_as_engineer(c, std::move(code)); !ok) co_return std::unexpected(ok.error());
   report(o, SessionState::waiting_for_customer);
   c.send(protocol::ConsentRequest{o.name, o.permissions});
   auto answer = co_await c.receive(std::chrono::duration_cast<std::chrono::milliseconds>(o.consent_wait));
@@ -95,8 +90,31 @@ asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asi
     co_return std::unexpected(make_error(ErrorCode::declined, result->reason.empty() ? "declined by the customer"
                                                                                      : result->reason));
   }
-  report(o, SessionState::connected);
   co_return EngineerSession{conn, std::move(*peer), result->granted_permissions};
+}
+
+}  // namespace
+
+asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asio::ssl::context& tls,
+                                                                             EngineerOptions o) {
+  auto code = auth::normalize_session_code(o.code);
+  if (!code) co_return std::unexpected(make_error(ErrorCode::invalid_argument, code.error().detail));
+  auto link = co_await reach_host(o);
+  if (!link) co_return std::unexpected(link.error());
+  auto conn = Connection::make(std::move(*link), tls, o.timeouts);
+  report(o, SessionState::authenticating);
+  if (auto ok = co_await conn->handshake(TlsRole::client); !ok) co_return std::unexpected(ok.error());
+  conn->start();
+  auto session = co_await admit(conn, o, std::move(*code));
+  if (!session) {
+    // The host's Goodbye or refusal was read: end the connection's writer and timers now. Left running
+    // (nothing reads the host's close), they kept the caller's io_context busy until the idle limit, ~10 s
+    // ("host busy" came that late). A close we started ends by itself once our Goodbye is flushed.
+    if (conn->is_open() && !conn->closing()) conn->fail(session.error());
+    co_return std::unexpected(session.error());
+  }
+  report(o, SessionState::connected);
+  co_return session;
 }
 
 }  // namespace elfdesk::client

@@ -90,8 +90,28 @@ void SessionCore::request_keyframe() { send(protocol::KeyframeRequest{protocol::
 void SessionCore::send(protocol::Message message) { session_.connection->send(std::move(message)); }
 
 void SessionCore::close(const std::string& why) {
+  closed_by_us_ = true;
   probes_.cancel_all(why);
   session_.connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
+}
+
+std::string describe_goodbye(const protocol::Goodbye& goodbye) {
+  using enum protocol::GoodbyeReason;
+  std::string why;
+  switch (goodbye.reason) {
+    case ended_by_customer: why = "ended by the customer"; break;
+    case ended_by_engineer: why = "ended by the engineer"; break;
+    case auth_failed: why = "authentication failed"; break;
+    case declined: why = "declined by the customer"; break;
+    case busy: why = "the host is busy"; break;
+    case protocol_error: why = "protocol error"; break;
+    case timeout: why = "timed out"; break;
+    case shutting_down: why = "the host is shutting down"; break;
+    case version_mismatch: why = "incompatible versions"; break;
+    case normal: why = "ended by the host"; break;
+  }
+  if (why.empty()) why = "ended by the host";
+  return goodbye.message.empty() ? why : why + ": " + goodbye.message;
 }
 
 }  // namespace elfdesk::client

@@ -50,6 +50,9 @@ class SessionCore {
   // Says goodbye and answers every pending probe call with `why`.
   void close(const std::string& why);
 
+  // close() was called: a connection that ends now ends because we ended it, not because the host went away.
+  bool closed_by_us() const { return closed_by_us_; }
+
   ProbeClient& probes() { return probes_; }
   const EngineerSession& session() const { return session_; }
   Connection& connection() { return *session_.connection; }
@@ -63,6 +66,10 @@ class SessionCore {
   PictureReceiver receiver_;
   SessionLinks links_;
   ProbeClient probes_;
+  bool closed_by_us_ = false;
 };
+
+// Why the host ended the session, for a person: never empty (its reason when the host gave no message).
+std::string describe_goodbye(const protocol::Goodbye& goodbye);
 
 }  // namespace elfdesk::client

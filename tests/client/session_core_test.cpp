@@ -113,3 +113,18 @@ TEST_CASE("session core: a real connection's messages reach the picture, mailbox
     CHECK(stats.latency_us >= 400u + keyframe.timings.encode_us + 100u + picture->decode_us + 3000u);
   });
 }
+
+TEST_CASE("session core: a goodbye is described for a person, never with an empty reason") {
+  using protocol::GoodbyeReason;
+  for (auto reason : {GoodbyeReason::normal, GoodbyeReason::ended_by_customer, GoodbyeReason::ended_by_engineer,
+                      GoodbyeReason::auth_failed, GoodbyeReason::declined, GoodbyeReason::busy,
+                      GoodbyeReason::protocol_error, GoodbyeReason::timeout, GoodbyeReason::shutting_down,
+                      GoodbyeReason::version_mismatch}) {
+    CAPTURE(static_cast<int>(reason));
+    CHECK_FALSE(describe_goodbye(protocol::Goodbye{reason, ""}).empty());
+  }
+  CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::ended_by_customer, ""}) == "ended by the customer");
+  CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::shutting_down, "host stopped"}) ==
+        "the host is shutting down: host stopped");
+  CHECK_FALSE(describe_goodbye(protocol::Goodbye{static_cast<GoodbyeReason>(200), ""}).empty());
+}

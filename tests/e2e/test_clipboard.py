@@ -3,7 +3,7 @@ import subprocess
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, Host, Xvfb
+from elfdesk_e2e import CLIENT_BIN, Host, Xvfb, find_window, x_run
 
 
 def read_clipboard(xvfb):
@@ -19,6 +19,10 @@ def wait_for_clipboard(xvfb, expected, timeout=15):
             return True
         time.sleep(0.2)
     return False
+
+
+def focus(xvfb, window):
+    x_run(xvfb.display, "xdotool", "windowfocus", "--sync", window)
 
 
 class ClipboardTest(unittest.TestCase):
@@ -45,6 +49,7 @@ class ClipboardTest(unittest.TestCase):
                 owners.append(self.copy(a, "copied on the customer's machine: grüße €"))
                 self.assertTrue(wait_for_clipboard(b, "copied on the customer's machine: grüße €"),
                                 f"viewer clipboard is {read_clipboard(b)!r}")
+                focus(b, find_window(b.display, "elfdesk"))  # only a focused viewer shares the engineer's copy
                 owners.append(self.copy(b, "pasted from the engineer ñ"))
                 self.assertTrue(wait_for_clipboard(a, "pasted from the engineer ñ"),
                                 f"host clipboard is {read_clipboard(a)!r}")
@@ -64,6 +69,60 @@ class ClipboardTest(unittest.TestCase):
                 time.sleep(1.0)
                 owner = self.copy(a, "must stay on the host")
                 self.assertFalse(wait_for_clipboard(b, "must stay on the host", timeout=3))
+            finally:
+                if owner:
+                    owner.kill()
+                    owner.wait()
+                viewer.terminate()
+                viewer.wait(10)
+                host.stop()
+
+    def test_engineer_copy_goes_only_while_the_viewer_has_focus(self):
+        with Xvfb() as a, Xvfb() as b:
+            host, viewer = self.session(a, b)
+            owners, other = [], None
+            try:
+                window = find_window(b.display, "elfdesk")
+                self.assertIsNotNone(window)
+                time.sleep(1.0)  # the host's clipboard watcher is up
+                # The customer copies first: the viewer then owns the engineer's clipboard, so SDL reports the
+                # engineer's next copy anywhere on the desktop (the case that leaked).
+                owners.append(self.copy(a, "from the customer"))
+                self.assertTrue(wait_for_clipboard(b, "from the customer"), f"viewer clipboard is {read_clipboard(b)!r}")
+                # Another application on the engineer's desktop has the keyboard.
+                other = subprocess.Popen(["xmessage", "-geometry", "+0+0", "another application"], env=b.env(),
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                other_window = find_window(b.display, "xmessage", by="class")
+                self.assertIsNotNone(other_window)
+                focus(b, other_window)
+                owners.append(self.copy(b, "a password copied elsewhere"))
+                self.assertFalse(wait_for_clipboard(a, "a password copied elsewhere", timeout=3),
+                                 "a copy outside the viewer reached the customer")
+                # Focus on the viewer: its newest copy is offered once.
+                focus(b, window)
+                self.assertTrue(wait_for_clipboard(a, "a password copied elsewhere"),
+                                f"host clipboard is {read_clipboard(a)!r}")
+                owners.append(self.copy(b, "copied while focused"))
+                self.assertTrue(wait_for_clipboard(a, "copied while focused"),
+                                f"host clipboard is {read_clipboard(a)!r}")
+            finally:
+                for owner in owners + ([other] if other else []):
+                    owner.kill()
+                    owner.wait()
+                viewer.terminate()
+                viewer.wait(10)
+                host.stop()
+
+    def test_engineer_paste_reaches_a_customer_who_never_copied(self):
+        with Xvfb() as a, Xvfb() as b:
+            host, viewer = self.session(a, b)
+            owner = None
+            try:
+                self.assertIsNone(read_clipboard(a), "the customer's display must start with an empty clipboard")
+                focus(b, find_window(b.display, "elfdesk"))
+                time.sleep(0.5)
+                owner = self.copy(b, "first paste ever")
+                self.assertTrue(wait_for_clipboard(a, "first paste ever"), f"host clipboard is {read_clipboard(a)!r}")
             finally:
                 if owner:
                     owner.kill()

@@ -145,23 +145,32 @@ class RemoteHost(unittest.TestCase):
         return False
 
     def test_unknown_probe_and_bad_argument_exit_3_others_still_run(self):
-        for where in ("remote", "local"):
-            args = ("--json", "--probe", "bogus,memory,cpu", "--arg", "cpu.top=500")
-            result = remote(self.host, *args) if where == "remote" else elfdesk("diag", "--local", *args)
-            self.assertEqual(result.returncode, 3, f"{where}: {result.stderr}")
-            self.assertIn("probe bogus rejected: unknown probe 'bogus'; known probes: cpu, disk", result.stderr)
-            self.assertIn("probe cpu rejected: probe 'cpu': argument 'top' (integer): 500 is out of range [1, 100]",
-                          result.stderr)
-            doc = parse_json(result)
-            self.assertEqual(doc["exit_code"], 3)
-            self.assertEqual([r["probe"] for r in doc["rejected"]], ["bogus", "cpu"])
-            memory = doc["reports"][1]
-            self.assertEqual(memory["probe"], "memory")
-            self.assertIn("available", [f["check"] for f in memory["findings"]], where)
-            if where == "remote":
-                self.assertTrue(self.wait_for_audit("session_end"))
-                rejected = [e for e in self.host.audit() if e["event"] == "probe" and e["result"] == "rejected"]
-                self.assertEqual(sorted(e["probe"] for e in rejected), ["bogus", "cpu"])
+        args = ("--json", "--probe", "bogus,memory,cpu", "--arg", "cpu.top=500")
+        result = elfdesk("diag", "--local", *args)
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn("probe bogus rejected: unknown probe 'bogus'; known probes: cpu, disk", result.stderr)
+        self.assertIn("probe cpu rejected: probe 'cpu': argument 'top' (integer): 500 is out of range [1, 100]",
+                      result.stderr)
+        doc = parse_json(result)
+        self.assertEqual(doc["exit_code"], 3)
+        self.assertEqual([r["probe"] for r in doc["rejected"]], ["bogus", "cpu"])
+        memory = doc["reports"][1]
+        self.assertEqual(memory["probe"], "memory")
+        self.assertIn("available", [f["check"] for f in memory["findings"]])
+
+    def test_remote_checks_probe_calls_before_it_spends_the_code(self):
+        """Against a host, the same calls are refused locally (same registry): no connection, code not spent."""
+        code, audit = self.host.code(), self.host.audit()
+        for args in (("--probe", "bogus,memory"), ("--probe", "memory,cpu", "--arg", "cpu.top=500")):
+            result = remote(self.host, "--json", *args)
+            self.assertEqual(result.returncode, 3, result.stderr)
+            self.assertIn("nothing was sent to the host", result.stderr)
+            self.assertEqual(result.stdout, "")
+        self.assertIn("unknown probe 'bogus'; known probes: cpu, disk", elfdesk("diag", self.host.address, "--code",
+                                                                             code, "--probe", "bogus").stderr)
+        self.assertIn("argument 'top' (integer): 500 is out of range [1, 100]", result.stderr)
+        self.assertEqual(self.host.code(), code)
+        self.assertEqual(self.host.audit(), audit, "the host saw a connection")
 
     def test_time_limit_hit_is_unknown_with_the_reason(self):
         script = os.path.join(self.host.dir, "slow.txt")
@@ -180,11 +189,11 @@ class RemoteHost(unittest.TestCase):
         self.assertEqual(doc["rejected"], [])
         worst = doc["reports"][1]["worst"]
         self.assertEqual(result.returncode, {"ok": 3, "unknown": 3, "warning": 1, "critical": 2}[worst])
-        # Out of range: rejected by the host's runner, the other probe still runs.
+        # Out of range: refused before dialling (the host's runner would refuse it too).
         result = remote(self.host, "--probe", "memory", "--arg", "cpu.time_limit_ms=0")
         self.assertEqual(result.returncode, 3)
         self.assertIn("argument 'time_limit_ms' (integer): 0 is out of range [1, 60000]", result.stderr)
-        self.assertRegex(result.stdout, r"\nmemory +(OK|WARNING|CRITICAL) ")
+        self.assertIn("nothing was sent to the host", result.stderr)
 
     def test_engineer_leaving_mid_probe_ends_the_session_at_once(self):
         """The host does not wait out a running probe's sampling (4 s here) when the engineer drops."""

@@ -151,10 +151,10 @@ class StartupTest(unittest.TestCase):
                       "missing = missing_sect\n[missing_sect]\nactivate = 1\n")
         with Xvfb(640, 480) as screen:
             env = dict(os.environ, OPENSSL_CONF=conf, DISPLAY=screen.display)
-            for args in (("view", "127.0.0.1:9", "--code", "123-456-789", "--control-socket",
+            for args in (("view", "127.0.0.1:9", "--code", "123-456-789-012", "--control-socket",
                           os.path.join(tmp, "view.sock")),
-                         ("screenshot", "127.0.0.1:9", "--code", "123-456-789", "--out", os.path.join(tmp, "x.png")),
-                         ("diag", "127.0.0.1:9", "--code", "123-456-789")):
+                         ("screenshot", "127.0.0.1:9", "--code", "123-456-789-012", "--out", os.path.join(tmp, "x.png")),
+                         ("diag", "127.0.0.1:9", "--code", "123-456-789-012")):
                 result = elfdesk(*args, env=env, timeout=30)
                 self.assertEqual(result.returncode, 1, args[0] + ": " + result.stderr)
                 lines = [line for line in result.stderr.splitlines() if line.startswith("elfdesk: cannot set up TLS")]
