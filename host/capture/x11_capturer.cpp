@@ -12,6 +12,7 @@
 #include <X11/extensions/Xrandr.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_shm_image.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -115,7 +117,7 @@ class X11Capturer final : public ScreenCapturer {
   bool need_full_ = true;
   bool size_changed_ = false;
   bool cursor_pending_ = true;
-  bool display_lost_ = false;
+  std::atomic<bool> display_lost_{false};  // set by Xlib's exit handler (x11_connection_loss)
   std::uint32_t cursor_serial_ = 0;
   WindowMoves windows_;  // top-level windows, root coordinates
 };
@@ -132,8 +134,7 @@ std::expected<void, Error> X11Capturer::init() {
   display_.reset(XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str()));
   if (!display_) return std::unexpected(unavailable("cannot open X display '" + options_.display + "'"));
   // Without this Xlib calls exit() when the X server goes away; we report `unavailable` instead.
-  XSetIOErrorExitHandler(
-      display_.get(), [](Display*, void* self) { static_cast<X11Capturer*>(self)->display_lost_ = true; }, this);
+  survive_connection_loss(display_.get(), &display_lost_);
   screen_ = XDefaultScreen(display_.get());
   root_ = XRootWindow(display_.get(), screen_);
   if (auto ok = init_extensions(); !ok) return ok;
@@ -181,7 +182,7 @@ std::expected<void, Error> X11Capturer::init_extensions() {
 std::expected<Rect, Error> X11Capturer::query_area() {
   XWindowAttributes attributes{};
   if (!XGetWindowAttributes(display_.get(), root_, &attributes) || display_lost_) {
-    return std::unexpected(unavailable("X display lost"));
+    return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
   const Rect screen{0, 0, attributes.width, attributes.height};
   if (options_.monitor < 0) return screen;
@@ -224,7 +225,7 @@ std::expected<void, Error> X11Capturer::process_events() {
     XNextEvent(d, &event);
     handle(event);
   }
-  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  if (display_lost_) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   return {};
 }
 
@@ -286,7 +287,7 @@ std::vector<Rect> X11Capturer::take_damage() {
 std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::vector<Rect>* damage) {
   const auto started = Clock::now();
   if (!shm_->grab(root_, area_.x, area_.y)) {
-    if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+    if (display_lost_) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
     geometry_pending_ = true;  // most likely the screen shrank under us: re-query before the retry
     return std::unexpected(make_error(ErrorCode::io, "XShmGetImage failed"));
   }
@@ -318,7 +319,8 @@ std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
   if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0 &&
       (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
     display_lost_ = true;
-    return std::unexpected(unavailable("X display connection closed"));
+    mark_x11_display_closed();
+    return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
   return {};
 }
@@ -366,7 +368,7 @@ std::expected<CursorState, Error> X11Capturer::cursor() {
     state.x = root_x - area_.x;
     state.y = root_y - area_.y;
   }
-  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  if (display_lost_) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   state.visible = state.x >= 0 && state.y >= 0 && state.x < area_.width && state.y < area_.height;
   return state;
 }

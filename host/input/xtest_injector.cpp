@@ -5,6 +5,7 @@
 #include "host/input/spare_keycodes.hpp"
 #include "host/input/usb_keycodes.hpp"
 #include "host/input/x11_keymap.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 
 #include <X11/XKBlib.h>
 #include <X11/Xlib.h>
@@ -252,6 +253,7 @@ std::expected<std::unique_ptr<InputInjector>, Error> make_xtest_injector(std::st
   if (screen_area.empty()) return std::unexpected(make_error(ErrorCode::invalid_argument, "empty screen area"));
   DisplayPtr dpy(XOpenDisplay(display.empty() ? nullptr : display.c_str()));
   if (!dpy) return std::unexpected(make_error(ErrorCode::unavailable, "cannot open X display '" + display + "'"));
+  survive_connection_loss(dpy.get(), nullptr);  // the capturer reports the loss; input just goes nowhere
   int event_base = 0, error_base = 0, major = 0, minor = 0, opcode = 0;
   if (!XTestQueryExtension(dpy.get(), &event_base, &error_base, &major, &minor))
     return std::unexpected(make_error(ErrorCode::unavailable, "X server lacks the XTEST extension"));
