@@ -273,8 +273,11 @@ std::expected<void, Error> X11Clipboard::process(std::chrono::milliseconds wait)
     pollfd pfd{ConnectionNumber(dpy), POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(wait.count())) < 0)
       return std::unexpected(make_error(ErrorCode::io, "poll on the X connection failed"));
-    if ((pfd.revents & (POLLERR | POLLHUP)) != 0)
-      return std::unexpected(make_error(ErrorCode::io, "X connection closed"));
+    if ((pfd.revents & (POLLERR | POLLHUP)) != 0) {
+      impl_->lost = true;
+      mark_x11_display_closed();
+      return gone();
+    }
   }
   while (!impl_->lost && XPending(dpy) > 0) {
     XEvent event;

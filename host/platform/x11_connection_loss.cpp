@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <utility>
 
@@ -15,6 +17,7 @@ namespace {
 std::atomic<bool> g_closed{false};
 std::mutex g_mutex;  // guards g_on_foreign_loss
 std::function<void()> g_on_foreign_loss;
+std::atomic<bool> g_foreign_handled{false};  // on_lost ran (or Xlib's exit began): later callers only wait
 
 void survive(Display*, void* flag) {
   g_closed = true;
@@ -29,7 +32,14 @@ int on_io_error(Display* display) {
     std::lock_guard lock(g_mutex);
     callback = std::exchange(g_on_foreign_loss, nullptr);
   }
-  if (callback) callback();
+  if (!callback && !g_foreign_handled.exchange(true)) {  // nobody asked to handle it: Xlib's behaviour
+    std::fprintf(stderr, "elfdesk: X connection to %s broken\n", DisplayString(display));
+    std::exit(1);
+  }
+  if (callback) {
+    g_foreign_handled = true;
+    callback();
+  }
   // Returning would let the owning library (SDL) go on with a dead connection, or let Xlib exit(1):
   // this thread waits while `on_lost` ends the process in order.
   for (;;) ::pause();
@@ -38,7 +48,10 @@ int on_io_error(Display* display) {
 }  // namespace
 
 void survive_connection_loss(_XDisplay* display, std::atomic<bool>* lost) {
-  if (display != nullptr) XSetIOErrorExitHandler(display, survive, lost);
+  if (display == nullptr) return;
+  // Xlib's default handler (which runs before the exit handler) calls exit(1) itself: replace it too.
+  XSetIOErrorHandler(on_io_error);
+  XSetIOErrorExitHandler(display, survive, lost);
 }
 
 bool x11_display_closed() { return g_closed; }

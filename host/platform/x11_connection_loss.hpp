@@ -15,6 +15,8 @@ inline constexpr std::string_view kDisplayClosedReason = "the customer's display
 
 // After a broken connection `display` stays usable as a dead handle (calls fail, nothing exits); `lost`
 // (may be null) and x11_display_closed() are set. Call right after XOpenDisplay, on the owning thread.
+// Installs the process-wide Xlib IO error handler too (Xlib's default calls exit(1) before any per-display
+// handler runs); for connections not marked here it keeps Xlib's exit(1) unless main asked otherwise.
 void survive_connection_loss(_XDisplay* display, std::atomic<bool>* lost);
 
 // True once any X connection of this process broke (ours, or one we did not open, such as SDL's).
