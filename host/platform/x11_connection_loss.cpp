@@ -19,9 +19,12 @@ std::mutex g_mutex;  // guards g_on_foreign_loss
 std::function<void()> g_on_foreign_loss;
 std::atomic<bool> g_foreign_handled{false};  // on_lost ran (or Xlib's exit began): later callers only wait
 
-void survive(Display*, void* flag) {
+void survive(Display*, void* data) {
   g_closed = true;
-  if (flag != nullptr) static_cast<std::atomic<bool>*>(flag)->store(true);
+  if (auto* state = static_cast<X11ConnectionState*>(data)) {
+    state->lost_on = std::this_thread::get_id();
+    state->lost = true;
+  }
 }
 
 int on_io_error(Display* display) {
@@ -47,11 +50,11 @@ int on_io_error(Display* display) {
 
 }  // namespace
 
-void survive_connection_loss(_XDisplay* display, std::atomic<bool>* lost) {
+void survive_connection_loss(_XDisplay* display, X11ConnectionState* state) {
   if (display == nullptr) return;
   // Xlib's default handler (which runs before the exit handler) calls exit(1) itself: replace it too.
   XSetIOErrorHandler(on_io_error);
-  XSetIOErrorExitHandler(display, survive, lost);
+  XSetIOErrorExitHandler(display, survive, state);
 }
 
 bool x11_display_closed() { return g_closed; }

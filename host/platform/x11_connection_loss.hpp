@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <string_view>
+#include <thread>
 
 struct _XDisplay;
 
@@ -13,11 +14,24 @@ namespace elfdesk::host {
 
 inline constexpr std::string_view kDisplayClosedReason = "the customer's display closed";
 
-// After a broken connection `display` stays usable as a dead handle (calls fail, nothing exits); `lost`
+// One marked connection, owned beside its Display. Xlib keeps a broken display locked for the thread
+// that met the break: any other thread calling Xlib on it (XCloseDisplay too) would wait forever.
+struct X11ConnectionState {
+  std::atomic<bool> lost{false};
+  std::atomic<std::thread::id> lost_on{};  // default id: lost without Xlib noticing (poll saw the hangup)
+  // Whether this thread may still call Xlib on the connection, to close it: not after another thread met
+  // the break inside Xlib. Then the owner leaks the Display rather than hang.
+  bool usable_here() const {
+    const std::thread::id on = lost_on;
+    return on == std::thread::id{} || on == std::this_thread::get_id();
+  }
+};
+
+// After a broken connection `display` stays usable as a dead handle (calls fail, nothing exits); `state`
 // (may be null) and x11_display_closed() are set. Call right after XOpenDisplay, on the owning thread.
 // Installs the process-wide Xlib IO error handler too (Xlib's default calls exit(1) before any per-display
 // handler runs); for connections not marked here it keeps Xlib's exit(1) unless main asked otherwise.
-void survive_connection_loss(_XDisplay* display, std::atomic<bool>* lost);
+void survive_connection_loss(_XDisplay* display, X11ConnectionState* state);
 
 // True once any X connection of this process broke (ours, or one we did not open, such as SDL's).
 bool x11_display_closed();

@@ -38,7 +38,7 @@ class DisplayClosesDuringSession(unittest.TestCase):
         took = time.time() - closed_at
         print(f"\nhost exited {rc} {took:.2f} s after its display closed")
         self.assertEqual(rc, EXIT_DISPLAY_CLOSED, host.stdout() + host.stderr())
-        self.assertLess(took, 5)
+        self.assertLess(took, 4)  # well before main's 5 s give-up: the session ended in order
         ends = [r for r in host.audit() if r["event"] == "session_end"]
         self.assertEqual(len(ends), 1, host.audit())
         self.assertEqual(ends[0]["reason"], REASON)
