@@ -2,17 +2,20 @@
 // terminal); the network thread (HostServer) runs everything else.
 #include <unistd.h>
 
+#include <chrono>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <system_error>
+#include <thread>
 
 #include "common/log.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_server.hpp"
 #include "host/platform/desktop_environment.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "host/ui/sdl_consent_window.hpp"
 #include "host/ui/terminal_consent_ui.hpp"
 
@@ -20,6 +23,8 @@ using namespace elfdesk;
 using namespace elfdesk::host;
 
 namespace {
+
+constexpr int kExitDisplayClosed = 3;  // the customer's X display closed (README, exit codes)
 
 std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
   const bool has_display = !options.display.empty() || std::getenv("DISPLAY") != nullptr;
@@ -39,6 +44,23 @@ std::unique_ptr<ConsentUi> make_ui(const HostOptions& options) {
     std::fprintf(stderr, "elfdesk-host: %s\n", e.what());
     return nullptr;
   }
+}
+
+// The customer's X server went away under a connection we did not open (the consent window's, SDL's).
+// The thread that met it never returns to SDL, so the session is ended from here: the network thread says
+// Goodbye and writes the audit record, then the process exits with kExitDisplayClosed.
+void end_when_display_closes(HostServer& server) {
+  on_foreign_x11_connection_loss([&server] {
+    server.stop(std::string(kDisplayClosedReason));
+    std::thread([&server] {
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!server.finished() && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(kExitDisplayClosed);  // not exit(): SDL and the threads still hold the dead display
+    }).detach();
+  });
 }
 
 }  // namespace
@@ -62,6 +84,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "elfdesk-host: %s\n", desktop.error().detail.c_str());
     return 2;
   }
+  if (auto shareable = (*desktop)->check(); !shareable) {  // before a code is shown
+    std::fprintf(stderr, "elfdesk-host: %s\n", shareable.error().detail.c_str());
+    return 2;
+  }
   const std::string audit_path = options->audit_log == "-"     ? ""
                                  : options->audit_log.empty() ? AuditLog::default_path()
                                                               : options->audit_log;
@@ -80,6 +106,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   HostServer server(*options, *audit, ui.get(), *desktop);
+  end_when_display_closes(server);
   if (ui) {
     ui->set_on_end_session([&server] { server.end_session(); });
     ui->set_on_quit([&server] { server.stop("ended by the customer (window closed)"); });
@@ -91,5 +118,5 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   if (ui) ui->run();
   server.wait();
-  return 0;
+  return (*desktop)->lost() ? kExitDisplayClosed : 0;
 }

@@ -21,6 +21,7 @@
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_shm_image.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -106,6 +107,7 @@ class X11Capturer final : public ScreenCapturer {
   int damage_event_ = 0, xfixes_event_ = 0, randr_event_ = -1;
   Damage damage_ = 0;
   XserverRegion region_ = 0;
+  X11ConnectionState connection_;  // display_'s; set by Xlib's exit handler (x11_connection_loss)
   std::unique_ptr<ShmImage> shm_;  // declared after display_: destroyed before the display closes
   Rect area_;                      // captured rectangle in root coordinates
   BgraImage frame_;                // last returned picture, updated block by block
@@ -115,25 +117,25 @@ class X11Capturer final : public ScreenCapturer {
   bool need_full_ = true;
   bool size_changed_ = false;
   bool cursor_pending_ = true;
-  bool display_lost_ = false;
   std::uint32_t cursor_serial_ = 0;
   WindowMoves windows_;  // top-level windows, root coordinates
 };
 
 X11Capturer::~X11Capturer() {
+  if (shm_ && connection_.lost) shm_->forget_server();
   shm_.reset();
-  if (display_ && !display_lost_) {
+  if (display_ && !connection_.lost) {
     if (damage_ != 0) XDamageDestroy(display_.get(), damage_);
     if (region_ != 0) XFixesDestroyRegion(display_.get(), region_);
   }
+  if (!connection_.usable_here()) (void)display_.release();  // closing would wait forever (see X11ConnectionState)
 }
 
 std::expected<void, Error> X11Capturer::init() {
   display_.reset(XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str()));
   if (!display_) return std::unexpected(unavailable("cannot open X display '" + options_.display + "'"));
   // Without this Xlib calls exit() when the X server goes away; we report `unavailable` instead.
-  XSetIOErrorExitHandler(
-      display_.get(), [](Display*, void* self) { static_cast<X11Capturer*>(self)->display_lost_ = true; }, this);
+  survive_connection_loss(display_.get(), &connection_);
   screen_ = XDefaultScreen(display_.get());
   root_ = XRootWindow(display_.get(), screen_);
   if (auto ok = init_extensions(); !ok) return ok;
@@ -180,8 +182,8 @@ std::expected<void, Error> X11Capturer::init_extensions() {
 
 std::expected<Rect, Error> X11Capturer::query_area() {
   XWindowAttributes attributes{};
-  if (!XGetWindowAttributes(display_.get(), root_, &attributes) || display_lost_) {
-    return std::unexpected(unavailable("X display lost"));
+  if (!XGetWindowAttributes(display_.get(), root_, &attributes) || connection_.lost) {
+    return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
   const Rect screen{0, 0, attributes.width, attributes.height};
   if (options_.monitor < 0) return screen;
@@ -219,12 +221,12 @@ std::expected<void, Error> X11Capturer::reconfigure() {
 
 std::expected<void, Error> X11Capturer::process_events() {
   Display* d = display_.get();
-  while (!display_lost_ && XPending(d) > 0) {
+  while (!connection_.lost && XPending(d) > 0) {
     XEvent event;
     XNextEvent(d, &event);
     handle(event);
   }
-  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  if (connection_.lost) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   return {};
 }
 
@@ -254,7 +256,7 @@ void X11Capturer::handle(XEvent& event) {
 // every event the server sent before it, so the events already queued describe the windows as grabbed.
 std::vector<WindowMove> X11Capturer::moves_since_last_frame() {
   Display* d = display_.get();
-  while (!display_lost_ && XEventsQueued(d, QueuedAlready) > 0) {
+  while (!connection_.lost && XEventsQueued(d, QueuedAlready) > 0) {
     XEvent event;
     XNextEvent(d, &event);
     handle(event);
@@ -286,7 +288,7 @@ std::vector<Rect> X11Capturer::take_damage() {
 std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::vector<Rect>* damage) {
   const auto started = Clock::now();
   if (!shm_->grab(root_, area_.x, area_.y)) {
-    if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+    if (connection_.lost) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
     geometry_pending_ = true;  // most likely the screen shrank under us: re-query before the retry
     return std::unexpected(make_error(ErrorCode::io, "XShmGetImage failed"));
   }
@@ -317,8 +319,9 @@ std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
   pollfd p{XConnectionNumber(display_.get()), POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0 &&
       (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
-    display_lost_ = true;
-    return std::unexpected(unavailable("X display connection closed"));
+    connection_.lost = true;
+    mark_x11_display_closed();
+    return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
   return {};
 }
@@ -366,7 +369,7 @@ std::expected<CursorState, Error> X11Capturer::cursor() {
     state.x = root_x - area_.x;
     state.y = root_y - area_.y;
   }
-  if (display_lost_) return std::unexpected(unavailable("X display connection lost"));
+  if (connection_.lost) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   state.visible = state.x >= 0 && state.y >= 0 && state.x < area_.width && state.y < area_.height;
   return state;
 }

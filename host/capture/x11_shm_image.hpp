@@ -24,6 +24,8 @@ class ShmImage {
   // Reads width x height pixels at (x, y) of `window`. False on X errors (e.g. the screen shrank).
   bool grab(Window window, int x, int y);
   const std::uint8_t* data() const;
+  // The X server went away: the destructor frees the segment without asking the server to detach.
+  void forget_server() { attached_ = false; }
   int stride() const;
 
  private:

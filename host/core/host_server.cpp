@@ -138,7 +138,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     signals.cancel(ignored);
     code_timer.cancel();
     summary_timer.cancel();
-    if (session) session->end(true, reason);
+    // A closed display is not the customer's doing: the engineer is told what happened.
+    if (session) session->end(!desktop->lost(), reason);
     if (ui) ui->quit();
     if (!session && pending == 0) {
       io.stop();
@@ -347,7 +348,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   if (ui) ui->show_ended(summary.end_reason);
   std::printf("elfdesk-host: session ended (%s)\n", summary.end_reason.c_str());
   std::fflush(stdout);
-  if (options.once || stopping) shut_down(summary.end_reason);
+  if (options.once || stopping || desktop->lost()) shut_down(summary.end_reason);  // nothing left to share
   else codes->release();
 }
 

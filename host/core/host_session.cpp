@@ -7,6 +7,7 @@
 #include "common/zstd_codec.hpp"
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -26,6 +27,7 @@ struct HostSession::Impl {
   probes::ProbeRunner runner;
   asio::thread_pool probe_pool{2};
   std::string end_reason;
+  std::weak_ptr<HostSession> owner;  // set by run(): the streamer's fatal error ends the session
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
@@ -59,9 +61,12 @@ struct HostSession::Impl {
     callbacks.send_pixels = [post_send](PixelUpdate p) { post_send(std::move(p)); };
     callbacks.send_cursor_shape = [post_send](CursorShape s) { post_send(std::move(s)); };
     callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
-    callbacks.on_fatal = [ex, weak](const Error& e) {
-      asio::post(ex, [weak, e] {
-        if (auto c = weak.lock()) c->close(GoodbyeReason::shutting_down, "the screen is no longer available: " + e.detail);
+    // The session ends with the reason, so the audit record and the engineer's Goodbye say why.
+    callbacks.on_fatal = [ex, owner = owner, lost = desktop](const Error& e) {
+      asio::post(ex, [owner, lost, e] {
+        if (auto session = owner.lock())
+          session->end(false, lost->lost() ? std::string(kDisplayClosedReason)
+                                           : "the screen is no longer available: " + e.detail);
       });
     };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
@@ -136,6 +141,7 @@ void HostSession::end(bool by_customer, std::string message) {
 asio::awaitable<SessionSummary> HostSession::run() {
   auto self = shared_from_this();
   Impl& s = *impl_;
+  s.owner = self;
   s.audit.record("session_start", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
                                    {"permissions", s.setup.permissions}});
   if (auto ok = s.start_video(); !ok) {

@@ -20,8 +20,8 @@ class SharedClipboard {
   // Serves `utf8` as the clipboard's text until a local application copies something else. Text over
   // limits::kMaxClipboardBytes is refused (invalid_argument); so is invalid UTF-8.
   virtual std::expected<void, Error> set_text(std::string utf8) = 0;
-  // Handles everything pending; blocks up to `wait` for the first event when none is queued. Fails (io)
-  // when the connection to the desktop broke.
+  // Handles everything pending; blocks up to `wait` for the first event when none is queued. Fails
+  // (unavailable, for good) when the desktop went away.
   virtual std::expected<void, Error> process(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) = 0;
   // Text a local application copied since the last call (the newest only), complete and valid UTF-8.
   virtual std::optional<std::string> take_local_text() = 0;

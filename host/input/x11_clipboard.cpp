@@ -2,6 +2,7 @@
 #include "host/input/x11_clipboard.hpp"
 
 #include "host/input/code_points.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/utf8.hpp"
 
@@ -45,6 +46,7 @@ std::string utf8_to_latin1(std::string_view utf8) {
 
 struct X11Clipboard::Impl {
   std::unique_ptr<Display, DisplayCloser> display;
+  X11ConnectionState connection;  // the X server went away: every call fails, nothing touches X
   Window window = 0;
   int xfixes_event_base = 0;
   Atom clipboard = 0, utf8 = 0, targets = 0, incr = 0, text = 0, property = 0, timestamp_probe = 0;
@@ -219,7 +221,8 @@ void X11Clipboard::Impl::dispatch(XEvent& event) {
 X11Clipboard::X11Clipboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 X11Clipboard::~X11Clipboard() {
-  if (impl_->display && impl_->window != 0) XDestroyWindow(impl_->display.get(), impl_->window);
+  if (impl_->display && impl_->window != 0 && !impl_->connection.lost) XDestroyWindow(impl_->display.get(), impl_->window);
+  if (!impl_->connection.usable_here()) (void)impl_->display.release();  // see X11ConnectionState
 }
 
 std::expected<std::unique_ptr<X11Clipboard>, Error> X11Clipboard::open(const std::string& display) {
@@ -227,6 +230,7 @@ std::expected<std::unique_ptr<X11Clipboard>, Error> X11Clipboard::open(const std
   impl->display.reset(XOpenDisplay(display.empty() ? nullptr : display.c_str()));
   if (!impl->display) return std::unexpected(make_error(ErrorCode::unavailable, "cannot open X display '" + display + "'"));
   Display* dpy = impl->display.get();
+  survive_connection_loss(dpy, &impl->connection);
   int error_base = 0;
   if (!XFixesQueryExtension(dpy, &impl->xfixes_event_base, &error_base))
     return std::unexpected(make_error(ErrorCode::unavailable, "X server lacks the XFIXES extension"));
@@ -252,6 +256,7 @@ std::expected<void, Error> X11Clipboard::set_text(std::string utf8) {
   if (!protocol::is_valid_utf8(utf8))
     return std::unexpected(make_error(ErrorCode::invalid_argument, "clipboard text is not valid UTF-8"));
   Display* dpy = impl_->display.get();
+  if (impl_->connection.lost) return std::unexpected(make_error(ErrorCode::unavailable, std::string(kDisplayClosedReason)));
   impl_->served = std::move(utf8);
   XSetSelectionOwner(dpy, impl_->clipboard, impl_->window, impl_->server_time());
   impl_->owning = XGetSelectionOwner(dpy, impl_->clipboard) == impl_->window;
@@ -261,18 +266,24 @@ std::expected<void, Error> X11Clipboard::set_text(std::string utf8) {
 
 std::expected<void, Error> X11Clipboard::process(std::chrono::milliseconds wait) {
   Display* dpy = impl_->display.get();
+  const auto gone = [] { return std::unexpected(make_error(ErrorCode::unavailable, std::string(kDisplayClosedReason))); };
+  if (impl_->connection.lost) return gone();
   if (XPending(dpy) == 0 && wait.count() > 0) {
     pollfd pfd{ConnectionNumber(dpy), POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(wait.count())) < 0)
       return std::unexpected(make_error(ErrorCode::io, "poll on the X connection failed"));
-    if ((pfd.revents & (POLLERR | POLLHUP)) != 0)
-      return std::unexpected(make_error(ErrorCode::io, "X connection closed"));
+    if ((pfd.revents & (POLLERR | POLLHUP)) != 0) {
+      impl_->connection.lost = true;
+      mark_x11_display_closed();
+      return gone();
+    }
   }
-  while (XPending(dpy) > 0) {
+  while (!impl_->connection.lost && XPending(dpy) > 0) {
     XEvent event;
     XNextEvent(dpy, &event);
     impl_->dispatch(event);
   }
+  if (impl_->connection.lost) return gone();
   return {};
 }
 

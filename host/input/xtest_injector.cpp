@@ -5,6 +5,7 @@
 #include "host/input/spare_keycodes.hpp"
 #include "host/input/usb_keycodes.hpp"
 #include "host/input/x11_keymap.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 
 #include <X11/XKBlib.h>
 #include <X11/Xlib.h>
@@ -40,9 +41,13 @@ class XTestInjector final : public InputInjector {
   XTestInjector(DisplayPtr display, Rect area, X11Keymap keymap, int xkb_event_base)
       : display_(std::move(display)), area_(area), keymap_(std::move(keymap)), xkb_event_base_(xkb_event_base),
         spares_(display_.get()) {
+    survive_connection_loss(display_.get(), &connection_);  // the capturer reports the loss; input goes nowhere
     spares_.reconcile(keymap_);
   }
-  ~XTestInjector() override { (void)release_all(); }
+  ~XTestInjector() override {
+    if (!connection_.lost) (void)release_all();
+    if (!connection_.usable_here()) (void)display_.release();  // see X11ConnectionState
+  }
 
   std::expected<void, Error> inject_key(const protocol::KeyEvent& event) override;
   std::expected<void, Error> inject_text(std::string_view utf8) override;
@@ -66,6 +71,7 @@ class XTestInjector final : public InputInjector {
   }
 
   DisplayPtr display_;
+  X11ConnectionState connection_;  // display_'s (x11_connection_loss)
   Rect area_;
   X11Keymap keymap_;
   int xkb_event_base_;
@@ -252,6 +258,7 @@ std::expected<std::unique_ptr<InputInjector>, Error> make_xtest_injector(std::st
   if (screen_area.empty()) return std::unexpected(make_error(ErrorCode::invalid_argument, "empty screen area"));
   DisplayPtr dpy(XOpenDisplay(display.empty() ? nullptr : display.c_str()));
   if (!dpy) return std::unexpected(make_error(ErrorCode::unavailable, "cannot open X display '" + display + "'"));
+  survive_connection_loss(dpy.get(), nullptr);  // until the injector holds its own state
   int event_base = 0, error_base = 0, major = 0, minor = 0, opcode = 0;
   if (!XTestQueryExtension(dpy.get(), &event_base, &error_base, &major, &minor))
     return std::unexpected(make_error(ErrorCode::unavailable, "X server lacks the XTEST extension"));

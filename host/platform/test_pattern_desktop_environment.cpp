@@ -19,6 +19,8 @@ class TestPatternDesktopEnvironment final : public DesktopEnvironment {
   std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const override {
     return std::unique_ptr<SharedClipboard>();
   }
+  std::expected<void, Error> check() const override { return {}; }
+  bool lost() const override { return false; }
 
  private:
   int width_, height_;

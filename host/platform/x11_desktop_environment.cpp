@@ -4,6 +4,7 @@
 
 #include "host/input/x11_clipboard.hpp"
 #include "host/platform/desktop_environment.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 
 namespace elfdesk::host {
 
@@ -24,6 +25,14 @@ class X11DesktopEnvironment final : public DesktopEnvironment {
     if (!clipboard) return std::unexpected(clipboard.error());
     return std::unique_ptr<SharedClipboard>(std::move(*clipboard));
   }
+  // The capturer opens the display and finds the monitor (XRandR) exactly as a session will.
+  std::expected<void, Error> check() const override {
+    auto capturer = make_capturer();
+    if (!capturer)
+      return std::unexpected(make_error(capturer.error().code, "cannot share display " + display_ + ": " + capturer.error().detail));
+    return {};
+  }
+  bool lost() const override { return x11_display_closed(); }
 
  private:
   std::string display_;

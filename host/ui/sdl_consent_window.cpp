@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "host/platform/x11_connection_loss.hpp"
 #include "host/ui/consent_view.hpp"
 #include "host/ui/display_text.hpp"
 #include "host/ui/sdl_support.hpp"
@@ -49,6 +50,7 @@ struct SdlConsentWindow::Impl {
   explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
 
   void wake() {
+    if (x11_display_closed()) return;  // SDL would write to the dead display (x11_connection_loss.hpp)
     if (wake_pending.exchange(true)) return;  // one queued wake-up is enough
     SDL_Event event{};
     event.type = wake_event;

@@ -4,7 +4,10 @@
 
 #include <chrono>
 
+#include <optional>
+
 #include "host/platform/desktop_environment.hpp"
+#include "host/platform/x11_connection_loss.hpp"
 #include "tests/support/xvfb.hpp"
 
 using namespace elfdesk;
@@ -68,4 +71,64 @@ TEST_CASE("make_desktop_environment: an X display gives its capturer, injector a
   CHECK(no_capturer.error().code == ErrorCode::unavailable);
   CHECK_FALSE((*gone)->make_injector(Rect{0, 0, 320, 240}).has_value());
   CHECK_FALSE((*gone)->make_clipboard().has_value());
+}
+
+TEST_CASE("DesktopEnvironment::check: a display or monitor that is not there fails before anything is shown") {
+  test::XvfbServer x(320, 240);
+  host::HostOptions options;
+  options.display = x.display();
+  auto desktop = host::make_desktop_environment(options);
+  REQUIRE(desktop.has_value());
+  CHECK((*desktop)->check().has_value());
+  options.monitor = 0;  // Xvfb's one RandR monitor
+  CHECK(host::make_desktop_environment(options).value()->check().has_value());
+
+  options.monitor = 7;
+  auto no_monitor = host::make_desktop_environment(options).value()->check();
+  REQUIRE_FALSE(no_monitor.has_value());
+  CHECK(no_monitor.error().detail.find("monitor 7 not present") != std::string::npos);
+
+  options.monitor = -1;
+  options.display = ":59999";
+  auto no_display = host::make_desktop_environment(options).value()->check();
+  REQUIRE_FALSE(no_display.has_value());
+  CHECK(no_display.error().code == ErrorCode::unavailable);
+  CHECK(no_display.error().detail.find("cannot open X display ':59999'") != std::string::npos);
+
+  options.fake_screen = true;
+  CHECK(host::make_desktop_environment(options).value()->check().has_value());
+}
+
+// Last in this file: once an X server of the process went away, the desktop stays lost (the host exits).
+TEST_CASE("DesktopEnvironment: its X server going away is reported, never an exit of the process") {
+  std::optional<test::XvfbServer> x(std::in_place, 320, 240);
+  host::HostOptions options;
+  options.display = x->display();
+  auto desktop = host::make_desktop_environment(options).value();
+  auto capturer = desktop->make_capturer();
+  auto injector = desktop->make_injector(Rect{0, 0, 320, 240});
+  auto clipboard = desktop->make_clipboard();
+  REQUIRE((capturer && injector && clipboard));
+  REQUIRE((*capturer)->capture(0ms, true).has_value());
+  CHECK_FALSE(desktop->lost());
+
+  x.reset();  // the customer logged out
+  std::expected<std::optional<host::CapturedFrame>, Error> frame;
+  for (int i = 0; i < 50 && frame.has_value(); ++i) frame = (*capturer)->capture(100ms, false);
+  REQUIRE_FALSE(frame.has_value());
+  CHECK(frame.error().code == ErrorCode::unavailable);
+  CHECK(frame.error().detail == host::kDisplayClosedReason);
+  CHECK_FALSE((*capturer)->cursor().has_value());
+  auto clipboard_ok = (*clipboard)->process(10ms);
+  for (int i = 0; i < 50 && clipboard_ok.has_value(); ++i) clipboard_ok = (*clipboard)->process(10ms);
+  REQUIRE_FALSE(clipboard_ok.has_value());
+  CHECK(clipboard_ok.error().code == ErrorCode::unavailable);
+  CHECK_FALSE((*clipboard)->set_text("after").has_value());
+  // Input into a display that is gone goes nowhere; Xlib must not end the process.
+  (void)(*injector)->inject_pointer(protocol::PointerEvent{10, 10, 1, 0, 0});
+  (void)(*injector)->release_all();
+  CHECK(desktop->lost());
+  injector->reset();
+  clipboard->reset();
+  capturer->reset();
 }
