@@ -32,7 +32,7 @@ statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the f
 the current directory). Closing the window ends the session. Your clipboard goes to the customer only
 while this window has the keyboard focus.
 Exit codes: 0 ok, 2 bad usage (also a malformed code), 10 network error (also: the connection to the host
-was lost), 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
+was lost, or the host shut down mid-session), 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
 )";
 
 struct ViewArgs {

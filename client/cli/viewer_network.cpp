@@ -113,7 +113,7 @@ asio::awaitable<void> ViewerNetwork::stream() {
       // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
       co_return end(exit_code_for(event.error()), "the connection to the host was lost (" + event.error().detail + ")");
     }
-    if (event->goodbye) co_return end(0, describe_goodbye(*event->goodbye));
+    if (event->goodbye) co_return end(exit_code_for_goodbye(*event->goodbye), describe_goodbye(*event->goodbye));
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
     if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();
   }

@@ -114,4 +114,21 @@ std::string describe_goodbye(const protocol::Goodbye& goodbye) {
   return goodbye.message.empty() ? why : why + ": " + goodbye.message;
 }
 
+int exit_code_for_goodbye(const protocol::Goodbye& goodbye) {
+  using enum protocol::GoodbyeReason;
+  switch (goodbye.reason) {
+    case ended_by_customer:
+    case ended_by_engineer:
+    case normal: return 0;
+    case auth_failed: return 11;
+    case declined: return 12;
+    case busy: return 14;
+    case protocol_error:
+    case version_mismatch: return 13;
+    case timeout:
+    case shutting_down: return 10;
+  }
+  return 10;
+}
+
 }  // namespace elfdesk::client

@@ -71,5 +71,8 @@ class SessionCore {
 
 // Why the host ended the session, for a person: never empty (its reason when the host gave no message).
 std::string describe_goodbye(const protocol::Goodbye& goodbye);
+// The exit code for a session the host ended: 0 when a person ended it (customer, engineer, normal end),
+// otherwise the code of what went wrong (10 when the host shut down or timed out: it went away).
+int exit_code_for_goodbye(const protocol::Goodbye& goodbye);
 
 }  // namespace elfdesk::client

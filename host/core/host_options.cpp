@@ -40,7 +40,8 @@ Other:
   --verbose              more log output
   --help                 this text
 
-Exit codes: 0 ok, 2 bad usage, 10 network error (cannot listen or dial).
+Exit codes: 0 ok, 2 bad usage or nothing to share (display or monitor not there), 3 the customer's display
+closed, 10 network error (cannot listen or dial).
 )";
 }
 

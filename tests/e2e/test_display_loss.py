@@ -48,6 +48,7 @@ class DisplayClosesDuringSession(unittest.TestCase):
         except subprocess.TimeoutExpired:
             self.fail("the viewer did not end:\n" + viewer.stderr())
         self.assertIn(REASON, viewer.stderr())
+        self.assertEqual(viewer.proc.returncode, 10, viewer.stderr())  # the host went away: not a success
         return viewer
 
     def test_without_window(self):
