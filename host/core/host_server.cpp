@@ -1,9 +1,5 @@
 #include "host/core/host_server.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -15,6 +11,7 @@
 #include "common/log.hpp"
 #include "common/transport.hpp"
 #include "host/core/admission.hpp"
+#include "host/core/code_file.hpp"
 #include "host/core/code_keeper.hpp"
 #include "host/core/consent_gate.hpp"
 #include "host/core/host_session.hpp"
@@ -25,22 +22,6 @@ namespace {
 
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kRedialInterval = std::chrono::seconds(1);
-
-void write_code_file(const std::string& path, const std::string& formatted) {
-  if (path.empty()) return;
-  const std::string tmp = path + ".tmp";
-  // No following a planted symlink, and an existing file is narrowed to 0600 before the code goes in.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
-    log::error("cannot write code file {}: {}", path, std::strerror(errno));
-    if (fd >= 0) ::close(fd);
-    return;
-  }
-  const std::string line = formatted + "\n";
-  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) log::error("cannot write code file {}", path);
-}
 
 // Before authentication every step (TLS + Hello, the wait for the engineer's share, the rest of SPAKE2)
 // has its own short deadline, inside one overall deadline: a silent or slow peer never holds a slot.
