@@ -163,6 +163,9 @@ std::expected<std::unique_ptr<SdlPresenter>, Error> SdlPresenter::create(Present
   // The window surface must be plain shared memory pushed rectangle by rectangle; SDL would otherwise
   // back it with an OpenGL texture and redraw the whole window for every update.
   SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+  // The click that focuses the viewer is the engineer's first click on the customer's screen: SDL would
+  // drop it (a window manager focuses on click), so it must go through.
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
   sdl::Subsystems subsystems;
   if (!subsystems.start_video())
     return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("no display: {}", SDL_GetError())));
