@@ -135,7 +135,6 @@ void SdlConsentWindow::Impl::follow_screen(Screen shown) {
   SDL_GetDisplayBounds(std::max(0, SDL_GetWindowDisplayIndex(w)), &bounds);
   const int width = bar ? kSessionBarWidth : kConsentWindowWidth;
   const int height = bar ? kSessionBarHeight : kConsentWindowHeight;
-  SDL_SetWindowBordered(w, bar ? SDL_FALSE : SDL_TRUE);
   SDL_SetWindowSize(w, width, height);
   SDL_SetWindowPosition(w, bounds.x + (bounds.w - width) / 2, bar ? bounds.y : bounds.y + (bounds.h - height) / 2);
   drawn.reset();
@@ -222,10 +221,13 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
     return std::unexpected(make_error(ErrorCode::internal, "SDL_RegisterEvents failed"));
   impl->window.reset(SDL_CreateWindow("elfdesk \u2014 remote support", SDL_WINDOWPOS_CENTERED,
                                       SDL_WINDOWPOS_CENTERED, kConsentWindowWidth, kConsentWindowHeight,
-                                      SDL_WINDOW_HIDDEN | SDL_WINDOW_ALWAYS_ON_TOP | SDL_WINDOW_SKIP_TASKBAR));
+                                      SDL_WINDOW_HIDDEN | SDL_WINDOW_ALWAYS_ON_TOP | SDL_WINDOW_SKIP_TASKBAR |
+                                          SDL_WINDOW_BORDERLESS));
   if (!impl->window)
     return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL window: ") + SDL_GetError()));
-  // Mapped without taking keyboard focus: the customer may be typing (or the engineer, once connected).
+  // Borderless: the bar must sit exactly at the screen's edge (a frame would push it off-screen), and
+  // both shapes draw their own header. Mapped without taking keyboard focus: the customer may be typing
+  // (or the engineer, once connected).
   sdl::set_accepts_focus(impl->window.get(), false);
   SDL_ShowWindow(impl->window.get());
   impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, 0));
