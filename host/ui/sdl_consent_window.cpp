@@ -225,15 +225,16 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
                                           SDL_WINDOW_BORDERLESS));
   if (!impl->window)
     return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL window: ") + SDL_GetError()));
-  // Borderless: the bar must sit exactly at the screen's edge (a frame would push it off-screen), and
-  // both shapes draw their own header. Mapped without taking keyboard focus: the customer may be typing
-  // (or the engineer, once connected).
-  sdl::set_accepts_focus(impl->window.get(), false);
-  SDL_ShowWindow(impl->window.get());
   impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, 0));
   if (!impl->renderer) impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, SDL_RENDERER_SOFTWARE));
   if (!impl->renderer)
     return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL renderer: ") + SDL_GetError()));
+  // Borderless: the bar must sit exactly at the screen's edge (a frame would push it off-screen), and
+  // both shapes draw their own header. Mapped without taking keyboard focus: the customer may be typing
+  // (or the engineer, once connected).
+  // After the renderer: SDL may recreate the X window for it, with fresh WM_HINTS.
+  sdl::set_accepts_focus(impl->window.get(), false);
+  SDL_ShowWindow(impl->window.get());
   return std::unique_ptr<SdlConsentWindow>(new SdlConsentWindow(std::move(impl)));
 }
 

@@ -240,3 +240,28 @@ TEST_CASE("consent window: the countdown runs without any event and turns into '
   CHECK(red_pixels(*before) == 0);
   CHECK(red_pixels(*after) > 50);  // "This code has expired" in red
 }
+
+TEST_CASE("consent window: takes keyboard focus only for a question; a session is a bar at the top edge") {
+  ConsentFixture f;
+  const std::string id = std::to_string(f.ui->x11_window());
+  auto accepts_input = [&] {
+    return test::command_output(f.display, "xprop -id " + id + " WM_HINTS")
+               .find("Client accepts input or input focus: True") != std::string::npos;
+  };
+  auto geometry = [&] { return test::command_output(f.display, "xdotool getwindowgeometry " + id); };
+  CHECK_FALSE(accepts_input());  // mapped without taking focus from the customer's application
+  bool during_question = false, after_answer = true;
+  std::string bar;
+  f.run_with([&] {
+    f.ui->show_code("123-456-789", 300s);
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [](ConsentAnswer) {});
+    during_question = test::wait_until(accepts_input, 5s);
+    f.ui->show_session({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl});
+    after_answer = !test::wait_until([&] { return !accepts_input(); }, 5s);
+    test::wait_until([&] { return (bar = geometry()).find("Geometry: 720x44") != std::string::npos; }, 5s);
+  });
+  CHECK(during_question);
+  CHECK_FALSE(after_answer);
+  CHECK(bar.find("Geometry: 720x44") != std::string::npos);
+  CHECK(bar.find("Position: 152,0 ") != std::string::npos);  // centred on the 1024 px wide screen, top edge
+}
