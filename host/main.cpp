@@ -69,12 +69,12 @@ int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "");  // UTF-8 window titles reach X intact; numbers (strtod) stay in C
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
-    if (options.error().code == ErrorCode::closed) {
-      std::fputs(options.error().detail.c_str(), stdout);
-      return 0;
-    }
     std::fprintf(stderr, "elfdesk-host: %s\nTry 'elfdesk-host --help'.\n", options.error().detail.c_str());
     return 2;
+  }
+  if (options->show_help) {
+    std::fputs(host_usage().c_str(), stdout);
+    return 0;
   }
   log::set_level_from_env(options->verbose ? log::Level::debug : log::Level::warn);
   if (options->display.empty())

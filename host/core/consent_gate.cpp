@@ -44,6 +44,7 @@ std::uint32_t grant_permissions(std::uint32_t requested, const HostOptions& opti
   std::uint32_t allowed = kView | kProbes | kControl | kClipboard;
   if (options.view_only) allowed &= ~(kControl | kClipboard);
   if (!options.clipboard) allowed &= ~kClipboard;
+  if (!options.probes) allowed &= ~kProbes;
   return requested & allowed;
 }
 
@@ -59,19 +60,30 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
   }
   SessionSetup setup{request->engineer_name.empty() ? peer.hello.name : request->engineer_name, connection.peer(),
                      grant_permissions(request->requested_permissions, options), peer.capabilities};
-  const bool view_only = (setup.permissions & protocol::permission::kControl) == 0;
+  const ConsentQuestion question{setup.engineer_name, setup.peer, setup.permissions, options.allow_local_net_checks};
   ConsentDecision decision = ConsentDecision::denied;
   std::string how;
-  if (options.consent == ConsentMode::accept) {
+  std::string refusal = "declined by the customer";
+  if (setup.permissions == 0) {
+    // Nothing asked for is allowed here (e.g. `elfdesk diag` against --no-probes): refuse without asking.
+    how = "nothing asked for is allowed";
+    refusal = (request->requested_permissions & protocol::permission::kProbes) != 0 && !options.probes
+                  ? "diagnostics are not allowed on this computer (elfdesk-host --no-probes)"
+                  : "nothing that was asked for is allowed on this computer";
+  } else if (options.consent == ConsentMode::accept) {
     decision = ConsentDecision::allowed;
     how = "pre-approved (--consent accept)";
   } else if (ui) {
-    // The name comes from the network: never print control characters or escapes to the terminal.
-    std::printf("elfdesk-host: %s (from %s) wants to %s this computer\n", sanitize_display_text(setup.engineer_name).c_str(),
-                setup.peer.c_str(), view_only ? "view" : "view and control");
+    // question_text sanitises: the name comes from the network, never print escapes to the terminal.
+    std::printf("elfdesk-host: %s\n", question_text(question).c_str());
     std::fflush(stdout);
-    const ConsentQuestion question{setup.engineer_name, setup.peer, view_only};
     decision = co_await ask_customer(connection, *ui, question, options.consent_timeout);
+    if (decision == ConsentDecision::timed_out) {
+      // The customer must see that someone asked, not just a fresh code.
+      std::printf("elfdesk-host: %s\n", timeout_text(question).c_str());
+      std::fflush(stdout);
+      ui->show_failed_attempts(timeout_text(question));
+    }
     how = decision == ConsentDecision::timed_out ? "no answer in time" : "asked the customer";
   } else {
     how = "no way to ask the customer";
@@ -82,8 +94,7 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
   audit.record("consent", {{"peer", setup.peer}, {"engineer", setup.engineer_name}, {"decision", word},
                            {"how", how}, {"permissions", setup.permissions}});
   if (decision != ConsentDecision::allowed) {
-    const std::string reason = decision == ConsentDecision::timed_out ? "the customer did not answer in time"
-                                                                      : "declined by the customer";
+    const std::string reason = decision == ConsentDecision::timed_out ? "the customer did not answer in time" : refusal;
     connection.send(protocol::ConsentResult{decision, 0, reason});
     connection.close(protocol::GoodbyeReason::declined, reason);
     std::printf("elfdesk-host: access %s\n", decision == ConsentDecision::timed_out ? "not granted (no answer)" : "denied");

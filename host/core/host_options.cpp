@@ -27,6 +27,7 @@ Code and consent:
   --ui auto|window|terminal|none   how to show the code and ask (default auto)
   --view-only            the engineer may view but never control
   --no-clipboard         do not share the clipboard
+  --no-probes            the engineer may not run diagnostics (`elfdesk diag` is refused)
 Other:
   --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
   --max-pending N        at most N connections may be authenticating at once (default 8)
@@ -51,9 +52,13 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
                             "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout",
                             "max-pending-per-address", "step-timeout", "backoff"},
                            {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen",
-                            "allow-local-net-checks"});
+                            "allow-local-net-checks", "no-probes"});
   if (!parsed) return std::unexpected(parsed.error());
-  if (parsed->has("help")) return std::unexpected(make_error(ErrorCode::closed, host_usage()));
+  if (parsed->has("help")) {
+    HostOptions help;
+    help.show_help = true;
+    return help;
+  }
   if (!parsed->positional.empty())
     return std::unexpected(make_error(ErrorCode::invalid_argument, "unexpected argument " + parsed->positional[0]));
   HostOptions o;
@@ -103,6 +108,7 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   else return std::unexpected(make_error(ErrorCode::invalid_argument, "--ui must be auto, window, terminal or none"));
   o.view_only = parsed->has("view-only");
   o.clipboard = !parsed->has("no-clipboard");
+  o.probes = !parsed->has("no-probes");
   o.audit_log = parsed->get("audit-log");
   o.once = parsed->has("once");
   o.verbose = parsed->has("verbose");

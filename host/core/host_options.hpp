@@ -28,6 +28,7 @@ struct HostOptions {
   UiMode ui = UiMode::automatic;
   bool view_only = false;
   bool clipboard = true;
+  bool probes = true;        // --no-probes: the engineer may not run diagnostics
   std::string audit_log;     // empty: default path; "-" disables
   int max_pending_handshakes = 8;
   int max_pending_per_address = 2;            // one source address holds at most this many of them
@@ -37,10 +38,11 @@ struct HostOptions {
   bool allow_local_net_checks = false;        // probes may connect to loopback/link-local/private targets
   bool once = false;         // exit after the first session ends (scripts, tests)
   bool verbose = false;
+  bool show_help = false;    // --help: print host_usage() on stdout and exit 0; nothing else is read
 };
 
-// Parses argv. Returns the options, or an error whose detail is the message to print. `--help` yields
-// ErrorCode::closed with the usage text as detail (print it, exit 0).
+// Parses argv. Returns the options, or an error whose detail is the message to print. `--help` is not an
+// error: it yields options with show_help set (the caller prints host_usage() and exits 0).
 std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args);
 std::string host_usage();
 

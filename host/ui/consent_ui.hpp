@@ -14,7 +14,8 @@ namespace elfdesk::host {
 struct ConsentQuestion {
   std::string engineer_name;  // from the network: untrusted, the UI sanitises it before display
   std::string peer_address;   // e.g. "203.0.113.7:51234"
-  bool view_only = false;
+  std::uint32_t permissions = 0;  // protocol::permission bits the customer would grant
+  bool local_net_checks = false;   // network probes may reach this machine and the local network
   friend bool operator==(const ConsentQuestion&, const ConsentQuestion&) = default;
 };
 
@@ -42,7 +43,8 @@ class ConsentUi {
   // Switches to the "session active" banner; also drops any pending question.
   virtual void show_session(SessionInfo info) = 0;
   virtual void show_ended(std::string reason) = 0;
-  // Wrong codes were tried, e.g. "3 wrong codes tried from 198.51.100.7": shown until the next session.
+  // A warning for the customer, shown until the next session: wrong codes were tried ("3 wrong codes
+  // tried from 198.51.100.7"), or a request timed out unanswered ("The request from Alice ... timed out").
   virtual void show_failed_attempts(std::string summary) = 0;
   // The customer pressed "End session" (UI thread).
   virtual void set_on_end_session(std::function<void()> callback) = 0;

@@ -70,23 +70,29 @@ void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Cons
                  kTextWidth);
   sdl::draw_text(r, fonts.body.get(), "(from " + sanitize_display_text(q.peer_address, 64) + ")", kMuted, kMid,
                  90, sdl::Align::center, kTextWidth);
-  const std::string wants = q.view_only ? "wants to view this computer" : "wants to view and control this computer";
-  sdl::draw_text(r, fonts.body.get(), wants, kText, kMid, 128, sdl::Align::center, kTextWidth);
-  sdl::draw_text(r, fonts.small.get(), "Allow only if you asked for support. Esc denies.", kMuted, kMid, 176,
+  sdl::draw_text(r, fonts.body.get(), "wants to", kText, kMid, 116, sdl::Align::center, kTextWidth);
+  int y = 138;  // one line per thing the engineer could do: at most four
+  for (const std::string& clause : permission_clauses(q.permissions, q.local_net_checks)) {
+    sdl::draw_text(r, fonts.small.get(), "\u2022 " + clause, kText, kMid, y, sdl::Align::center, kTextWidth);
+    y += 18;
+  }
+  sdl::draw_text(r, fonts.small.get(), "Allow only if you asked for support. Esc denies.", kMuted, kMid, 214,
                  sdl::Align::center, kTextWidth);
   draw_button(r, fonts, view, ConsentButton::deny);
   draw_button(r, fonts, view, ConsentButton::allow);
 }
 
-void draw_session_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
-  fill(r, {0, 40, kConsentWindowWidth, 56}, kBanner);
-  sdl::draw_text(r, fonts.bold.get(), "Session active", kWhite, kMid, 54, sdl::Align::center, kTextWidth);
+void draw_session_bar(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  fill(r, {0, 0, kSessionBarWidth, kSessionBarHeight}, kBanner);
   const SessionInfo& s = view.session;
-  sdl::draw_text(r, fonts.body.get(),
-                 sanitize_display_text(s.engineer_name) + " from " + sanitize_display_text(s.peer_address, 64),
-                 kText, kMid, 116, sdl::Align::center, kTextWidth);
-  sdl::draw_text(r, fonts.body.get(), "can " + describe_permissions(s.permissions), kText, kMid, 148,
-                 sdl::Align::center, kTextWidth);
+  const Rect end = consent_button_rect(ConsentButton::end_session);
+  const int text_width = end.x - 20;
+  sdl::draw_text(r, fonts.small.get(),
+                 "elfdesk: " + sanitize_display_text(s.engineer_name) + " from " +
+                     sanitize_display_text(s.peer_address, 64) + " is connected",
+                 kWhite, 10, 4, sdl::Align::left, text_width);
+  sdl::draw_text(r, fonts.small.get(), "can " + describe_permissions(s.permissions), kWhite, 10, 23,
+                 sdl::Align::left, text_width);
   draw_button(r, fonts, view, ConsentButton::end_session);
 }
 
@@ -102,7 +108,7 @@ Rect consent_button_rect(ConsentButton button) {
   switch (button) {
     case ConsentButton::deny: return {40, 236, 200, 52};
     case ConsentButton::allow: return {280, 236, 200, 52};
-    case ConsentButton::end_session: return {160, 236, 200, 52};
+    case ConsentButton::end_session: return {kSessionBarWidth - 136, 6, 128, 32};
     case ConsentButton::none: break;
   }
   return {};
@@ -140,13 +146,18 @@ std::expected<ConsentFonts, Error> ConsentFonts::open() {
 }
 
 void draw_consent(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  if (view.screen == ConsentView::Screen::session) {
+    draw_session_bar(r, fonts, view);
+    SDL_RenderPresent(r);
+    return;
+  }
   fill(r, {0, 0, kConsentWindowWidth, kConsentWindowHeight}, kBackground);
   fill(r, {0, 0, kConsentWindowWidth, 40}, kHeader);
   sdl::draw_text(r, fonts.small.get(), "elfdesk \u2014 remote support", kWhite, 14, 11, sdl::Align::left, kTextWidth);
   switch (view.screen) {
     case ConsentView::Screen::code: draw_code_screen(r, fonts, view); break;
     case ConsentView::Screen::question: draw_question_screen(r, fonts, view); break;
-    case ConsentView::Screen::session: draw_session_screen(r, fonts, view); break;
+    case ConsentView::Screen::session: break;  // the bar, above
     case ConsentView::Screen::ended: draw_ended_screen(r, fonts, view); break;
     case ConsentView::Screen::blank:
       sdl::draw_text(r, fonts.body.get(), "Starting\u2026", kMuted, kMid, 140, sdl::Align::center, kTextWidth);

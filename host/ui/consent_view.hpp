@@ -11,6 +11,10 @@ namespace elfdesk::host {
 
 inline constexpr int kConsentWindowWidth = 520;
 inline constexpr int kConsentWindowHeight = 320;
+// During a session the window is only a bar at the top edge of the screen: the engineer must see what
+// is under it, and the customer must see that someone is connected.
+inline constexpr int kSessionBarWidth = 720;
+inline constexpr int kSessionBarHeight = 44;
 
 enum class ConsentButton { none, deny, allow, end_session };
 
@@ -29,7 +33,7 @@ struct ConsentView {
   friend bool operator==(const ConsentView&, const ConsentView&) = default;
 };
 
-// Fixed positions in window pixels (deterministic for tests).
+// Fixed positions in window pixels (deterministic for tests); End session is in the session bar.
 Rect consent_button_rect(ConsentButton button);
 // Buttons that exist on a screen, in focus (Tab) order.
 std::vector<ConsentButton> visible_buttons(ConsentView::Screen screen);

@@ -84,13 +84,23 @@ std::string sanitize_display_text(std::string_view text, std::size_t max_chars) 
   return out.empty() ? std::string("(unnamed)") : out;
 }
 
-std::string describe_permissions(std::uint32_t permissions) {
+std::vector<std::string> permission_clauses(std::uint32_t permissions, bool local_net_checks) {
   namespace p = protocol::permission;
   std::vector<std::string> parts;
-  if ((permissions & p::kControl) != 0) parts.emplace_back("view and control");
-  else if ((permissions & p::kView) != 0) parts.emplace_back("view");
-  if ((permissions & p::kClipboard) != 0) parts.emplace_back("use the clipboard");
-  if ((permissions & p::kProbes) != 0) parts.emplace_back("run diagnostics");
+  if ((permissions & p::kView) != 0) parts.emplace_back("view your screen");
+  if ((permissions & p::kControl) != 0) parts.emplace_back("control your keyboard and mouse");
+  if ((permissions & p::kClipboard) != 0) parts.emplace_back("copy and paste through your clipboard (both ways)");
+  if ((permissions & p::kProbes) != 0)
+    parts.emplace_back(local_net_checks
+                           ? "run read-only diagnostics (system, processes, services, logs, disks; network checks "
+                             "may reach this computer and your local network)"
+                           : "run read-only diagnostics (system, processes, services, logs, disks; network checks "
+                             "to public addresses only)");
+  return parts;
+}
+
+std::string describe_permissions(std::uint32_t permissions, bool local_net_checks) {
+  const std::vector<std::string> parts = permission_clauses(permissions, local_net_checks);
   if (parts.empty()) return "do nothing yet";
   std::string out = parts.front();
   for (std::size_t k = 1; k < parts.size(); ++k) out += (k + 1 == parts.size() ? " and " : ", ") + parts[k];
@@ -98,9 +108,14 @@ std::string describe_permissions(std::uint32_t permissions) {
 }
 
 std::string question_text(const ConsentQuestion& question) {
-  return fmt::format("{} (from {}) wants to {} this computer", sanitize_display_text(question.engineer_name),
+  return fmt::format("{} (from {}) wants to {}", sanitize_display_text(question.engineer_name),
                      sanitize_display_text(question.peer_address, 64),
-                     question.view_only ? "view" : "view and control");
+                     describe_permissions(question.permissions, question.local_net_checks));
+}
+
+std::string timeout_text(const ConsentQuestion& question) {
+  return fmt::format("The request from {} ({}) timed out: nobody answered, so nothing was shared",
+                     sanitize_display_text(question.engineer_name), sanitize_display_text(question.peer_address, 64));
 }
 
 std::string session_text(const SessionInfo& info) {

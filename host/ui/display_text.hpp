@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "host/ui/consent_ui.hpp"
 
@@ -19,14 +20,21 @@ inline constexpr std::size_t kMaxDisplayNameChars = 48;
 // max_chars code points with a trailing "…". An empty result becomes "(unnamed)".
 std::string sanitize_display_text(std::string_view text, std::size_t max_chars = kMaxDisplayNameChars);
 
-// "view and control", "view", "view and control, use the clipboard and run diagnostics", ...
-std::string describe_permissions(std::uint32_t permissions);
+// Everything the permissions let the engineer do, as one clause after "wants to" / "can":
+// "view your screen, control your keyboard and mouse, copy and paste through your clipboard (both ways) and
+// run read-only diagnostics (...)". Without kView it never says "view" (a diagnostics-only connection).
+std::string describe_permissions(std::uint32_t permissions, bool local_net_checks = false);
+// The same clauses one by one (one line each in the window); empty for no permission.
+std::vector<std::string> permission_clauses(std::uint32_t permissions, bool local_net_checks = false);
 
-// "Alice (from 203.0.113.7:51234) wants to view and control this computer"
+// "Alice (from 203.0.113.7:51234) wants to view your screen and control your keyboard and mouse"
 std::string question_text(const ConsentQuestion& question);
 
-// "Session active: Alice from 203.0.113.7:51234 can view and control"
+// "Session active: Alice from 203.0.113.7:51234 can view your screen"
 std::string session_text(const SessionInfo& info);
+
+// "The request from Alice (203.0.113.7:51234) timed out: nobody answered, so nothing was shared."
+std::string timeout_text(const ConsentQuestion& question);
 
 // "4:59" for 299 s; "0:00" when expired.
 std::string format_countdown(std::chrono::seconds remaining);

@@ -9,6 +9,7 @@
 #include "host/ui/consent_view.hpp"
 #include "host/ui/display_text.hpp"
 #include "host/ui/sdl_support.hpp"
+#include "host/ui/x11_focus.hpp"
 
 namespace elfdesk::host {
 namespace {
@@ -46,6 +47,9 @@ struct SdlConsentWindow::Impl {
   ConsentButton pressed = ConsentButton::none;
   std::optional<ConsentView> drawn;
   std::optional<Clock::time_point> next_change;  // when the view changes by itself (countdown, arming)
+  bool holds_focus = false;          // took keyboard focus for a question
+  unsigned long focus_before = 0;    // the customer's window that had it then (X11 id)
+  std::optional<bool> bar_layout;    // the window is the session bar (true) or the dialog (false)
 
   explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
 
@@ -67,6 +71,7 @@ struct SdlConsentWindow::Impl {
   }
 
   ConsentView snapshot(Clock::time_point now, bool& quit);
+  void follow_screen(Screen shown);
   void handle(const SDL_Event& event, Screen screen);
   void handle_key(SDL_Keycode key, Screen screen);
   void activate(ConsentButton button);
@@ -93,7 +98,6 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
     question_shown_at = now;
     focus = ConsentButton::none;  // never carry focus onto a fresh Allow button
     pressed = ConsentButton::none;
-    SDL_RaiseWindow(window.get());
   }
   next_change.reset();
   const auto left = std::chrono::ceil<std::chrono::seconds>(code_deadline - now);
@@ -109,6 +113,33 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
   view.focus = focus;
   view.pressed = pressed;
   return view;
+}
+
+// Focus and shape follow what is shown. Only a question takes keyboard focus (Esc, Tab, Enter answer it),
+// and gives it back to the customer's window once answered or withdrawn; a session shows as a bar at
+// the top edge, never a dialog over the middle of the screen.
+void SdlConsentWindow::Impl::follow_screen(Screen shown) {
+  SDL_Window* w = window.get();
+  if (shown == Screen::question && !holds_focus) {
+    focus_before = sdl::x11_focused_window(w);
+    sdl::set_accepts_focus(w, true);
+    SDL_RaiseWindow(w);
+    holds_focus = true;
+  } else if (shown != Screen::question && holds_focus) {
+    sdl::set_accepts_focus(w, false);
+    sdl::return_focus(w, focus_before);
+    holds_focus = false;
+  }
+  const bool bar = shown == Screen::session;
+  if (bar_layout == bar) return;
+  bar_layout = bar;
+  SDL_Rect bounds{0, 0, 1024, 768};
+  SDL_GetDisplayBounds(std::max(0, SDL_GetWindowDisplayIndex(w)), &bounds);
+  const int width = bar ? kSessionBarWidth : kConsentWindowWidth;
+  const int height = bar ? kSessionBarHeight : kConsentWindowHeight;
+  SDL_SetWindowSize(w, width, height);
+  SDL_SetWindowPosition(w, bounds.x + (bounds.w - width) / 2, bar ? bounds.y : bounds.y + (bounds.h - height) / 2);
+  drawn.reset();
 }
 
 void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown) {
@@ -192,13 +223,20 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
     return std::unexpected(make_error(ErrorCode::internal, "SDL_RegisterEvents failed"));
   impl->window.reset(SDL_CreateWindow("elfdesk \u2014 remote support", SDL_WINDOWPOS_CENTERED,
                                       SDL_WINDOWPOS_CENTERED, kConsentWindowWidth, kConsentWindowHeight,
-                                      SDL_WINDOW_SHOWN));
+                                      SDL_WINDOW_HIDDEN | SDL_WINDOW_ALWAYS_ON_TOP | SDL_WINDOW_SKIP_TASKBAR |
+                                          SDL_WINDOW_BORDERLESS));
   if (!impl->window)
     return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL window: ") + SDL_GetError()));
   impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, 0));
   if (!impl->renderer) impl->renderer.reset(SDL_CreateRenderer(impl->window.get(), -1, SDL_RENDERER_SOFTWARE));
   if (!impl->renderer)
     return std::unexpected(make_error(ErrorCode::unavailable, std::string("SDL renderer: ") + SDL_GetError()));
+  // Borderless: the bar must sit exactly at the screen's edge (a frame would push it off-screen), and
+  // both shapes draw their own header. Mapped without taking keyboard focus: the customer may be typing
+  // (or the engineer, once connected).
+  // After the renderer: SDL may recreate the X window for it, with fresh WM_HINTS.
+  sdl::set_accepts_focus(impl->window.get(), false);
+  SDL_ShowWindow(impl->window.get());
   return std::unique_ptr<SdlConsentWindow>(new SdlConsentWindow(std::move(impl)));
 }
 
@@ -270,6 +308,7 @@ int SdlConsentWindow::run() {
     bool quit_now = false;
     const ConsentView view = s.snapshot(now, quit_now);
     if (quit_now) break;
+    s.follow_screen(view.screen);
     if (!s.drawn || *s.drawn != view) {  // draw only when something visible changed
       draw_consent(s.renderer.get(), s.fonts, view);
       s.drawn = view;

@@ -11,8 +11,9 @@ import unittest
 
 from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, find_window, wait_until
 
-# host/ui/consent_view.cpp consent_button_rect(): window-relative {x, y, width, height}.
-BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52), "end_session": (160, 236, 200, 52)}
+# host/ui/consent_view.cpp consent_button_rect(): window-relative {x, y, width, height}; End session is on
+# the session bar (kSessionBarWidth 720).
+BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52), "end_session": (720 - 136, 6, 128, 32)}
 ARM_DELAY = 0.6  # SdlConsentWindow::kArmDelay: Allow ignores clicks this long after the question appears
 
 
@@ -55,7 +56,7 @@ class ConsentWindowTest(unittest.TestCase):
         return proc
 
     def wait_for_question(self):
-        self.assertTrue(self.host.wait_for_output(r"wants to view"), self.host.stdout())
+        self.assertTrue(self.host.wait_for_output(r"wants to "), self.host.stdout())
         time.sleep(ARM_DELAY + 0.6)  # the question is drawn and Allow is armed
 
     def test_window_is_drawn_allow_then_end_session(self):

@@ -37,7 +37,7 @@ TEST_CASE("options are read with separate or inline values") {
   CHECK(o->ui == UiMode::terminal);
 }
 
-TEST_CASE("bad usage is a clear error; --help carries the usage text") {
+TEST_CASE("bad usage is a clear error; --help is its own outcome, not an error") {
   CHECK(parse({"--frobnicate"}).error().detail == "unknown option --frobnicate");
   CHECK(parse({"--code-ttl", "abc"}).error().code == ErrorCode::invalid_argument);
   CHECK(parse({"--listen", "nocolon"}).error().detail.find("HOST:PORT") != std::string::npos);
@@ -45,8 +45,14 @@ TEST_CASE("bad usage is a clear error; --help carries the usage text") {
   CHECK(parse({"--ui", "none"}).error().detail.find("--consent accept") != std::string::npos);
   CHECK(parse({"--code-ttl"}).error().detail == "option --code-ttl needs a value");
   auto help = parse({"--help"});
-  REQUIRE_FALSE(help);
-  CHECK(help.error().detail.find("Usage: elfdesk-host") != std::string::npos);
+  REQUIRE(help);
+  CHECK(help->show_help);
+  CHECK(host_usage().find("Usage: elfdesk-host") != std::string::npos);
+  CHECK(host_usage().find("--no-probes") != std::string::npos);
+  CHECK(parse({"--help", "--frobnicate"}).error().code == ErrorCode::invalid_argument);  // argv is still checked
+  auto plain = parse({});
+  REQUIRE(plain);
+  CHECK_FALSE(plain->show_help);
 }
 
 TEST_CASE("the customer's settings limit what an engineer is granted") {
@@ -61,6 +67,27 @@ TEST_CASE("the customer's settings limit what an engineer is granted") {
   o.clipboard = false;
   CHECK(grant_permissions(all, o) == (kView | kControl | kProbes));
   CHECK(grant_permissions(1u << 20, o) == 0);  // unknown bits are never granted
+}
+
+TEST_CASE("--no-probes takes diagnostics away; view-only keeps them only when the engineer asked") {
+  using namespace protocol::permission;
+  const std::uint32_t all = kView | kControl | kClipboard | kProbes;
+  auto o = parse({"--no-probes"});
+  REQUIRE(o);
+  CHECK_FALSE(o->probes);
+  CHECK(grant_permissions(all, *o) == (kView | kControl | kClipboard));
+  CHECK(grant_permissions(kProbes, *o) == 0);  // a diagnostics-only engineer gets nothing
+  auto d = parse({});
+  REQUIRE(d);
+  CHECK(d->probes);
+  CHECK(grant_permissions(kProbes, *d) == kProbes);
+  auto v = parse({"--view-only"});
+  REQUIRE(v);
+  CHECK(grant_permissions(kView, *v) == kView);  // probes not asked for: not granted
+  CHECK(grant_permissions(kView | kProbes | kControl, *v) == (kView | kProbes));
+  auto vn = parse({"--view-only", "--no-probes"});
+  REQUIRE(vn);
+  CHECK(grant_permissions(all, *vn) == kView);
 }
 
 TEST_CASE("limits against strangers and the network-check permission have safe defaults and can be set") {

@@ -28,18 +28,33 @@ TEST_CASE("sanitize_display_text cuts long text at code points") {
   CHECK(sanitize_display_text("abc", 3) == "abc");
 }
 
-TEST_CASE("permissions and sentences read naturally") {
-  CHECK(describe_permissions(perm::kView) == "view");
-  CHECK(describe_permissions(perm::kView | perm::kControl) == "view and control");
-  CHECK(describe_permissions(perm::kView | perm::kControl | perm::kClipboard | perm::kProbes) ==
-        "view and control, use the clipboard and run diagnostics");
+TEST_CASE("the question lists everything the engineer could do, and diagnostics alone never say view") {
+  const std::string probes_public =
+      "run read-only diagnostics (system, processes, services, logs, disks; network checks to public addresses only)";
+  const std::uint32_t full = perm::kView | perm::kControl | perm::kClipboard | perm::kProbes;
+  CHECK(describe_permissions(full) ==
+        "view your screen, control your keyboard and mouse, copy and paste through your clipboard (both ways) and " +
+            probes_public);
+  CHECK(question_text({"Alice", "203.0.113.7:5000", full}) ==
+        "Alice (from 203.0.113.7:5000) wants to view your screen, control your keyboard and mouse, copy and paste "
+        "through your clipboard (both ways) and " + probes_public);
+  // view-only: what `elfdesk view --view-only` is granted (view and, as asked, diagnostics)
+  CHECK(question_text({"Bob", "10.0.0.1:1", perm::kView}) == "Bob (from 10.0.0.1:1) wants to view your screen");
+  CHECK(describe_permissions(perm::kView | perm::kProbes) == "view your screen and " + probes_public);
+  // diagnostics only (`elfdesk diag`): never "view"
+  const std::string diag = question_text({"Carol", "10.0.0.2:2", perm::kProbes});
+  CHECK(diag == "Carol (from 10.0.0.2:2) wants to " + probes_public);
+  CHECK(diag.find("view") == std::string::npos);
+  CHECK(describe_permissions(perm::kProbes, true) ==
+        "run read-only diagnostics (system, processes, services, logs, disks; network checks may reach this "
+        "computer and your local network)");
+  CHECK(permission_clauses(full).size() == 4);
+  CHECK(permission_clauses(0).empty());
   CHECK(describe_permissions(0) == "do nothing yet");
-  CHECK(question_text({"Alice", "203.0.113.7:5000", false}) ==
-        "Alice (from 203.0.113.7:5000) wants to view and control this computer");
-  CHECK(question_text({"Alice", "203.0.113.7:5000", true}) ==
-        "Alice (from 203.0.113.7:5000) wants to view this computer");
   CHECK(session_text({"Alice", "[::1]:7", perm::kView | perm::kControl}) ==
-        "Session active: Alice from [::1]:7 can view and control");
+        "Session active: Alice from [::1]:7 can view your screen and control your keyboard and mouse");
+  CHECK(timeout_text({"Alice\x1b[2J", "203.0.113.7:5000", full}) ==
+        "The request from Alice [2J (203.0.113.7:5000) timed out: nobody answered, so nothing was shared");
   CHECK(format_countdown(std::chrono::seconds(299)) == "4:59");
   CHECK(format_countdown(std::chrono::seconds(-3)) == "0:00");
 }

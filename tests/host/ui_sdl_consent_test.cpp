@@ -8,9 +8,11 @@
 #include "host/ui/sdl_consent_window.hpp"
 #include "tests/host/ui_x11_helpers.hpp"
 #include "tests/support/xvfb.hpp"
+#include "protocol/messages.hpp"
 
 using namespace elfdesk;
 using namespace elfdesk::host;
+namespace perm = elfdesk::protocol::permission;
 using namespace std::chrono_literals;
 
 namespace {
@@ -120,7 +122,7 @@ TEST_CASE("consent window: clicking Allow answers allow, once, on the UI thread"
   std::atomic<bool> was_allow{false};
   const auto ui_thread = std::this_thread::get_id();
   f.run_with([&] {
-    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) {
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [&](ConsentAnswer a) {
       was_allow = a == ConsentAnswer::allow;
       if (calls++ == 0) allowed.set_value(std::this_thread::get_id());
     });
@@ -143,7 +145,7 @@ TEST_CASE("consent window: clicking Deny answers deny") {
   ConsentFixture f;
   std::promise<ConsentAnswer> answer;
   f.run_with([&] {
-    f.ui->ask({"Bob", "198.51.100.2:4000", true}, [&](ConsentAnswer a) { answer.set_value(a); });
+    f.ui->ask({"Bob", "198.51.100.2:4000", perm::kView}, [&](ConsentAnswer a) { answer.set_value(a); });
     std::this_thread::sleep_for(200ms);  // Deny needs no arming
     f.click("deny");
     auto fut = answer.get_future();
@@ -157,7 +159,7 @@ TEST_CASE("consent window: Allow is inert right after the question appears") {
   auto fut = answer.get_future();
   bool early_click_in_time = false;
   f.run_with([&] {
-    f.ui->ask({"Eve", "192.0.2.9:1", false}, [&](ConsentAnswer a) { answer.set_value(a); });
+    f.ui->ask({"Eve", "192.0.2.9:1", perm::kView | perm::kControl}, [&](ConsentAnswer a) { answer.set_value(a); });
     const auto asked = std::chrono::steady_clock::now();
     f.click("allow");
     early_click_in_time = std::chrono::steady_clock::now() - asked < SdlConsentWindow::kArmDelay - 100ms;
@@ -174,13 +176,13 @@ TEST_CASE("consent window: Enter alone never allows, Escape denies, Tab Tab Ente
   ConsentFixture f;
   std::promise<ConsentAnswer> first, second;
   f.run_with([&] {
-    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) { first.set_value(a); });
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [&](ConsentAnswer a) { first.set_value(a); });
     std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
     f.keys("Return KP_Enter space Escape");
     auto one = first.get_future();
     CHECK(get_within(one, 5s) == std::optional(ConsentAnswer::deny));
 
-    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer a) { second.set_value(a); });
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [&](ConsentAnswer a) { second.set_value(a); });
     std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
     f.keys("Tab Tab Return");  // focus: none -> Deny -> Allow
     auto two = second.get_future();
@@ -194,7 +196,7 @@ TEST_CASE("consent window: End session button invokes the callback; a cancelled 
   std::atomic<int> answers{0};
   f.ui->set_on_end_session([&] { ended.set_value(); });
   f.run_with([&] {
-    f.ui->ask({"Alice", "203.0.113.7:5000", false}, [&](ConsentAnswer) { ++answers; });
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [&](ConsentAnswer) { ++answers; });
     std::this_thread::sleep_for(SdlConsentWindow::kArmDelay + 100ms);
     f.ui->cancel_question();
     f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
@@ -237,4 +239,29 @@ TEST_CASE("consent window: the countdown runs without any event and turns into '
   REQUIRE(after);
   CHECK(red_pixels(*before) == 0);
   CHECK(red_pixels(*after) > 50);  // "This code has expired" in red
+}
+
+TEST_CASE("consent window: takes keyboard focus only for a question; a session is a bar at the top edge") {
+  ConsentFixture f;
+  const std::string id = std::to_string(f.ui->x11_window());
+  auto accepts_input = [&] {
+    return test::command_output(f.display, "xprop -id " + id + " WM_HINTS")
+               .find("Client accepts input or input focus: True") != std::string::npos;
+  };
+  auto geometry = [&] { return test::command_output(f.display, "xdotool getwindowgeometry " + id); };
+  CHECK_FALSE(accepts_input());  // mapped without taking focus from the customer's application
+  bool during_question = false, after_answer = true;
+  std::string bar;
+  f.run_with([&] {
+    f.ui->show_code("123-456-789", 300s);
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl}, [](ConsentAnswer) {});
+    during_question = test::wait_until(accepts_input, 5s);
+    f.ui->show_session({"Alice", "203.0.113.7:5000", perm::kView | perm::kControl});
+    after_answer = !test::wait_until([&] { return !accepts_input(); }, 5s);
+    test::wait_until([&] { return (bar = geometry()).find("Geometry: 720x44") != std::string::npos; }, 5s);
+  });
+  CHECK(during_question);
+  CHECK_FALSE(after_answer);
+  CHECK(bar.find("Geometry: 720x44") != std::string::npos);
+  CHECK(bar.find("Position: 152,0 ") != std::string::npos);  // centred on the 1024 px wide screen, top edge
 }

@@ -6,8 +6,10 @@
 #include <thread>
 
 #include "host/ui/terminal_consent_ui.hpp"
+#include "protocol/messages.hpp"
 
 using namespace elfdesk::host;
+namespace perm = elfdesk::protocol::permission;
 using namespace std::chrono_literals;
 
 namespace {
@@ -53,7 +55,7 @@ TEST_CASE("terminal UI: typed-ahead input never answers; a later 'yes' allows, o
   get_within(quit_seen, 5s);
 
   std::promise<std::pair<ConsentAnswer, std::thread::id>> answer;
-  ui->ask({"Alice\x1b[31m", "203.0.113.7:5000", false},
+  ui->ask({"Alice\x1b[31m", "203.0.113.7:5000", perm::kView | perm::kControl},
           [&](ConsentAnswer a) { answer.set_value({a, std::this_thread::get_id()}); });
   input.type("Yes\n");
   auto answered = answer.get_future();
@@ -66,7 +68,7 @@ TEST_CASE("terminal UI: typed-ahead input never answers; a later 'yes' allows, o
   const std::string text = out.str();
   CHECK(text.find("482-193-775") != std::string::npos);
   CHECK(text.find("(valid for 5:00)") != std::string::npos);
-  CHECK(text.find("Alice [31m (from 203.0.113.7:5000) wants to view and control this computer.\nAllow? [y/N] ") !=
+  CHECK(text.find("Alice [31m (from 203.0.113.7:5000) wants to view your screen and control your keyboard and mouse.\nAllow? [y/N] ") !=
         std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);  // the engineer's name cannot drive the terminal
   CHECK(text.find("Allowed.") != std::string::npos);
@@ -81,7 +83,7 @@ TEST_CASE("terminal UI: anything but yes denies; end of input denies; 'end' ends
   std::thread loop([&] { ui->run(); });
 
   std::promise<ConsentAnswer> first;
-  ui->ask({"Bob", "10.0.0.1:1", true}, [&](ConsentAnswer a) { first.set_value(a); });
+  ui->ask({"Bob", "10.0.0.1:1", perm::kView}, [&](ConsentAnswer a) { first.set_value(a); });
   input.type("sure\n");
   auto first_answer = first.get_future();
   CHECK(get_within(first_answer, 5s) == ConsentAnswer::deny);
@@ -92,15 +94,15 @@ TEST_CASE("terminal UI: anything but yes denies; end of input denies; 'end' ends
   get_within(end_seen, 5s);
 
   std::promise<ConsentAnswer> second;
-  ui->ask({"Bob", "10.0.0.1:1", true}, [&](ConsentAnswer a) { second.set_value(a); });
+  ui->ask({"Bob", "10.0.0.1:1", perm::kView}, [&](ConsentAnswer a) { second.set_value(a); });
   input.close_input();
   auto second_answer = second.get_future();
   CHECK(get_within(second_answer, 5s) == ConsentAnswer::deny);
   ui->quit();
   loop.join();
   ui.reset();
-  CHECK(out.str().find("wants to view this computer") != std::string::npos);
-  CHECK(out.str().find("Session active: Bob from 10.0.0.1:1 can view") != std::string::npos);
+  CHECK(out.str().find("wants to view your screen.\n") != std::string::npos);
+  CHECK(out.str().find("Session active: Bob from 10.0.0.1:1 can view your screen\n") != std::string::npos);
 }
 
 TEST_CASE("terminal UI: a cancelled question is never answered") {
@@ -111,13 +113,13 @@ TEST_CASE("terminal UI: a cancelled question is never answered") {
   ui->set_on_quit([&] { seen_quit.set_value(); });
   std::thread loop([&] { ui->run(); });
   bool called = false;
-  ui->ask({"Carol", "10.0.0.2:2", false}, [&](ConsentAnswer) { called = true; });
+  ui->ask({"Carol", "10.0.0.2:2", perm::kView | perm::kControl}, [&](ConsentAnswer) { called = true; });
   ui->cancel_question();
   std::promise<ConsentAnswer> later;
   input.type("y\nquit\n");  // "quit" marks that the stray "y" has been read and dropped
   auto quit_seen = seen_quit.get_future();
   get_within(quit_seen, 5s);
-  ui->ask({"Dave", "10.0.0.3:3", false}, [&](ConsentAnswer a) { later.set_value(a); });
+  ui->ask({"Dave", "10.0.0.3:3", perm::kView | perm::kControl}, [&](ConsentAnswer a) { later.set_value(a); });
   input.close_input();  // end of input: Dave's question is denied, proving the reader reached the end
   auto later_answer = later.get_future();
   CHECK(get_within(later_answer, 5s) == ConsentAnswer::deny);
