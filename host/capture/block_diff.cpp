@@ -40,6 +40,28 @@ Rect difference_bounds(RowA a, RowB b, int x0, int y0, int x1, int y1) {
   return Rect{left, top, right - left, bottom - top + 1};
 }
 
+// Motion: each candidate block is compared until its first differing row and, if one does, copied whole.
+template <typename GrabRow>
+BlockChanges copy_changed_blocks(BgraImage& frame, GrabRow grab_row, const std::vector<std::uint8_t>& candidate,
+                                 int cols, int rows) {
+  std::vector<std::uint8_t> changed(candidate.size(), 0);
+  for (int br = 0; br < rows; ++br) {
+    for (int bc = 0; bc < cols; ++bc) {
+      const auto i = static_cast<std::size_t>(br * cols + bc);
+      if (!candidate[i]) continue;
+      const int x0 = bc * kDiffBlockSize, y0 = br * kDiffBlockSize;
+      const int y1 = std::min(y0 + kDiffBlockSize, frame.height);
+      const auto bytes = static_cast<std::size_t>(std::min(x0 + kDiffBlockSize, frame.width) - x0) * 4;
+      int y = y0;
+      while (y < y1 && std::memcmp(frame.row(y) + static_cast<std::size_t>(x0) * 4, grab_row(y) + x0 * 4, bytes) == 0) ++y;
+      if (y == y1) continue;
+      changed[i] = 1;
+      for (; y < y1; ++y) std::memcpy(frame.row(y) + static_cast<std::size_t>(x0) * 4, grab_row(y) + x0 * 4, bytes);
+    }
+  }
+  return BlockChanges{merge_blocks(changed, cols, rows, kDiffBlockSize, frame.width, frame.height), {}};
+}
+
 Rect bounding_union(const Rect& a, const Rect& b) {
   if (a.empty()) return b;
   if (b.empty()) return a;
@@ -102,6 +124,9 @@ BlockChanges update_changed_blocks(BgraImage& frame, const std::uint8_t* grab, i
   }
   const auto frame_row = [&](int y) -> const std::uint8_t* { return frame.row(y); };
   const auto grab_row = [&](int y) { return grab + static_cast<std::ptrdiff_t>(y) * grab_stride; };
+  const long candidate_area = static_cast<long>(std::count(candidate.begin(), candidate.end(), 1)) *
+                              kDiffBlockSize * kDiffBlockSize;
+  if (candidate_area > kBoundsSearchArea) return copy_changed_blocks(frame, grab_row, candidate, cols, rows);
   std::vector<std::uint8_t> changed(candidate.size(), 0);
   std::vector<Rect> bounds(candidate.size());
   for (int br = 0; br < rows; ++br) {

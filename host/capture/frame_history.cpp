@@ -38,6 +38,9 @@ void FrameHistory::hand_out(CapturedFrame& frame) {
     return;
   }
   if (!frame.changed.empty()) return;
+  long area = 0;
+  for (const Rect& r : frame.dirty) area += static_cast<long>(r.width) * r.height;
+  if (area > kBoundsSearchArea) return;  // motion: the planner bounds its few small pieces itself
   frame.changed.reserve(frame.dirty.size());
   for (const Rect& r : frame.dirty) frame.changed.push_back(changed_bounds(previous_, image, r));
 }

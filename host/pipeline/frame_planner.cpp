@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "common/media/colour_convert.hpp"
+#include "host/capture/block_diff.hpp"
 #include "host/pipeline/scroll_detector.hpp"
 #include "protocol/limits.hpp"
 
@@ -101,9 +102,14 @@ std::optional<Move> find_move(const CapturedFrame& frame) {
 // VP8 codes whole blocks anyway. Where nothing differs the block stays, in case we are out of step.
 std::vector<Rect> changed_parts(const CapturedFrame& frame, const std::vector<bool>& wanted) {
   std::vector<Rect> out = frame.dirty;
-  if (frame.changed.size() != out.size()) return out;
-  for (std::size_t i = 0; i < out.size(); ++i)
-    if (wanted[i] && !frame.changed[i].empty()) out[i] = frame.changed[i];
+  const bool found = frame.changed.size() == out.size();
+  if (!found && frame.previous == nullptr) return out;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!wanted[i]) continue;
+    // Motion (see kBoundsSearchArea): the capturer left the bounds to us, for the few pieces that want them.
+    const Rect inside = found ? frame.changed[i] : changed_bounds(*frame.previous, *frame.image, out[i]);
+    if (!inside.empty()) out[i] = inside;
+  }
   return out;
 }
 

@@ -93,3 +93,14 @@ TEST_CASE("plan_frame: a scroll is a copy of what the viewer shows plus the new 
   first.previous = nullptr;
   CHECK_FALSE(host::plan_frame(first, false, true).move.has_value());
 }
+
+TEST_CASE("plan_frame: a small piece beside motion is bounded from the previous frame when the capturer did not") {
+  Capture c = text_screen(640, 480);
+  c.image.row(100)[4 * 500] ^= 0xff;  // a typed dot far from the motion
+  for (int y = 0; y < 256; ++y)       // the motion: a large area that changed everywhere
+    for (int x = 0; x < 256; ++x) c.image.row(y)[4 * x + 1] ^= 0x40;
+  // Motion: the capturer left `changed` empty (kBoundsSearchArea).
+  const host::FramePlan plan = host::plan_frame(c.frame({Rect{0, 0, 256, 256}, Rect{496, 96, 16, 16}}), false, true);
+  REQUIRE_FALSE(plan.pixels.empty());
+  CHECK(plan.pixels[0].rects == std::vector<Rect>{Rect{500, 100, 1, 1}});  // ahead of the VP8 frame, exact
+}

@@ -102,6 +102,21 @@ TEST_CASE("block merge and confirmation report exactly the changed blocks") {
   CHECK(frame.pixels == grab.pixels);
 }
 
+TEST_CASE("update_changed_blocks leaves the bounds of motion unsearched: blocks only, copied whole") {
+  BgraImage frame = BgraImage::make(512, 512);  // 1024 blocks: over kBoundsSearchArea as candidates
+  BgraImage grab = frame;
+  grab.row(20)[4 * 40] = 9;
+  grab.row(300)[4 * 301] = 7;
+  const auto motion = host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{0, 0, 512, 512}});
+  CHECK(motion.dirty == std::vector<Rect>{Rect{32, 16, 16, 16}, Rect{288, 288, 16, 16}});
+  CHECK(motion.changed.empty());
+  CHECK(frame.pixels == grab.pixels);
+  // The same change among few candidates: bounds found in the compare.
+  grab.row(21)[4 * 41] = 3;
+  const auto small = host::update_changed_blocks(frame, grab.pixels.data(), grab.stride, {Rect{32, 16, 16, 16}});
+  CHECK(small.changed == std::vector<Rect>{Rect{41, 21, 1, 1}});
+}
+
 TEST_CASE("FrameHistory hands out the picture as of the last frame and what changed against it") {
   BgraImage screen = BgraImage::make(64, 32);
   host::FrameHistory history;
