@@ -40,14 +40,14 @@ class InputTest(unittest.TestCase):
         for keycode, keysyms in EXTRA_KEYS.items():
             x_run(self.b.display, "xmodmap", "-e", f"keycode {keycode} = {keysyms}")
 
-    def start(self, *viewer_args, host_layout=None):
+    def start(self, *viewer_args, host_layout=None, viewer_env=None):
         """Host on A (optionally with an XKB layout), viewer on B; returns the focused viewer window."""
         if host_layout:
             x_run(self.a.display, "setxkbmap", host_layout)
         x_run(self.a.display, "xsetroot", "-solid", "#%02x%02x%02x" % BACKGROUND)
         self.host = Host("--consent", "accept", "--ui", "none", display=self.a.display)
         self.addCleanup(self.host.stop)
-        self.viewer = Viewer(self.host, self.b.display, *viewer_args)
+        self.viewer = Viewer(self.host, self.b.display, *viewer_args, env=viewer_env)
         self.addCleanup(self.viewer.stop)
         window = find_window(self.b.display, "^elfdesk", timeout=20)
         self.assertIsNotNone(window, self.viewer.stderr())
@@ -162,6 +162,25 @@ class InputTest(unittest.TestCase):
         released = wait_until(lambda: not held_on(self.a.display), timeout=15)
         self.assertTrue(released, f"still held on the host: {held_on(self.a.display)}")
         xdo("keyup", "a", "keyup", "Shift_L", "mouseup", "1")
+
+    def first_click(self, viewer_env=None):
+        """The engineer's desktop has a window manager and another window focused; one click on the viewer
+        focuses it and must also reach the customer. Returns the button events seen on the host."""
+        window = self.start(viewer_env=viewer_env)
+        self.spawn(self.b.display, "openbox", "--sm-disable")
+        self.assertTrue(wait_until(lambda: "_NET_SUPPORTING_WM_CHECK(WINDOW)" in
+                                   x_run(self.b.display, "xprop", "-root", check=False).stdout, timeout=20))
+        self.spawn(self.b.display, "xterm", "-geometry", "20x4+1100+750", stderr=subprocess.DEVNULL)
+        term = find_window(self.b.display, "^XTerm$", timeout=20, by="class")
+        self.assertIsNotNone(term)
+        x_run(self.b.display, "xdotool", "windowfocus", "--sync", term)
+        log = self.start_event_log()
+        x_run(self.b.display, "xdotool", "mousemove", "--window", window, "300", "300", "click", "1")
+        wait_until(lambda: len(buttons(log)) >= 2, timeout=5)
+        return [kind for kind, *_ in buttons(log)]
+
+    def test_first_click_on_an_unfocused_viewer_reaches_the_customer(self):
+        self.assertEqual(self.first_click(), ["ButtonPress", "ButtonRelease"])
 
     def test_view_only_injects_nothing(self):
         window = self.start("--view-only")
