@@ -103,5 +103,30 @@ class CustomerWindowFocusTest(unittest.TestCase):
         self.assertEqual(self.focused(), term)
 
 
+    def allow_after_focus_moved_away(self, *host_env):
+        """The question is up, the customer clicks into their xterm, then once on Allow: that one click,
+        which also focuses the window, must count. True when the session started."""
+        self.spawn(self.a.display, "xterm", "-geometry", "40x6+0+500")
+        term = find_window(self.a.display, "^XTerm$", timeout=20, by="class")
+        self.assertIsNotNone(term)
+        host = Host("--consent", "ask", display=self.a.display, env=self.a.env(HOME=self.dir, **dict(host_env)))
+        self.addCleanup(host.stop)
+        window = find_window(self.a.display, "elfdesk", timeout=20)
+        self.assertIsNotNone(window, host.stderr())
+        viewer = Viewer(host, self.b.display)
+        self.addCleanup(viewer.stop)
+        self.assertTrue(host.wait_for_output(r"wants to view your screen"), host.stdout() + viewer.stderr())
+        time.sleep(ARM_DELAY + 0.6)  # the question is drawn and Allow is armed
+        x_run(self.a.display, "xdotool", "mousemove", "100", "600", "click", "1")  # into the xterm
+        self.assertTrue(wait_until(lambda: self.focused() == term, timeout=10), self.focused())
+        wx, wy, _, _ = self.geometry(window)
+        x, y, w, h = ALLOW
+        x_run(self.a.display, "xdotool", "mousemove", str(wx + x + w // 2), str(wy + y + h // 2), "click", "1")
+        return host.wait_for_output(r"session started with", timeout=5)
+
+    def test_first_click_on_allow_counts_when_the_window_was_not_focused(self):
+        self.assertTrue(self.allow_after_focus_moved_away())
+
+
 if __name__ == "__main__":
     unittest.main()
