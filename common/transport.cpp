@@ -18,14 +18,16 @@ Error closed_error() { return make_error(ErrorCode::closed, "transport closed");
 
 }  // namespace
 
-TransportLink tcp_link(asio::ip::tcp::socket socket) {
+TransportLink tcp_link(asio::ip::tcp::socket socket, std::optional<asio::ip::tcp::endpoint> remote) {
   asio::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   socket.set_option(NotSentLowWater(kNotSentLowWater), ec);  // best effort: older kernels lack it
+  if (!remote)
+    if (const auto ep = socket.remote_endpoint(ec); !ec) remote = ep;
   std::string address = "unknown", peer = "unknown";
-  if (const auto ep = socket.remote_endpoint(ec); !ec) {
-    address = ep.address().to_string();
-    peer = address + ":" + std::to_string(ep.port());
+  if (remote) {
+    address = remote->address().to_string();
+    peer = address + ":" + std::to_string(remote->port());
   }
   return TransportLink{ByteStream(std::move(socket)), std::move(peer), std::move(address)};
 }
@@ -49,10 +51,13 @@ std::expected<std::unique_ptr<ListenTransport>, Error> ListenTransport::open(con
 }
 
 asio::awaitable<std::expected<TransportLink, Error>> ListenTransport::next() {
-  auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+  // The peer's address as accept() saw it: a peer that already reset has none left to ask the socket for,
+  // and per-address limits and audit summaries must still know who it was.
+  asio::ip::tcp::endpoint remote;
+  auto [ec, socket] = co_await acceptor_.async_accept(remote, kTuple);
   if (!acceptor_.is_open()) co_return std::unexpected(closed_error());
   if (ec) co_return std::unexpected(make_error(ErrorCode::io, "accept failed: " + ec.message()));
-  co_return tcp_link(std::move(socket));
+  co_return tcp_link(std::move(socket), remote);
 }
 
 void ListenTransport::close() {

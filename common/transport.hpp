@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocol/error.hpp"
@@ -68,7 +69,8 @@ class DialTransport final : public Transport {
 };
 
 // Turns a connected TCP socket into a TransportLink: no Nagle delay and a small unsent buffer (so a
-// queued key press waits behind at most that much already-written data in the kernel), peer text.
-TransportLink tcp_link(asio::ip::tcp::socket socket);
+// queued key press waits behind at most that much already-written data in the kernel), peer text from
+// `remote` (what accept() reported) or else from the socket.
+TransportLink tcp_link(asio::ip::tcp::socket socket, std::optional<asio::ip::tcp::endpoint> remote = std::nullopt);
 
 }  // namespace elfdesk

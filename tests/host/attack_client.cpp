@@ -43,7 +43,7 @@ asio::awaitable<std::expected<void, Error>> AttackClient::connect_and_hello(std:
   co_return std::expected<void, Error>{};
 }
 
-asio::awaitable<bool> AttackClient::send_share(const std::string& digits) {
+asio::awaitable<bool> AttackClient::send_share(std::string digits) {
   auto binding = auth::export_channel_binding(connection->stream());
   if (!binding) co_return false;
   auto party = auth::Spake2Party::create(auth::Spake2Role::engineer, bytes_of(digits), auth::kSpake2IdEngineer,

@@ -22,7 +22,7 @@ class AttackClient {
   asio::awaitable<std::expected<void, Error>> connect_and_hello(std::string source, std::uint16_t port);
   // Sends our SPAKE2 share for `digits` and waits for the host's. False if the host refused without
   // trying (Goodbye before its share); `refusal` then says why.
-  asio::awaitable<bool> send_share(const std::string& digits);
+  asio::awaitable<bool> send_share(std::string digits);  // by value: a coroutine outlives its caller's temporaries
   // Verifies the host's confirmation and sends ours; true when the host answers AuthResult{ok}.
   asio::awaitable<bool> confirm();
 

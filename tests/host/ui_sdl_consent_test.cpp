@@ -201,8 +201,8 @@ TEST_CASE("consent window: End session button invokes the callback; a cancelled 
     f.ui->cancel_question();
     f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
     std::optional<test::WindowPixels> px;
-    // The orange banner appears at the top.
-    CHECK(test::wait_until([&] { return (px = f.pixels()) && test::near(px->at(5, 60), {198, 76, 0}, 8); }, 5s));
+    // The session bar appears: orange, at the window's top left.
+    CHECK(test::wait_until([&] { return (px = f.pixels()) && test::near(px->at(5, 20), {198, 76, 0}, 8); }, 5s));
     f.click("allow");  // where Allow was: nothing there now
     f.click("end_session");
     auto fut = ended.get_future();

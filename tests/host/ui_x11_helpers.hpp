@@ -24,7 +24,9 @@ struct Rgb {
 struct WindowPixels {
   int width = 0, height = 0;
   std::vector<std::uint32_t> pixels;  // 0xRRGGBB
+  // Outside the grab (the window changed size since): a colour no test expects.
   Rgb at(int x, int y) const {
+    if (x < 0 || y < 0 || x >= width || y >= height) return {-1, -1, -1};
     const std::uint32_t p = pixels[static_cast<std::size_t>(y) * width + x];
     return {static_cast<int>((p >> 16) & 0xFF), static_cast<int>((p >> 8) & 0xFF), static_cast<int>(p & 0xFF)};
   }
