@@ -1,5 +1,4 @@
 // elfdesk: the support engineer's command. Dispatches to a subcommand; each returns its exit code.
-#include <clocale>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -28,7 +27,6 @@ Exit codes: 0 ok, 2 bad usage, 10 network error, 11 authentication failed, 12 de
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, "");  // UTF-8 window titles reach X intact; numbers stay in the C locale
   std::vector<std::string> args(argv + 1, argv + argc);
   elfdesk::log::set_level_from_env(elfdesk::log::Level::warn);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

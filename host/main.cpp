@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -66,7 +65,6 @@ void end_when_display_closes(HostServer& server) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, "");  // UTF-8 window titles reach X intact; numbers (strtod) stay in C
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
     std::fprintf(stderr, "elfdesk-host: %s\nTry 'elfdesk-host --help'.\n", options.error().detail.c_str());

@@ -1,6 +1,7 @@
 #include "client/present/sdl_presenter.hpp"
 
 #include "client/decode/remote_picture.hpp"
+#include "common/sdl/window_title.hpp"
 
 #include <fmt/format.h>
 
@@ -184,6 +185,7 @@ std::expected<std::unique_ptr<SdlPresenter>, Error> SdlPresenter::create(Present
                                       SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE));
   if (!impl->window)
     return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("SDL window: {}", SDL_GetError())));
+  elfdesk::sdl::set_window_title(impl->window.get(), window_title(options.title));
   impl->canvas = WindowCanvas(impl->window.get());
   if (!impl->canvas.begin())
     return std::unexpected(make_error(ErrorCode::unavailable, fmt::format("SDL window surface: {}", SDL_GetError())));
@@ -195,7 +197,7 @@ SdlPresenter::SdlPresenter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 SdlPresenter::~SdlPresenter() = default;
 
 void SdlPresenter::set_title(const std::string& title) {
-  SDL_SetWindowTitle(impl_->window.get(), window_title(title).c_str());
+  elfdesk::sdl::set_window_title(impl_->window.get(), window_title(title));
 }
 
 std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::span<const Rect> coded,

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/sdl/window_title.hpp"
 #include "host/platform/x11_connection_loss.hpp"
 #include "host/ui/consent_view.hpp"
 #include "host/ui/display_text.hpp"
@@ -236,6 +237,7 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
   // (or the engineer, once connected).
   // After the renderer: SDL may recreate the X window for it, with fresh WM_HINTS.
   sdl::set_accepts_focus(impl->window.get(), false);
+  elfdesk::sdl::set_window_title(impl->window.get(), "elfdesk \u2014 remote support");
   SDL_ShowWindow(impl->window.get());
   return std::unique_ptr<SdlConsentWindow>(new SdlConsentWindow(std::move(impl)));
 }
