@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   if (command == "screenshot") return elfdesk::client::run_screenshot_command(args);
   if (command == "view") return elfdesk::client::run_view_command(args);
   if (command == "--version") {
-    std::puts("elfdesk 0.1.0");
+    std::puts("elfdesk " ELFDESK_VERSION);
     return 0;
   }
   std::fprintf(stderr, "elfdesk: unknown command '%s'\nTry 'elfdesk --help'.\n", command.c_str());

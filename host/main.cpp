@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -65,6 +66,10 @@ void end_when_display_closes(HostServer& server) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+    std::puts("elfdesk-host " ELFDESK_VERSION);
+    return 0;
+  }
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {
     std::fprintf(stderr, "elfdesk-host: %s\nTry 'elfdesk-host --help'.\n", options.error().detail.c_str());

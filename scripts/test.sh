@@ -26,7 +26,7 @@ export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # asio allocates coroutine frames with its own aligned operator new/delete pair, which ASan misreads.
 export ASAN_OPTIONS="alloc_dealloc_mismatch=0"
-build_and_test "$root/build/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build_and_test "$root/build/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr  # /usr: the package test
 if [ -z "${SKIP_SANITIZE:-}" ]; then
   build_and_test "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DELFDESK_SANITIZE=ON
 fi

@@ -40,6 +40,7 @@ Other:
   --once                 exit after the first session ends
   --verbose              more log output
   --help                 this text
+  --version              print the version
 
 Exit codes: 0 ok, 2 bad usage or nothing to share (display or monitor not there), 3 the customer's display
 closed, 10 network error (cannot listen or dial).
