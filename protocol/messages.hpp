@@ -57,7 +57,8 @@ inline constexpr std::uint32_t kView = 1u << 0;
 inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
 inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
-inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes;
+inline constexpr std::uint32_t kRecord = 1u << 6;  // the engineer records what they see (elfdesk view --record)
+inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kRecord;
 }  // namespace permission
 
 struct Hello {

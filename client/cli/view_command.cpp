@@ -8,6 +8,8 @@
 #include "client/cli/viewer_network.hpp"
 #include "client/cli/viewer_window.hpp"
 #include "client/present/sdl_presenter.hpp"
+#include "client/record/session_recorder.hpp"
+#include "common/clock.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -25,6 +27,8 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --control-socket PATH  where `elfdesk diag --session PATH` reaches this session (default
                          $XDG_RUNTIME_DIR/elfdesk/view-PID.sock; printed on stderr)
   --no-clipboard         do not share the clipboard
+  --record FILE.webm     record what you see (cursor included, at most 15 pictures/s) as WebM; the
+                         customer's consent question says so, and their audit log records it
   --help                 this text
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
@@ -41,6 +45,7 @@ struct ViewArgs {
   bool one_to_one = false;
   bool stats = false;
   std::string control_socket;  // empty: the default path
+  std::string record;          // --record: the WebM file
 };
 
 std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
@@ -48,8 +53,10 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   ViewArgs v;
   v.settings.view_only = args.has("view-only");
   v.settings.share_clipboard = !v.settings.view_only && !args.has("no-clipboard");
-  const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes)
-                                    : (kView | kControl | kProbes | (v.settings.share_clipboard ? kClipboard : 0));
+  v.record = args.get("record");
+  const std::uint32_t recording = v.record.empty() ? 0 : kRecord;
+  const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes | recording)
+                                    : (kView | kControl | kProbes | recording | (v.settings.share_clipboard ? kClipboard : 0));
   auto target = parse_remote_target(args, permissions);
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
@@ -76,10 +83,21 @@ std::unique_ptr<ControlSocketServer> open_control_socket(asio::io_context& io, c
   return std::move(*control);
 }
 
+void report_recording(const std::expected<RecordingSummary, Error>& done, bool allowed) {
+  if (!done) {
+    std::fprintf(stderr, "elfdesk view: the recording failed: %s\n", done.error().detail.c_str());
+  } else if (!allowed) {
+    std::fprintf(stderr, "elfdesk view: nothing recorded: the customer's elfdesk-host did not allow recording\n");
+  } else {
+    std::fprintf(stderr, "elfdesk view: recorded %.1f s (%llu pictures, %dx%d) to %s\n", done->seconds,
+                 static_cast<unsigned long long>(done->frames), done->width, done->height, done->path.c_str());
+  }
+}
+
 }  // namespace
 
 int run_view_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale", "control-socket"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale", "control-socket", "record"},
                          {"help", "view-only", "stats", "no-clipboard"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
@@ -89,6 +107,16 @@ int run_view_command(const std::vector<std::string>& words) {
   if (!view) {
     std::fprintf(stderr, "elfdesk view: %s\nTry 'elfdesk view --help'.\n", view.error().detail.c_str());
     return 2;
+  }
+  std::unique_ptr<SessionRecorder> recorder;
+  if (!view->record.empty()) {
+    auto started = SessionRecorder::start(view->record);
+    if (!started) {
+      std::fprintf(stderr, "elfdesk view: cannot record to %s: %s\n", view->record.c_str(), started.error().detail.c_str());
+      return 2;
+    }
+    recorder = std::move(*started);
+    view->settings.recorder = recorder.get();
   }
   asio::io_context io(1);
   const auto control = open_control_socket(io, view->control_socket);
@@ -110,6 +138,7 @@ int run_view_command(const std::vector<std::string>& words) {
   // Window closed (or session over): release anything held remotely, say goodbye, stop the network.
   ui.release_all();
   network.finish();
+  if (recorder) report_recording(recorder->finish(monotonic_us()), (shared.granted & protocol::permission::kRecord) != 0);
   return network.exit_code();
 }
 

@@ -82,9 +82,10 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   const bool control = (session->granted & protocol::permission::kControl) != 0;
-  shared_.mailbox.post([this, name = session->host.hello.name, control] {
+  shared_.mailbox.post([this, name = session->host.hello.name, control, granted = session->granted] {
     shared_.host_name = name;
     shared_.connected = true;
+    shared_.granted = granted;
     shared_.state = control ? "connected" : "connected (view only)";
   });
   const auto connection = session->connection;

@@ -28,6 +28,7 @@ struct ViewerShared {
   std::string host_name;
   std::string state = "connecting";
   bool connected = false;  // the session is up: messages sent now reach the host
+  std::uint32_t granted = 0;  // permissions the customer granted (protocol::permission), once connected
   // Main thread only: what the window says while there is no picture to show (connecting, waiting for
   // consent); empty once the session is up.
   std::string status;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "client/present/picture_shower.hpp"
+#include "common/clock.hpp"
 #include "common/zstd_codec.hpp"
 #include "protocol/limits.hpp"
 
@@ -99,6 +100,7 @@ void ViewerWindow::on_wake() {
   }
   show_mailbox();
   show_status();
+  record();
   window_.set_title("elfdesk — " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + " — " +
                     shared_.state);
 }
@@ -106,12 +108,27 @@ void ViewerWindow::on_wake() {
 void ViewerWindow::show_mailbox() {
   auto mail = shared_.mailbox.take();
   for (auto& task : mail.tasks) task();
-  if (mail.cursor_shape) window_.set_cursor_shape(*mail.cursor_shape);
-  if (mail.cursor_position) window_.set_cursor_position(*mail.cursor_position);
+  if (mail.cursor_shape) {
+    window_.set_cursor_shape(*mail.cursor_shape);
+    if (settings_.recorder) cursor_shape_ = std::move(*mail.cursor_shape);
+  }
+  if (mail.cursor_position) {
+    window_.set_cursor_position(*mail.cursor_position);
+    cursor_position_ = *mail.cursor_position;
+  }
   if (mail.clipboard && settings_.share_clipboard) {
     last_clipboard_ = std::move(*mail.clipboard);
     SDL_SetClipboardText(last_clipboard_.c_str());
   }
+}
+
+// The picture as shown, with the remote cursor, at most SessionRecorder::kMaxFps: only once the customer
+// allowed recording (their consent question said so), never what came before.
+void ViewerWindow::record() {
+  if (!settings_.recorder || !shared_.connected || (shared_.granted & protocol::permission::kRecord) == 0) return;
+  const std::uint64_t now = monotonic_us();
+  if (!settings_.recorder->due(now)) return;
+  settings_.recorder->offer(window_.picture(), cursor_shape_ ? &*cursor_shape_ : nullptr, cursor_position_, now);
 }
 
 // Connecting, waiting for consent, or why it ended: a panel, so the window is never just black.

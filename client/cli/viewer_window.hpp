@@ -3,12 +3,14 @@
 // statistics overlay and the triage panel. Main thread only; uses the presenter and network it is given.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <expected>
 #include <string>
 
 #include "client/cli/viewer_network.hpp"
 #include "client/input/input_mapper.hpp"
 #include "client/present/sdl_presenter.hpp"
+#include "client/record/session_recorder.hpp"
 #include "common/probes/probe_wire.hpp"
 
 namespace elfdesk::client {
@@ -17,6 +19,7 @@ struct ViewSettings {
   bool view_only = false;
   bool share_clipboard = false;
   std::string host_label;  // the title's name for the host until its Hello names it
+  SessionRecorder* recorder = nullptr;  // --record: offered every picture shown once the customer allowed it
 };
 
 class ViewerWindow {
@@ -36,6 +39,7 @@ class ViewerWindow {
   void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
   void send_local_clipboard();
   void show_status();
+  void record();
 
   SdlPresenter& window_;
   ViewerNetwork& network_;
@@ -47,6 +51,8 @@ class ViewerWindow {
   bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back
   std::uint64_t last_bytes_ = 0, last_pictures_ = 0;
+  std::optional<protocol::CursorShape> cursor_shape_;  // for the recording: the presenter keeps only a surface
+  protocol::CursorPosition cursor_position_{0, 0, false};
 };
 
 }  // namespace elfdesk::client

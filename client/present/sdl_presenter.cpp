@@ -281,6 +281,8 @@ void SdlPresenter::scroll_by(int dx, int dy) {
   impl_->everything = true;
 }
 
+const BgraImage& SdlPresenter::picture() const { return impl_->picture.pixels(); }
+
 const Viewport& SdlPresenter::viewport() const { return impl_->viewport; }
 
 void SdlPresenter::set_stats(const PresenterStats& stats) {

@@ -73,6 +73,7 @@ class SdlPresenter {
   void toggle_scale_mode();
   void scroll_by(int dx, int dy);  // one_to_one only; clamped to the picture
   const Viewport& viewport() const;  // for mapping window coordinates to remote pixels
+  const BgraImage& picture() const;   // the remote picture as composed so far (recording), without the cursor
 
   void set_stats(const PresenterStats& stats);
   void show_stats(bool visible);

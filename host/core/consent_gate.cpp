@@ -41,7 +41,7 @@ asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi&
 
 std::uint32_t grant_permissions(std::uint32_t requested, const HostOptions& options) {
   using namespace protocol::permission;
-  std::uint32_t allowed = kView | kProbes | kControl | kClipboard;
+  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kRecord;
   if (options.view_only) allowed &= ~(kControl | kClipboard);
   if (!options.clipboard) allowed &= ~kClipboard;
   if (!options.probes) allowed &= ~kProbes;
@@ -92,7 +92,8 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
                      : decision == ConsentDecision::denied ? "denied"
                                                            : "timed_out";
   audit.record("consent", {{"peer", setup.peer}, {"engineer", setup.engineer_name}, {"decision", word},
-                           {"how", how}, {"permissions", setup.permissions}});
+                           {"how", how}, {"permissions", setup.permissions},
+                           {"recording", (setup.permissions & protocol::permission::kRecord) != 0}});
   if (decision != ConsentDecision::allowed) {
     const std::string reason = decision == ConsentDecision::timed_out ? "the customer did not answer in time" : refusal;
     connection.send(protocol::ConsentResult{decision, 0, reason});

@@ -96,6 +96,7 @@ std::vector<std::string> permission_clauses(std::uint32_t permissions, bool loca
                              "may reach this computer and your local network)"
                            : "run read-only diagnostics (system, processes, services, logs, disks; network checks "
                              "to public addresses only)");
+  if ((permissions & p::kRecord) != 0) parts.emplace_back("record the session as a video (kept by the engineer)");
   return parts;
 }
 
