@@ -10,6 +10,7 @@ namespace {
 
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::int64_t kLateNs = 5'000'000;
+constexpr std::int64_t kGridNs = 1'000'000;
 
 asio::steady_timer::time_point at(std::int64_t ns) {
   return asio::steady_timer::time_point(std::chrono::nanoseconds(ns));
@@ -29,7 +30,10 @@ asio::awaitable<void> pace_writes(Tls& stream, Pacing pacing, const StreamWindow
   std::vector<std::uint8_t> message(pacing.message_size);
   const double interval_ns = 1e9 / pacing.per_second;
   for (std::uint32_t seq = 0;; ++seq) {
-    const auto due = window.start_ns + pacing.phase_ns + static_cast<std::int64_t>(seq * interval_ns);
+    // Due times on a 1 ms grid: streams due in the same millisecond share one timer expiry, which spares
+    // the generator a timerfd update per message (its CPU is the machine's, like the relay's).
+    const auto exact = window.start_ns + pacing.phase_ns + static_cast<std::int64_t>(seq * interval_ns);
+    const auto due = (exact + kGridNs - 1) / kGridNs * kGridNs;
     if (due >= window.stop_ns || health.finishing) co_return;
     timer.expires_at(at(due));
     if (auto [ec] = co_await timer.async_wait(kTuple); ec) co_return;
