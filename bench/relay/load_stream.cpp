@@ -38,6 +38,7 @@ asio::awaitable<void> pace_writes(Tls& stream, Pacing pacing, const StreamWindow
     timer.expires_at(at(due));
     if (auto [ec] = co_await timer.async_wait(kTuple); ec) co_return;
     const auto sent = now_ns();
+    if (sent >= window.stop_ns) co_return;  // behind schedule: what was not written by the end is not owed
     if (sent - due > kLateNs) ++stats.late_writes;
     fill_payload(message, PayloadStamp{seq, due, sent});
     if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(message), kTuple); ec) {
