@@ -325,7 +325,9 @@ def main():
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--idle", type=int, default=10000, help="idle registrations (0: skip)")
     ap.add_argument("--idle-seconds", type=float, default=20, help="how long the idle registrations are held")
-    ap.add_argument("--sources", type=int, default=1, help="spread dials over this many 127.1.x.y addresses")
+    ap.add_argument("--sources", type=int, default=1000,
+                    help="spread dials over this many 127.1.x.y addresses (hosts come from many addresses; the "
+                         "relay limits registrations and joins per address)")
     ap.add_argument("--systems", default="direct,elfdesk,haproxy")
     ap.add_argument("--levels", default="full,light",
                     help="full: 30 x 1250 B/s down + 20 x 32 B/s up per pair; light: a tenth of that (latency "
