@@ -137,7 +137,8 @@ asio::awaitable<std::expected<std::string, std::string>> LoadGenerator::register
   auto control = co_await dial_tls(client_context_, config_.target, source_for(pair.index));
   if (!control) co_return std::unexpected("control " + control.error());
   pair.control = std::move(*control);
-  if (auto sent = co_await write_relay(*pair.control, protocol::RelayRegister{}); !sent)
+  const protocol::RelayMessage request = protocol::RelayRegister{};
+  if (auto sent = co_await write_relay(*pair.control, request); !sent)
     co_return std::unexpected(sent.error());
   auto reply = co_await read_relay(*pair.control);
   if (!reply) co_return std::unexpected("register " + reply.error());
@@ -154,7 +155,8 @@ asio::awaitable<std::expected<void, std::string>> LoadGenerator::set_up_relay(Pa
   auto engineer = co_await dial_tls(client_context_, config_.target, source_for(pair.index));
   if (!engineer) co_return std::unexpected("engineer " + engineer.error());
   pair.engineer = std::move(*engineer);
-  if (auto sent = co_await write_relay(*pair.engineer, protocol::RelayJoin{.id = *id}); !sent)
+  const protocol::RelayMessage join = protocol::RelayJoin{.id = *id};
+  if (auto sent = co_await write_relay(*pair.engineer, join); !sent)
     co_return std::unexpected(sent.error());
   auto incoming = co_await read_relay(*pair.control);
   if (!incoming) co_return std::unexpected("incoming " + incoming.error());
@@ -163,7 +165,8 @@ asio::awaitable<std::expected<void, std::string>> LoadGenerator::set_up_relay(Pa
   auto data = co_await dial_tls(client_context_, config_.target, source_for(pair.index));
   if (!data) co_return std::unexpected("data " + data.error());
   pair.host = std::move(*data);
-  if (auto sent = co_await write_relay(*pair.host, protocol::RelayAccept{ticket->ticket}); !sent)
+  const protocol::RelayMessage accept = protocol::RelayAccept{ticket->ticket};
+  if (auto sent = co_await write_relay(*pair.host, accept); !sent)
     co_return std::unexpected(sent.error());
   for (Tls* side : {pair.host.get(), pair.engineer.get()}) {
     auto spliced = co_await read_relay(*side);
@@ -229,8 +232,9 @@ asio::awaitable<void> LoadGenerator::control_loop(Pair& pair) {
   for (;;) {
     auto message = co_await read_relay(*pair.control);
     if (!message) break;
-    if (std::holds_alternative<protocol::RelayPing>(*message))
-      if (!co_await write_relay(*pair.control, protocol::RelayPong{})) break;
+    if (!std::holds_alternative<protocol::RelayPing>(*message)) continue;
+    const protocol::RelayMessage pong = protocol::RelayPong{};
+    if (!co_await write_relay(*pair.control, pong)) break;
   }
   if (!health_.finishing) ++control_lost_;
 }

@@ -56,7 +56,7 @@ asio::awaitable<std::expected<TlsPtr, std::string>> dial_tls(asio::ssl::context&
   co_return stream;
 }
 
-asio::awaitable<std::expected<void, std::string>> write_relay(Tls& stream, const protocol::RelayMessage& message) {
+asio::awaitable<std::expected<void, std::string>> write_relay(Tls& stream, protocol::RelayMessage message) {
   auto frame = protocol::encode_relay_frame(message);
   if (!frame) co_return std::unexpected("encode: " + frame.error().detail);
   if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*frame), kTuple); ec)

@@ -29,7 +29,9 @@ asio::awaitable<std::expected<TlsPtr, std::string>> dial_tls(asio::ssl::context&
                                                              asio::ip::tcp::endpoint target,
                                                              std::optional<asio::ip::address> source);
 
-asio::awaitable<std::expected<void, std::string>> write_relay(Tls& stream, const protocol::RelayMessage& message);
+// By value, and callers pass named messages: g++ 12 mishandles a converted temporary that lives across
+// a co_await (it destroyed the wrong variant alternative).
+asio::awaitable<std::expected<void, std::string>> write_relay(Tls& stream, protocol::RelayMessage message);
 asio::awaitable<std::expected<protocol::RelayMessage, std::string>> read_relay(Tls& stream);
 
 // Relay replies the generator did not expect, for people ("refused: capacity: ...").
