@@ -24,8 +24,12 @@ asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOp
   report(o, SessionState::connecting);
   RelayTimings timings;
   timings.connect = o.timeouts.connect;
-  // The streams the join returns hold their own reference to the context (SSL_new), so it may go now.
-  co_return co_await join_through_relay(*tls, RelayEndpoint{o.host, o.port, {}}, split_relay_code(*digits).id, timings);
+  // Named, not temporaries: g++ 12 mishandles a braced temporary passed by value into a coroutine
+  // (the frame's copy was freed twice). The streams the join returns hold their own reference to the
+  // context (SSL_new), so it may go when this returns.
+  RelayEndpoint relay{o.host, o.port, {}};
+  std::string id = split_relay_code(*digits).id;
+  co_return co_await join_through_relay(*tls, std::move(relay), std::move(id), timings);
 }
 
 // The one place that knows how this engineer reaches the host: dial it, through the relay, or (reverse
