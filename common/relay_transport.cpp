@@ -106,6 +106,7 @@ asio::awaitable<std::optional<Error>> RelayHostTransport::State::register_and_se
     (*link)->close();
     co_return unexpected_message(where(), "Registered");
   }
+  if (closed) co_return std::nullopt;  // close() came while we registered: nobody wants the id now
   control = *link;
   tickets.clear();  // joins for an earlier id can no longer be picked up
   renewing = false;

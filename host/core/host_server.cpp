@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <optional>
 #include <thread>
 
 #include "common/auth/session_code.hpp"
@@ -10,12 +9,12 @@
 #include "common/connection.hpp"
 #include "common/handshake.hpp"
 #include "common/log.hpp"
-#include "common/relay_transport.hpp"
 #include "common/transport.hpp"
 #include "host/core/admission.hpp"
 #include "host/core/code_file.hpp"
 #include "host/core/code_keeper.hpp"
 #include "host/core/consent_gate.hpp"
+#include "host/core/host_relay.hpp"
 #include "host/core/host_session.hpp"
 #include "protocol/limits.hpp"
 
@@ -54,10 +53,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   std::shared_ptr<const DesktopEnvironment> desktop;
   asio::io_context io{1};
   asio::ssl::context tls;
+  std::unique_ptr<HostRelay> relay;       // relay mode: registers `transport` at the relay (outlives it)
   std::unique_ptr<Transport> transport;  // listen, dial in reverse mode, or the relay
-  std::optional<asio::ssl::context> relay_tls;  // relay mode: verifies the relay's certificate
-  RelayHostTransport* relay = nullptr;          // relay mode: `transport`
-  bool relay_down = false;                      // reported the loss already
   asio::signal_set signals{io, SIGINT, SIGTERM};
   SteadyClock clock;
   std::unique_ptr<CodeKeeper> codes;
@@ -136,9 +133,6 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     grace->async_wait([this, grace](const asio::error_code&) { io.stop(); });
   }
 
-  std::expected<void, Error> open_relay();
-  void on_relay_registered(const std::string& id, std::chrono::seconds ttl);
-  void on_relay_lost(const Error& why, std::chrono::milliseconds retry_in);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> dial_out();
   asio::awaitable<void> handle(std::shared_ptr<Connection> conn, bool dialed);
@@ -341,55 +335,6 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   else codes->release();
 }
 
-// Relay mode: no port is opened; the transport registers at the relay and yields each engineer who joins.
-std::expected<void, Error> HostServer::State::open_relay() {
-  auto context = make_relay_tls_context(options.relay_ca);
-  if (!context) return std::unexpected(context.error());
-  relay_tls.emplace(std::move(*context));
-  RelayHostEvents events{
-      .on_registered = [this](const std::string& id, std::chrono::seconds ttl) { on_relay_registered(id, ttl); },
-      .on_lost = [this](const Error& why, std::chrono::milliseconds retry) { on_relay_lost(why, retry); },
-  };
-  auto transport_ = std::make_unique<RelayHostTransport>(io.get_executor(), *relay_tls,
-                                                          RelayEndpoint{options.relay_host, options.relay_port, {}},
-                                                          std::move(events));
-  relay = transport_.get();
-  transport = std::move(transport_);
-  std::printf("elfdesk-host: registering with the relay %s:%u (listening on no port)\n", options.relay_host.c_str(),
-              options.relay_port);
-  return {};
-}
-
-void HostServer::State::on_relay_registered(const std::string& id, std::chrono::seconds ttl) {
-  if (stopping) return;
-  std::printf("elfdesk-host: registered with the relay %s:%u\n", options.relay_host.c_str(), options.relay_port);
-  std::fflush(stdout);
-  audit.record("relay_registered", {{"relay", options.relay_host + ":" + std::to_string(options.relay_port)},
-                                    {"valid_for_s", ttl.count()}});
-  const bool was_down = relay_down;
-  relay_down = false;
-  codes->set_routing_id(id, ttl, was_down ? "the relay is reachable again" : "registered with the relay");
-}
-
-// The id died with the connection: the code shown no longer works. Reported once per outage (the
-// customer's window, the terminal, the audit), then retried quietly until the relay is back.
-void HostServer::State::on_relay_lost(const Error& why, std::chrono::milliseconds retry_in) {
-  if (stopping) return;
-  codes->drop_routing_id();
-  if (relay_down) return;
-  relay_down = true;
-  if (!options.code_file.empty()) std::remove(options.code_file.c_str());
-  const std::string text = "no connection to the relay " + options.relay_host + ":" + std::to_string(options.relay_port) +
-                           " (" + why.detail + "); retrying (next in " + std::to_string((retry_in.count() + 999) / 1000) +
-                           " s); a new code is shown once it is back";
-  std::printf("elfdesk-host: %s\n", text.c_str());
-  std::fflush(stdout);
-  audit.record("relay_lost", {{"relay", options.relay_host + ":" + std::to_string(options.relay_port)},
-                              {"reason", why.detail}});
-  if (ui) ui->show_failed_attempts("The connection to the support relay was lost: reconnecting. The code shown no "
-                                   "longer works; a new one appears when the relay is back.");
-}
-
 HostServer::HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui,
                        std::shared_ptr<const DesktopEnvironment> desktop)
     : state_(std::make_shared<State>(std::move(options), audit, ui, std::move(desktop))) {}
@@ -404,8 +349,11 @@ std::expected<void, Error> HostServer::start() {
   s.audit.record("host_start", {{"display", s.desktop->name()},
                                 {"consent", s.options.consent == ConsentMode::accept ? "pre-approved" : "ask"},
                                 {"view_only", s.options.view_only}});
-  if (!s.options.relay_host.empty()) {
-    if (auto opened = s.open_relay(); !opened) return std::unexpected(opened.error());
+  if (!s.options.relay_host.empty()) {  // relay mode: no port is opened
+    s.relay = std::make_unique<HostRelay>(s.options, s.audit, s.ui, s.codes);
+    auto transport = s.relay->open(s.io.get_executor());
+    if (!transport) return std::unexpected(transport.error());
+    s.transport = std::move(*transport);
   } else if (s.options.connect_host.empty()) {
     if (s.options.listen_host.empty())
       return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + s.options.listen_host));

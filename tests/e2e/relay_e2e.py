@@ -174,8 +174,10 @@ def screenshot(code, relay_address, ca, *extra, netns=None, timeout=60, env=None
     try:
         result = engineer("screenshot", code, relay_address, ca, "--out", out, *extra, netns=netns, timeout=timeout,
                           env=env)
-        result.png = os.path.exists(out) and open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-        result.path = None
+        result.png = False
+        if os.path.exists(out):
+            with open(out, "rb") as f:
+                result.png = f.read(8) == b"\x89PNG\r\n\x1a\n"
         return result
     finally:
         if os.path.exists(out):

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
+from elfdesk_e2e import wait_until
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost, screenshot
 
 CUSTOMER_NET, ENGINEER_NET = "10.71.1", "10.71.2"         # private, behind the routers
@@ -73,8 +74,10 @@ class OutboundOnlyTest(unittest.TestCase):
             code = f"import socket,time; s=socket.socket(); s.bind(('{ip}', 7417)); s.listen(); time.sleep(60)"
             listeners.append(subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c", code]))
         for proc in listeners:
+            self.addCleanup(proc.wait)
             self.addCleanup(proc.kill)
-        self.assertTrue(connects(n["cust"], f"{CUSTOMER_NET}.2", 7417), "the customer's own listener must work")
+        for ns, ip in ((n["cust"], f"{CUSTOMER_NET}.2"), (n["eng"], f"{ENGINEER_NET}.2")):  # each reaches its own
+            self.assertTrue(wait_until(lambda: connects(ns, ip, 7417), 10), f"the listener in {ns} must work")
         self.assertFalse(connects(n["eng"], f"{CUSTOMER_NET}.2", 7417), "engineer -> customer must fail")
         self.assertFalse(connects(n["cust"], f"{ENGINEER_NET}.2", 7417), "customer -> engineer must fail")
         self.assertFalse(connects(n["eng"], f"{CUSTOMER_WAN}.1", 7417), "nothing is forwarded into the customer")
