@@ -191,3 +191,59 @@ def wrong_secret(code):
 
 def elapsed(start):
     return time.time() - start
+
+
+class Redirector:
+    """A relay node that holds no ids: it answers every Join with Redirect{target} (a "host:port" string,
+    u16 length + bytes as protocol/byte_writer writes strings), serving `pki`'s certificate. Counts joins."""
+
+    def __init__(self, pki, target):
+        import ssl
+        import threading
+        self.target = target
+        self.joins = 0
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.ctx.load_cert_chain(pki.cert, pki.key)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(10)
+        self.listener.close()
+
+    def _loop(self):
+        import ssl
+        while not self._stop.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                raw.settimeout(10)
+                with self.ctx.wrap_socket(raw, server_side=True) as s:
+                    head = s.recv(2)
+                    if len(head) == 2:
+                        s.recv((head[0] << 8) | head[1])
+                        self.joins += 1
+                        node = self.target.encode()
+                        body = bytes([8]) + len(node).to_bytes(2, "big") + node
+                        s.sendall(len(body).to_bytes(2, "big") + body)
+            except (OSError, ssl.SSLError):
+                pass

@@ -15,7 +15,7 @@ import unittest
 from elfdesk_e2e import (CLIENT_BIN, EXIT_AUTH, EXIT_NETWORK, EXIT_OK, Xvfb, elfdesk, find_window, make_test_picture,
                          hide_cursor, paint_root, psnr, wait_until)
 from mitm_proxy import RelayMitmProxy
-from relay_e2e import (NO_SESSION, RELAY_BIN, Pki, Relay, RelayHost, engineer, listening_tcp_ports, screenshot,
+from relay_e2e import (NO_SESSION, RELAY_BIN, Pki, Redirector, Relay, RelayHost, engineer, listening_tcp_ports, screenshot,
                        wrong_secret)
 
 HOST_ARGS = ("--consent", "accept", "--ui", "none", "--backoff", "0")
@@ -185,6 +185,18 @@ class RelayTrustTest(RelayTestCase):
         clean = {k: v for k, v in os.environ.items() if not k.startswith("ELFDESK_RELAY")}
         result = screenshot(host.code(), None, None, env=dict(clean, XDG_CONFIG_HOME=config_home))
         self.assert_shot(result)
+
+
+class RedirectTest(RelayTestCase):
+    def test_the_engineer_follows_one_redirect_and_no_second(self):
+        host = self.host("--fake-screen")
+        with Redirector(self.pki, self.relay.address) as node:
+            self.assert_shot(screenshot(host.code(), node.address, self.pki.ca))
+            self.assertEqual(node.joins, 1)
+            with Redirector(self.pki, node.address) as first:
+                result = screenshot(host.wait_for_code(other_than=None), first.address, self.pki.ca)
+            self.assertEqual(result.returncode, EXIT_NETWORK, result.stderr)
+            self.assertIn("redirected us twice", result.stderr)
 
 
 class RelayUsageTest(unittest.TestCase):
