@@ -24,9 +24,9 @@ asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOp
   report(o, SessionState::connecting);
   RelayTimings timings;
   timings.connect = o.timeouts.connect;
-  // Named, not temporaries: g++ 12 mishandles a braced temporary passed by value into a coroutine
-  // (the frame's copy was freed twice). The streams the join returns hold their own reference to the
-  // context (SSL_new), so it may go when this returns.
+  // Named, not temporaries: g++ 12 mishandles a braced temporary passed by value into a coroutine (the
+  // frame held a corrupt copy: "free(): invalid pointer"). The streams the join returns hold their own
+  // reference to the context (SSL_new), so it may go when this returns.
   RelayEndpoint relay{o.host, o.port, {}};
   std::string id = split_relay_code(*digits).id;
   co_return co_await join_through_relay(*tls, std::move(relay), std::move(id), timings);
