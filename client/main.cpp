@@ -13,15 +13,20 @@ const char* kUsage = R"(elfdesk: secure remote support for a customer running el
 Usage: elfdesk COMMAND [options]
 
 Commands:
-  view ADDR:PORT --code CODE        see and control the customer's screen in a window
-  diag ADDR:PORT --code CODE        run diagnostic probes on the customer's machine (JSON with --json)
+  view CODE                         see and control the customer's screen in a window
+  diag CODE                         run diagnostic probes on the customer's machine (JSON with --json)
   diag --local                      run the same probes on this machine
-  screenshot ADDR:PORT --code CODE --out FILE.png   save the customer's screen once
+  screenshot CODE --out FILE.png    save the customer's screen once
   probes                            list the diagnostic probes
 
-The customer reads you the one-time code that elfdesk-host shows. `elfdesk COMMAND --help` for details.
-Exit codes: 0 ok, 2 bad usage, 10 network error, 11 authentication failed, 12 declined by the customer,
-13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical, unknown).
+The customer reads you the one-time code that elfdesk-host shows (e.g. 123-456-789-012); it is found
+through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
+~/.config/elfdesk/elfdesk.conf or /etc/elfdesk/elfdesk.conf). Without a relay: `elfdesk view ADDR:PORT
+--code CODE`. `elfdesk COMMAND --help` for details.
+Exit codes: 0 ok, 2 bad usage, 10 network error (also: relay unreachable or gone), 11 authentication failed
+(also: "no support session with this code: expired, already used, or mistyped?"), 12 declined by the
+customer, 13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical,
+unknown).
 )";
 
 }  // namespace

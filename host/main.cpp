@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   log::set_level_from_env(options->verbose ? log::Level::debug : log::Level::warn);
+  if (auto relay = resolve_host_relay(*options); !relay) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", relay.error().detail.c_str());
+    return 2;
+  }
   if (options->display.empty())
     if (const char* d = std::getenv("DISPLAY")) options->display = d;
   auto desktop = make_desktop_environment(*options);

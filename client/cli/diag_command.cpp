@@ -14,7 +14,8 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kDiagUsage = R"(Usage: elfdesk diag ADDR:PORT --code CODE [options]
+const char* kDiagUsage = R"(Usage: elfdesk diag CODE [options]                   (through the relay)
+       elfdesk diag ADDR:PORT --code CODE [options]     (directly)
        elfdesk diag --session PATH [options]
        elfdesk diag --local [options]
 
@@ -27,14 +28,17 @@ Runs read-only diagnostic probes on the customer's machine and reports findings 
   --json                 print JSON instead of the text report
   --local                run on this machine, no session
   --session PATH         run over a live `elfdesk view` session (the control socket it printed)
-  --code CODE            the customer's one-time code;  --code-file PATH reads it from a file
+  --relay ADDR:PORT      the elfdesk-relay for CODE (default: ELFDESK_RELAY, else the config files)
+  --relay-ca PEM         trust only this CA for the relay's certificate
+  --code CODE            with ADDR:PORT: the customer's one-time code;  --code-file PATH reads it from a file
   --listen ADDR:PORT     reverse mode: wait for the host to dial in
   --name NAME            your name as the customer sees it (default user@host)
   --help                 this text
 
 Exit codes: the worst severity found: 0 ok, 1 warning, 2 critical, 3 unknown (a probe failed or timed
 out). 3 also when a probe name or argument was rejected (the others still run) or the command line is
-wrong; 2 for a malformed code. Session errors: 10 network error, 11 authentication failed or refused, 12 declined, 13 protocol
+wrong; 2 for a malformed code. Session errors: 10 network error (also: relay unreachable or gone), 11 authentication failed or refused
+(also: no support session with this code), 12 declined, 13 protocol
 error, 14 host busy.
 Run `elfdesk probes` for the list of probes.
 )";
@@ -171,7 +175,7 @@ asio::awaitable<int> run_remote_probes(SessionCore& core, std::vector<probes::Pr
 }  // namespace
 
 int run_diag_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "probe", "arg", "script", "session"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "probe", "arg", "script", "session"},
                          {"help", "json", "local", "quiet"});
   if (args && args->has("help")) {
     std::fputs(kDiagUsage, stdout);

@@ -5,13 +5,46 @@
 
 #include "client/core/tls_setup.hpp"
 #include "common/auth/session_code.hpp"
+#include "common/config.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::client {
 
-std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions) {
-  RemoteTarget t;
-  auto& o = t.options;
+namespace {
+
+// A first argument of digits, dashes and spaces is a code (`elfdesk view 123-456-789-012`), not ADDR:PORT.
+bool looks_like_code(const std::string& text) {
+  return text.find_first_of("0123456789") != std::string::npos &&
+         text.find_first_not_of("0123456789- ") == std::string::npos;
+}
+
+std::expected<void, Error> use_relay(const ParsedArgs& args, EngineerOptions& o) {
+  if (args.has("code") || args.has("code-file"))
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "give the code once: either as the first argument "
+                                                                   "(through the relay) or with --code and ADDR:PORT"));
+  auto optional = [&](const char* name) {
+    return args.has(name) ? std::optional<std::string>(args.get(name)) : std::nullopt;
+  };
+  auto settings = resolve_relay_settings(optional("relay"), optional("relay-ca"));
+  if (!settings) return std::unexpected(settings.error());
+  if (settings->relay.empty())
+    return std::unexpected(make_error(ErrorCode::invalid_argument,
+                                      "no relay configured for a code alone: use --relay ADDR:PORT, ELFDESK_RELAY, or "
+                                      "relay = \"host:port\" in ~/.config/elfdesk/elfdesk.conf (or ADDR:PORT --code CODE)"));
+  auto hp = parse_host_port(settings->relay);
+  if (!hp) return std::unexpected(make_error(ErrorCode::invalid_argument, "relay from " + settings->source + ": " +
+                                                                              hp.error().detail));
+  std::tie(o.host, o.port) = *hp;
+  o.relay_ca = settings->relay_ca;
+  o.via_relay = true;
+  o.code = args.positional[0];
+  return {};
+}
+
+// ADDR:PORT (or --listen ADDR:PORT) and --code CODE (or --code-file PATH): the host directly.
+std::expected<void, Error> use_direct(const ParsedArgs& args, EngineerOptions& o) {
+  if (args.has("relay") || args.has("relay-ca"))
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "--relay goes with a code: elfdesk COMMAND CODE --relay ADDR:PORT"));
   std::string where;
   if (args.has("listen")) {
     where = args.get("listen");
@@ -19,7 +52,7 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
   } else if (!args.positional.empty()) {
     where = args.positional[0];
   } else {
-    return std::unexpected(make_error(ErrorCode::invalid_argument, "missing ADDR:PORT of the host (or --listen ADDR:PORT)"));
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "missing the code (or ADDR:PORT of the host, or --listen ADDR:PORT)"));
   }
   auto hp = parse_host_port(where, o.listen);
   if (!hp) return std::unexpected(hp.error());
@@ -33,6 +66,16 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
   } else {
     return std::unexpected(make_error(ErrorCode::invalid_argument, "missing --code CODE (the customer reads it to you)"));
   }
+  return {};
+}
+
+}  // namespace
+
+std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions) {
+  RemoteTarget t;
+  auto& o = t.options;
+  const bool code_first = !args.has("listen") && !args.positional.empty() && looks_like_code(args.positional[0]);
+  if (auto ok = code_first ? use_relay(args, o) : use_direct(args, o); !ok) return std::unexpected(ok.error());
   // Checked here, before anything is dialled: a mistyped code is the engineer's usage error, not a network one.
   if (auto digits = auth::normalize_session_code(o.code); !digits) {
     return std::unexpected(make_error(ErrorCode::malformed, "malformed code '" + o.code + "': " + digits.error().detail +

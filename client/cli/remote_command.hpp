@@ -14,14 +14,15 @@
 
 namespace elfdesk::client {
 
-inline const std::set<std::string> kRemoteOptions = {"code", "code-file", "name", "listen"};
+inline const std::set<std::string> kRemoteOptions = {"code", "code-file", "name", "listen", "relay", "relay-ca"};
 
 struct RemoteTarget {
   EngineerOptions options;
   bool quiet = false;
 };
 
-// Reads ADDR:PORT (or --listen ADDR:PORT), --code CODE (or --code-file PATH), --name NAME. Every error is
+// Reads CODE (through the relay from --relay/--relay-ca, ELFDESK_RELAY(_CA) or the config files), or
+// ADDR:PORT (or --listen ADDR:PORT) with --code CODE (or --code-file PATH); --name NAME. Every error is
 // a usage error; ErrorCode::malformed marks a malformed code (exit kMalformedCodeExit in every command,
 // diag included, whose other usage errors are 3).
 inline constexpr int kMalformedCodeExit = 2;

@@ -10,17 +10,19 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kUsage = R"(Usage: elfdesk screenshot ADDR:PORT --code CODE --out FILE.png [options]
+const char* kUsage = R"(Usage: elfdesk screenshot CODE --out FILE.png [options]             (through the relay)
+       elfdesk screenshot ADDR:PORT --code CODE --out FILE.png [options]  (directly)
 
 Connects to the host, waits for the first complete picture of its screen, saves it as PNG and exits.
 
   --out FILE.png       where to write the picture (required)
   --wait-still MS      wait until the screen has been still for MS milliseconds (default 0: first frame)
+  --relay ADDR:PORT | --relay-ca PEM                                   as for `elfdesk view`
   --code CODE | --code-file PATH | --listen ADDR:PORT | --name NAME   as for `elfdesk view`
   --help               this text
 
-Exit codes: 0 saved, 1 could not decode or write, 10 network, 11 authentication, 12 declined,
-13 protocol, 14 busy, 2 bad usage.
+Exit codes: 0 saved, 1 could not decode or write, 10 network (also: relay unreachable or gone),
+11 authentication (also: no support session with this code), 12 declined, 13 protocol, 14 busy, 2 bad usage.
 )";
 
 asio::awaitable<int> take_screenshot(SessionCore& core, std::string out, std::chrono::milliseconds still) {
@@ -55,7 +57,7 @@ asio::awaitable<int> take_screenshot(SessionCore& core, std::string out, std::ch
 }  // namespace
 
 int run_screenshot_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "out", "wait-still"}, {"help", "quiet"});
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "out", "wait-still"}, {"help", "quiet"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
     return 0;

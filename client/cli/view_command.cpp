@@ -14,11 +14,17 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kUsage = R"(Usage: elfdesk view ADDR:PORT --code CODE [options]
+const char* kUsage = R"(Usage: elfdesk view CODE [options]                  (through the relay)
+       elfdesk view ADDR:PORT --code CODE [options]    (directly)
 
 Opens a window showing the customer's screen, live, with keyboard and mouse control.
 
-  --code CODE | --code-file PATH   the customer's one-time code
+  CODE                   the customer's one-time code, e.g. 123-456-789-012: found through the relay
+  --relay ADDR:PORT      the elfdesk-relay to use (default: ELFDESK_RELAY, else `relay` in
+                         ~/.config/elfdesk/elfdesk.conf, else /etc/elfdesk/elfdesk.conf)
+  --relay-ca PEM         trust only this CA for the relay's certificate (default: the system's;
+                         also ELFDESK_RELAY_CA, `relay_ca` in the config files)
+  --code CODE | --code-file PATH   the code, with ADDR:PORT of a host that listens (elfdesk-host --listen)
   --listen ADDR:PORT     reverse mode: wait for the host (elfdesk-host --connect) to dial in
   --name NAME            your name as the customer sees it (default user@host)
   --view-only            ask only to view; never send input
@@ -36,7 +42,9 @@ statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the f
 the current directory). Closing the window ends the session. Your clipboard goes to the customer only
 while this window has the keyboard focus.
 Exit codes: 0 ok, 2 bad usage (also a malformed code), 10 network error (also: the connection to the host
-was lost, or the host shut down mid-session), 11 authentication failed, 12 declined, 13 protocol error, 14 host busy.
+was lost, the host shut down mid-session, the relay is unreachable or went away), 11 authentication failed
+(also: "no support session with this code: expired, already used, or mistyped?"), 12 declined, 13 protocol
+error, 14 host busy.
 )";
 
 struct ViewArgs {
@@ -60,7 +68,8 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   auto target = parse_remote_target(args, permissions);
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
-  v.settings.host_label = v.target.options.host;
+  const auto& o = v.target.options;
+  v.settings.host_label = o.via_relay ? "relay " + o.host : o.host;
   v.one_to_one = args.get("scale") == "1:1";
   v.stats = args.has("stats");
   v.control_socket = args.get("control-socket");
@@ -97,7 +106,8 @@ void report_recording(const std::expected<RecordingSummary, Error>& done, bool a
 }  // namespace
 
 int run_view_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale", "control-socket", "record"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "scale", "control-socket",
+                                 "record"},
                          {"help", "view-only", "stats", "no-clipboard"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);

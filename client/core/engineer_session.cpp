@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/auth/session_code.hpp"
+#include "common/relay_transport.hpp"
 #include "common/transport.hpp"
 #include "protocol/limits.hpp"
 
@@ -14,9 +15,27 @@ void report(const EngineerOptions& o, SessionState s) {
   if (o.on_state) o.on_state(s);
 }
 
-// The one place that knows how this engineer reaches the host: dial it, or (reverse mode) accept
-// exactly one connection from the host that dials us. What follows runs the same over either.
+// Through the relay: Join with the code's first half (the secret half never leaves this process).
+asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOptions& o) {
+  auto tls = make_relay_tls_context(o.relay_ca);
+  if (!tls) co_return std::unexpected(tls.error());
+  auto digits = auth::normalize_session_code(o.code);
+  if (!digits) co_return std::unexpected(make_error(ErrorCode::invalid_argument, digits.error().detail));
+  report(o, SessionState::connecting);
+  RelayTimings timings;
+  timings.connect = o.timeouts.connect;
+  // Named, not temporaries: g++ 12 mishandles a braced temporary passed by value into a coroutine (the
+  // frame held a corrupt copy: "free(): invalid pointer"). The streams the join returns hold their own
+  // reference to the context (SSL_new), so it may go when this returns.
+  RelayEndpoint relay{o.host, o.port, {}};
+  std::string id = split_relay_code(*digits).id;
+  co_return co_await join_through_relay(*tls, std::move(relay), std::move(id), timings);
+}
+
+// The one place that knows how this engineer reaches the host: dial it, through the relay, or (reverse
+// mode) accept exactly one connection from the host that dials us. What follows runs the same over each.
 asio::awaitable<std::expected<TransportLink, Error>> reach_host(const EngineerOptions& o) {
+  if (o.via_relay) co_return co_await join_relay(o);
   const auto executor = co_await asio::this_coro::executor;
   std::unique_ptr<Transport> transport;
   if (o.listen) {

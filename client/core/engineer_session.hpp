@@ -20,9 +20,11 @@ enum class SessionState { connecting, waiting_for_host, authenticating, waiting_
 const char* describe(SessionState state);
 
 struct EngineerOptions {
-  std::string host;
+  std::string host;                  // the host's address, or the relay's (via_relay)
   std::uint16_t port = 0;
   bool listen = false;               // reverse mode: wait for the host to dial us at host:port
+  bool via_relay = false;            // host:port is an elfdesk-relay; the code's first half is the id
+  std::string relay_ca;              // via_relay: PEM of the relay's CA; empty: the system trust store
   std::string code;                  // as typed; normalised here
   std::string name;                  // shown to the customer
   std::uint32_t permissions = 0;     // protocol::permission bits to ask for
@@ -42,8 +44,9 @@ struct EngineerSession {
 asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asio::ssl::context& tls,
                                                                              EngineerOptions options);
 
-// Exit codes scripts rely on: 0 ok, 10 network error, 11 authentication failed, 12 declined by the
-// customer, 13 protocol error, 14 host busy.
+// Exit codes scripts rely on: 0 ok, 10 network error (also: relay unreachable, refused or gone), 11
+// authentication failed (also: the relay knows no session with this code), 12 declined by the customer,
+// 13 protocol error, 14 host busy.
 int exit_code_for(const Error& error);
 std::string default_engineer_name();  // user@host
 

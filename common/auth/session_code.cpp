@@ -9,12 +9,14 @@
 
 namespace elfdesk::auth {
 
-std::string generate_session_code() {
+std::string generate_session_code() { return generate_random_digits(kSessionCodeDigits); }
+
+std::string generate_random_digits(std::size_t count) {
   std::string code;
-  code.reserve(kSessionCodeDigits);
+  code.reserve(count);
   std::array<unsigned char, 32> pool{};
   // Bytes >= 250 are rejected so that byte % 10 is exactly uniform (250 = 25 * 10).
-  while (code.size() < kSessionCodeDigits) {
+  while (code.size() < count) {
     // Without randomness there is no safe code (an empty or predictable one would let anybody in):
     // stop the host rather than carry on.
     if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
@@ -24,7 +26,7 @@ std::string generate_session_code() {
     for (unsigned char byte : pool) {
       if (byte >= 250) continue;
       code.push_back(static_cast<char>('0' + byte % 10));
-      if (code.size() == kSessionCodeDigits) break;
+      if (code.size() == count) break;
     }
   }
   return code;

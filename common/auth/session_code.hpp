@@ -19,6 +19,8 @@ inline constexpr int kMaxSessionCodeAttempts = 5;
 // Aborts the process if RAND_bytes fails: there is no safe code without randomness.
 // Returns an empty string only if the system RNG fails (callers treat that as fatal).
 std::string generate_session_code();
+// `count` digits drawn the same way (the relay code's local secret: its last 6 digits).
+std::string generate_random_digits(std::size_t count);
 
 // "123456789012" -> "123-456-789-012" (groups of three for reading aloud). Input must be 12 digits;
 // anything else is returned unchanged so the caller never shows a half-formatted code.

@@ -1,6 +1,9 @@
 // Keeps the host's one-time session code: fresh, single use, valid for a TTL, and replaced after a
 // session ends, when it expires, and after kMaxFailures wrong attempts. Lives on the network thread.
 // Every new code is announced through the on_issued callback (terminal, code file, consent window).
+// Relay mode: a code is the relay's routing id + kRelaySecretDigits local digits, and every new code
+// needs a new id: a rotation leaves no code (current() is empty) and asks for an id (on_id_needed);
+// set_routing_id() then issues the code.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -26,7 +29,12 @@ class CodeKeeper {
   };
   enum class Refusal { in_use, too_many_attempts };
 
+  using OnIdNeeded = std::function<void(const std::string& why)>;
+
+  // Direct mode: issues its first code at once.
   CodeKeeper(const Clock& clock, std::chrono::seconds ttl, OnIssued on_issued);
+  // Relay mode: no code until set_routing_id().
+  CodeKeeper(const Clock& clock, std::chrono::seconds ttl, OnIssued on_issued, OnIdNeeded on_id_needed);
 
   // The code an authentication attempt must use now; std::nullopt while one is in use by a session.
   // Rotates first if the current code has expired.
@@ -47,6 +55,13 @@ class CodeKeeper {
   // Rotates if expired; returns the time until the current code expires (for the caller's timer).
   std::chrono::steady_clock::duration tick();
   void rotate(const std::string& why);
+  // Relay mode: registered under `id`, which the relay keeps for `valid_for`: issues id + a new secret
+  // (valid for the shorter of the two TTLs). Ignored while a session uses the current code: its end
+  // asks for another id anyway.
+  void set_routing_id(const std::string& id, std::chrono::seconds valid_for, const std::string& why);
+  // Relay mode: the id is gone with the relay connection: no code until the next set_routing_id().
+  void drop_routing_id();
+  bool has_code() const { return !digits_.empty(); }
 
   int failures() const { return failures_; }
   int in_flight() const { return in_flight_; }
@@ -56,7 +71,10 @@ class CodeKeeper {
   const Clock& clock_;
   std::chrono::seconds ttl_;
   OnIssued on_issued_;
-  std::string digits_;
+  OnIdNeeded on_id_needed_;  // set: relay mode
+  std::string digits_;       // empty: no code (relay mode, waiting for an id)
+  std::chrono::seconds code_ttl_;  // this code's validity (relay mode: also bounded by the relay's TTL)
+  std::string pending_why_;  // why the code that set_routing_id() issues next was needed
   std::chrono::steady_clock::time_point issued_at_;
   std::uint64_t generation_ = 0;
   int failures_ = 0;

@@ -1,6 +1,7 @@
 #include "host/core/host_options.hpp"
 
 #include "common/cli_args.hpp"
+#include "common/config.hpp"
 
 namespace elfdesk::host {
 
@@ -9,12 +10,20 @@ std::string host_usage() {
 
 Usage: elfdesk-host [options]
 
-Shows a one-time code. Read it to your support engineer; they connect with `elfdesk view` or
-`elfdesk diag`. You are asked before anything is shown, and can end the session at any time.
+Shows a one-time code. Read it to your support engineer; they connect with `elfdesk view CODE` or
+`elfdesk diag CODE`. You are asked before anything is shown, and can end the session at any time.
+
+With a relay configured (--relay, ELFDESK_RELAY, or `relay = "host:port"` in /etc/elfdesk/elfdesk.conf
+or ~/.config/elfdesk/elfdesk.conf), elfdesk-host dials out to it and listens on no port: the code is all
+the engineer needs, across NAT and firewalls. The relay sees only encrypted bytes.
 
 Connection:
-  --listen ADDR:PORT     listen for the engineer (default 127.0.0.1:7417; port 0 = any free port)
-  --connect ADDR:PORT    reverse mode: dial out to an engineer running `elfdesk view --listen`
+  --relay ADDR:PORT      register at this elfdesk-relay (overrides ELFDESK_RELAY and the config files)
+  --relay-ca PEM         trust only this CA for the relay's certificate (default: the system's; also
+                         ELFDESK_RELAY_CA, `relay_ca = "/path/ca.pem"` in the config files)
+  --listen ADDR:PORT     no relay: listen for the engineer (default without a relay: 127.0.0.1:7417;
+                         port 0 = any free port)
+  --connect ADDR:PORT    no relay, reverse mode: dial out to an engineer running `elfdesk view --listen`
 Screen:
   --display :N           X display to share (default $DISPLAY)
   --monitor N            share only monitor N (XRandR order, from 0)
@@ -43,13 +52,14 @@ Other:
   --version              print the version
 
 Exit codes: 0 ok, 2 bad usage or nothing to share (display or monitor not there), 3 the customer's display
-closed, 10 network error (cannot listen or dial).
+closed, 10 network error (cannot listen or dial). A relay that cannot be reached or goes away is reported
+and retried (with back-off) until it is back; then a fresh code is shown.
 )";
 }
 
 std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args) {
   auto parsed = parse_args(args,
-                           {"listen", "connect", "display", "monitor", "code-ttl", "code-file", "consent",
+                           {"listen", "connect", "relay", "relay-ca", "display", "monitor", "code-ttl", "code-file", "consent",
                             "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout",
                             "max-pending-per-address", "step-timeout", "backoff"},
                            {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen",
@@ -73,6 +83,13 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
     if (!hp) return std::unexpected(hp.error());
     std::tie(o.connect_host, o.connect_port) = *hp;
   }
+  o.direct = parsed->has("listen") || parsed->has("connect");
+  o.relay_arg = parsed->get("relay");
+  o.relay_ca_arg = parsed->get("relay-ca");
+  if (o.direct && parsed->has("relay"))
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "--relay cannot be combined with --listen or --connect"));
+  if (parsed->has("relay") && o.relay_arg.empty())
+    return std::unexpected(make_error(ErrorCode::invalid_argument, "--relay needs ADDR:PORT"));
   o.display = parsed->get("display");
   auto number = [&](const char* name, long min, long max, long fallback) -> std::expected<long, Error> {
     return parsed->has(name) ? parse_number(parsed->get(name), min, max, std::string("--") + name) : fallback;
@@ -118,6 +135,20 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
     return std::unexpected(make_error(ErrorCode::invalid_argument,
                                       "--ui none cannot ask the customer: use --consent accept"));
   return o;
+}
+
+std::expected<void, Error> resolve_host_relay(HostOptions& o) {
+  if (o.direct) return {};
+  auto cli = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
+  auto settings = resolve_relay_settings(cli(o.relay_arg), cli(o.relay_ca_arg));
+  if (!settings) return std::unexpected(settings.error());
+  if (settings->relay.empty()) return {};  // no relay anywhere: listen as before
+  auto hp = parse_host_port(settings->relay);
+  if (!hp) return std::unexpected(make_error(ErrorCode::invalid_argument,
+                                             "relay from " + settings->source + ": " + hp.error().detail));
+  std::tie(o.relay_host, o.relay_port) = *hp;
+  o.relay_ca = settings->relay_ca;
+  return {};
 }
 
 }  // namespace elfdesk::host

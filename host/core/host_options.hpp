@@ -18,6 +18,12 @@ struct HostOptions {
   std::uint16_t listen_port = 7417;
   std::string connect_host;  // reverse mode: dial out to an engineer's `elfdesk view --listen`
   std::uint16_t connect_port = 0;
+  bool direct = false;       // --listen or --connect given: never the relay
+  std::string relay_host;    // relay mode (no --listen/--connect, a relay configured): register there
+  std::uint16_t relay_port = 0;
+  std::string relay_ca;      // PEM of the CA for the relay's certificate; empty: system trust
+  std::string relay_arg;     // --relay as given (resolved with ELFDESK_RELAY and the config files later)
+  std::string relay_ca_arg;  // --relay-ca as given
   std::string display;       // X display to share; empty: $DISPLAY
   int monitor = -1;
   bool fake_screen = false;  // share a generated test pattern instead of an X display
@@ -45,5 +51,8 @@ struct HostOptions {
 // error: it yields options with show_help set (the caller prints host_usage() and exits 0).
 std::expected<HostOptions, Error> parse_host_options(const std::vector<std::string>& args);
 std::string host_usage();
+// Relay mode unless --listen/--connect was given: the relay from --relay, ELFDESK_RELAY or the config
+// files (common/config.hpp) fills relay_host/relay_port/relay_ca. Reads the environment and files.
+std::expected<void, Error> resolve_host_relay(HostOptions& options);
 
 }  // namespace elfdesk::host

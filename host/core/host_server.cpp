@@ -14,6 +14,7 @@
 #include "host/core/code_file.hpp"
 #include "host/core/code_keeper.hpp"
 #include "host/core/consent_gate.hpp"
+#include "host/core/host_relay.hpp"
 #include "host/core/host_session.hpp"
 #include "protocol/limits.hpp"
 
@@ -52,7 +53,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   std::shared_ptr<const DesktopEnvironment> desktop;
   asio::io_context io{1};
   asio::ssl::context tls;
-  std::unique_ptr<Transport> transport;  // listen, or dial in reverse mode
+  std::unique_ptr<HostRelay> relay;       // relay mode: registers `transport` at the relay (outlives it)
+  std::unique_ptr<Transport> transport;  // listen, dial in reverse mode, or the relay
   asio::signal_set signals{io, SIGINT, SIGTERM};
   SteadyClock clock;
   std::unique_ptr<CodeKeeper> codes;
@@ -347,7 +349,12 @@ std::expected<void, Error> HostServer::start() {
   s.audit.record("host_start", {{"display", s.desktop->name()},
                                 {"consent", s.options.consent == ConsentMode::accept ? "pre-approved" : "ask"},
                                 {"view_only", s.options.view_only}});
-  if (s.options.connect_host.empty()) {
+  if (!s.options.relay_host.empty()) {  // relay mode: no port is opened
+    s.relay = std::make_unique<HostRelay>(s.options, s.audit, s.ui, s.codes);
+    auto transport = s.relay->open(s.io.get_executor());
+    if (!transport) return std::unexpected(transport.error());
+    s.transport = std::move(*transport);
+  } else if (s.options.connect_host.empty()) {
     if (s.options.listen_host.empty())
       return std::unexpected(make_error(ErrorCode::invalid_argument, "bad listen address " + s.options.listen_host));
     auto listener = ListenTransport::open(s.io.get_executor(), s.options.listen_host, s.options.listen_port);
@@ -358,15 +365,19 @@ std::expected<void, Error> HostServer::start() {
     s.transport = std::make_unique<DialTransport>(s.io.get_executor(), s.options.connect_host, s.options.connect_port,
                                                   ConnectionTimeouts{}.connect);
   }
-  s.codes = std::make_unique<CodeKeeper>(s.clock, s.options.code_ttl,
-                                         [&s](const std::string& d, std::chrono::seconds t, const std::string& w) {
-                                           s.announce_code(d, t, w);
-                                         });
+  auto announce = [&s](const std::string& d, std::chrono::seconds t, const std::string& w) { s.announce_code(d, t, w); };
+  if (s.relay)  // every new code needs a new id: give up the old one and register again
+    s.codes = std::make_unique<CodeKeeper>(s.clock, s.options.code_ttl, announce, [&s](const std::string&) {
+      if (s.relay) s.relay->renew();
+    });
+  else
+    s.codes = std::make_unique<CodeKeeper>(s.clock, s.options.code_ttl, announce);
   s.arm_summary_timer();
   s.arm_code_timer();  // the first code was announced while `codes` was still being built
   s.signals.async_wait([&s](const asio::error_code& ec, int) {
     if (!ec) s.shut_down("ended by the customer (signal)");
   });
+  if (s.relay) s.relay->start();
   if (s.options.connect_host.empty())
     asio::co_spawn(s.io, s.accept_loop(), asio::detached);
   else

@@ -110,3 +110,68 @@ TEST_CASE("a code is single use: none while in use, a fresh one when the session
   REQUIRE(keeper.current().has_value());
   CHECK(*keeper.current() != first);
 }
+
+// Relay mode: the code is the relay's id + 6 local digits, and every new code needs a new id.
+TEST_CASE("relay mode: no code until an id comes, then id + 6 random digits") {
+  ManualClock clock;
+  Issued issued;
+  std::vector<std::string> asked;
+  CodeKeeper keeper(clock, 600s, issued.callback(), [&](const std::string& why) { asked.push_back(why); });
+  CHECK(issued.codes.empty());
+  CHECK_FALSE(keeper.current());
+  CHECK_FALSE(keeper.begin_attempt());
+  keeper.set_routing_id("123456", 600s, "registered with the relay");
+  REQUIRE(issued.codes.size() == 1);
+  CHECK(issued.codes[0].size() == 12);
+  CHECK(issued.codes[0].starts_with("123456"));
+  CHECK(issued.reasons[0] == "host started");
+  CHECK(keeper.current() == issued.codes[0]);
+  // Two ids give two different secrets (1 in 10^6 to collide; the same secret twice would be a bug).
+  keeper.rotate("test");
+  keeper.set_routing_id("123456", 600s, "again");
+  REQUIRE(issued.codes.size() == 2);
+  CHECK(issued.codes[1].substr(6) != issued.codes[0].substr(6));
+}
+
+TEST_CASE("relay mode: five wrong attempts, expiry and a session's end each ask for a new id") {
+  ManualClock clock;
+  Issued issued;
+  std::vector<std::string> asked;
+  CodeKeeper keeper(clock, 600s, issued.callback(), [&](const std::string& why) { asked.push_back(why); });
+  keeper.set_routing_id("111111", 600s, "registered");
+  for (int i = 0; i < CodeKeeper::kMaxFailures; ++i) keeper.fail_attempt(*keeper.begin_attempt());
+  REQUIRE(asked == std::vector<std::string>{"too many wrong attempts"});
+  CHECK_FALSE(keeper.current());  // the old id's code is gone before the new id arrives
+  keeper.set_routing_id("222222", 600s, "registered");
+  CHECK(issued.reasons.back() == "too many wrong attempts");
+  CHECK(keeper.current()->starts_with("222222"));
+  // The relay's TTL bounds the code's (a few seconds short, so the code rotates first).
+  keeper.set_routing_id("333333", 60s, "registered");
+  clock.advance(54s);
+  CHECK(keeper.current());
+  clock.advance(2s);
+  CHECK_FALSE(keeper.current());
+  CHECK(asked.back() == "the previous code expired");
+  keeper.set_routing_id("444444", 600s, "registered");
+  const auto attempt = *keeper.begin_attempt();
+  REQUIRE(keeper.consume(attempt));
+  keeper.set_routing_id("555555", 600s, "relay came back");  // in use: the session keeps its code
+  CHECK(issued.codes.back().starts_with("444444"));
+  keeper.release();
+  CHECK(asked.back() == "the session ended");
+}
+
+TEST_CASE("relay mode: a lost relay takes the code with it; attempts reserved before do not count") {
+  ManualClock clock;
+  Issued issued;
+  CodeKeeper keeper(clock, 600s, issued.callback(), [](const std::string&) {});
+  keeper.set_routing_id("123456", 600s, "registered");
+  const auto attempt = *keeper.begin_attempt();
+  keeper.drop_routing_id();
+  CHECK_FALSE(keeper.current());
+  keeper.fail_attempt(attempt);
+  keeper.set_routing_id("654321", 600s, "the relay is reachable again");
+  CHECK(issued.reasons.back() == "the relay is reachable again");
+  CHECK(keeper.failures() == 0);
+  CHECK_FALSE(keeper.still_current(attempt));
+}

@@ -1,0 +1,57 @@
+#include "host/core/host_relay.hpp"
+
+#include <cstdio>
+
+namespace elfdesk::host {
+
+HostRelay::HostRelay(const HostOptions& options, AuditLog& audit, ConsentUi* ui, std::unique_ptr<CodeKeeper>& codes)
+    : options_(options), audit_(audit), ui_(ui), codes_(codes) {}
+
+std::string HostRelay::where() const { return options_.relay_host + ":" + std::to_string(options_.relay_port); }
+
+std::expected<std::unique_ptr<Transport>, Error> HostRelay::open(const asio::any_io_executor& executor) {
+  auto context = make_relay_tls_context(options_.relay_ca);
+  if (!context) return std::unexpected(context.error());
+  tls_.emplace(std::move(*context));
+  RelayHostEvents events{
+      .on_registered = [this](const std::string& id, std::chrono::seconds ttl) { on_registered(id, ttl); },
+      .on_lost = [this](const Error& why, std::chrono::milliseconds retry) { on_lost(why, retry); },
+  };
+  auto transport = std::make_unique<RelayHostTransport>(
+      executor, *tls_, RelayEndpoint{options_.relay_host, options_.relay_port, {}}, std::move(events));
+  transport_ = transport.get();
+  std::printf("elfdesk-host: registering with the relay %s (listening on no port)\n", where().c_str());
+  return transport;
+}
+
+void HostRelay::start() { transport_->start(); }
+
+void HostRelay::renew() { transport_->renew(); }
+
+void HostRelay::on_registered(const std::string& id, std::chrono::seconds ttl) {
+  std::printf("elfdesk-host: registered with the relay %s\n", where().c_str());
+  std::fflush(stdout);
+  audit_.record("relay_registered", {{"relay", where()}, {"valid_for_s", ttl.count()}});
+  const bool was_down = down_;
+  down_ = false;
+  codes_->set_routing_id(id, ttl, was_down ? "the relay is reachable again" : "registered with the relay");
+}
+
+// The id died with the connection, and the code shown with it. Reported once per outage (terminal,
+// window, audit; the code file goes), then retried quietly until the relay is back.
+void HostRelay::on_lost(const Error& why, std::chrono::milliseconds retry_in) {
+  codes_->drop_routing_id();
+  if (down_) return;
+  down_ = true;
+  if (!options_.code_file.empty()) std::remove(options_.code_file.c_str());
+  const std::string text = "no connection to the relay " + where() + " (" + why.detail + "); retrying (next in " +
+                           std::to_string((retry_in.count() + 999) / 1000) + " s); a new code is shown once it is back";
+  std::printf("elfdesk-host: %s\n", text.c_str());
+  std::fflush(stdout);
+  audit_.record("relay_lost", {{"relay", where()}, {"reason", why.detail}});
+  if (ui_)
+    ui_->show_failed_attempts("The connection to the support relay was lost: reconnecting. The code shown no longer "
+                              "works; a new one appears when the relay is back.");
+}
+
+}  // namespace elfdesk::host
