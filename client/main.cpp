@@ -19,6 +19,8 @@ Commands:
   diag --local                      run the same probes on this machine
   screenshot ADDR:PORT --code CODE --out FILE.png   save the customer's screen once
   probes                            list the diagnostic probes
+  fix ADDR:PORT --code CODE --remedy NAME [--arg K=V]   run one remedy, asked of the customer
+  remedies                          list the remedies (what `fix` can do)
 
 The customer reads you the one-time code that elfdesk-host shows. `elfdesk COMMAND --help` for details.
 Exit codes: 0 ok, 2 bad usage, 10 network error, 11 authentication failed, 12 declined by the customer,
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
   if (command == "probes") return elfdesk::client::run_probes_command(args);
   if (command == "screenshot") return elfdesk::client::run_screenshot_command(args);
   if (command == "view") return elfdesk::client::run_view_command(args);
+  if (command == "fix") return elfdesk::client::run_fix_command(args);
+  if (command == "remedies") return elfdesk::client::run_remedies_command(args);
   if (command == "--version") {
     std::puts("elfdesk 0.1.0");
     return 0;
