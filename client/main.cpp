@@ -18,6 +18,8 @@ Commands:
   diag --local                      run the same probes on this machine
   screenshot CODE --out FILE.png    save the customer's screen once
   probes                            list the diagnostic probes
+  fix ADDR:PORT --code CODE --remedy NAME [--arg K=V]   run one remedy, asked of the customer
+  remedies                          list the remedies (what `fix` can do)
 
 The customer reads you the one-time code that elfdesk-host shows (e.g. 123-456-789-012); it is found
 through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
   if (command == "probes") return elfdesk::client::run_probes_command(args);
   if (command == "screenshot") return elfdesk::client::run_screenshot_command(args);
   if (command == "view") return elfdesk::client::run_view_command(args);
+  if (command == "fix") return elfdesk::client::run_fix_command(args);
+  if (command == "remedies") return elfdesk::client::run_remedies_command(args);
   if (command == "--version") {
     std::puts("elfdesk " ELFDESK_VERSION);
     return 0;

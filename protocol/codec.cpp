@@ -35,6 +35,8 @@ static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMa
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
               L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload &&
               4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload);
+static_assert(kProbeRequestMax + 1 <= L::kMaxControlPayload &&  // RemedyRequest: a probe request and a flag
+              4 + 1 + 4 + 4 + L::kMaxRemedyResultCompressed + 2 + L::kMaxProbeErrorText <= L::kMaxControlPayload);
 
 Error error(ErrorCode code, std::string detail) { return make_error(code, std::move(detail)); }
 
@@ -266,6 +268,23 @@ void fields(auto& io, Is<BulkChunk> auto& m) {
   io.u64(m.offset);
   io.blob(m.data, L::kMaxBulkChunk);
 }
+void fields(auto& io, Is<RemedyRequest> auto& m) {
+  io.u32(m.request_id);
+  io.text(m.name, L::kMaxShortString);
+  io.count(m.args, L::kMaxProbeArgs);
+  for (auto& arg : m.args) {
+    io.text(arg.key, L::kMaxShortString);
+    io.text(arg.value, L::kMaxProbeArgValue);
+  }
+  io.boolean(m.dry_run);
+}
+void fields(auto& io, Is<RemedyResult> auto& m) {
+  io.u32(m.request_id);
+  io.enumeration(m.outcome);
+  io.u32(m.json_size);
+  io.blob(m.json_zstd, L::kMaxRemedyResultCompressed);
+  io.text(m.error, L::kMaxProbeErrorText);
+}
 
 Error in_message(MessageType type, Error e) {
   e.detail = std::string(name_of(type)) + ": " + e.detail;
@@ -287,7 +306,7 @@ std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
 
 template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const std::uint8_t> payload) {
   using T = std::variant_alternative_t<I, Message>;
-  constexpr auto kType = static_cast<MessageType>(I + kFirstMessageType);
+  constexpr auto kType = static_cast<MessageType>(kMessageTypeIds[I]);
   T m{};
   Decoder decoder(payload);
   fields(decoder, m);
@@ -342,7 +361,8 @@ std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& mess
 }
 
 std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
-  if (type < kFirstMessageType || type > kLastMessageType) {
+  const int index = message_index_of(type);
+  if (index < 0) {
     return std::unexpected(error(ErrorCode::unknown_type, "message type " + std::to_string(type) +
                                                               " is unknown to protocol version " +
                                                               std::to_string(L::kProtocolVersion)));
@@ -352,7 +372,7 @@ std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const
                                                            ": payload of " + std::to_string(payload.size()) +
                                                            " bytes exceeds its limit"));
   }
-  return kDecoders[type - kFirstMessageType](payload);
+  return kDecoders[static_cast<std::size_t>(index)](payload);
 }
 
 }  // namespace elfdesk::protocol

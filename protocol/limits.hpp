@@ -30,6 +30,8 @@ inline constexpr std::size_t kMaxUpdateRects = 256;                 // VideoFram
 inline constexpr std::size_t kMaxScreenCopies = 16;                 // VideoFrame.copies
 inline constexpr std::size_t kMaxPixelUpdateRaw = 4u << 20;         // PixelUpdate pixels, uncompressed bytes
 inline constexpr std::size_t kMaxPixelUpdateCompressed = 4u << 20;
+inline constexpr std::size_t kMaxRemedyResultBytes = 128u << 10;      // RemedyResult JSON, uncompressed
+inline constexpr std::size_t kMaxRemedyResultCompressed = 128u << 10;
 inline constexpr std::size_t kMaxBulkChunk = 64u << 10;              // BulkChunk.data: one slice of a transfer
 
 }  // namespace elfdesk::limits

@@ -127,6 +127,16 @@ Check check(const BulkChunk& m) {
   if (auto e = malformed_if(m.data.empty(), "empty bulk chunk")) return e;
   return malformed_if(m.offset > std::numeric_limits<std::uint64_t>::max() - m.data.size(), "bulk chunk ends beyond 2^64");
 }
+Check check(const RemedyResult& m) {
+  if (auto e = enum_in(m.outcome, RemedyOutcome::done, RemedyOutcome::rejected, "remedy outcome")) return e;
+  if (auto e = oversized_if(m.json_size > L::kMaxRemedyResultBytes, "remedy JSON of " + std::to_string(m.json_size) +
+                                                                        " bytes exceeds its limit")) {
+    return e;
+  }
+  if (m.outcome == RemedyOutcome::rejected)
+    return malformed_if(m.json_size != 0 || !m.json_zstd.empty(), "a rejected remedy with a report");
+  return malformed_if(!m.error.empty(), "error text on a remedy that was not rejected");
+}
 Check check(const Goodbye& m) {
   return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
 }

@@ -1,6 +1,7 @@
 // Every message of the elfdesk wire protocol as a plain struct, and Message, the variant of them all.
 // Pure values with no I/O; encoding lives in codec.hpp. Type ids are append-only (see docs/protocol.md).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,6 +37,10 @@ enum class MessageType : std::uint16_t {
   goodbye = 21,
   pixel_update = 22,
   bulk_chunk = 23,
+  // 24-39 unused; 40-49 remedies (issue 14).
+  remedy_request = 40,
+  remedy_result = 41,
+  // 50-59 files and the support bundle.
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -57,8 +62,9 @@ inline constexpr std::uint32_t kView = 1u << 0;
 inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
 inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
-inline constexpr std::uint32_t kRecord = 1u << 6;  // the engineer records what they see (elfdesk view --record)
-inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kRecord;
+inline constexpr std::uint32_t kRemedies = 1u << 4;  // changes from a fixed catalogue; each one asked again
+inline constexpr std::uint32_t kRecord = 1u << 6;    // the engineer records what they see (elfdesk view --record)
+inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kRemedies | kRecord;
 }  // namespace permission
 
 struct Hello {
@@ -312,16 +318,54 @@ struct BulkChunk {
   friend bool operator==(const BulkChunk&, const BulkChunk&) = default;
 };
 
+// Engineer -> host: run one remedy of the fixed catalogue (common/remedies/) with these arguments. The
+// host validates, asks the customer (unless a dry run), runs it on the probe pool and answers RemedyResult.
+struct RemedyRequest {
+  std::uint32_t request_id = 0;
+  std::string name;
+  std::vector<ProbeArg> args;  // same limits as a probe's arguments
+  bool dry_run = false;        // say what would happen; change nothing, ask nobody
+  friend bool operator==(const RemedyRequest&, const RemedyRequest&) = default;
+};
+
+enum class RemedyOutcome : std::uint8_t {
+  done = 1,
+  dry_run = 2,
+  declined = 3,             // the customer said no, or did not answer
+  failed = 4,
+  not_available = 5,        // nothing on this computer to do it with (no systemd, no user manager)
+  needs_administrator = 6,  // only an administrator can, and polkit cannot ask one here
+  rejected = 7,             // unknown remedy, bad argument, not granted: `error` says why, no JSON
+};
+
+// Host -> engineer: what the remedy did, as a JSON report (common/remedies/remedy_wire.hpp), zstd.
+struct RemedyResult {
+  std::uint32_t request_id = 0;
+  RemedyOutcome outcome = RemedyOutcome::done;
+  std::uint32_t json_size = 0;  // uncompressed size of the JSON report (0 when rejected)
+  Bytes json_zstd;
+  std::string error;            // set when rejected
+  friend bool operator==(const RemedyResult&, const RemedyResult&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult>;
 
-// The wire type id of the variant's alternative (the alternatives are in type id order).
+// The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
+// ranges), so the variant index is not the id: append here when appending an alternative.
+inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41};
+
+// The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
 // "Hello", "VideoFrame", ...; "Unknown" for ids this version does not know.
 const char* name_of(MessageType type);
+// The variant index of a wire type id this version knows (-1 when unknown).
+int message_index_of(std::uint16_t type);
+inline bool is_known_type(std::uint16_t type) { return message_index_of(type) >= 0; }
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 23;  // raise when appending a type
+inline constexpr std::uint16_t kLastMessageType = 41;  // the highest id known; ids below may be unused
 
 }  // namespace elfdesk::protocol

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang >= 19, ASan + UBSan) and fuzzes each on a scratch copy of its corpus:
 # fuzz_protocol (protocol parsers, tests/fuzz/corpus), fuzz_probe_wire (probe results and requests,
-# tests/fuzz/corpus_probe_wire) and fuzz_relay_wire (relay rendezvous frames, tests/fuzz/corpus_relay_wire), splitting ${FUZZ_SECONDS:-60} seconds between them. Exits non-zero on any crash.
+# tests/fuzz/corpus_probe_wire), fuzz_relay_wire (relay rendezvous frames, tests/fuzz/corpus_relay_wire) and
+# fuzz_remedy_wire (remedy results and requests, tests/fuzz/corpus_remedy_wire), splitting ${FUZZ_SECONDS:-60}
+# seconds between them. Exits non-zero on any crash.
 #   BUILD_DIR     build directory (default build/fuzz)
 #   FUZZ_SECONDS  total fuzzing time (default 60), shared equally by the targets
 #   CXX           a clang++ to try first; otherwise clang++-19, clang++-20, clang++ are tried in turn.
@@ -32,14 +34,14 @@ cc=${cxx/clang++/clang}
 if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=$cxx\$" "$build/CMakeCache.txt"; then
   rm -rf "$build"
 fi
-targets="fuzz_protocol:corpus fuzz_probe_wire:corpus_probe_wire fuzz_relay_wire:corpus_relay_wire"
+targets="fuzz_protocol:corpus fuzz_probe_wire:corpus_probe_wire fuzz_relay_wire:corpus_relay_wire fuzz_remedy_wire:corpus_remedy_wire"
 echo "fuzz.sh: building the fuzzers ($targets) with $cxx in $build"
 CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -G Ninja -DELFDESK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" --target fuzz_protocol fuzz_probe_wire fuzz_relay_wire -j "${JOBS:-2}"
+cmake --build "$build" --target fuzz_protocol fuzz_probe_wire fuzz_relay_wire fuzz_remedy_wire -j "${JOBS:-2}"
 
-per_target=$(( seconds / 3 ))
+per_target=$(( seconds / $(echo $targets | wc -w) ))
 [ "$per_target" -ge 1 ] || per_target=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

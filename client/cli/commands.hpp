@@ -10,5 +10,7 @@ int run_diag_command(const std::vector<std::string>& args);
 int run_probes_command(const std::vector<std::string>& args);
 int run_screenshot_command(const std::vector<std::string>& args);
 int run_view_command(const std::vector<std::string>& args);
+int run_fix_command(const std::vector<std::string>& args);       // fix_command.cpp
+int run_remedies_command(const std::vector<std::string>& args);  // fix_command.cpp
 
 }  // namespace elfdesk::client

@@ -16,7 +16,8 @@ SessionCore::SessionCore(EngineerSession session, PictureReceiver receiver, Sess
     : session_(std::move(session)),
       receiver_(std::move(receiver)),
       links_(links),
-      probes_([this](protocol::Message m) { send(std::move(m)); }) {}
+      probes_([this](protocol::Message m) { send(std::move(m)); }),
+      remedies_([this](protocol::Message m) { send(std::move(m)); }) {}
 
 asio::awaitable<std::expected<SessionEvent, Error>> SessionCore::next(std::optional<std::chrono::milliseconds> wait) {
   auto& conn = *session_.connection;
@@ -58,6 +59,10 @@ void SessionCore::handle(protocol::Message& message) {
     if (!probes_.deliver(*result)) log::debug("probe result {} for no pending call dropped", result->request_id);
     return;
   }
+  if (auto* remedy = std::get_if<protocol::RemedyResult>(&message)) {
+    if (!remedies_.deliver(*remedy)) log::debug("remedy result {} for no pending call dropped", remedy->request_id);
+    return;
+  }
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));
@@ -92,6 +97,7 @@ void SessionCore::send(protocol::Message message) { session_.connection->send(st
 void SessionCore::close(const std::string& why) {
   closed_by_us_ = true;
   probes_.cancel_all(why);
+  remedies_.cancel_all(why);
   session_.connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
 }
 

@@ -13,6 +13,7 @@
 #include "client/core/engineer_session.hpp"
 #include "client/core/main_mailbox.hpp"
 #include "client/core/probe_client.hpp"
+#include "client/core/remedy_client.hpp"
 #include "client/decode/picture_receiver.hpp"
 #include "common/clock.hpp"
 
@@ -54,6 +55,7 @@ class SessionCore {
   bool closed_by_us() const { return closed_by_us_; }
 
   ProbeClient& probes() { return probes_; }
+  RemedyClient& remedies() { return remedies_; }
   const EngineerSession& session() const { return session_; }
   Connection& connection() { return *session_.connection; }
 
@@ -66,6 +68,7 @@ class SessionCore {
   PictureReceiver receiver_;
   SessionLinks links_;
   ProbeClient probes_;
+  RemedyClient remedies_;
   bool closed_by_us_ = false;
 };
 

@@ -41,6 +41,8 @@ void to_json(nlohmann::json& out, const Finding& finding) {
                        {"severity", to_string(finding.severity)},
                        {"reason", finding.reason},
                        {"value", finding.value}};
+  if (!finding.advice.empty()) out["advice"] = finding.advice;
+  if (!finding.remedy.is_null()) out["remedy"] = finding.remedy;
 }
 
 void from_json(const nlohmann::json& in, Finding& finding) {
@@ -53,6 +55,11 @@ void from_json(const nlohmann::json& in, Finding& finding) {
   finding.severity = *severity;
   finding.reason = in.at("reason").get<std::string>();
   finding.value = in.contains("value") ? in.at("value") : nlohmann::json();
+  finding.advice = in.contains("advice") ? in.at("advice").get<std::string>() : std::string();
+  finding.remedy = in.contains("remedy") ? in.at("remedy") : nlohmann::json();
+  if (!finding.remedy.is_null() && (!finding.remedy.is_object() || !finding.remedy.contains("name") ||
+                                    !finding.remedy["name"].is_string()))
+    throw nlohmann::json::other_error::create(501, "a suggested remedy needs a name", &in);
 }
 
 std::expected<Finding, Error> finding_from_json(const nlohmann::json& in) {

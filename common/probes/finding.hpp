@@ -31,6 +31,10 @@ struct Finding {
   Severity severity = Severity::ok;
   std::string reason;  // one human sentence naming the object and the numbers
   nlohmann::json value;  // the measured value(s), null when not applicable
+  // What to do (advice.hpp), for findings that are not ok: a sentence, and the suggested remedy as
+  // {"name": ..., "args": {key: "value"}} or null when elfdesk cannot act on it. Left out of JSON when empty.
+  std::string advice;
+  nlohmann::json remedy;
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 

@@ -1,5 +1,7 @@
 #include "common/probes/probe_runner.hpp"
 
+#include "common/probes/advice.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -75,6 +77,7 @@ ProbeReport execute(const ProbeFn& fn, const ProbeContext& context, const ProbeA
       if (f.probe.empty()) f.probe = probe;
     }
     rank_by_urgency(report.findings);
+    add_advice(report);
     normalise_and_cap(report, cap);
     report.worst = worst_of(report.findings);
   } catch (const std::exception& e) {

@@ -14,13 +14,12 @@ namespace {
 // and an infinite or huge value would not survive the JSON round trip (it dumps as null).
 constexpr double kMaxElapsedMs = 24.0 * 3600 * 1000;
 
-// Real reports nest a few levels; copying and destroying a JSON value recurses, so a peer's 4 MiB of '['
-// must be refused before it is parsed.
-constexpr int kMaxJsonNesting = 64;
-
 Error malformed(std::string detail) { return make_error(ErrorCode::malformed, std::move(detail)); }
 
-// Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count).
+}  // namespace
+
+// Real reports nest a few levels; copying and destroying a JSON value recurses, so a peer's 4 MiB of '['
+// must be refused before it is parsed.
 int json_nesting(std::string_view text) {
   int depth = 0, deepest = 0;
   bool in_string = false, escaped = false;
@@ -40,7 +39,6 @@ int json_nesting(std::string_view text) {
   return deepest;
 }
 
-// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence (the codec rejects broken UTF-8).
 std::string truncate_utf8(std::string text, std::size_t max) {
   if (text.size() <= max) return text;
   std::size_t end = max;
@@ -48,8 +46,6 @@ std::string truncate_utf8(std::string text, std::size_t max) {
   text.resize(end);
   return text;
 }
-
-}  // namespace
 
 protocol::ProbeRequest make_probe_request(std::uint32_t request_id, const ProbeInvocation& call) {
   protocol::ProbeRequest request{request_id, call.name, {}};

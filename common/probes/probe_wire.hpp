@@ -38,4 +38,11 @@ struct ReceivedReport {
 std::expected<ReceivedReport, Error> read_probe_result(const protocol::ProbeResult& result);
 inline bool is_rejection(const Error& error) { return error.code == ErrorCode::invalid_argument; }
 
+// Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count): a peer's JSON
+// is refused above kMaxJsonNesting before it is parsed, because copying a JSON value recurses.
+int json_nesting(std::string_view text);
+inline constexpr int kMaxJsonNesting = 64;
+// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence (the codec rejects broken UTF-8).
+std::string truncate_utf8(std::string text, std::size_t max);
+
 }  // namespace elfdesk::probes

@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 
+#include "common/probes/advice.hpp"
 #include "common/probes/probe_runner.hpp"
 
 namespace elfdesk::probes {
@@ -27,6 +28,10 @@ std::string findings_table(std::vector<Finding> findings) {
   for (const auto& f : findings) {
     out += fmt::format("{:<9} {:<{}} {:<{}} {}\n", upper(to_string(f.severity)), f.probe, probe_w, f.check,
                        check_w, f.reason);
+    // What to do, under the reason: indented, so every row still starts with its severity.
+    const std::string indent(10 + probe_w + 1 + check_w + 1, ' ');
+    if (!f.advice.empty()) out += indent + "advice: " + f.advice + "\n";
+    if (const std::string fix = remedy_command_args(f); !fix.empty()) out += indent + "fix: elfdesk fix ... " + fix + "\n";
   }
   return out;
 }

@@ -41,10 +41,10 @@ asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi&
 
 std::uint32_t grant_permissions(std::uint32_t requested, const HostOptions& options) {
   using namespace protocol::permission;
-  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kRecord;
-  if (options.view_only) allowed &= ~(kControl | kClipboard);
+  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kRemedies | kRecord;
+  if (options.view_only) allowed &= ~(kControl | kClipboard | kRemedies);  // a view-only session changes nothing
   if (!options.clipboard) allowed &= ~kClipboard;
-  if (!options.probes) allowed &= ~kProbes;
+  if (!options.probes) allowed &= ~(kProbes | kRemedies);
   return requested & allowed;
 }
 
@@ -60,7 +60,7 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
   }
   SessionSetup setup{request->engineer_name.empty() ? peer.hello.name : request->engineer_name, connection.peer(),
                      grant_permissions(request->requested_permissions, options), peer.capabilities};
-  const ConsentQuestion question{setup.engineer_name, setup.peer, setup.permissions, options.allow_local_net_checks};
+  const ConsentQuestion question{setup.engineer_name, setup.peer, setup.permissions, options.allow_local_net_checks, {}};
   ConsentDecision decision = ConsentDecision::denied;
   std::string how;
   std::string refusal = "declined by the customer";
@@ -69,6 +69,9 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
     how = "nothing asked for is allowed";
     refusal = (request->requested_permissions & protocol::permission::kProbes) != 0 && !options.probes
                   ? "diagnostics are not allowed on this computer (elfdesk-host --no-probes)"
+              : (request->requested_permissions & protocol::permission::kRemedies) != 0
+                  ? (options.probes ? "remedies are not allowed in a view-only session (elfdesk-host --view-only)"
+                                    : "remedies are not allowed on this computer (elfdesk-host --no-probes)")
                   : "nothing that was asked for is allowed on this computer";
   } else if (options.consent == ConsentMode::accept) {
     decision = ConsentDecision::allowed;

@@ -7,6 +7,7 @@
 #include "common/zstd_codec.hpp"
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
+#include "host/remedies/host_remedies.hpp"
 #include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 
@@ -25,14 +26,16 @@ struct HostSession::Impl {
   std::unique_ptr<VideoStreamer> video;
   std::unique_ptr<SessionInput> input;
   probes::ProbeRunner runner;
+  HostRemedies remedies;  // uses `runner` (before/after) and runs on `probe_pool`
   asio::thread_pool probe_pool{2};
   std::string end_reason;
   std::weak_ptr<HostSession> owner;  // set by run(): the streamer's fatal error ends the session
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::shared_ptr<const DesktopEnvironment> d)
-      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)) {}
+       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* ui)
+      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)),
+        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, ui, runner) {}
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
     probes::ProbeContext context;
@@ -108,6 +111,8 @@ struct HostSession::Impl {
             } else {
               conn->send(probes::make_rejected_result(m.request_id, "probes were not granted"));
             }
+          } else if constexpr (std::is_same_v<T, RemedyRequest>) {
+            remedies.handle(m, probe_pool, conn);  // checks the permission; runs on the pool
           } else if constexpr (std::is_same_v<T, Goodbye>) {
             // When we ended the session, the engineer's answering Goodbye must not rewrite the reason.
             if (end_reason.empty())
@@ -127,8 +132,8 @@ struct HostSession::Impl {
 };
 
 HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-                         AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop))) {}
+                         AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop, ConsentUi* ui)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop), ui)) {}
 
 
 HostSession::~HostSession() = default;
@@ -165,6 +170,7 @@ asio::awaitable<SessionSummary> HostSession::run() {
   // Probes still running answer "cancelled" at once and finish in the background: joining the pool must
   // not hold the network thread for a probe's time limit (up to a minute).
   s.runner.cancel_all("cancelled: the session ended");
+  s.remedies.cancel_all();
   s.probe_pool.stop();
   s.probe_pool.join();
   SessionSummary summary{s.end_reason,

@@ -15,6 +15,7 @@
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
 #include "host/platform/desktop_environment.hpp"
+#include "host/ui/consent_ui.hpp"
 
 namespace elfdesk::host {
 
@@ -34,7 +35,8 @@ struct SessionSummary {
 class HostSession : public std::enable_shared_from_this<HostSession> {
  public:
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-              AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop);  // desktop: not null
+              AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop,  // desktop: not null
+              ConsentUi* ui = nullptr);  // asks the customer about each remedy; null: only --consent accept
   ~HostSession();
   asio::awaitable<SessionSummary> run();
   // Ends the session from our side (customer, Ctrl-C, shutdown). Network thread.

@@ -16,6 +16,9 @@ struct ConsentQuestion {
   std::string peer_address;   // e.g. "203.0.113.7:51234"
   std::uint32_t permissions = 0;  // protocol::permission bits the customer would grant
   bool local_net_checks = false;   // network probes may reach this machine and the local network
+  // A request during a session ("send you the file report.pdf (2.1 MB)"), shown instead of the
+  // permissions; sanitised by the UI. Empty: the question of whether to let the engineer in.
+  std::string request;
   friend bool operator==(const ConsentQuestion&, const ConsentQuestion&) = default;
 };
 

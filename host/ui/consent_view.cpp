@@ -71,8 +71,14 @@ void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Cons
   sdl::draw_text(r, fonts.body.get(), "(from " + sanitize_display_text(q.peer_address, 64) + ")", kMuted, kMid,
                  90, sdl::Align::center, kTextWidth);
   sdl::draw_text(r, fonts.body.get(), "wants to", kText, kMid, 116, sdl::Align::center, kTextWidth);
-  int y = 138;  // one line per thing the engineer could do: at most four
-  for (const std::string& clause : permission_clauses(q.permissions, q.local_net_checks)) {
+  int y = 138;  // one line per thing the engineer could do: at most five
+  if (!q.request.empty()) {  // a request during the session: its words instead of the permissions
+    sdl::draw_text(r, fonts.body.get(), sanitize_display_text(q.request, 70), kText, kMid, y, sdl::Align::center,
+                   kTextWidth);
+    y += 24;
+  }
+  for (const std::string& clause : q.request.empty() ? permission_clauses(q.permissions, q.local_net_checks)
+                                                     : std::vector<std::string>{}) {
     sdl::draw_text(r, fonts.small.get(), "\u2022 " + clause, kText, kMid, y, sdl::Align::center, kTextWidth);
     y += 18;
   }

@@ -96,6 +96,7 @@ std::vector<std::string> permission_clauses(std::uint32_t permissions, bool loca
                              "may reach this computer and your local network)"
                            : "run read-only diagnostics (system, processes, services, logs, disks; network checks "
                              "to public addresses only)");
+  if ((permissions & p::kRemedies) != 0) parts.emplace_back("propose fixes (you approve each one)");
   if ((permissions & p::kRecord) != 0) parts.emplace_back("record the session as a video (kept by the engineer)");
   return parts;
 }
@@ -109,6 +110,9 @@ std::string describe_permissions(std::uint32_t permissions, bool local_net_check
 }
 
 std::string question_text(const ConsentQuestion& question) {
+  if (!question.request.empty())
+    return fmt::format("{} (from {}) wants to {}", sanitize_display_text(question.engineer_name),
+                       sanitize_display_text(question.peer_address, 64), sanitize_display_text(question.request, 160));
   return fmt::format("{} (from {}) wants to {}", sanitize_display_text(question.engineer_name),
                      sanitize_display_text(question.peer_address, 64),
                      describe_permissions(question.permissions, question.local_net_checks));

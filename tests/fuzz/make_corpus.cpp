@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/probes/probe_wire.hpp"
+#include "common/remedies/remedy_wire.hpp"
 #include "protocol/codec.hpp"
 #include "tests/protocol/sample_messages.hpp"
 
@@ -59,11 +60,32 @@ bool write_probe_wire_seeds(const std::string& dir) {
   return ok;
 }
 
+// Seeds of fuzz_remedy_wire, one per mode (byte 0 % 3): report JSON, RemedyResult payload, RemedyRequest payload.
+bool write_remedy_wire_seeds(const std::string& dir) {
+  namespace rm = elfdesk::remedies;
+  rm::RemedyReport report;
+  report.remedy = "empty_trash";
+  report.summary = "deleted 1.2 GB in your Trash (412 of 412 files)";
+  report.question = "delete 1.2 GB in your Trash (412 files)";
+  report.touched = {1200000000, 412, nlohmann::json::array()};
+  report.effects.push_back({"disk", "/home", "%", 97.0, 61.0, "/home: 97% -> 61%"});
+  const std::string json = nlohmann::json(report).dump();
+  bool ok = write(dir + "/json_report.bin", json_seed(0, json));
+  ok &= write(dir + "/json_nested.bin", json_seed(0, std::string(80, '[') + std::string(80, ']')));
+  ok &= write(dir + "/json_wrong_types.bin",
+              json_seed(0, R"({"remedy":"x","outcome":"done","summary":"s","touched":{"bytes":"many"},"effects":[]})"));
+  ok &= write(dir + "/result_report.bin", seed(0x01, rm::make_remedy_result(5, report)));
+  ok &= write(dir + "/result_rejected.bin", seed(0x01, rm::make_rejected_remedy(6, "unknown remedy 'rm'")));
+  rm::RemedyCall call{"terminate_process", {{{"pid", "4242"}, {"grace_ms", "500"}}}, true};
+  ok &= write(dir + "/request.bin", seed(0x02, rm::make_remedy_request(8, call)));
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2 && argc != 3) {
-    std::fprintf(stderr, "usage: %s OUTPUT_DIR [PROBE_WIRE_OUTPUT_DIR]\n", argv[0]);
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: %s OUTPUT_DIR [PROBE_WIRE_OUTPUT_DIR [REMEDY_WIRE_OUTPUT_DIR]]\n", argv[0]);
     return 2;
   }
   const std::string dir = argv[1];
@@ -92,6 +114,7 @@ int main(int argc, char** argv) {
   trailing.insert(trailing.end(), {0, 20, 0, 0, 0, 0, 0, 17});
   trailing.insert(trailing.end(), 17, 0xAB);
   ok &= write(dir + "/stream_pong_trailing_byte.bin", trailing);
-  if (argc == 3) ok &= write_probe_wire_seeds(argv[2]);
+  if (argc >= 3) ok &= write_probe_wire_seeds(argv[2]);
+  if (argc == 4) ok &= write_remedy_wire_seeds(argv[3]);
   return ok ? 0 : 1;
 }
