@@ -34,7 +34,8 @@ static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMa
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
               L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload &&
-              4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload);
+              4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload &&
+              4 + 1 + 1 + 8 + 2 + L::kMaxTransferName + 4 + 32 + 2 + L::kMaxShortString <= L::kMaxControlPayload);
 
 Error error(ErrorCode code, std::string detail) { return make_error(code, std::move(detail)); }
 
@@ -261,6 +262,15 @@ void fields(auto& io, Is<Goodbye> auto& m) {
   io.enumeration(m.reason);
   io.text(m.message, L::kMaxShortString);
 }
+void fields(auto& io, Is<TransferControl> auto& m) {
+  io.u32(m.transfer_id);
+  io.enumeration(m.op);
+  io.enumeration(m.kind);
+  io.u64(m.size);
+  io.text(m.name, L::kMaxTransferName);
+  io.blob(m.sha256, 32);
+  io.text(m.reason, L::kMaxShortString);
+}
 void fields(auto& io, Is<BulkChunk> auto& m) {
   io.u32(m.stream_id);
   io.u64(m.offset);
@@ -287,7 +297,7 @@ std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
 
 template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const std::uint8_t> payload) {
   using T = std::variant_alternative_t<I, Message>;
-  constexpr auto kType = static_cast<MessageType>(I + kFirstMessageType);
+  constexpr auto kType = static_cast<MessageType>(kMessageTypeIds[I]);
   T m{};
   Decoder decoder(payload);
   fields(decoder, m);
@@ -342,7 +352,8 @@ std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& mess
 }
 
 std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
-  if (type < kFirstMessageType || type > kLastMessageType) {
+  const int index = message_index_of(type);
+  if (index < 0) {
     return std::unexpected(error(ErrorCode::unknown_type, "message type " + std::to_string(type) +
                                                               " is unknown to protocol version " +
                                                               std::to_string(L::kProtocolVersion)));
@@ -352,7 +363,7 @@ std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const
                                                            ": payload of " + std::to_string(payload.size()) +
                                                            " bytes exceeds its limit"));
   }
-  return kDecoders[type - kFirstMessageType](payload);
+  return kDecoders[static_cast<std::size_t>(index)](payload);
 }
 
 }  // namespace elfdesk::protocol

@@ -31,5 +31,6 @@ inline constexpr std::size_t kMaxScreenCopies = 16;                 // VideoFram
 inline constexpr std::size_t kMaxPixelUpdateRaw = 4u << 20;         // PixelUpdate pixels, uncompressed bytes
 inline constexpr std::size_t kMaxPixelUpdateCompressed = 4u << 20;
 inline constexpr std::size_t kMaxBulkChunk = 64u << 10;              // BulkChunk.data: one slice of a transfer
+inline constexpr std::size_t kMaxTransferName = 4096;                // TransferControl.name: a path (PATH_MAX)
 
 }  // namespace elfdesk::limits

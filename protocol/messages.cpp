@@ -8,10 +8,16 @@ namespace elfdesk::protocol {
 namespace {
 
 // type_of relies on the variant listing the alternatives in type id order; prove it for every type.
+constexpr int index_of(std::uint16_t type) {
+  for (std::size_t i = 0; i < kMessageTypeIds.size(); ++i)
+    if (kMessageTypeIds[i] == type) return static_cast<int>(i);
+  return -1;
+}
 template <MessageType type, class T>
-constexpr bool kAt = std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(type) - 1, Message>, T>;
+constexpr bool kAt = index_of(static_cast<std::uint16_t>(type)) >= 0 &&
+                     std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(index_of(static_cast<std::uint16_t>(type))), Message>, T>;
 
-static_assert(std::variant_size_v<Message> == kLastMessageType);
+static_assert(kMessageTypeIds.back() == kLastMessageType);
 static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, AuthShare> &&
               kAt<MessageType::auth_confirm, AuthConfirm> && kAt<MessageType::auth_result, AuthResult> &&
               kAt<MessageType::consent_request, ConsentRequest> &&
@@ -23,13 +29,15 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::probe_result, ProbeResult> && kAt<MessageType::clipboard, Clipboard> &&
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
-              kAt<MessageType::bulk_chunk, BulkChunk>);
+              kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::transfer_control, TransferControl>);
 
 }  // namespace
 
 MessageType type_of(const Message& message) {
-  return static_cast<MessageType>(message.index() + kFirstMessageType);
+  return static_cast<MessageType>(kMessageTypeIds[message.index()]);
 }
+
+int message_index_of(std::uint16_t type) { return index_of(type); }
 
 const char* name_of(MessageType type) {
   switch (type) {
@@ -56,6 +64,7 @@ const char* name_of(MessageType type) {
     case MessageType::goodbye: return "Goodbye";
     case MessageType::pixel_update: return "PixelUpdate";
     case MessageType::bulk_chunk: return "BulkChunk";
+    case MessageType::transfer_control: return "TransferControl";
   }
   return "Unknown";
 }

@@ -1,6 +1,7 @@
 // Every message of the elfdesk wire protocol as a plain struct, and Message, the variant of them all.
 // Pure values with no I/O; encoding lives in codec.hpp. Type ids are append-only (see docs/protocol.md).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,6 +37,8 @@ enum class MessageType : std::uint16_t {
   goodbye = 21,
   pixel_update = 22,
   bulk_chunk = 23,
+  // 24-39 unused; 40-49 remedies (issue 14).
+  transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -57,7 +60,8 @@ inline constexpr std::uint32_t kView = 1u << 0;
 inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
 inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
-inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes;
+inline constexpr std::uint32_t kFiles = 1u << 5;     // send and receive files; each transfer is asked again
+inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kFiles;
 }  // namespace permission
 
 struct Hello {
@@ -311,16 +315,48 @@ struct BulkChunk {
   friend bool operator==(const BulkChunk&, const BulkChunk&) = default;
 };
 
+// What a TransferControl message says about transfer `transfer_id` (docs/protocol.md, "Transfers").
+enum class TransferOp : std::uint8_t {
+  offer = 1,   // engineer -> host: push `name` of `size` bytes, pull the file at `name`, or a bundle
+  accept = 2,  // host -> engineer: the customer allowed it; for pull and bundle `size` is what follows
+  refuse = 3,  // host -> engineer: declined, too large, unreadable... (`reason`); ends the transfer
+  done = 4,    // sender -> receiver: every chunk is queued, `sha256` is of the whole stream;
+               // receiver -> sender: received and verified (`sha256` echoed, `name` where it landed)
+  cancel = 5,  // either way: stop now (`reason`); a hash mismatch is reported this way
+};
+enum class TransferKind : std::uint8_t { push = 1, pull = 2, bundle = 3 };
+
+// The control side of a transfer; its data travels as BulkChunks with stream_id == transfer_id, on the
+// bulk lane, behind input and video. Control messages travel on the control lane.
+struct TransferControl {
+  std::uint32_t transfer_id = 0;  // non-zero, chosen by the engineer, unique per session
+  TransferOp op = TransferOp::offer;
+  TransferKind kind = TransferKind::push;
+  std::uint64_t size = 0;
+  std::string name;               // push: the file's name; pull: the path on the host; done: where it landed
+  Bytes sha256;                   // 32 bytes on done, empty otherwise
+  std::string reason;             // refuse, cancel
+  friend bool operator==(const TransferControl&, const TransferControl&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk, TransferControl>;
 
-// The wire type id of the variant's alternative (the alternatives are in type id order).
+// The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
+// ranges), so the variant index is not the id: append here when appending an alternative.
+inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 50};
+
+// The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
 // "Hello", "VideoFrame", ...; "Unknown" for ids this version does not know.
 const char* name_of(MessageType type);
+// The variant index of a wire type id this version knows (-1 when unknown).
+int message_index_of(std::uint16_t type);
+inline bool is_known_type(std::uint16_t type) { return message_index_of(type) >= 0; }
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 23;  // raise when appending a type
+inline constexpr std::uint16_t kLastMessageType = 50;  // the highest id known; ids below may be unused
 
 }  // namespace elfdesk::protocol

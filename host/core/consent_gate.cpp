@@ -41,8 +41,9 @@ asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi&
 
 std::uint32_t grant_permissions(std::uint32_t requested, const HostOptions& options) {
   using namespace protocol::permission;
-  std::uint32_t allowed = kView | kProbes | kControl | kClipboard;
-  if (options.view_only) allowed &= ~(kControl | kClipboard);
+  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kFiles;
+  if (options.view_only) allowed &= ~(kControl | kClipboard | kFiles);
+  if (!options.files) allowed &= ~kFiles;
   if (!options.clipboard) allowed &= ~kClipboard;
   if (!options.probes) allowed &= ~kProbes;
   return requested & allowed;
@@ -60,7 +61,7 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
   }
   SessionSetup setup{request->engineer_name.empty() ? peer.hello.name : request->engineer_name, connection.peer(),
                      grant_permissions(request->requested_permissions, options), peer.capabilities};
-  const ConsentQuestion question{setup.engineer_name, setup.peer, setup.permissions, options.allow_local_net_checks};
+  const ConsentQuestion question{setup.engineer_name, setup.peer, setup.permissions, options.allow_local_net_checks, {}};
   ConsentDecision decision = ConsentDecision::denied;
   std::string how;
   std::string refusal = "declined by the customer";

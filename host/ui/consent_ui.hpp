@@ -16,6 +16,9 @@ struct ConsentQuestion {
   std::string peer_address;   // e.g. "203.0.113.7:51234"
   std::uint32_t permissions = 0;  // protocol::permission bits the customer would grant
   bool local_net_checks = false;   // network probes may reach this machine and the local network
+  // A request during a session ("send you the file report.pdf (2.1 MB)"), shown instead of the
+  // permissions; sanitised by the UI. Empty: the question of whether to let the engineer in.
+  std::string request;
   friend bool operator==(const ConsentQuestion&, const ConsentQuestion&) = default;
 };
 
@@ -50,6 +53,14 @@ class ConsentUi {
   virtual void set_on_end_session(std::function<void()> callback) = 0;
   // The customer closed the window or pressed Ctrl-C (UI thread). Without a callback the loop quits.
   virtual void set_on_quit(std::function<void()> callback) = 0;
+
+  // Chat during a session (host/transfer/host_chat): a line to show ("11:52:07 Alice: text", from the
+  // network: the UI sanitises it), and the customer's own lines, handed to `callback` on the UI thread.
+  // A UI without a chat view shows what it can and never calls back.
+  virtual void add_chat_line(std::string line) { (void)line; }
+  virtual void set_on_chat(std::function<void(std::string)> callback) { (void)callback; }
+  // One line of what is going on ("Receiving report.pdf: 45%"); empty hides it.
+  virtual void show_activity(std::string line) { (void)line; }
 
   // Main thread only: runs the UI loop until quit(); returns 0.
   virtual int run() = 0;

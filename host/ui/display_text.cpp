@@ -96,6 +96,7 @@ std::vector<std::string> permission_clauses(std::uint32_t permissions, bool loca
                              "may reach this computer and your local network)"
                            : "run read-only diagnostics (system, processes, services, logs, disks; network checks "
                              "to public addresses only)");
+  if ((permissions & p::kFiles) != 0) parts.emplace_back("send and receive files (you approve each one)");
   return parts;
 }
 
@@ -108,6 +109,9 @@ std::string describe_permissions(std::uint32_t permissions, bool local_net_check
 }
 
 std::string question_text(const ConsentQuestion& question) {
+  if (!question.request.empty())
+    return fmt::format("{} (from {}) wants to {}", sanitize_display_text(question.engineer_name),
+                       sanitize_display_text(question.peer_address, 64), sanitize_display_text(question.request, 160));
   return fmt::format("{} (from {}) wants to {}", sanitize_display_text(question.engineer_name),
                      sanitize_display_text(question.peer_address, 64),
                      describe_permissions(question.permissions, question.local_net_checks));

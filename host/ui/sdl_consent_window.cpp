@@ -39,6 +39,10 @@ struct SdlConsentWindow::Impl {
   std::function<void()> on_end_session;
   std::function<void()> on_quit;
   bool quit_requested = false;
+  std::vector<std::string> chat_lines;  // the newest kChatLinesShown
+  bool chat_open = false;
+  std::string activity;
+  std::function<void(std::string)> on_chat;
 
   // UI thread only.
   std::uint64_t seen_question_serial = 0;
@@ -49,7 +53,10 @@ struct SdlConsentWindow::Impl {
   std::optional<Clock::time_point> next_change;  // when the view changes by itself (countdown, arming)
   bool holds_focus = false;          // took keyboard focus for a question
   unsigned long focus_before = 0;    // the customer's window that had it then (X11 id)
-  std::optional<bool> bar_layout;    // the window is the session bar (true) or the dialog (false)
+  std::optional<int> layout_height;  // the height the window was last given (bar, chat bar or dialog)
+  bool chat_typing = false;          // the customer clicked into the chat field: the window has focus
+  unsigned long focus_before_chat = 0;
+  std::string chat_input;
 
   explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
 
@@ -71,11 +78,57 @@ struct SdlConsentWindow::Impl {
   }
 
   ConsentView snapshot(Clock::time_point now, bool& quit);
-  void follow_screen(Screen shown);
+  void follow_screen(Screen shown, bool expanded);
   void handle(const SDL_Event& event, Screen screen);
   void handle_key(SDL_Keycode key, Screen screen);
   void activate(ConsentButton button);
+  void start_chat_typing();
+  void stop_chat_typing();
+  bool handle_chat_key(SDL_Keycode key);
 };
+
+void SdlConsentWindow::Impl::start_chat_typing() {
+  {
+    std::lock_guard lock(mutex);
+    chat_open = true;
+  }
+  if (chat_typing) return;
+  SDL_Window* w = window.get();
+  focus_before_chat = sdl::x11_focused_window(w);
+  sdl::set_accepts_focus(w, true);
+  SDL_RaiseWindow(w);
+  SDL_SetWindowInputFocus(w);
+  SDL_StartTextInput();
+  chat_typing = true;
+}
+
+// Gives the keyboard back to where the customer was typing before.
+void SdlConsentWindow::Impl::stop_chat_typing() {
+  if (!chat_typing) return;
+  chat_typing = false;
+  SDL_Window* w = window.get();
+  sdl::set_accepts_focus(w, false);
+  sdl::return_focus(w, focus_before_chat);
+}
+
+// Keys while the customer types a chat answer; true when the key was for the chat field.
+bool SdlConsentWindow::Impl::handle_chat_key(SDL_Keycode key) {
+  if (!chat_typing) return false;
+  if (key == SDLK_ESCAPE) {
+    stop_chat_typing();
+  } else if (key == SDLK_BACKSPACE) {
+    while (!chat_input.empty() && (static_cast<unsigned char>(chat_input.back()) & 0xC0) == 0x80) chat_input.pop_back();
+    if (!chat_input.empty()) chat_input.pop_back();
+  } else if ((key == SDLK_RETURN || key == SDLK_KP_ENTER) && !chat_input.empty()) {
+    std::function<void(std::string)> callback;
+    {
+      std::lock_guard lock(mutex);
+      callback = on_chat;
+    }
+    if (callback) callback(std::exchange(chat_input, {}));
+  }
+  return true;
+}
 
 ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) {
   ConsentView view;
@@ -89,6 +142,9 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
     view.session = session;
     view.ended_reason = ended_reason;
     view.failed_attempts = failed_attempts;
+    view.chat_open = chat_open;
+    view.chat_lines = chat_lines;
+    view.activity = activity;
     if (question && question_serial != seen_question_serial) {
       seen_question_serial = question_serial;
       new_question = true;
@@ -112,13 +168,16 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
   if (std::find(buttons.begin(), buttons.end(), pressed) == buttons.end()) pressed = ConsentButton::none;
   view.focus = focus;
   view.pressed = pressed;
+  if (view.screen != Screen::session) chat_typing = false;  // a question took the keyboard, or the session ended
+  view.chat_typing = chat_typing;
+  view.chat_input = chat_input;
   return view;
 }
 
 // Focus and shape follow what is shown. Only a question takes keyboard focus (Esc, Tab, Enter answer it),
 // and gives it back to the customer's window once answered or withdrawn; a session shows as a bar at
 // the top edge, never a dialog over the middle of the screen.
-void SdlConsentWindow::Impl::follow_screen(Screen shown) {
+void SdlConsentWindow::Impl::follow_screen(Screen shown, bool expanded) {
   SDL_Window* w = window.get();
   if (shown == Screen::question && !holds_focus) {
     focus_before = sdl::x11_focused_window(w);
@@ -131,12 +190,12 @@ void SdlConsentWindow::Impl::follow_screen(Screen shown) {
     holds_focus = false;
   }
   const bool bar = shown == Screen::session;
-  if (bar_layout == bar) return;
-  bar_layout = bar;
+  const int height = !bar ? kConsentWindowHeight : expanded ? kChatBarHeight : kSessionBarHeight;
+  if (layout_height == height) return;
+  layout_height = height;
   SDL_Rect bounds{0, 0, 1024, 768};
   SDL_GetDisplayBounds(std::max(0, SDL_GetWindowDisplayIndex(w)), &bounds);
   const int width = bar ? kSessionBarWidth : kConsentWindowWidth;
-  const int height = bar ? kSessionBarHeight : kConsentWindowHeight;
   SDL_SetWindowSize(w, width, height);
   SDL_SetWindowPosition(w, bounds.x + (bounds.w - width) / 2, bar ? bounds.y : bounds.y + (bounds.h - height) / 2);
   drawn.reset();
@@ -157,12 +216,19 @@ void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown)
     drawn.reset();  // exposed, restored, resized: draw again even though nothing changed
   } else if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
     pressed = button_at(screen_shown, event.button.x, event.button.y);
+    const Rect field = chat_input_rect();
+    const bool in_field = event.button.x >= field.x && event.button.y >= field.y &&
+                          event.button.x < field.x + field.width && event.button.y < field.y + field.height;
+    if (screen_shown == Screen::session && drawn && drawn->expanded() && in_field) start_chat_typing();
+  } else if (event.type == SDL_TEXTINPUT && chat_typing) {
+    const std::string text = event.text.text;
+    if (chat_input.size() + text.size() <= kMaxChatInput) chat_input += text;
   } else if (event.type == SDL_MOUSEBUTTONUP && event.button.button == SDL_BUTTON_LEFT) {
     const ConsentButton released = button_at(screen_shown, event.button.x, event.button.y);
     const ConsentButton was = std::exchange(pressed, ConsentButton::none);
     if (released != ConsentButton::none && released == was) activate(released);
   } else if (event.type == SDL_KEYDOWN) {
-    handle_key(event.key.keysym.sym, screen_shown);
+    if (!handle_chat_key(event.key.keysym.sym)) handle_key(event.key.keysym.sym, screen_shown);
   }
 }
 
@@ -182,6 +248,10 @@ void SdlConsentWindow::Impl::handle_key(SDL_Keycode key, Screen screen_shown) {
 }
 
 void SdlConsentWindow::Impl::activate(ConsentButton button) {
+  if (button == ConsentButton::chat) {
+    if (chat_typing) return stop_chat_typing();
+    return start_chat_typing();
+  }
   if (button == ConsentButton::end_session) {
     std::function<void()> callback;
     {
@@ -276,8 +346,29 @@ void SdlConsentWindow::show_session(SessionInfo info) {
   });
 }
 
+void SdlConsentWindow::add_chat_line(std::string line) {
+  impl_->update([&] {
+    impl_->chat_open = true;
+    impl_->chat_lines.push_back(std::move(line));
+    constexpr auto kKeep = static_cast<std::size_t>(kChatLinesShown);
+    auto& lines = impl_->chat_lines;
+    if (lines.size() > kKeep) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(kKeep));
+  });
+}
+
+void SdlConsentWindow::set_on_chat(std::function<void(std::string)> callback) {
+  impl_->update([&] { impl_->on_chat = std::move(callback); });
+}
+
+void SdlConsentWindow::show_activity(std::string line) {
+  impl_->update([&] { impl_->activity = std::move(line); });
+}
+
 void SdlConsentWindow::show_ended(std::string reason) {
   impl_->update([&] {
+    impl_->chat_open = false;
+    impl_->chat_lines.clear();
+    impl_->activity.clear();
     impl_->question.reset();
     impl_->on_answer = nullptr;
     impl_->screen = Screen::ended;
@@ -308,7 +399,7 @@ int SdlConsentWindow::run() {
     bool quit_now = false;
     const ConsentView view = s.snapshot(now, quit_now);
     if (quit_now) break;
-    s.follow_screen(view.screen);
+    s.follow_screen(view.screen, view.expanded());
     if (!s.drawn || *s.drawn != view) {  // draw only when something visible changed
       draw_consent(s.renderer.get(), s.fonts, view);
       s.drawn = view;
@@ -332,6 +423,8 @@ Rect SdlConsentWindow::button_rect(std::string_view name) {
   if (name == "allow") return consent_button_rect(ConsentButton::allow);
   if (name == "deny") return consent_button_rect(ConsentButton::deny);
   if (name == "end_session") return consent_button_rect(ConsentButton::end_session);
+  if (name == "chat") return consent_button_rect(ConsentButton::chat);
+  if (name == "chat_input") return chat_input_rect();
   return {};
 }
 

@@ -25,7 +25,7 @@ namespace {
 // Decodes one payload; on success the message must re-encode to exactly these bytes and decode again.
 void check_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
   auto decoded = p::decode_payload(type, payload);
-  const bool known = type >= p::kFirstMessageType && type <= p::kLastMessageType;
+  const bool known = p::is_known_type(type);
   if (!decoded) {
     const ErrorCode code = decoded.error().code;
     if (known != (code != ErrorCode::unknown_type)) fail("unknown_type reported for the wrong type ids");

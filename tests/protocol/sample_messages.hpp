@@ -17,7 +17,7 @@ inline Bytes pattern_bytes(std::size_t size, std::uint8_t seed) {
   return out;
 }
 
-// Index i holds the message with type id i + 1.
+// Index i holds the message with type id kMessageTypeIds[i].
 inline std::vector<Message> sample_messages() {
   std::vector<Message> m;
   m.emplace_back(Hello{limits::kProtocolVersion, Role::host, capability::kVideoVp8 | capability::kProbes,
@@ -47,6 +47,8 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(PixelUpdate{7, 99, 1280, 720, {300, 0, 12}, {{{0, 16, 1280, 700}, 0, 0}}, {{8, 16, 2, 3}, {1278, 719, 2, 1}},
                              PixelFormat::palette, 2 + 3 * 4 + 6 + 2, pattern_bytes(40, 0x3C)});
   m.emplace_back(BulkChunk{3, 0xFFFFFFFF00000000ull, pattern_bytes(1500, 0x61)});
+  m.emplace_back(TransferControl{7, TransferOp::done, TransferKind::pull, 52428800, "/home/kunde/Bericht ä.pdf",
+                                 pattern_bytes(32, 0x11), ""});
   return m;
 }
 
