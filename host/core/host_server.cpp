@@ -320,7 +320,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     co_return;
   }
   --pending;  // admitted: no longer an unauthenticated slot
-  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop);
+  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui);
   if (ui) ui->show_session(SessionInfo{consent->engineer_name, consent->peer, consent->permissions});
   const SessionSummary summary = co_await session->run();
   ++pending;

@@ -15,6 +15,7 @@
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
 #include "host/platform/desktop_environment.hpp"
+#include "host/ui/consent_ui.hpp"
 
 namespace elfdesk::host {
 
@@ -33,8 +34,10 @@ struct SessionSummary {
 
 class HostSession : public std::enable_shared_from_this<HostSession> {
  public:
+  // desktop: not null. ui: the customer's window for chat and transfer questions; may be null, else it
+  // must outlive the session.
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-              AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop);  // desktop: not null
+              AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop, ConsentUi* ui = nullptr);
   ~HostSession();
   asio::awaitable<SessionSummary> run();
   // Ends the session from our side (customer, Ctrl-C, shutdown). Network thread.
