@@ -19,10 +19,15 @@ Commands:
   diag --local                      run the same probes on this machine
   screenshot ADDR:PORT --code CODE --out FILE.png   save the customer's screen once
   probes                            list the diagnostic probes
+  files push ADDR:PORT --code CODE LOCAL_FILE          send a file to the customer (they approve it)
+  files pull ADDR:PORT --code CODE REMOTE --out FILE   fetch one of the customer's files (they approve it)
+  bundle ADDR:PORT --code CODE --out FILE.tar.zst      download a support bundle (they approve it)
+  chat --session PATH "TEXT"        chat with the customer through a running `view`
 
 The customer reads you the one-time code that elfdesk-host shows. `elfdesk COMMAND --help` for details.
 Exit codes: 0 ok, 2 bad usage, 10 network error, 11 authentication failed, 12 declined by the customer,
-13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical, unknown).
+13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical, unknown);
+`files` and `bundle` return 4 when the transfer failed.
 )";
 
 }  // namespace
@@ -41,6 +46,9 @@ int main(int argc, char** argv) {
   if (command == "probes") return elfdesk::client::run_probes_command(args);
   if (command == "screenshot") return elfdesk::client::run_screenshot_command(args);
   if (command == "view") return elfdesk::client::run_view_command(args);
+  if (command == "files") return elfdesk::client::run_files_command(args);
+  if (command == "bundle") return elfdesk::client::run_bundle_command(args);
+  if (command == "chat") return elfdesk::client::run_chat_command(args);
   if (command == "--version") {
     std::puts("elfdesk 0.1.0");
     return 0;

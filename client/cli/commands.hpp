@@ -10,5 +10,8 @@ int run_diag_command(const std::vector<std::string>& args);
 int run_probes_command(const std::vector<std::string>& args);
 int run_screenshot_command(const std::vector<std::string>& args);
 int run_view_command(const std::vector<std::string>& args);
+int run_files_command(const std::vector<std::string>& args);
+int run_bundle_command(const std::vector<std::string>& args);
+int run_chat_command(const std::vector<std::string>& args);
 
 }  // namespace elfdesk::client

@@ -96,10 +96,12 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   core_ = std::move(*core);
+  start_chat();
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));
-    });
+    },
+                    [this](const nlohmann::json& request) { return control_request(request); });
   }
   co_await stream();
 }
@@ -117,6 +119,35 @@ asio::awaitable<void> ViewerNetwork::stream() {
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
     if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();
   }
+}
+
+void ViewerNetwork::start_chat() {
+  core_->chat().set_on_line([this](const transfer::ChatLine& line) {
+    shared_.mailbox.post([this, text = transfer::format_chat_line(line)] { shared_.chat_lines.push_back(text); });
+  });
+  if (transcript_.empty()) return;
+  if (auto ok = core_->chat().set_transcript_file(transcript_); !ok)
+    std::fprintf(stderr, "elfdesk view: no transcript: %s\n", ok.error().detail.c_str());
+}
+
+std::expected<nlohmann::json, std::pair<std::string, int>> ViewerNetwork::control_request(const nlohmann::json& request) {
+  using Failure = std::unexpected<std::pair<std::string, int>>;
+  if (request.contains("chat") && request["chat"].is_string()) {
+    auto sent = core_->chat().send(request["chat"].get<std::string>());
+    if (!sent) return Failure({sent.error().detail, sent.error().code == ErrorCode::invalid_argument ? 2 : 4});
+    return nlohmann::json{{"sent", true}};
+  }
+  if (request.contains("chat_log")) {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& line : core_->chat().lines()) lines.push_back(transfer::format_chat_line(line));
+    return nlohmann::json{{"lines", std::move(lines)}};
+  }
+  if (request.contains("save_transcript") && request["save_transcript"].is_string()) {
+    auto saved = core_->chat().save(request["save_transcript"].get<std::string>());
+    if (!saved) return Failure({saved.error().detail, 4});
+    return nlohmann::json{{"saved", true}};
+  }
+  return Failure({"unknown request: expected calls, chat, chat_log or save_transcript", 2});
 }
 
 void ViewerNetwork::post(std::function<void(SessionCore&)> task) {

@@ -6,6 +6,8 @@
 #include <expected>
 #include <string>
 
+#include <SDL.h>
+
 #include "client/cli/viewer_network.hpp"
 #include "client/input/input_mapper.hpp"
 #include "client/present/sdl_presenter.hpp"
@@ -36,6 +38,10 @@ class ViewerWindow {
   void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
   void send_local_clipboard();
   void show_status();
+  // Chat panel (Ctrl+Alt+C) and a dropped file (pushed to the customer): viewer_chat.cpp.
+  bool on_chat_event(const SDL_Event& e);
+  void show_chat();
+  void push_dropped(std::string path);
 
   SdlPresenter& window_;
   ViewerNetwork& network_;
@@ -47,6 +53,11 @@ class ViewerWindow {
   bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back
   std::uint64_t last_bytes_ = 0, last_pictures_ = 0;
+  bool chat_open_ = false;     // the chat panel
+  bool chat_typing_ = false;   // keys go into chat_input_, not to the customer
+  std::string chat_input_;
+  std::size_t chat_seen_ = 0;  // chat lines shown so far
+  std::string shown_transfer_;
 };
 
 }  // namespace elfdesk::client

@@ -16,7 +16,9 @@ SessionCore::SessionCore(EngineerSession session, PictureReceiver receiver, Sess
     : session_(std::move(session)),
       receiver_(std::move(receiver)),
       links_(links),
-      probes_([this](protocol::Message m) { send(std::move(m)); }) {}
+      probes_([this](protocol::Message m) { send(std::move(m)); }),
+      chat_([this](protocol::Message m) { send(std::move(m)); }),
+      transfers_(session_.connection) {}
 
 asio::awaitable<std::expected<SessionEvent, Error>> SessionCore::next(std::optional<std::chrono::milliseconds> wait) {
   auto& conn = *session_.connection;
@@ -58,6 +60,15 @@ void SessionCore::handle(protocol::Message& message) {
     if (!probes_.deliver(*result)) log::debug("probe result {} for no pending call dropped", result->request_id);
     return;
   }
+  if (auto* control = std::get_if<protocol::TransferControl>(&message)) {
+    if (!transfers_.deliver(*control)) log::debug("transfer message for no transfer of ours dropped");
+    return;
+  }
+  if (auto* chunk = std::get_if<protocol::BulkChunk>(&message)) {
+    if (!transfers_.deliver(*chunk)) log::debug("bulk chunk for no transfer of ours dropped");
+    return;
+  }
+  if (auto* chat = std::get_if<protocol::Chat>(&message)) return chat_.receive(*chat);
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));
@@ -92,6 +103,7 @@ void SessionCore::send(protocol::Message message) { session_.connection->send(st
 void SessionCore::close(const std::string& why) {
   closed_by_us_ = true;
   probes_.cancel_all(why);
+  transfers_.cancel_all(why);
   session_.connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
 }
 
