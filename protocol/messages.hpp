@@ -319,10 +319,10 @@ struct BulkChunk {
 enum class TransferOp : std::uint8_t {
   offer = 1,   // engineer -> host: push `name` of `size` bytes, pull the file at `name`, or a bundle
   accept = 2,  // host -> engineer: the customer allowed it; for pull and bundle `size` is what follows
-  refuse = 3,  // host -> engineer: declined, too large, unreadable... (`reason`); ends the transfer
+  refuse = 3,  // host -> engineer: the customer declined or did not answer (`reason`); ends the transfer
   done = 4,    // sender -> receiver: every chunk is queued, `sha256` is of the whole stream;
                // receiver -> sender: received and verified (`sha256` echoed, `name` where it landed)
-  cancel = 5,  // either way: stop now (`reason`); a hash mismatch is reported this way
+  cancel = 5,  // either way: cannot be done or stop now (`reason`: too large, unreadable, hash mismatch)
 };
 enum class TransferKind : std::uint8_t { push = 1, pull = 2, bundle = 3 };
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "common/transfer/sha256.hpp"
 #include "protocol/limits.hpp"
@@ -26,6 +27,7 @@ struct TransferClient::Transfer {
   std::uint64_t size = 0, done = 0;
   transfer::Sha256 sha;
   std::vector<std::uint8_t> digest;  // push: what we sent
+  std::optional<protocol::TransferControl> early_done;  // overtook the last chunks (control before bulk)
   Progress progress;
   Finished finished;
   bool ended = false;
@@ -135,13 +137,18 @@ bool TransferClient::deliver(const BulkChunk& chunk) {
   t->sha.update(chunk.data);
   t->done += chunk.data.size();
   if (t->progress) t->progress(t->done, t->size);
+  if (t->done == t->size && t->early_done) received_done(t, *t->early_done);
   return true;
 }
 
 void TransferClient::received_done(const std::shared_ptr<Transfer>& t, const TransferControl& m) {
+  if (t->done < t->size) {
+    t->early_done = m;
+    return;
+  }
   const auto digest = t->sha.finish();
-  if (t->done != t->size || digest != m.sha256) {
-    const std::string why = t->done != t->size ? "the data ended early" : "SHA-256 mismatch: the data was damaged on the way";
+  if (digest != m.sha256) {
+    const std::string why = "SHA-256 mismatch: the data was damaged on the way";
     connection_->send(TransferControl{t->id, TransferOp::cancel, t->kind, 0, "", {}, why});
     return end(t, failed(why));
   }

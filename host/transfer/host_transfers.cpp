@@ -57,6 +57,9 @@ struct HostTransfers::Active {
   std::uint64_t done = 0;
   transfer::Sha256 sha;
   std::vector<std::uint8_t> bundle;
+  // The sender's done travels on the control lane and may overtake its last chunks on the bulk lane:
+  // it waits here until every byte is in.
+  std::optional<TransferControl> early_done;
   std::shared_ptr<asio::steady_timer> answer_timer;
   std::chrono::steady_clock::time_point last_progress{};
   ~Active() {
@@ -85,8 +88,9 @@ void HostTransfers::handle(const TransferControl& m) {
   }
 }
 
-void HostTransfers::refuse(std::uint32_t id, const std::string& reason) {
-  ctx_.connection->send(TransferControl{id, TransferOp::refuse, TransferKind::push, 0, "", {}, reason.substr(0, 250)});
+// refuse: the customer said no (or did not answer); cancel: it cannot be done (the engineer's exit 12 or 4).
+void HostTransfers::refuse(std::uint32_t id, const std::string& reason, TransferOp op) {
+  ctx_.connection->send(TransferControl{id, op, TransferKind::push, 0, "", {}, reason.substr(0, 250)});
 }
 
 void HostTransfers::offer(const TransferControl& m) {
@@ -94,7 +98,7 @@ void HostTransfers::offer(const TransferControl& m) {
   auto refused = [&](const std::string& why) {
     ctx_.audit->record("transfer_refused", {{"engineer", ctx_.engineer_name}, {"kind", kind_word(m.kind)},
                                             {"name", m.name}, {"size", m.size}, {"reason", why}});
-    refuse(m.transfer_id, why);
+    refuse(m.transfer_id, why, TransferOp::cancel);
   };
   if (active_) return refused("another transfer is under way");
   if (m.kind == TransferKind::bundle ? (ctx_.permissions & permission::kProbes) == 0 : !files_ok)
@@ -135,7 +139,8 @@ void HostTransfers::offer(const TransferControl& m) {
                                             {"decision", allowed ? "allowed" : "denied"}, {"how", how}});
     if (!allowed) {
       refuse(a->offer.transfer_id, how == "no answer in time" ? "the customer did not answer in time"
-                                                              : "declined by the customer");
+                                                              : "declined by the customer",
+             TransferOp::refuse);
       return clear_active();
     }
     if (a->offer.kind == TransferKind::push) return start_push();
@@ -199,15 +204,19 @@ void HostTransfers::handle(const BulkChunk& chunk) {
   a.sha.update(chunk.data);
   a.done += chunk.data.size();
   progress(a.done);
+  if (a.done == a.offer.size && a.early_done) end_push(*a.early_done);
 }
 
 void HostTransfers::end_push(const TransferControl& m) {
   Active& a = *active_;
+  if (a.done < a.offer.size) {
+    a.early_done = m;
+    return;
+  }
   const auto digest = a.sha.finish();
-  if (a.done != a.offer.size || digest != m.sha256) {
+  if (digest != m.sha256) {
     ::unlink(a.path.c_str());
-    return fail(a.done != a.offer.size ? "the file ended early"
-                                       : "SHA-256 mismatch: the file was damaged on the way and was deleted");
+    return fail("SHA-256 mismatch: the file was damaged on the way and was deleted");
   }
   ::fsync(a.fd);
   ::close(std::exchange(a.fd, -1));

@@ -52,7 +52,7 @@ class HostTransfers : public std::enable_shared_from_this<HostTransfers> {
   void start_bundle();
   void send_stream();
   void end_push(const protocol::TransferControl& m);
-  void refuse(std::uint32_t id, const std::string& reason);
+  void refuse(std::uint32_t id, const std::string& reason, protocol::TransferOp op);
   void fail(const std::string& reason);  // cancels the active transfer and tells the engineer
   void progress(std::uint64_t done);
   void clear_active();
