@@ -196,6 +196,29 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     co_return json;
   }
 
+  // Chat, transfers and the like (ControlSocketServer::OtherRequest): waits for the one reply; stop() and
+  // the idle timeout end the wait as for probe calls.
+  asio::awaitable<std::string> answer_other(std::shared_ptr<Client> owner, const nlohmann::json& request) {
+    auto reply = std::make_shared<std::optional<OtherReply>>();
+    owner->remaining = 1;
+    other(request, [owner, reply](OtherReply r) {
+      if (*reply || owner->failure) return;
+      *reply = std::move(r);
+      owner->remaining = 0;
+      owner->wake.cancel();
+    });
+    while (!*reply && !owner->failure) {
+      owner->wake.expires_after(kResultIdleTimeout);
+      auto [wait_ec] = co_await owner->wake.async_wait(kTuple);
+      if (!wait_ec && !*reply) owner->failure = fmt::format("no answer for {} s", kResultIdleTimeout.count());
+    }
+    if (owner->failure) co_return error_line(*owner->failure, 10);
+    if (!**reply) co_return error_line((*reply)->error().first, (*reply)->error().second);
+    nlohmann::json out = std::move(***reply);
+    out["version"] = 1;
+    co_return out.dump() + "\n";
+  }
+
   asio::awaitable<std::string> answer(std::shared_ptr<Client> owner) {
     Client& client = *owner;
     const auto uid = peer_uid(client.socket.native_handle());
@@ -206,12 +229,7 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     auto request = co_await read_request(owner);
     if (stopped) co_return error_line(stop_reason, 10);
     if (!request) co_return error_line(request.error(), 13);
-    if (!request->contains("calls") && other) {  // chat and the like (ControlSocketServer::OtherRequest)
-      auto reply = other(*request);
-      if (!reply) co_return error_line(reply.error().first, reply.error().second);
-      (*reply)["version"] = 1;
-      co_return reply->dump() + "\n";
-    }
+    if (!request->contains("calls") && other) co_return co_await answer_other(owner, *request);
     auto calls = parse_request(*request);
     if (!calls) co_return error_line(calls.error(), 13);
     client.answers.resize(calls->size());

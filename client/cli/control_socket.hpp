@@ -33,10 +33,10 @@ class ControlSocketServer {
   using ProbeAnswer = std::function<void(std::expected<probes::ReceivedReport, Error>)>;
   // Runs one call on the session (the viewer's ProbeClient, which owns the request ids).
   using CallProbe = std::function<void(const probes::ProbeInvocation&, ProbeAnswer)>;
-  // Any other request (one without "calls", e.g. {"chat": "text"}): the reply object, or (message, exit
-  // code). Network thread; answered at once.
-  using OtherRequest =
-      std::function<std::expected<nlohmann::json, std::pair<std::string, int>>(const nlohmann::json& request)>;
+  // Any other request (one without "calls", e.g. {"chat": "text"}): answered through `reply` with the reply
+  // object, or (message, exit code), at once or later (a transfer). Network thread.
+  using OtherReply = std::expected<nlohmann::json, std::pair<std::string, int>>;
+  using OtherRequest = std::function<void(const nlohmann::json& request, std::function<void(OtherReply)> reply)>;
 
   // Main thread, before other threads start: binds PATH with umask 0177 (mode 0600) and listens. A stale
   // socket of ours at PATH is replaced; a live one or anything else there is an error.

@@ -7,7 +7,10 @@
 #include <memory>
 #include <optional>
 
+#include <filesystem>
+
 #include "client/cli/commands.hpp"
+#include "client/cli/control_socket.hpp"
 #include "client/cli/remote_command.hpp"
 
 namespace elfdesk::client {
@@ -15,6 +18,7 @@ namespace {
 
 const char* kFilesUsage = R"(Usage: elfdesk files push ADDR:PORT --code CODE LOCAL_FILE
        elfdesk files pull ADDR:PORT --code CODE REMOTE_PATH --out LOCAL_FILE
+       elfdesk files push|pull --session PATH ...   through a running `elfdesk view` (its control socket)
 
 Sends a file to the customer (it lands in their download folder, never over an existing file) or fetches
 one of their files (only what their user can read; regular files only). The customer approves each
@@ -93,6 +97,21 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
   co_return 0;
 }
 
+// Through a running viewer: its session carries the transfer beside the picture and the engineer's input.
+int run_over_viewer(const std::string& socket, bool push, const std::string& path, const std::string& out) {
+  namespace fs = std::filesystem;
+  const nlohmann::json request = push ? nlohmann::json{{"push", fs::absolute(path).string()}}
+                                      : nlohmann::json{{"pull", path}, {"out", fs::absolute(out).string()}};
+  auto reply = exchange_over_control_socket(socket, request, std::chrono::minutes(30));
+  if (!reply) {
+    std::fprintf(stderr, "elfdesk files: %s\n", reply.error().message.c_str());
+    return reply.error().exit_code;
+  }
+  std::printf("%s %llu %s\n", reply->value("sha256", "").c_str(),
+              static_cast<unsigned long long>(reply->value("bytes", 0ull)), reply->value("remote_path", "").c_str());
+  return 0;
+}
+
 int usage(const char* command, const std::string& detail) {
   std::fprintf(stderr, "elfdesk %s: %s\nTry 'elfdesk %s --help'.\n", command, detail.c_str(), command);
   return 2;
@@ -104,17 +123,19 @@ int run_files_command(const std::vector<std::string>& words) {
   if (!words.empty() && (words[0] == "--help" || words[0] == "-h")) return std::fputs(kFilesUsage, stdout), 0;
   if (words.empty() || (words[0] != "push" && words[0] != "pull")) return usage("files", "say push or pull");
   const bool push = words[0] == "push";
-  auto args = parse_args({words.begin() + 1, words.end()}, {"code", "code-file", "name", "listen", "out"}, {"help", "quiet"});
+  auto args = parse_args({words.begin() + 1, words.end()}, {"code", "code-file", "name", "listen", "out", "session"},
+                         {"help", "quiet"});
   if (args && args->has("help")) return std::fputs(kFilesUsage, stdout), 0;
   if (!args) return usage("files", args.error().detail);
   // ADDR:PORT (unless --listen) then the path.
-  const std::size_t path_at = args->has("listen") ? 0 : 1;
+  const std::size_t path_at = args->has("listen") || args->has("session") ? 0 : 1;
   if (args->positional.size() != path_at + 1) return usage("files", push ? "give one LOCAL_FILE" : "give one REMOTE_PATH");
   const std::string path = args->positional[path_at];
   struct stat st {};
   if (push && (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)))
     return usage("files", path + " is not a readable regular file");  // checked before a code is spent
   if (!push && !args->has("out")) return usage("files", "pull needs --out LOCAL_FILE");
+  if (args->has("session")) return run_over_viewer(args->get("session"), push, path, args->get("out"));
   auto target = parse_remote_target(*args, protocol::permission::kFiles);
   if (!target) return usage("files", target.error().detail);
   target->quiet = args->has("quiet");

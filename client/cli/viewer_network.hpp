@@ -63,8 +63,8 @@ class ViewerNetwork {
   // Ends the viewer; `why` (unless empty) goes to stderr and the window title.
   void end(int exit_code, const std::string& why = {});
   void start_chat();
-  // The control socket's requests other than probe calls: chat, chat_log, save_transcript.
-  std::expected<nlohmann::json, std::pair<std::string, int>> control_request(const nlohmann::json& request);
+  // The control socket's requests other than probe calls: chat, chat_log, save_transcript, push, pull.
+  void control_request(const nlohmann::json& request, std::function<void(ControlSocketServer::OtherReply)> reply);
 
   asio::io_context& io_;
   EngineerOptions options_;
