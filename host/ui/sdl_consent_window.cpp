@@ -57,6 +57,7 @@ struct SdlConsentWindow::Impl {
   bool chat_typing = false;          // the customer clicked into the chat field: the window has focus
   unsigned long focus_before_chat = 0;
   std::string chat_input;
+  bool expanded_shown = false;  // the chat area is on screen (events may reset `drawn` in the same batch)
 
   explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
 
@@ -219,7 +220,7 @@ void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown)
     const Rect field = chat_input_rect();
     const bool in_field = event.button.x >= field.x && event.button.y >= field.y &&
                           event.button.x < field.x + field.width && event.button.y < field.y + field.height;
-    if (screen_shown == Screen::session && drawn && drawn->expanded() && in_field) start_chat_typing();
+    if (screen_shown == Screen::session && expanded_shown && in_field) start_chat_typing();
   } else if (event.type == SDL_TEXTINPUT && chat_typing) {
     const std::string text = event.text.text;
     if (chat_input.size() + text.size() <= kMaxChatInput) chat_input += text;
@@ -400,6 +401,7 @@ int SdlConsentWindow::run() {
     const ConsentView view = s.snapshot(now, quit_now);
     if (quit_now) break;
     s.follow_screen(view.screen, view.expanded());
+    s.expanded_shown = view.expanded();
     if (!s.drawn || *s.drawn != view) {  // draw only when something visible changed
       draw_consent(s.renderer.get(), s.fonts, view);
       s.drawn = view;

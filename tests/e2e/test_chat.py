@@ -70,7 +70,9 @@ class ChatTest(unittest.TestCase):
         ox, oy, _, _ = self.geometry()
         x, y, w, h = CHAT_INPUT
         x_run(self.a.display, "xdotool", "mousemove", str(ox + x + 40), str(oy + y + h // 2), "click", "1")
-        time.sleep(0.5)  # the window takes the keyboard
+        # Typing mode draws the field's border in the focus colour (consent_view.cpp kFocus).
+        typing = wait_until(lambda: tuple(self.area_pixels(x, y, 1, 1)[:3]) == (25, 118, 210), timeout=10)
+        self.assertTrue(typing, "clicking the chat field did not start typing")
         x_run(self.a.display, "xdotool", "type", "--delay", "20", "Hi from the customer")
         x_run(self.a.display, "xdotool", "key", "Return")
         self.assertTrue(wait_until(lambda: ("customer", "Hi from the customer") in self.chat_events()),
