@@ -35,6 +35,7 @@ class ChatTest(unittest.TestCase):
                                    "--control-socket", self.socket, "--transcript", self.transcript],
                                   env=self.b.env(), stdout=subprocess.DEVNULL, stderr=err)
         self.addCleanup(lambda: (viewer.terminate(), viewer.wait()))
+        self.viewer = viewer
         self.assertTrue(wait_until(lambda: any(e["event"] == "session_start" for e in self.host.audit()) and
                                    os.path.exists(self.socket), timeout=20))
         self.bar = find_window(self.a.display, "elfdesk", timeout=15)
@@ -91,6 +92,25 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(elfdesk("chat", "--session", self.socket, "--save", saved).returncode, 0)
         with open(saved) as f:
             self.assertEqual(f.read().splitlines(), lines)
+
+    def test_engineer_types_in_the_viewers_chat_panel(self):
+        viewer = find_window(self.b.display, "^elfdesk", timeout=20)
+        self.assertIsNotNone(viewer)
+        self.assertTrue(wait_until(lambda: "connected" in x_run(self.b.display, "xdotool", "getwindowname", viewer,
+                                                                check=False).stdout, timeout=20))
+        x_run(self.b.display, "xdotool", "windowfocus", "--sync", viewer)
+        x_run(self.b.display, "xdotool", "key", "ctrl+alt+c")
+        x_run(self.b.display, "xdotool", "type", "--delay", "20", "typed in the viewer")
+        x_run(self.b.display, "xdotool", "key", "Return")
+        self.assertTrue(wait_until(lambda: ("engineer", "typed in the viewer") in self.chat_events()), self.chat_events())
+        x_run(self.b.display, "xdotool", "key", "Escape")  # closes the panel; keys go to the customer again
+        self.assertTrue(wait_until(lambda: self.geometry()[3] == CHAT_BAR_H, timeout=10))
+        self.viewer.terminate()
+        self.viewer.wait(10)
+        final = wait_until(lambda: [e for e in self.host.audit() if e["event"] == "input_activity" and e["final"]])
+        self.assertTrue(final)
+        typed = sum(e["text_chars"] for e in self.host.audit() if e["event"] == "input_activity")
+        self.assertEqual(typed, 0, "text typed into the chat panel reached the customer's desktop")
 
     def test_bad_text_and_floods(self):
         self.assertEqual(elfdesk("chat", "--session", self.socket, "   ").returncode, 2)
