@@ -63,6 +63,7 @@ class TransferConsentTest(unittest.TestCase):
         self.assertEqual(out.split()[2], os.path.join(self.downloads, "report.pdf"))
         with open(local, "rb") as a, open(os.path.join(self.downloads, "report.pdf"), "rb") as b:
             self.assertEqual(a.read(), b.read())
+        self.assertTrue(self.host.wait_for_output(r"received .*report\.pdf \(2\.0 kB\) from the engineer"), self.host.stdout())
         # The next session needs the next code: issued once this session has ended.
         self.assertTrue(wait_until(lambda: [e for e in self.host.audit() if e["event"] == "code_issued"][1:]))
         code, out, err = self.push(local, "deny")
