@@ -11,125 +11,9 @@
 #include "host/ui/sdl_support.hpp"
 #include "host/ui/x11_focus.hpp"
 
+#include "host/ui/sdl_consent_window_impl.hpp"
+
 namespace elfdesk::host {
-namespace {
-using Clock = std::chrono::steady_clock;
-using Screen = ConsentView::Screen;
-}  // namespace
-
-struct SdlConsentWindow::Impl {
-  sdl::Subsystems subsystems;  // first member: torn down last
-  sdl::Ptr<SDL_Window> window;
-  sdl::Ptr<SDL_Renderer> renderer;
-  ConsentFonts fonts;
-  Uint32 wake_event = 0;
-  std::atomic<bool> wake_pending{false};
-
-  // Written by any thread, read by the UI thread; guarded by mutex.
-  std::mutex mutex;
-  Screen screen = Screen::blank;  // what shows when no question is pending
-  std::string code;
-  Clock::time_point code_deadline;
-  std::optional<ConsentQuestion> question;
-  std::function<void(ConsentAnswer)> on_answer;
-  std::uint64_t question_serial = 0;
-  SessionInfo session;
-  std::string ended_reason;
-  std::string failed_attempts;
-  std::function<void()> on_end_session;
-  std::function<void()> on_quit;
-  bool quit_requested = false;
-  std::vector<std::string> chat_lines;  // the newest kChatLinesShown
-  bool chat_open = false;
-  std::string activity;
-  std::function<void(std::string)> on_chat;
-
-  // UI thread only.
-  std::uint64_t seen_question_serial = 0;
-  Clock::time_point question_shown_at;
-  ConsentButton focus = ConsentButton::none;
-  ConsentButton pressed = ConsentButton::none;
-  std::optional<ConsentView> drawn;
-  std::optional<Clock::time_point> next_change;  // when the view changes by itself (countdown, arming)
-  bool holds_focus = false;          // took keyboard focus for a question
-  unsigned long focus_before = 0;    // the customer's window that had it then (X11 id)
-  std::optional<int> layout_height;  // the height the window was last given (bar, chat bar or dialog)
-  bool chat_typing = false;          // the customer clicked into the chat field: the window has focus
-  unsigned long focus_before_chat = 0;
-  std::string chat_input;
-  bool expanded_shown = false;  // the chat area is on screen (events may reset `drawn` in the same batch)
-
-  explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
-
-  void wake() {
-    if (x11_display_closed()) return;  // SDL would write to the dead display (x11_connection_loss.hpp)
-    if (wake_pending.exchange(true)) return;  // one queued wake-up is enough
-    SDL_Event event{};
-    event.type = wake_event;
-    SDL_PushEvent(&event);
-  }
-
-  template <class F>
-  void update(F&& change) {
-    {
-      std::lock_guard lock(mutex);
-      change();
-    }
-    wake();
-  }
-
-  ConsentView snapshot(Clock::time_point now, bool& quit);
-  void follow_screen(Screen shown, bool expanded);
-  void handle(const SDL_Event& event, Screen screen);
-  void handle_key(SDL_Keycode key, Screen screen);
-  void activate(ConsentButton button);
-  void start_chat_typing();
-  void stop_chat_typing();
-  bool handle_chat_key(SDL_Keycode key);
-};
-
-void SdlConsentWindow::Impl::start_chat_typing() {
-  {
-    std::lock_guard lock(mutex);
-    chat_open = true;
-  }
-  if (chat_typing) return;
-  SDL_Window* w = window.get();
-  focus_before_chat = sdl::x11_focused_window(w);
-  sdl::set_accepts_focus(w, true);
-  SDL_RaiseWindow(w);
-  SDL_SetWindowInputFocus(w);
-  SDL_StartTextInput();
-  chat_typing = true;
-}
-
-// Gives the keyboard back to where the customer was typing before.
-void SdlConsentWindow::Impl::stop_chat_typing() {
-  if (!chat_typing) return;
-  chat_typing = false;
-  SDL_Window* w = window.get();
-  sdl::set_accepts_focus(w, false);
-  sdl::return_focus(w, focus_before_chat);
-}
-
-// Keys while the customer types a chat answer; true when the key was for the chat field.
-bool SdlConsentWindow::Impl::handle_chat_key(SDL_Keycode key) {
-  if (!chat_typing) return false;
-  if (key == SDLK_ESCAPE) {
-    stop_chat_typing();
-  } else if (key == SDLK_BACKSPACE) {
-    while (!chat_input.empty() && (static_cast<unsigned char>(chat_input.back()) & 0xC0) == 0x80) chat_input.pop_back();
-    if (!chat_input.empty()) chat_input.pop_back();
-  } else if ((key == SDLK_RETURN || key == SDLK_KP_ENTER) && !chat_input.empty()) {
-    std::function<void(std::string)> callback;
-    {
-      std::lock_guard lock(mutex);
-      callback = on_chat;
-    }
-    if (callback) callback(std::exchange(chat_input, {}));
-  }
-  return true;
-}
 
 ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) {
   ConsentView view;
@@ -345,24 +229,6 @@ void SdlConsentWindow::show_session(SessionInfo info) {
     impl_->session = std::move(info);
     impl_->failed_attempts.clear();
   });
-}
-
-void SdlConsentWindow::add_chat_line(std::string line) {
-  impl_->update([&] {
-    impl_->chat_open = true;
-    impl_->chat_lines.push_back(std::move(line));
-    constexpr auto kKeep = static_cast<std::size_t>(kChatLinesShown);
-    auto& lines = impl_->chat_lines;
-    if (lines.size() > kKeep) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(kKeep));
-  });
-}
-
-void SdlConsentWindow::set_on_chat(std::function<void(std::string)> callback) {
-  impl_->update([&] { impl_->on_chat = std::move(callback); });
-}
-
-void SdlConsentWindow::show_activity(std::string line) {
-  impl_->update([&] { impl_->activity = std::move(line); });
 }
 
 void SdlConsentWindow::show_ended(std::string reason) {
