@@ -5,6 +5,10 @@
 #include "host/ui/x11_focus.hpp"
 
 namespace elfdesk::host {
+namespace {
+using Clock = std::chrono::steady_clock;
+using Screen = ConsentView::Screen;
+}  // namespace
 
 void SdlConsentWindow::Impl::start_chat_typing() {
   {

@@ -14,6 +14,10 @@
 #include "host/ui/sdl_consent_window_impl.hpp"
 
 namespace elfdesk::host {
+namespace {
+using Clock = std::chrono::steady_clock;
+using Screen = ConsentView::Screen;
+}  // namespace
 
 ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) {
   ConsentView view;

@@ -15,12 +15,10 @@
 #include "host/ui/sdl_support.hpp"
 
 namespace elfdesk::host {
-namespace {
-using Clock = std::chrono::steady_clock;
-using Screen = ConsentView::Screen;
-}  // namespace
 
 struct SdlConsentWindow::Impl {
+  using Clock = std::chrono::steady_clock;
+  using Screen = ConsentView::Screen;
   sdl::Subsystems subsystems;  // first member: torn down last
   sdl::Ptr<SDL_Window> window;
   sdl::Ptr<SDL_Renderer> renderer;
