@@ -302,6 +302,7 @@ void HostTransfers::progress(std::uint64_t done) {
 void HostTransfers::fail(const std::string& reason) {
   if (!active_) return;
   Active& a = *active_;
+  if (a.receiving && !a.path.empty()) ::unlink(a.path.c_str());  // never leave a broken file behind
   ctx_.audit->record("transfer_failed", {{"engineer", ctx_.engineer_name}, {"kind", kind_word(a.offer.kind)},
                                          {"name", a.shown_name}, {"bytes", a.done}, {"reason", reason}});
   ctx_.connection->send(TransferControl{a.offer.transfer_id, TransferOp::cancel, a.offer.kind, 0, "", {}, reason.substr(0, 250)});
