@@ -20,6 +20,10 @@ Commands:
   probes                            list the diagnostic probes
   fix ADDR:PORT --code CODE --remedy NAME [--arg K=V]   run one remedy, asked of the customer
   remedies                          list the remedies (what `fix` can do)
+  files push ADDR:PORT --code CODE LOCAL_FILE          send a file to the customer (they approve it)
+  files pull ADDR:PORT --code CODE REMOTE --out FILE   fetch one of the customer's files (they approve it)
+  bundle ADDR:PORT --code CODE --out FILE.tar.zst      download a support bundle (they approve it)
+  chat --session PATH "TEXT"        chat with the customer through a running `view`
 
 The customer reads you the one-time code that elfdesk-host shows (e.g. 123-456-789-012); it is found
 through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
@@ -28,7 +32,8 @@ through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
 Exit codes: 0 ok, 2 bad usage, 10 network error (also: relay unreachable or gone), 11 authentication failed
 (also: "no support session with this code: expired, already used, or mistyped?"), 12 declined by the
 customer, 13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical,
-unknown).
+unknown);
+`files` and `bundle` return 4 when the transfer failed.
 )";
 
 }  // namespace
@@ -48,6 +53,9 @@ int main(int argc, char** argv) {
   if (command == "view") return elfdesk::client::run_view_command(args);
   if (command == "fix") return elfdesk::client::run_fix_command(args);
   if (command == "remedies") return elfdesk::client::run_remedies_command(args);
+  if (command == "files") return elfdesk::client::run_files_command(args);
+  if (command == "bundle") return elfdesk::client::run_bundle_command(args);
+  if (command == "chat") return elfdesk::client::run_chat_command(args);
   if (command == "--version") {
     std::puts("elfdesk " ELFDESK_VERSION);
     return 0;

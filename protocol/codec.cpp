@@ -34,7 +34,8 @@ static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMa
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
               L::kMaxTextInput + 2 <= L::kMaxControlPayload && L::kMaxAuthBlob + 4 <= L::kMaxControlPayload &&
-              4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload);
+              4 + 8 + 4 + L::kMaxBulkChunk <= L::kMaxControlPayload &&
+              4 + 1 + 1 + 8 + 2 + L::kMaxTransferName + 4 + 32 + 2 + L::kMaxShortString <= L::kMaxControlPayload);
 static_assert(kProbeRequestMax + 1 <= L::kMaxControlPayload &&  // RemedyRequest: a probe request and a flag
               4 + 1 + 4 + 4 + L::kMaxRemedyResultCompressed + 2 + L::kMaxProbeErrorText <= L::kMaxControlPayload);
 
@@ -262,6 +263,15 @@ void fields(auto& io, Is<Pong> auto& m) {
 void fields(auto& io, Is<Goodbye> auto& m) {
   io.enumeration(m.reason);
   io.text(m.message, L::kMaxShortString);
+}
+void fields(auto& io, Is<TransferControl> auto& m) {
+  io.u32(m.transfer_id);
+  io.enumeration(m.op);
+  io.enumeration(m.kind);
+  io.u64(m.size);
+  io.text(m.name, L::kMaxTransferName);
+  io.blob(m.sha256, 32);
+  io.text(m.reason, L::kMaxShortString);
 }
 void fields(auto& io, Is<BulkChunk> auto& m) {
   io.u32(m.stream_id);

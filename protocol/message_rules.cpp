@@ -137,6 +137,15 @@ Check check(const RemedyResult& m) {
     return malformed_if(m.json_size != 0 || !m.json_zstd.empty(), "a rejected remedy with a report");
   return malformed_if(!m.error.empty(), "error text on a remedy that was not rejected");
 }
+
+Check check(const TransferControl& m) {
+  if (auto e = malformed_if(m.transfer_id == 0, "transfer id 0")) return e;
+  if (auto e = enum_in(m.op, TransferOp::offer, TransferOp::cancel, "transfer op")) return e;
+  if (auto e = enum_in(m.kind, TransferKind::push, TransferKind::bundle, "transfer kind")) return e;
+  const bool hashed = m.op == TransferOp::done;
+  return malformed_if(m.sha256.size() != (hashed ? 32u : 0u),
+                      hashed ? "transfer done without a SHA-256" : "SHA-256 on a transfer message other than done");
+}
 Check check(const Goodbye& m) {
   return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
 }

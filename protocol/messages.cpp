@@ -30,7 +30,7 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
               kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::remedy_request, RemedyRequest> &&
-              kAt<MessageType::remedy_result, RemedyResult>);
+              kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl>);
 
 }  // namespace
 
@@ -67,6 +67,7 @@ const char* name_of(MessageType type) {
     case MessageType::bulk_chunk: return "BulkChunk";
     case MessageType::remedy_request: return "RemedyRequest";
     case MessageType::remedy_result: return "RemedyResult";
+    case MessageType::transfer_control: return "TransferControl";
   }
   return "Unknown";
 }

@@ -40,7 +40,7 @@ enum class MessageType : std::uint16_t {
   // 24-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
-  // 50-59 files and the support bundle.
+  transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -63,8 +63,9 @@ inline constexpr std::uint32_t kControl = 1u << 1;   // keyboard, mouse
 inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
 inline constexpr std::uint32_t kRemedies = 1u << 4;  // changes from a fixed catalogue; each one asked again
+inline constexpr std::uint32_t kFiles = 1u << 5;     // send and receive files; each transfer is asked again
 inline constexpr std::uint32_t kRecord = 1u << 6;    // the engineer records what they see (elfdesk view --record)
-inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kRemedies | kRecord;
+inline constexpr std::uint32_t kAll = kView | kControl | kClipboard | kProbes | kRemedies | kFiles | kRecord;
 }  // namespace permission
 
 struct Hello {
@@ -348,15 +349,39 @@ struct RemedyResult {
   friend bool operator==(const RemedyResult&, const RemedyResult&) = default;
 };
 
+// What a TransferControl message says about transfer `transfer_id` (docs/protocol.md, "Transfers").
+enum class TransferOp : std::uint8_t {
+  offer = 1,   // engineer -> host: push `name` of `size` bytes, pull the file at `name`, or a bundle
+  accept = 2,  // host -> engineer: the customer allowed it; for pull and bundle `size` is what follows
+  refuse = 3,  // host -> engineer: the customer declined or did not answer (`reason`); ends the transfer
+  done = 4,    // sender -> receiver: every chunk is queued, `sha256` is of the whole stream;
+               // receiver -> sender: received and verified (`sha256` echoed, `name` where it landed)
+  cancel = 5,  // either way: cannot be done or stop now (`reason`: too large, unreadable, hash mismatch)
+};
+enum class TransferKind : std::uint8_t { push = 1, pull = 2, bundle = 3 };
+
+// The control side of a transfer; its data travels as BulkChunks with stream_id == transfer_id, on the
+// bulk lane, behind input and video. Control messages travel on the control lane.
+struct TransferControl {
+  std::uint32_t transfer_id = 0;  // non-zero, chosen by the engineer, unique per session
+  TransferOp op = TransferOp::offer;
+  TransferKind kind = TransferKind::push;
+  std::uint64_t size = 0;
+  std::string name;               // push: the file's name; pull: the path on the host; done: where it landed
+  Bytes sha256;                   // 32 bytes on done, empty otherwise
+  std::string reason;             // refuse, cancel
+  friend bool operator==(const TransferControl&, const TransferControl&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
@@ -366,6 +391,6 @@ const char* name_of(MessageType type);
 int message_index_of(std::uint16_t type);
 inline bool is_known_type(std::uint16_t type) { return message_index_of(type) >= 0; }
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 41;  // the highest id known; ids below may be unused
+inline constexpr std::uint16_t kLastMessageType = 50;  // the highest id known; ids below may be unused
 
 }  // namespace elfdesk::protocol

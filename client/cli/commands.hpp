@@ -12,5 +12,8 @@ int run_screenshot_command(const std::vector<std::string>& args);
 int run_view_command(const std::vector<std::string>& args);
 int run_fix_command(const std::vector<std::string>& args);       // fix_command.cpp
 int run_remedies_command(const std::vector<std::string>& args);  // fix_command.cpp
+int run_files_command(const std::vector<std::string>& args);
+int run_bundle_command(const std::vector<std::string>& args);
+int run_chat_command(const std::vector<std::string>& args);
 
 }  // namespace elfdesk::client

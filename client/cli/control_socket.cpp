@@ -104,9 +104,8 @@ void deliver(Client& client, std::size_t index, const std::string& probe,
   client.wake.cancel();  // the waiting loop checks `remaining` and re-arms its idle timeout
 }
 
-std::expected<std::vector<probes::ProbeInvocation>, std::string> parse_request(const std::string& line) {
-  auto json = nlohmann::json::parse(line, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("calls") || !json["calls"].is_array())
+std::expected<std::vector<probes::ProbeInvocation>, std::string> parse_request(const nlohmann::json& json) {
+  if (!json.contains("calls") || !json["calls"].is_array())
     return std::unexpected(std::string("malformed request: expected {\"calls\": [...]}"));
   if (json["calls"].empty() || json["calls"].size() > kMaxControlCalls)
     return std::unexpected(fmt::format("a request needs 1 to {} calls", kMaxControlCalls));
@@ -151,6 +150,7 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
   Local::acceptor acceptor;
   std::filesystem::path path;
   CallProbe call;
+  OtherRequest other;
   bool stopped = false;
   std::string stop_reason;
   std::set<std::shared_ptr<Client>> clients;
@@ -176,8 +176,8 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     clients.erase(client);  // answers still due only fill in this object, which they keep alive
   }
 
-  // The request line, within kRequestDeadline and kMaxRequestBytes.
-  asio::awaitable<std::expected<std::vector<probes::ProbeInvocation>, std::string>> read_request(
+  // The request line as a JSON object, within kRequestDeadline and kMaxRequestBytes.
+  asio::awaitable<std::expected<nlohmann::json, std::string>> read_request(
       std::shared_ptr<Client> owner) {
     std::string line;
     owner->reading = true;
@@ -190,7 +190,33 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
     owner->reading = false;
     owner->wake.cancel();
     if (ec) co_return std::unexpected("no complete request line: " + ec.message());
-    co_return parse_request(line.substr(0, size));
+    auto json = nlohmann::json::parse(line.substr(0, size), nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+      co_return std::unexpected(std::string("malformed request: expected a JSON object"));
+    co_return json;
+  }
+
+  // Chat, transfers and the like (ControlSocketServer::OtherRequest): waits for the one reply; stop() and
+  // the idle timeout end the wait as for probe calls.
+  asio::awaitable<std::string> answer_other(std::shared_ptr<Client> owner, const nlohmann::json& request) {
+    auto reply = std::make_shared<std::optional<OtherReply>>();
+    owner->remaining = 1;
+    other(request, [owner, reply](OtherReply r) {
+      if (*reply || owner->failure) return;
+      *reply = std::move(r);
+      owner->remaining = 0;
+      owner->wake.cancel();
+    });
+    while (!*reply && !owner->failure) {
+      owner->wake.expires_after(kResultIdleTimeout);
+      auto [wait_ec] = co_await owner->wake.async_wait(kTuple);
+      if (!wait_ec && !*reply) owner->failure = fmt::format("no answer for {} s", kResultIdleTimeout.count());
+    }
+    if (owner->failure) co_return error_line(*owner->failure, 10);
+    if (!**reply) co_return error_line((*reply)->error().first, (*reply)->error().second);
+    nlohmann::json out = std::move(***reply);
+    out["version"] = 1;
+    co_return out.dump() + "\n";
   }
 
   asio::awaitable<std::string> answer(std::shared_ptr<Client> owner) {
@@ -200,8 +226,11 @@ struct ControlSocketServer::Impl : std::enable_shared_from_this<Impl> {
       co_return error_line(fmt::format("refused: the viewer belongs to uid {}, the caller is uid {}", ::geteuid(),
                                        uid ? static_cast<long long>(*uid) : -1LL), 11);
     }
-    auto calls = co_await read_request(owner);
+    auto request = co_await read_request(owner);
     if (stopped) co_return error_line(stop_reason, 10);
+    if (!request) co_return error_line(request.error(), 13);
+    if (!request->contains("calls") && other) co_return co_await answer_other(owner, *request);
+    auto calls = parse_request(*request);
     if (!calls) co_return error_line(calls.error(), 13);
     client.answers.resize(calls->size());
     client.remaining = calls->size();
@@ -259,8 +288,9 @@ ControlSocketServer::~ControlSocketServer() {
 
 const std::filesystem::path& ControlSocketServer::path() const { return impl_->path; }
 
-void ControlSocketServer::start(CallProbe call) {
+void ControlSocketServer::start(CallProbe call, OtherRequest other) {
   impl_->call = std::move(call);
+  impl_->other = std::move(other);
   asio::co_spawn(impl_->acceptor.get_executor(), impl_->accept_loop(), asio::detached);
 }
 
@@ -312,9 +342,9 @@ std::expected<std::string, std::string> read_line(int fd, std::chrono::milliseco
 
 }  // namespace
 
-std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socket(
-    const std::filesystem::path& path, const std::vector<probes::ProbeInvocation>& calls,
-    std::chrono::milliseconds idle_timeout) {
+std::expected<nlohmann::json, ControlFailure> exchange_over_control_socket(const std::filesystem::path& path,
+                                                                          const nlohmann::json& request,
+                                                                          std::chrono::milliseconds idle_timeout) {
   auto fail = [](std::string message, int code) { return std::unexpected(ControlFailure{std::move(message), code}); };
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -327,9 +357,9 @@ std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socke
     return fail(fmt::format("cannot reach a viewer at {}: {} (is `elfdesk view` running?)", path.string(),
                             std::strerror(errno)), 10);
   }
-  const std::string request = control_request_json(calls).dump() + "\n";
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+  const std::string line_out = request.dump() + "\n";
+  for (std::size_t sent = 0; sent < line_out.size();) {
+    const ssize_t n = ::send(sock.fd, line_out.data() + sent, line_out.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // a refusing viewer closes early; its answer says why
     sent += static_cast<std::size_t>(n);
@@ -341,6 +371,16 @@ std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socke
   if (reply.contains("error")) {
     return fail(reply.value("error", std::string("error")), reply.value("exit_code", 10));
   }
+  return reply;
+}
+
+std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socket(
+    const std::filesystem::path& path, const std::vector<probes::ProbeInvocation>& calls,
+    std::chrono::milliseconds idle_timeout) {
+  auto fail = [](std::string message, int code) { return std::unexpected(ControlFailure{std::move(message), code}); };
+  auto exchanged = exchange_over_control_socket(path, control_request_json(calls), idle_timeout);
+  if (!exchanged) return std::unexpected(exchanged.error());
+  auto& reply = *exchanged;
   if (!reply.contains("results") || !reply["results"].is_array() || reply["results"].size() != calls.size()) {
     return fail("the viewer's answer does not match the request", 13);
   }

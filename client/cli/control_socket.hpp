@@ -33,6 +33,10 @@ class ControlSocketServer {
   using ProbeAnswer = std::function<void(std::expected<probes::ReceivedReport, Error>)>;
   // Runs one call on the session (the viewer's ProbeClient, which owns the request ids).
   using CallProbe = std::function<void(const probes::ProbeInvocation&, ProbeAnswer)>;
+  // Any other request (one without "calls", e.g. {"chat": "text"}): answered through `reply` with the reply
+  // object, or (message, exit code), at once or later (a transfer). Network thread.
+  using OtherReply = std::expected<nlohmann::json, std::pair<std::string, int>>;
+  using OtherRequest = std::function<void(const nlohmann::json& request, std::function<void(OtherReply)> reply)>;
 
   // Main thread, before other threads start: binds PATH with umask 0177 (mode 0600) and listens. A stale
   // socket of ours at PATH is replaced; a live one or anything else there is an error.
@@ -46,7 +50,7 @@ class ControlSocketServer {
 
   // Network thread. start(): accept clients (same uid only, SO_PEERCRED) and run their calls through
   // `call`. stop(): answer every waiting client with `why` (exit 10) and stop accepting.
-  void start(CallProbe call);
+  void start(CallProbe call, OtherRequest other = {});
   void stop(const std::string& why);
 
  private:
@@ -72,6 +76,11 @@ struct ControlFailure {
 std::expected<std::vector<ControlAnswer>, ControlFailure> run_over_control_socket(
     const std::filesystem::path& path, const std::vector<probes::ProbeInvocation>& calls,
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(150));
+
+// Client: one request line, one reply object (an {"error": ...} reply becomes the failure).
+std::expected<nlohmann::json, ControlFailure> exchange_over_control_socket(
+    const std::filesystem::path& path, const nlohmann::json& request,
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(30));
 
 // The JSON of the request line (shared by both sides and the tests' documentation).
 nlohmann::json control_request_json(const std::vector<probes::ProbeInvocation>& calls);

@@ -35,11 +35,14 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --no-clipboard         do not share the clipboard
   --record FILE.webm     record what you see (cursor included, at most 15 pictures/s) as WebM; the
                          customer's consent question says so, and their audit log records it
+  --transcript FILE      append every chat line to FILE ("HH:MM:SS sender: text")
   --help                 this text
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
 statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the findings (saved as JSON in
-the current directory). Closing the window ends the session. Your clipboard goes to the customer only
+the current directory), Ctrl+Alt+C opens the chat (type, Enter sends, Esc closes; `elfdesk chat
+--session PATH "text"` sends from a script). Dropping a file on the window sends it to the customer, who
+approves it (it lands in their download folder). Closing the window ends the session. Your clipboard goes to the customer only
 while this window has the keyboard focus.
 Exit codes: 0 ok, 2 bad usage (also a malformed code), 10 network error (also: the connection to the host
 was lost, the host shut down mid-session, the relay is unreachable or went away), 11 authentication failed
@@ -54,6 +57,7 @@ struct ViewArgs {
   bool stats = false;
   std::string control_socket;  // empty: the default path
   std::string record;          // --record: the WebM file
+  std::string transcript;
 };
 
 std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
@@ -64,7 +68,8 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   v.record = args.get("record");
   const std::uint32_t recording = v.record.empty() ? 0 : kRecord;
   const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes | recording)
-                                    : (kView | kControl | kProbes | recording | (v.settings.share_clipboard ? kClipboard : 0));
+                                    : (kView | kControl | kProbes | kFiles | recording |
+                                       (v.settings.share_clipboard ? kClipboard : 0));
   auto target = parse_remote_target(args, permissions);
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
@@ -73,6 +78,7 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   v.one_to_one = args.get("scale") == "1:1";
   v.stats = args.has("stats");
   v.control_socket = args.get("control-socket");
+  v.transcript = args.get("transcript");
   return v;
 }
 
@@ -107,7 +113,7 @@ void report_recording(const std::expected<RecordingSummary, Error>& done, bool a
 
 int run_view_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "scale", "control-socket",
-                                 "record"},
+                                 "record", "transcript"},
                          {"help", "view-only", "stats", "no-clipboard"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
@@ -143,6 +149,7 @@ int run_view_command(const std::vector<std::string>& words) {
   shared.mailbox.set_waker(window.waker());
   ViewerNetwork network(io, std::move(view->target.options), shared, [&window] { window.stop(); }, control.get());
   ViewerWindow ui(window, network, shared, view->settings);
+  network.set_transcript(view->transcript);
   network.start();
   window.run_loop(ui.loop());
   // Window closed (or session over): release anything held remotely, say goodbye, stop the network.

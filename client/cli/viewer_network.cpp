@@ -97,10 +97,14 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   core_ = std::move(*core);
+  start_chat();
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));
-    });
+    },
+                    [this](const nlohmann::json& request, std::function<void(ControlSocketServer::OtherReply)> reply) {
+                      control_request(request, std::move(reply));
+                    });
   }
   co_await stream();
 }
@@ -118,6 +122,45 @@ asio::awaitable<void> ViewerNetwork::stream() {
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
     if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();
   }
+}
+
+void ViewerNetwork::start_chat() {
+  core_->chat().set_on_line([this](const transfer::ChatLine& line) {
+    shared_.mailbox.post([this, text = transfer::format_chat_line(line)] { shared_.chat_lines.push_back(text); });
+  });
+  if (transcript_.empty()) return;
+  if (auto ok = core_->chat().set_transcript_file(transcript_); !ok)
+    std::fprintf(stderr, "elfdesk view: no transcript: %s\n", ok.error().detail.c_str());
+}
+
+void ViewerNetwork::control_request(const nlohmann::json& request,
+                                    std::function<void(ControlSocketServer::OtherReply)> reply) {
+  using Failure = std::unexpected<std::pair<std::string, int>>;
+  auto text = [&](const char* key) { return request.contains(key) && request[key].is_string() ? request[key].get<std::string>() : ""; };
+  if (!text("chat").empty()) {
+    auto sent = core_->chat().send(text("chat"));
+    if (!sent) return reply(Failure({sent.error().detail, sent.error().code == ErrorCode::invalid_argument ? 2 : 4}));
+    return reply(nlohmann::json{{"sent", true}});
+  }
+  if (request.contains("chat_log")) {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& line : core_->chat().lines()) lines.push_back(transfer::format_chat_line(line));
+    return reply(nlohmann::json{{"lines", std::move(lines)}});
+  }
+  if (!text("save_transcript").empty()) {
+    auto saved = core_->chat().save(text("save_transcript"));
+    if (!saved) return reply(Failure({saved.error().detail, 4}));
+    return reply(nlohmann::json{{"saved", true}});
+  }
+  // `elfdesk files push|pull --session PATH`: the transfer runs on this session, beside the picture and input.
+  auto finished = [reply](TransferOutcome o) {
+    if (o.exit_code != 0) return reply(Failure({o.message, o.exit_code}));
+    reply(nlohmann::json{{"sha256", o.sha256_hex}, {"bytes", o.bytes}, {"remote_path", o.remote_path}});
+  };
+  if (!text("push").empty()) return core_->transfers().push(text("push"), {}, std::move(finished));
+  if (!text("pull").empty() && !text("out").empty())
+    return core_->transfers().pull(text("pull"), text("out"), {}, std::move(finished));
+  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push or pull", 2}));
 }
 
 void ViewerNetwork::post(std::function<void(SessionCore&)> task) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "client/cli/control_socket.hpp"
 #include "client/core/engineer_session.hpp"
@@ -32,6 +33,9 @@ struct ViewerShared {
   // Main thread only: what the window says while there is no picture to show (connecting, waiting for
   // consent); empty once the session is up.
   std::string status;
+  // Main thread only: the chat so far ("HH:MM:SS sender: text") and a transfer's progress or outcome.
+  std::vector<std::string> chat_lines;
+  std::string transfer_status;
 };
 
 class ViewerNetwork {
@@ -43,6 +47,8 @@ class ViewerNetwork {
   ViewerNetwork(const ViewerNetwork&) = delete;
   ViewerNetwork& operator=(const ViewerNetwork&) = delete;
 
+  // Main thread, before start(): every chat line is also appended to `path` (view --transcript).
+  void set_transcript(std::string path) { transcript_ = std::move(path); }
   void start();
   // Main thread: runs `task` on the network thread with the session core, if the session is up.
   void post(std::function<void(SessionCore&)> task);
@@ -57,12 +63,16 @@ class ViewerNetwork {
   asio::awaitable<void> stream();
   // Ends the viewer; `why` (unless empty) goes to stderr and the window title.
   void end(int exit_code, const std::string& why = {});
+  void start_chat();
+  // The control socket's requests other than probe calls: chat, chat_log, save_transcript, push, pull.
+  void control_request(const nlohmann::json& request, std::function<void(ControlSocketServer::OtherReply)> reply);
 
   asio::io_context& io_;
   EngineerOptions options_;
   ViewerShared& shared_;
   std::function<void()> stop_window_;
   ControlSocketServer* control_;
+  std::string transcript_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<SessionCore> core_;  // network thread only
   std::atomic<int> exit_code_{0};

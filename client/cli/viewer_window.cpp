@@ -72,7 +72,13 @@ bool ViewerWindow::on_event(const void* raw) {
   if (is_local_shortcut(e, SDLK_s)) return window_.show_stats(!window_.stats_visible()), true;
   if (is_local_shortcut(e, SDLK_f)) return window_.toggle_scale_mode(), true;
   if (is_local_shortcut(e, SDLK_d)) return toggle_triage(), true;
+  if (on_chat_event(e)) return true;
   if (settings_.view_only) return true;
+  if (e.type == SDL_DROPFILE) {
+    push_dropped(e.drop.file ? e.drop.file : "");
+    SDL_free(e.drop.file);
+    return true;
+  }
   // The engineer's clipboard is offered only while this window has the keyboard: a copy elsewhere on the
   // engineer's desktop is none of the customer's business. On focus, the newest copy is offered once.
   if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_GAINED) {
@@ -101,6 +107,7 @@ void ViewerWindow::on_wake() {
   show_mailbox();
   show_status();
   record();
+  show_chat();
   window_.set_title("elfdesk — " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + " — " +
                     shared_.state);
 }
@@ -135,7 +142,7 @@ void ViewerWindow::record() {
 void ViewerWindow::show_status() {
   if (shared_.status == shown_status_) return;
   shown_status_ = shared_.status;
-  if (panel_open_) return;  // the triage panel, when open, stays in front
+  if (panel_open_ || chat_open_) return;  // the triage or chat panel, when open, stays in front
   if (shown_status_.empty()) return window_.hide_panel();
   window_.show_panel({shown_status_});
 }

@@ -7,6 +7,8 @@
 #include <expected>
 #include <string>
 
+#include <SDL.h>
+
 #include "client/cli/viewer_network.hpp"
 #include "client/input/input_mapper.hpp"
 #include "client/present/sdl_presenter.hpp"
@@ -40,6 +42,10 @@ class ViewerWindow {
   void send_local_clipboard();
   void show_status();
   void record();
+  // Chat panel (Ctrl+Alt+C) and a dropped file (pushed to the customer): viewer_chat.cpp.
+  bool on_chat_event(const SDL_Event& e);
+  void show_chat();
+  void push_dropped(std::string path);
 
   SdlPresenter& window_;
   ViewerNetwork& network_;
@@ -53,6 +59,11 @@ class ViewerWindow {
   std::uint64_t last_bytes_ = 0, last_pictures_ = 0;
   std::optional<protocol::CursorShape> cursor_shape_;  // for the recording: the presenter keeps only a surface
   protocol::CursorPosition cursor_position_{0, 0, false};
+  bool chat_open_ = false;     // the chat panel
+  bool chat_typing_ = false;   // keys go into chat_input_, not to the customer
+  std::string chat_input_;
+  std::size_t chat_seen_ = 0;  // chat lines shown so far
+  std::string shown_transfer_;
 };
 
 }  // namespace elfdesk::client

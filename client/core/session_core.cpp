@@ -17,7 +17,9 @@ SessionCore::SessionCore(EngineerSession session, PictureReceiver receiver, Sess
       receiver_(std::move(receiver)),
       links_(links),
       probes_([this](protocol::Message m) { send(std::move(m)); }),
-      remedies_([this](protocol::Message m) { send(std::move(m)); }) {}
+      remedies_([this](protocol::Message m) { send(std::move(m)); }),
+      chat_([this](protocol::Message m) { send(std::move(m)); }),
+      transfers_(session_.connection) {}
 
 asio::awaitable<std::expected<SessionEvent, Error>> SessionCore::next(std::optional<std::chrono::milliseconds> wait) {
   auto& conn = *session_.connection;
@@ -63,6 +65,15 @@ void SessionCore::handle(protocol::Message& message) {
     if (!remedies_.deliver(*remedy)) log::debug("remedy result {} for no pending call dropped", remedy->request_id);
     return;
   }
+  if (auto* control = std::get_if<protocol::TransferControl>(&message)) {
+    if (!transfers_.deliver(*control)) log::debug("transfer message for no transfer of ours dropped");
+    return;
+  }
+  if (auto* chunk = std::get_if<protocol::BulkChunk>(&message)) {
+    if (!transfers_.deliver(*chunk)) log::debug("bulk chunk for no transfer of ours dropped");
+    return;
+  }
+  if (auto* chat = std::get_if<protocol::Chat>(&message)) return chat_.receive(*chat);
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));
@@ -98,6 +109,7 @@ void SessionCore::close(const std::string& why) {
   closed_by_us_ = true;
   probes_.cancel_all(why);
   remedies_.cancel_all(why);
+  transfers_.cancel_all(why);
   session_.connection->close(protocol::GoodbyeReason::ended_by_engineer, "");
 }
 

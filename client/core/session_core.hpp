@@ -1,4 +1,4 @@
-// One admitted engineer session: the receive loop, the picture receiver, the probe client and the hand-off
+// One admitted engineer session: the receive loop, the picture receiver, the probe, chat and transfer clients and the hand-off
 // of cursor and clipboard towards the main thread. `view`, `screenshot`, `diag` and the viewer's control
 // socket are thin commands on it. Network thread (the io_context the Connection runs on); the optional
 // MainMailbox and SessionStats are the command's, shared with its main thread, and must outlive the core.
@@ -10,10 +10,12 @@
 #include <memory>
 #include <optional>
 
+#include "client/core/chat_client.hpp"
 #include "client/core/engineer_session.hpp"
 #include "client/core/main_mailbox.hpp"
 #include "client/core/probe_client.hpp"
 #include "client/core/remedy_client.hpp"
+#include "client/core/transfer_client.hpp"
 #include "client/decode/picture_receiver.hpp"
 #include "common/clock.hpp"
 
@@ -56,6 +58,8 @@ class SessionCore {
 
   ProbeClient& probes() { return probes_; }
   RemedyClient& remedies() { return remedies_; }
+  ChatClient& chat() { return chat_; }
+  TransferClient& transfers() { return transfers_; }
   const EngineerSession& session() const { return session_; }
   Connection& connection() { return *session_.connection; }
 
@@ -69,6 +73,8 @@ class SessionCore {
   SessionLinks links_;
   ProbeClient probes_;
   RemedyClient remedies_;
+  ChatClient chat_;
+  TransferClient transfers_;
   bool closed_by_us_ = false;
 };
 

@@ -41,8 +41,9 @@ asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi&
 
 std::uint32_t grant_permissions(std::uint32_t requested, const HostOptions& options) {
   using namespace protocol::permission;
-  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kRemedies | kRecord;
-  if (options.view_only) allowed &= ~(kControl | kClipboard | kRemedies);  // a view-only session changes nothing
+  std::uint32_t allowed = kView | kProbes | kControl | kClipboard | kRemedies | kFiles | kRecord;
+  if (options.view_only) allowed &= ~(kControl | kClipboard | kRemedies | kFiles);  // a view-only session changes nothing
+  if (!options.files) allowed &= ~kFiles;
   if (!options.clipboard) allowed &= ~kClipboard;
   if (!options.probes) allowed &= ~(kProbes | kRemedies);
   return requested & allowed;

@@ -37,6 +37,9 @@ Code and consent:
   --view-only            the engineer may view but never control
   --no-clipboard         do not share the clipboard
   --no-probes            the engineer may not run diagnostics (`elfdesk diag` is refused)
+  --no-files             the engineer may not send or fetch files (`elfdesk files` is refused)
+  --max-transfer MIB     largest file or bundle sent either way, in MiB (default 1024)
+  --download-dir PATH    where files sent to you land (default: your download folder, else ~/Downloads)
 Other:
   --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
   --max-pending N        at most N connections may be authenticating at once (default 8)
@@ -61,9 +64,9 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   auto parsed = parse_args(args,
                            {"listen", "connect", "relay", "relay-ca", "display", "monitor", "code-ttl", "code-file", "consent",
                             "consent-timeout", "ui", "audit-log", "max-pending", "handshake-timeout",
-                            "max-pending-per-address", "step-timeout", "backoff"},
+                            "max-pending-per-address", "step-timeout", "backoff", "max-transfer", "download-dir"},
                            {"help", "view-only", "no-clipboard", "once", "verbose", "fake-screen",
-                            "allow-local-net-checks", "no-probes"});
+                            "allow-local-net-checks", "no-probes", "no-files"});
   if (!parsed) return std::unexpected(parsed.error());
   if (parsed->has("help")) {
     HostOptions help;
@@ -102,7 +105,8 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   auto per_address = number("max-pending-per-address", 1, 256, 2);
   auto step = number("step-timeout", 1, 300, 5);
   auto backoff = number("backoff", 0, 300, 2);
-  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending, &handshake, &per_address, &step, &backoff})
+  auto max_transfer = number("max-transfer", 1, 1L << 20, 1024);
+  for (auto* n : {&monitor, &ttl, &consent_timeout, &pending, &handshake, &per_address, &step, &backoff, &max_transfer})
     if (!*n) return std::unexpected(n->error());
   o.monitor = static_cast<int>(*monitor);
   o.code_ttl = std::chrono::seconds(*ttl);
@@ -127,6 +131,9 @@ std::expected<HostOptions, Error> parse_host_options(const std::vector<std::stri
   o.view_only = parsed->has("view-only");
   o.clipboard = !parsed->has("no-clipboard");
   o.probes = !parsed->has("no-probes");
+  o.files = !parsed->has("no-files");
+  o.max_transfer_bytes = static_cast<std::uint64_t>(*max_transfer) << 20;
+  o.download_dir = parsed->get("download-dir");
   o.audit_log = parsed->get("audit-log");
   o.once = parsed->has("once");
   o.verbose = parsed->has("verbose");

@@ -35,6 +35,9 @@ struct HostOptions {
   bool view_only = false;
   bool clipboard = true;
   bool probes = true;        // --no-probes: the engineer may not run diagnostics
+  bool files = true;         // --no-files: no file transfers either way
+  std::uint64_t max_transfer_bytes = 1ull << 30;  // --max-transfer MiB: larger files are refused up front
+  std::string download_dir;  // --download-dir; empty: the XDG download dir, else ~/Downloads
   std::string audit_log;     // empty: default path; "-" disables
   int max_pending_handshakes = 8;
   int max_pending_per_address = 2;            // one source address holds at most this many of them

@@ -8,6 +8,8 @@
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
 #include "host/remedies/host_remedies.hpp"
+#include "host/transfer/host_chat.hpp"
+#include "host/transfer/host_transfers.hpp"
 #include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
 
@@ -30,12 +32,19 @@ struct HostSession::Impl {
   asio::thread_pool probe_pool{2};
   std::string end_reason;
   std::weak_ptr<HostSession> owner;  // set by run(): the streamer's fatal error ends the session
+  ConsentUi* ui;
+  std::shared_ptr<HostChat> chat;
+  std::shared_ptr<HostTransfers> transfers;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* ui)
+       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u)
       : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)),
-        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, ui, runner) {}
+        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, u, runner), ui(u) {
+    chat = std::make_shared<HostChat>(conn, ui, audit, setup.engineer_name);
+    transfers = std::make_shared<HostTransfers>(TransferContext{conn, ui, &audit, &options, &runner, &probe_pool,
+                                                                setup.engineer_name, setup.peer, setup.permissions});
+  }
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
     probes::ProbeContext context;
@@ -121,7 +130,9 @@ struct HostSession::Impl {
                                : "engineer left: " + m.message;
             return false;
           } else if constexpr (std::is_same_v<T, Chat>) {
-            log::info("chat message from the engineer ({} bytes)", m.text.size());
+            chat->from_engineer(m);
+          } else if constexpr (std::is_same_v<T, TransferControl> || std::is_same_v<T, BulkChunk>) {
+            transfers->handle(m);
           } else {
             log::warn("ignoring unexpected {} from {}", name_of(type_of(Message(m))), setup.peer);
           }
@@ -149,6 +160,7 @@ asio::awaitable<SessionSummary> HostSession::run() {
   s.owner = self;
   s.audit.record("session_start", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
                                    {"permissions", s.setup.permissions}});
+  s.chat->start();
   if (auto ok = s.start_video(); !ok) {
     log::error("cannot share the screen: {}", ok.error().detail);
     s.end_reason = "cannot share the screen: " + ok.error().detail;
@@ -167,6 +179,8 @@ asio::awaitable<SessionSummary> HostSession::run() {
   }
   if (s.video) s.video->stop();
   if (s.input) s.input->finish();
+  s.chat->finish();
+  s.transfers->finish();
   // Probes still running answer "cancelled" at once and finish in the background: joining the pool must
   // not hold the network thread for a probe's time limit (up to a minute).
   s.runner.cancel_all("cancelled: the session ended");

@@ -34,6 +34,8 @@ struct SessionSummary {
 
 class HostSession : public std::enable_shared_from_this<HostSession> {
  public:
+  // desktop: not null. ui: the customer's window for chat and transfer questions; may be null, else it
+  // must outlive the session.
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
               AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop,  // desktop: not null
               ConsentUi* ui = nullptr);  // asks the customer about each remedy; null: only --consent accept

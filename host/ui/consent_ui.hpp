@@ -54,6 +54,14 @@ class ConsentUi {
   // The customer closed the window or pressed Ctrl-C (UI thread). Without a callback the loop quits.
   virtual void set_on_quit(std::function<void()> callback) = 0;
 
+  // Chat during a session (host/transfer/host_chat): a line to show ("11:52:07 Alice: text", from the
+  // network: the UI sanitises it), and the customer's own lines, handed to `callback` on the UI thread.
+  // A UI without a chat view shows what it can and never calls back.
+  virtual void add_chat_line(std::string line) { (void)line; }
+  virtual void set_on_chat(std::function<void(std::string)> callback) { (void)callback; }
+  // One line of what is going on ("Receiving report.pdf: 45%"); empty hides it.
+  virtual void show_activity(std::string line) { (void)line; }
+
   // Main thread only: runs the UI loop until quit(); returns 0.
   virtual int run() = 0;
   virtual void quit() = 0;  // any thread

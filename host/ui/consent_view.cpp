@@ -41,6 +41,9 @@ void draw_button(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& 
   } else if (button == ConsentButton::end_session) {
     colour = kEnd;
     label = "End session";
+  } else if (button == ConsentButton::chat) {
+    colour = kHeader;
+    label = "Chat";
   }
   if (view.pressed == button) colour = darker(colour);
   if (view.focus == button) fill(r, {rect.x - 4, rect.y - 4, rect.width + 8, rect.height + 8}, kFocus);
@@ -88,10 +91,33 @@ void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Cons
   draw_button(r, fonts, view, ConsentButton::allow);
 }
 
+// Below the bar: progress, the last chat lines (already "time sender: text"), the input field.
+void draw_chat_area(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
+  fill(r, {0, kSessionBarHeight, kSessionBarWidth, kChatBarHeight - kSessionBarHeight}, kBackground);
+  int y = kSessionBarHeight + 4;
+  if (!view.activity.empty()) {
+    sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.activity, 100), kHeader, 10, y, sdl::Align::left,
+                   kSessionBarWidth - 20);
+    y += 18;
+  }
+  const std::size_t room = static_cast<std::size_t>(kChatLinesShown - (view.activity.empty() ? 0 : 1));
+  const std::size_t first = view.chat_lines.size() > room ? view.chat_lines.size() - room : 0;
+  for (std::size_t i = first; i < view.chat_lines.size(); ++i, y += 18)
+    sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.chat_lines[i], 110), kText, 10, y,
+                   sdl::Align::left, kSessionBarWidth - 20);
+  const Rect input = chat_input_rect();
+  fill(r, input, view.chat_typing ? kFocus : kMuted);
+  fill(r, {input.x + 2, input.y + 2, input.width - 4, input.height - 4}, kWhite);
+  const std::string shown = view.chat_typing ? view.chat_input + "_"
+                            : view.chat_input.empty() ? "Click here to answer" : view.chat_input;
+  sdl::draw_text(r, fonts.small.get(), shown, view.chat_typing ? kText : kMuted, input.x + 8, input.y + 6,
+                 sdl::Align::left, input.width - 16);
+}
+
 void draw_session_bar(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
   fill(r, {0, 0, kSessionBarWidth, kSessionBarHeight}, kBanner);
   const SessionInfo& s = view.session;
-  const Rect end = consent_button_rect(ConsentButton::end_session);
+  const Rect end = consent_button_rect(ConsentButton::chat);
   const int text_width = end.x - 20;
   sdl::draw_text(r, fonts.small.get(),
                  "elfdesk: " + sanitize_display_text(s.engineer_name) + " from " +
@@ -99,7 +125,9 @@ void draw_session_bar(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
                  kWhite, 10, 4, sdl::Align::left, text_width);
   sdl::draw_text(r, fonts.small.get(), "can " + describe_permissions(s.permissions), kWhite, 10, 23,
                  sdl::Align::left, text_width);
+  draw_button(r, fonts, view, ConsentButton::chat);
   draw_button(r, fonts, view, ConsentButton::end_session);
+  if (view.expanded()) draw_chat_area(r, fonts, view);
 }
 
 void draw_ended_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
@@ -115,14 +143,17 @@ Rect consent_button_rect(ConsentButton button) {
     case ConsentButton::deny: return {40, 236, 200, 52};
     case ConsentButton::allow: return {280, 236, 200, 52};
     case ConsentButton::end_session: return {kSessionBarWidth - 136, 6, 128, 32};
+    case ConsentButton::chat: return {kSessionBarWidth - 136 - 84, 6, 76, 32};
     case ConsentButton::none: break;
   }
   return {};
 }
 
+Rect chat_input_rect() { return {8, kChatBarHeight - 36, kSessionBarWidth - 16, 30}; }
+
 std::vector<ConsentButton> visible_buttons(ConsentView::Screen screen) {
   if (screen == ConsentView::Screen::question) return {ConsentButton::deny, ConsentButton::allow};
-  if (screen == ConsentView::Screen::session) return {ConsentButton::end_session};
+  if (screen == ConsentView::Screen::session) return {ConsentButton::chat, ConsentButton::end_session};
   return {};
 }
 

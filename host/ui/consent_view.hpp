@@ -15,8 +15,13 @@ inline constexpr int kConsentWindowHeight = 320;
 // is under it, and the customer must see that someone is connected.
 inline constexpr int kSessionBarWidth = 720;
 inline constexpr int kSessionBarHeight = 44;
+// With chat (or a transfer under way) the bar grows downwards: the last kChatLinesShown lines and an
+// input field for the customer's answer.
+inline constexpr int kChatLinesShown = 4;
+inline constexpr int kChatBarHeight = kSessionBarHeight + 8 + kChatLinesShown * 18 + 38;
+inline constexpr std::size_t kMaxChatInput = 1000;
 
-enum class ConsentButton { none, deny, allow, end_session };
+enum class ConsentButton { none, deny, allow, end_session, chat };
 
 struct ConsentView {
   enum class Screen { blank, code, question, session, ended };
@@ -30,8 +35,18 @@ struct ConsentView {
   bool allow_armed = false;  // Allow stays inert for a moment after the question appears
   ConsentButton focus = ConsentButton::none;
   ConsentButton pressed = ConsentButton::none;
+  // Session bar extras (host/transfer): chat lines, the customer's answer being typed, a transfer's progress.
+  bool chat_open = false;
+  bool chat_typing = false;
+  std::vector<std::string> chat_lines;  // the newest kChatLinesShown
+  std::string chat_input;
+  std::string activity;
+  bool expanded() const { return screen == Screen::session && (chat_open || !activity.empty()); }
   friend bool operator==(const ConsentView&, const ConsentView&) = default;
 };
+
+// The customer's chat input field in the expanded bar (window pixels).
+Rect chat_input_rect();
 
 // Fixed positions in window pixels (deterministic for tests); End session is in the session bar.
 Rect consent_button_rect(ConsentButton button);

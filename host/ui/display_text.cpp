@@ -98,6 +98,7 @@ std::vector<std::string> permission_clauses(std::uint32_t permissions, bool loca
                              "to public addresses only)");
   if ((permissions & p::kRemedies) != 0) parts.emplace_back("propose fixes (you approve each one)");
   if ((permissions & p::kRecord) != 0) parts.emplace_back("record the session as a video (kept by the engineer)");
+  if ((permissions & p::kFiles) != 0) parts.emplace_back("send and receive files (you approve each one)");
   return parts;
 }
 

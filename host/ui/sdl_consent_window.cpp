@@ -12,71 +12,13 @@
 #include "host/ui/sdl_support.hpp"
 #include "host/ui/x11_focus.hpp"
 
+#include "host/ui/sdl_consent_window_impl.hpp"
+
 namespace elfdesk::host {
 namespace {
 using Clock = std::chrono::steady_clock;
 using Screen = ConsentView::Screen;
 }  // namespace
-
-struct SdlConsentWindow::Impl {
-  sdl::Subsystems subsystems;  // first member: torn down last
-  sdl::Ptr<SDL_Window> window;
-  sdl::Ptr<SDL_Renderer> renderer;
-  ConsentFonts fonts;
-  Uint32 wake_event = 0;
-  std::atomic<bool> wake_pending{false};
-
-  // Written by any thread, read by the UI thread; guarded by mutex.
-  std::mutex mutex;
-  Screen screen = Screen::blank;  // what shows when no question is pending
-  std::string code;
-  Clock::time_point code_deadline;
-  std::optional<ConsentQuestion> question;
-  std::function<void(ConsentAnswer)> on_answer;
-  std::uint64_t question_serial = 0;
-  SessionInfo session;
-  std::string ended_reason;
-  std::string failed_attempts;
-  std::function<void()> on_end_session;
-  std::function<void()> on_quit;
-  bool quit_requested = false;
-
-  // UI thread only.
-  std::uint64_t seen_question_serial = 0;
-  Clock::time_point question_shown_at;
-  ConsentButton focus = ConsentButton::none;
-  ConsentButton pressed = ConsentButton::none;
-  std::optional<ConsentView> drawn;
-  std::optional<Clock::time_point> next_change;  // when the view changes by itself (countdown, arming)
-  bool holds_focus = false;          // took keyboard focus for a question
-  unsigned long focus_before = 0;    // the customer's window that had it then (X11 id)
-  std::optional<bool> bar_layout;    // the window is the session bar (true) or the dialog (false)
-
-  explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
-
-  void wake() {
-    if (x11_display_closed()) return;  // SDL would write to the dead display (x11_connection_loss.hpp)
-    if (wake_pending.exchange(true)) return;  // one queued wake-up is enough
-    SDL_Event event{};
-    event.type = wake_event;
-    SDL_PushEvent(&event);
-  }
-
-  template <class F>
-  void update(F&& change) {
-    {
-      std::lock_guard lock(mutex);
-      change();
-    }
-    wake();
-  }
-
-  ConsentView snapshot(Clock::time_point now, bool& quit);
-  void follow_screen(Screen shown);
-  void handle(const SDL_Event& event, Screen screen);
-  void handle_key(SDL_Keycode key, Screen screen);
-  void activate(ConsentButton button);
-};
 
 ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) {
   ConsentView view;
@@ -90,6 +32,9 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
     view.session = session;
     view.ended_reason = ended_reason;
     view.failed_attempts = failed_attempts;
+    view.chat_open = chat_open;
+    view.chat_lines = chat_lines;
+    view.activity = activity;
     if (question && question_serial != seen_question_serial) {
       seen_question_serial = question_serial;
       new_question = true;
@@ -113,13 +58,16 @@ ConsentView SdlConsentWindow::Impl::snapshot(Clock::time_point now, bool& quit) 
   if (std::find(buttons.begin(), buttons.end(), pressed) == buttons.end()) pressed = ConsentButton::none;
   view.focus = focus;
   view.pressed = pressed;
+  if (view.screen != Screen::session) chat_typing = false;  // a question took the keyboard, or the session ended
+  view.chat_typing = chat_typing;
+  view.chat_input = chat_input;
   return view;
 }
 
 // Focus and shape follow what is shown. Only a question takes keyboard focus (Esc, Tab, Enter answer it),
 // and gives it back to the customer's window once answered or withdrawn; a session shows as a bar at
 // the top edge, never a dialog over the middle of the screen.
-void SdlConsentWindow::Impl::follow_screen(Screen shown) {
+void SdlConsentWindow::Impl::follow_screen(Screen shown, bool expanded) {
   SDL_Window* w = window.get();
   if (shown == Screen::question && !holds_focus) {
     focus_before = sdl::x11_focused_window(w);
@@ -132,12 +80,12 @@ void SdlConsentWindow::Impl::follow_screen(Screen shown) {
     holds_focus = false;
   }
   const bool bar = shown == Screen::session;
-  if (bar_layout == bar) return;
-  bar_layout = bar;
+  const int height = !bar ? kConsentWindowHeight : expanded ? kChatBarHeight : kSessionBarHeight;
+  if (layout_height == height) return;
+  layout_height = height;
   SDL_Rect bounds{0, 0, 1024, 768};
   SDL_GetDisplayBounds(std::max(0, SDL_GetWindowDisplayIndex(w)), &bounds);
   const int width = bar ? kSessionBarWidth : kConsentWindowWidth;
-  const int height = bar ? kSessionBarHeight : kConsentWindowHeight;
   SDL_SetWindowSize(w, width, height);
   SDL_SetWindowPosition(w, bounds.x + (bounds.w - width) / 2, bar ? bounds.y : bounds.y + (bounds.h - height) / 2);
   drawn.reset();
@@ -158,12 +106,19 @@ void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown)
     drawn.reset();  // exposed, restored, resized: draw again even though nothing changed
   } else if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
     pressed = button_at(screen_shown, event.button.x, event.button.y);
+    const Rect field = chat_input_rect();
+    const bool in_field = event.button.x >= field.x && event.button.y >= field.y &&
+                          event.button.x < field.x + field.width && event.button.y < field.y + field.height;
+    if (screen_shown == Screen::session && expanded_shown && in_field) start_chat_typing();
+  } else if (event.type == SDL_TEXTINPUT && chat_typing) {
+    const std::string text = event.text.text;
+    if (chat_input.size() + text.size() <= kMaxChatInput) chat_input += text;
   } else if (event.type == SDL_MOUSEBUTTONUP && event.button.button == SDL_BUTTON_LEFT) {
     const ConsentButton released = button_at(screen_shown, event.button.x, event.button.y);
     const ConsentButton was = std::exchange(pressed, ConsentButton::none);
     if (released != ConsentButton::none && released == was) activate(released);
   } else if (event.type == SDL_KEYDOWN) {
-    handle_key(event.key.keysym.sym, screen_shown);
+    if (!handle_chat_key(event.key.keysym.sym)) handle_key(event.key.keysym.sym, screen_shown);
   }
 }
 
@@ -183,6 +138,10 @@ void SdlConsentWindow::Impl::handle_key(SDL_Keycode key, Screen screen_shown) {
 }
 
 void SdlConsentWindow::Impl::activate(ConsentButton button) {
+  if (button == ConsentButton::chat) {
+    if (chat_typing) return stop_chat_typing();
+    return start_chat_typing();
+  }
   if (button == ConsentButton::end_session) {
     std::function<void()> callback;
     {
@@ -280,6 +239,9 @@ void SdlConsentWindow::show_session(SessionInfo info) {
 
 void SdlConsentWindow::show_ended(std::string reason) {
   impl_->update([&] {
+    impl_->chat_open = false;
+    impl_->chat_lines.clear();
+    impl_->activity.clear();
     impl_->question.reset();
     impl_->on_answer = nullptr;
     impl_->screen = Screen::ended;
@@ -310,7 +272,8 @@ int SdlConsentWindow::run() {
     bool quit_now = false;
     const ConsentView view = s.snapshot(now, quit_now);
     if (quit_now) break;
-    s.follow_screen(view.screen);
+    s.follow_screen(view.screen, view.expanded());
+    s.expanded_shown = view.expanded();
     if (!s.drawn || *s.drawn != view) {  // draw only when something visible changed
       draw_consent(s.renderer.get(), s.fonts, view);
       s.drawn = view;
@@ -334,6 +297,8 @@ Rect SdlConsentWindow::button_rect(std::string_view name) {
   if (name == "allow") return consent_button_rect(ConsentButton::allow);
   if (name == "deny") return consent_button_rect(ConsentButton::deny);
   if (name == "end_session") return consent_button_rect(ConsentButton::end_session);
+  if (name == "chat") return consent_button_rect(ConsentButton::chat);
+  if (name == "chat_input") return chat_input_rect();
   return {};
 }
 

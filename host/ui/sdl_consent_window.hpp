@@ -30,12 +30,16 @@ class SdlConsentWindow final : public ConsentUi {
   void show_session(SessionInfo info) override;
   void show_ended(std::string reason) override;
   void show_failed_attempts(std::string summary) override;
+  void add_chat_line(std::string line) override;
+  void set_on_chat(std::function<void(std::string)> callback) override;
+  void show_activity(std::string line) override;
   void set_on_end_session(std::function<void()> callback) override;
   void set_on_quit(std::function<void()> callback) override;
   int run() override;
   void quit() override;
 
-  // Window-relative position of "allow", "deny" or "end_session" (empty Rect for other names).
+  // Window-relative position of "allow", "deny", "end_session", "chat" or "chat_input" (empty Rect for
+  // other names).
   // Positions are fixed; a button only reacts while its screen is shown.
   static Rect button_rect(std::string_view name);
   unsigned long x11_window() const;  // 0 when SDL does not run on X11

@@ -91,6 +91,9 @@ class TerminalConsentUi final : public ConsentUi {
     out_ << '\n' << session_text(info) << "\nType 'end' and press Enter to end the session.\n" << std::flush;
   }
 
+  // The terminal shows chat but cannot answer it: its input lines answer questions.
+  void add_chat_line(std::string line) override { print("chat: " + sanitize_display_text(line, 200) + "\n"); }
+
   void show_ended(std::string reason) override {
     std::lock_guard lock(queue_.mutex);
     on_answer_ = nullptr;

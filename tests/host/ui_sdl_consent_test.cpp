@@ -265,3 +265,36 @@ TEST_CASE("consent window: takes keyboard focus only for a question; a session i
   CHECK(bar.find("Geometry: 720x44") != std::string::npos);
   CHECK(bar.find("Position: 152,0 ") != std::string::npos);  // centred on the 1024 px wide screen, top edge
 }
+
+TEST_CASE("session bar: chat grows it, a click in the field takes the keyboard, Enter answers, Esc gives it back") {
+  ConsentFixture f;
+  const std::string id = std::to_string(f.ui->x11_window());
+  auto accepts_input = [&] {
+    return test::command_output(f.display, "xprop -id " + id + " WM_HINTS")
+               .find("Client accepts input or input focus: True") != std::string::npos;
+  };
+  auto geometry = [&] { return test::command_output(f.display, "xdotool getwindowgeometry " + id); };
+  std::promise<std::string> answered;
+  f.ui->set_on_chat([&](std::string text) { answered.set_value(std::move(text)); });
+  auto answer = answered.get_future();
+  bool grew = false, typing = false, released = false;
+  std::future_status got = std::future_status::timeout;
+  f.run_with([&] {
+    f.ui->show_session({"Alice", "203.0.113.7:5000", perm::kView});
+    test::wait_until([&] { return geometry().find("Geometry: 720x44") != std::string::npos; }, 5s);
+    f.ui->add_chat_line("12:00:00 Alice: Hello");
+    grew = test::wait_until([&] { return geometry().find("Geometry: 720x162") != std::string::npos; }, 5s);
+    std::this_thread::sleep_for(200ms);  // drawn in its new size
+    f.click("chat_input");
+    typing = test::wait_until(accepts_input, 5s);
+    f.keys("H i Return");
+    got = answer.wait_for(5s);
+    f.keys("Escape");
+    released = test::wait_until([&] { return !accepts_input(); }, 5s);
+  });
+  CHECK(grew);
+  CHECK(typing);
+  REQUIRE(got == std::future_status::ready);
+  CHECK(answer.get() == "Hi");
+  CHECK(released);
+}

@@ -89,7 +89,8 @@ TEST_CASE("trailing bytes after the last field are malformed") {
 TEST_CASE("unknown type ids are reported as unknown_type") {
   const Bytes payload{1, 2, 3};
   constexpr auto kNext = static_cast<std::uint16_t>(p::kLastMessageType + 1);
-  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{24}, std::uint16_t{39}, kNext, std::uint16_t{0xFFFF}}) {
+  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{24}, std::uint16_t{39}, std::uint16_t{42}, std::uint16_t{49},
+                             kNext, std::uint16_t{0xFFFF}}) {
     auto decoded = p::decode_payload(type, payload);
     REQUIRE_FALSE(decoded.has_value());
     CHECK(decoded.error().code == ErrorCode::unknown_type);

@@ -49,6 +49,8 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(BulkChunk{3, 0xFFFFFFFF00000000ull, pattern_bytes(1500, 0x61)});
   m.emplace_back(RemedyRequest{11, "terminate_process", {{"pid", "4242"}, {"grace_ms", "500"}}, true});
   m.emplace_back(RemedyResult{11, RemedyOutcome::done, 321, pattern_bytes(90, 0x42), ""});
+  m.emplace_back(TransferControl{7, TransferOp::done, TransferKind::pull, 52428800, "/home/kunde/Bericht ä.pdf",
+                                 pattern_bytes(32, 0x11), ""});
   return m;
 }
 
