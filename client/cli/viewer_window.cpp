@@ -186,6 +186,13 @@ void ViewerWindow::show_triage(const std::expected<probes::ReceivedReport, Error
     return;
   }
   const std::string saved = save_triage(answer->document);  // also when the panel was closed meanwhile
+  // The transcript carries the session's findings: the summary and where the full report is.
+  const std::string summary = answer->document.value("data", nlohmann::json::object())
+                                  .value("summary", nlohmann::json::object())
+                                  .value("text", std::string("triage finished"));
+  network_.post([note = "findings: " + summary + " (report saved to " + saved + ")"](SessionCore& core) {
+    core.chat().note(note);
+  });
   if (!panel_open_) return;
   auto lines = split_lines(probes::format_report_text(answer->report));
   lines.push_back("Saved to " + saved + "   (Ctrl+Alt+D to close)");

@@ -30,6 +30,8 @@ void ChatClient::receive(const protocol::Chat& chat) {
   add({transfer::unix_ms_now(), "customer", std::move(*text)});
 }
 
+void ChatClient::note(std::string text) { add({transfer::unix_ms_now(), "elfdesk", std::move(text)}); }
+
 void ChatClient::add(transfer::ChatLine line) {
   if (transcript_) {
     std::fprintf(transcript_, "%s\n", transfer::format_chat_line(line).c_str());

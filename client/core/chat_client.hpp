@@ -28,6 +28,9 @@ class ChatClient {
   // invalid_argument for empty, oversized or non-UTF-8 text; unavailable when over the rate limit.
   std::expected<void, Error> send(std::string_view text);
   void receive(const protocol::Chat& chat);
+  // A line for the transcript only, never sent (sender "elfdesk"): e.g. the findings of a triage run, so
+  // the saved conversation carries the session's findings with it.
+  void note(std::string text);
   void set_on_line(OnLine on_line) { on_line_ = std::move(on_line); }
   // Appends every line from now on (and those so far) to `path`, one "HH:MM:SS sender: text" a line.
   std::expected<void, Error> set_transcript_file(const std::string& path);

@@ -173,7 +173,9 @@ void TransferClient::stream_push(std::shared_ptr<Transfer> t) {
         co_return;
       }
       t->sha.update(chunk.data);
-      if (!co_await conn->send_bulk(std::move(chunk))) co_return;
+      // Named, not inside a larger expression: g++ 12's coroutine temporaries (docs/architecture.md).
+      const auto queued = co_await conn->send_bulk(std::move(chunk));
+      if (!queued) co_return;
       t->done += n;
       if (t->progress && !t->ended) t->progress(t->done, t->size);
     }

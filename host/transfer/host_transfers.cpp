@@ -271,7 +271,9 @@ void HostTransfers::send_stream() {
         co_return self->fail("the file changed while it was being sent");
       }
       a->sha.update(chunk.data);
-      if (!co_await conn->send_bulk(std::move(chunk)) || a->cancelled) co_return;
+      // Named, not inside a larger expression: g++ 12's coroutine temporaries (docs/architecture.md).
+      const auto queued = co_await conn->send_bulk(std::move(chunk));
+      if (!queued || a->cancelled) co_return;
       a->done += n;
       self->progress(a->done);
     }

@@ -129,6 +129,16 @@ std::expected<SupportBundle, Error> build_support_bundle(const probes::ProbeRunn
   auto triage = runner.run(probes::ProbeInvocation{"triage", {}, std::chrono::seconds(20), 0});
   if (!triage) return std::unexpected(triage.error());
   std::vector<File> files = bundle_files(redact_document(nlohmann::json(*triage)));
+  // Like `ps` in sos report: the hundred busiest and largest processes, not only triage's top five.
+  probes::ProbeInvocation all_processes{"processes", {}, std::chrono::seconds(10), 0};
+  all_processes.args.items.emplace_back("top", "100");
+  if (auto processes = runner.run(all_processes)) {
+    for (File& f : files)
+      if (f.name == "probes/processes.json") {
+        f.text = redact_document(nlohmann::json(*processes)).dump(2);
+        f.description = "the processes probe's report, the top 100 by CPU and by memory";
+      }
+  }
   for (File& f : files)
     if (f.name.ends_with(".txt")) f.text = redact_text_lines(f.text);
   nlohmann::json manifest = {{"format", "elfdesk-bundle/1"}, {"created", iso_now()}, {"host", host_name},

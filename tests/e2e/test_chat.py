@@ -33,7 +33,7 @@ class ChatTest(unittest.TestCase):
         self.addCleanup(err.close)
         viewer = subprocess.Popen([CLIENT_BIN, "view", self.host.address, "--code", self.host.code(),
                                    "--control-socket", self.socket, "--transcript", self.transcript],
-                                  env=self.b.env(), stdout=subprocess.DEVNULL, stderr=err)
+                                  env=self.b.env(), cwd=self.dir, stdout=subprocess.DEVNULL, stderr=err)
         self.addCleanup(lambda: (viewer.terminate(), viewer.wait()))
         self.viewer = viewer
         self.assertTrue(wait_until(lambda: any(e["event"] == "session_start" for e in self.host.audit()) and
@@ -111,6 +111,23 @@ class ChatTest(unittest.TestCase):
         self.assertTrue(final)
         typed = sum(e["text_chars"] for e in self.host.audit() if e["event"] == "input_activity")
         self.assertEqual(typed, 0, "text typed into the chat panel reached the customer's desktop")
+
+    def test_the_transcript_carries_the_sessions_findings(self):
+        viewer = find_window(self.b.display, "^elfdesk", timeout=20)
+        self.assertIsNotNone(viewer)
+        self.assertTrue(wait_until(lambda: "connected" in x_run(self.b.display, "xdotool", "getwindowname", viewer,
+                                                                check=False).stdout, timeout=20))
+        x_run(self.b.display, "xdotool", "windowfocus", "--sync", viewer, "key", "--clearmodifiers", "ctrl+alt+d")
+
+        def transcript():
+            with open(self.transcript) as f:
+                return f.read()
+        line = wait_until(lambda: re.search(r"^\d\d:\d\d:\d\d elfdesk: findings: (\S+): .* \(report saved to "
+                                            r"(elfdesk-triage-\S+\.json)\)$", transcript(), re.M), timeout=30)
+        self.assertTrue(line, transcript())
+        self.assertIn(line.group(1), ("ok", "warning", "critical", "unknown"))
+        self.assertTrue(os.path.exists(os.path.join(self.dir, line.group(2))))
+        self.assertFalse([e for e in self.host.audit() if e["event"] == "chat"])  # a note, never sent
 
     def test_bad_text_and_floods(self):
         self.assertEqual(elfdesk("chat", "--session", self.socket, "   ").returncode, 2)

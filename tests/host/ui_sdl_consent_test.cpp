@@ -298,3 +298,26 @@ TEST_CASE("session bar: chat grows it, a click in the field takes the keyboard, 
   CHECK(answer.get() == "Hi");
   CHECK(released);
 }
+
+TEST_CASE("session bar: a transfer's progress grows it while shown, and it shrinks back when cleared") {
+  ConsentFixture f;
+  const std::string id = std::to_string(f.ui->x11_window());
+  auto has_size = [&](const std::string& size) {
+    return test::wait_until([&] {
+      return test::command_output(f.display, "xdotool getwindowgeometry " + id).find("Geometry: " + size) !=
+             std::string::npos;
+    }, 5s);
+  };
+  bool bar = false, grown = false, shrunk = false;
+  f.run_with([&] {
+    f.ui->show_session({"Alice", "203.0.113.7:5000", perm::kView});
+    bar = has_size("720x44");
+    f.ui->show_activity("Receiving report.pdf: 45% of 2.1 MB");
+    grown = has_size("720x162");
+    f.ui->show_activity("");
+    shrunk = has_size("720x44");
+  });
+  CHECK(bar);
+  CHECK(grown);
+  CHECK(shrunk);
+}
