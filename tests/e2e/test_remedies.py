@@ -54,6 +54,11 @@ def parse(result):
         raise AssertionError(f"not JSON ({e}):\n{result.stdout}\n{result.stderr}")
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def remedy_records(host):
     return [e for e in host.audit() if e["event"] == "remedy"]
 
@@ -145,7 +150,7 @@ class PreApproved(unittest.TestCase):
         if os.geteuid() == 0 and shutil.which("setpriv"):
             other = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"])
             self.addCleanup(lambda: (other.kill(), other.wait()))
-            self.assertTrue(wait_until(lambda: open(f"/proc/{other.pid}/status").read().find("\t65534\t") > 0))
+            self.assertTrue(wait_until(lambda: "\t65534\t" in read_text(f"/proc/{other.pid}/status")))
             refused = fix(self.host, "--remedy", "terminate_process", "--arg", f"pid={other.pid}")
             self.assertEqual(refused.returncode, EXIT_FAILED, refused.stdout + refused.stderr)
             self.assertIn("belongs to another user (uid 65534)", refused.stdout)
