@@ -56,7 +56,7 @@ bool exited_within(int pidfd, std::chrono::milliseconds wait, const RemedyContex
   const auto until = std::chrono::steady_clock::now() + wait;
   for (;;) {
     pollfd p{pidfd, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (::poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count(), 0, 100))) > 0) return true;
     if (left.count() <= 0 || ctx.expired()) return false;
   }
