@@ -25,6 +25,8 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --control-socket PATH  where `elfdesk diag --session PATH` reaches this session (default
                          $XDG_RUNTIME_DIR/elfdesk/view-PID.sock; printed on stderr)
   --no-clipboard         do not share the clipboard
+  --remedies             also ask to propose fixes: Ctrl+Alt+R in the triage panel runs the suggested remedy
+                         of the most urgent finding, asked of the customer (see `elfdesk remedies`)
   --help                 this text
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
@@ -50,7 +52,8 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   v.settings.share_clipboard = !v.settings.view_only && !args.has("no-clipboard");
   const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes)
                                     : (kView | kControl | kProbes | (v.settings.share_clipboard ? kClipboard : 0));
-  auto target = parse_remote_target(args, permissions);
+  v.settings.remedies = !v.settings.view_only && args.has("remedies");
+  auto target = parse_remote_target(args, permissions | (v.settings.remedies ? kRemedies : 0));
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
   v.settings.host_label = v.target.options.host;
@@ -80,7 +83,7 @@ std::unique_ptr<ControlSocketServer> open_control_socket(asio::io_context& io, c
 
 int run_view_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {"code", "code-file", "name", "listen", "scale", "control-socket"},
-                         {"help", "view-only", "stats", "no-clipboard"});
+                         {"help", "view-only", "stats", "no-clipboard", "remedies"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
