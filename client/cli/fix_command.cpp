@@ -12,7 +12,7 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kFixUsage = R"(Usage: elfdesk fix ADDR:PORT --code CODE --remedy NAME [--arg KEY=VALUE ...] [options]
+const char* kFixUsage = R"usage(Usage: elfdesk fix ADDR:PORT --code CODE --remedy NAME [--arg KEY=VALUE ...] [options]
 
 Runs one remedy on the customer's machine. The customer is asked in their window, in plain words with the
 exact target ("Alice wants to delete 1.2 GB in your Trash (412 files)"), and may deny. After it ran, the
@@ -31,7 +31,7 @@ Exit codes: 0 done (or dry run), 12 declined (by the customer, now or when asked
 3 unknown remedy or bad argument (checked before anything is dialled, so no code is spent),
 4 failed, not available on that computer, or needs an administrator; 2 wrong command line or malformed
 code; 10 network error, 11 authentication failed, 13 protocol error, 14 host busy.
-)";
+)usage";
 
 constexpr int kUsageExit = 2;
 constexpr int kBadRemedyExit = 3;

@@ -36,6 +36,8 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --record FILE.webm     record what you see (cursor included, at most 15 pictures/s) as WebM; the
                          customer's consent question says so, and their audit log records it
   --transcript FILE      append every chat line to FILE ("HH:MM:SS sender: text")
+  --remedies             also ask to propose fixes: Ctrl+Alt+R in the triage panel runs the suggested remedy
+                         of the most urgent finding, asked of the customer (see `elfdesk remedies`)
   --help                 this text
 
 In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
@@ -70,7 +72,8 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes | recording)
                                     : (kView | kControl | kProbes | kFiles | recording |
                                        (v.settings.share_clipboard ? kClipboard : 0));
-  auto target = parse_remote_target(args, permissions);
+  v.settings.remedies = !v.settings.view_only && args.has("remedies");
+  auto target = parse_remote_target(args, permissions | (v.settings.remedies ? kRemedies : 0));
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
   const auto& o = v.target.options;
@@ -114,7 +117,7 @@ void report_recording(const std::expected<RecordingSummary, Error>& done, bool a
 int run_view_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "scale", "control-socket",
                                  "record", "transcript"},
-                         {"help", "view-only", "stats", "no-clipboard"});
+                         {"help", "view-only", "stats", "no-clipboard", "remedies"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
     return 0;

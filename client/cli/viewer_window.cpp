@@ -7,6 +7,7 @@
 
 #include "client/present/picture_shower.hpp"
 #include "common/clock.hpp"
+#include "common/probes/advice.hpp"
 #include "common/zstd_codec.hpp"
 #include "protocol/limits.hpp"
 
@@ -79,6 +80,7 @@ bool ViewerWindow::on_event(const void* raw) {
     SDL_free(e.drop.file);
     return true;
   }
+  if (is_local_shortcut(e, SDLK_r)) return run_suggested_remedy(), true;
   // The engineer's clipboard is offered only while this window has the keyboard: a copy elsewhere on the
   // engineer's desktop is none of the customer's business. On focus, the newest copy is offered once.
   if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_FOCUS_GAINED) {
@@ -195,6 +197,13 @@ void ViewerWindow::show_triage(const std::expected<probes::ReceivedReport, Error
   });
   if (!panel_open_) return;
   auto lines = split_lines(probes::format_report_text(answer->report));
+  suggested_ = nullptr;
+  for (const auto& f : answer->report.findings) {  // most urgent first
+    if (!settings_.remedies || f.remedy.is_null()) continue;
+    suggested_ = f.remedy;
+    lines.push_back("Ctrl+Alt+R: " + probes::remedy_command_args(f) + "   (the customer is asked)");
+    break;
+  }
   lines.push_back("Saved to " + saved + "   (Ctrl+Alt+D to close)");
   window_.show_panel(std::move(lines));
 }
@@ -207,6 +216,30 @@ void ViewerWindow::send_local_clipboard() {
   if (text.empty() || text == last_clipboard_ || text.size() > limits::kMaxClipboardBytes) return;
   last_clipboard_ = text;
   network_.send(protocol::Clipboard{static_cast<std::uint32_t>(text.size()), zstd_compress(text)});
+}
+
+// The remedy the shown triage suggested, through the same path as `elfdesk fix`: the customer is asked.
+void ViewerWindow::run_suggested_remedy() {
+  if (!panel_open_ || !suggested_.is_object()) return;
+  remedies::RemedyCall call{suggested_.value("name", std::string()), {}, false};
+  const nlohmann::json args = suggested_.value("args", nlohmann::json::object());  // named: items() refers to it
+  for (const auto& [key, value] : args.items())
+    call.args.items.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  suggested_ = nullptr;  // once per triage: the next one suggests again
+  window_.show_panel({"Asking the customer to allow " + call.name + "..."});
+  network_.post([this, call](SessionCore& core) {
+    core.remedies().call(call, [this, &mailbox = shared_.mailbox](std::expected<remedies::ReceivedRemedy, Error> answer) {
+      mailbox.post([this, answer = std::move(answer)] { show_remedy(answer); });  // network thread: only posts
+    });
+  });
+}
+
+void ViewerWindow::show_remedy(const std::expected<remedies::ReceivedRemedy, Error>& answer) {
+  if (!panel_open_) return;
+  auto lines = answer ? split_lines(remedies::format_remedy_text(answer->document))
+                      : std::vector<std::string>{"Remedy not run: " + answer.error().detail};
+  lines.push_back("(Ctrl+Alt+D to close)");
+  window_.show_panel(std::move(lines));
 }
 
 }  // namespace elfdesk::client

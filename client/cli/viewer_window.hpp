@@ -14,12 +14,14 @@
 #include "client/present/sdl_presenter.hpp"
 #include "client/record/session_recorder.hpp"
 #include "common/probes/probe_wire.hpp"
+#include "common/remedies/remedy_wire.hpp"
 
 namespace elfdesk::client {
 
 struct ViewSettings {
   bool view_only = false;
   bool share_clipboard = false;
+  bool remedies = false;   // --remedies: the triage panel offers the suggested remedy (Ctrl+Alt+R)
   std::string host_label;  // the title's name for the host until its Hello names it
   SessionRecorder* recorder = nullptr;  // --record: offered every picture shown once the customer allowed it
 };
@@ -39,6 +41,8 @@ class ViewerWindow {
   void show_mailbox();
   void toggle_triage();
   void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
+  void run_suggested_remedy();
+  void show_remedy(const std::expected<remedies::ReceivedRemedy, Error>& answer);
   void send_local_clipboard();
   void show_status();
   void record();
@@ -53,6 +57,7 @@ class ViewerWindow {
   ViewSettings settings_;
   InputMapper mapper_;
   bool panel_open_ = false;     // the triage panel
+  nlohmann::json suggested_;    // the remedy the shown triage suggests first ({name, args}), or null
   std::string shown_status_;    // the status panel's text, empty when hidden
   bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back

@@ -4,9 +4,13 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+// glibc 2.36's <sys/pidfd.h> forgets __BEGIN_DECLS: without extern "C" its functions get C++ names.
+extern "C" {
 #include <sys/pidfd.h>
+}
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -47,12 +51,19 @@ std::optional<Owner> read_owner(const RemedyContext& ctx, pid_t pid) {
 }
 
 // True when the process behind `pidfd` ended within `wait` (the pidfd becomes readable when it exits).
-bool exited_within(int pidfd, std::chrono::milliseconds wait) {
-  pollfd p{pidfd, POLLIN, 0};
-  return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+// Waits in slices, so a session that ends (the context expires) is not held for a whole grace period.
+bool exited_within(int pidfd, std::chrono::milliseconds wait, const RemedyContext& ctx) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    pollfd p{pidfd, POLLIN, 0};
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (::poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count(), 0, 100))) > 0) return true;
+    if (left.count() <= 0 || ctx.expired()) return false;
+  }
 }
 
-Applied stop(const std::shared_ptr<Fd>& pidfd, pid_t pid, const std::string& name, std::chrono::milliseconds grace) {
+Applied stop(const std::shared_ptr<Fd>& pidfd, pid_t pid, const std::string& name, std::chrono::milliseconds grace,
+             const RemedyContext& ctx) {
   Applied out;
   nlohmann::json record{{"pid", pid}, {"name", name}, {"signal", "TERM"}, {"exited", false}};
   if (::pidfd_send_signal(pidfd->fd, SIGTERM, nullptr, 0) != 0) {
@@ -60,11 +71,11 @@ Applied stop(const std::shared_ptr<Fd>& pidfd, pid_t pid, const std::string& nam
     out.summary = fmt::format("could not stop process {} ({}): {}", pid, name, std::strerror(errno));
     return out;
   }
-  bool exited = exited_within(pidfd->fd, grace);
+  bool exited = exited_within(pidfd->fd, grace, ctx);
   if (!exited) {  // it ignored TERM for the whole grace period
     record["signal"] = "KILL";
     ::pidfd_send_signal(pidfd->fd, SIGKILL, nullptr, 0);
-    exited = exited_within(pidfd->fd, std::chrono::milliseconds(3000));
+    exited = exited_within(pidfd->fd, std::chrono::milliseconds(3000), ctx);
   }
   record["exited"] = exited;
   out.touched.processes.push_back(record);
@@ -100,7 +111,7 @@ std::expected<RemedyPlan, Error> plan_terminate(const RemedyContext& ctx, const 
   plan.touched.processes.push_back({{"pid", pid}, {"name", owner->name}});
   plan.question = fmt::format("stop \"{}\" (process {}); unsaved work in it is lost", owner->name, pid);
   plan.effects.push_back(util::cpu_effect());
-  plan.apply = [pidfd, pid, name = owner->name, grace](const RemedyContext&) { return stop(pidfd, pid, name, grace); };
+  plan.apply = [pidfd, pid, name = owner->name, grace](const RemedyContext& c) { return stop(pidfd, pid, name, grace, c); };
   return plan;
 }
 

@@ -31,12 +31,12 @@ Screen:
 Code and consent:
   --code-ttl SECONDS     how long a code stays valid (default 600)
   --code-file PATH       also write the current code to PATH (mode 0600)
-  --consent ask|accept   ask the customer (default) or pre-approve (demos, tests; audited)
+  --consent ask|accept   ask the customer (default) or pre-approve, remedies too (demos, tests; audited)
   --consent-timeout S    seconds to wait for an answer before denying (default 60)
   --ui auto|window|terminal|none   how to show the code and ask (default auto)
-  --view-only            the engineer may view but never control
+  --view-only            the engineer may view but never control (nor run remedies)
   --no-clipboard         do not share the clipboard
-  --no-probes            the engineer may not run diagnostics (`elfdesk diag` is refused)
+  --no-probes            the engineer may not run diagnostics nor remedies (`elfdesk diag`/`fix` are refused)
   --no-files             the engineer may not send or fetch files (`elfdesk files` is refused)
   --max-transfer MIB     largest file or bundle sent either way, in MiB (default 1024)
   --download-dir PATH    where files sent to you land (default: your download folder, else ~/Downloads)

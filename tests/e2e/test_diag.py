@@ -110,7 +110,12 @@ class RemoteHost(unittest.TestCase):
             self.assertEqual(r["exit_code"], ["ok", "warning", "critical", "unknown"].index(r["worst"]))
             self.assertTrue(r["findings"], r["probe"])
             for f in r["findings"]:
-                self.assertEqual(set(f), {"probe", "check", "severity", "reason", "value"})
+                # What to do comes with every finding that is not ok (docs/probes.md, "Advice").
+                documented = {"probe", "check", "severity", "reason", "value"}
+                if f["severity"] != "ok":
+                    documented |= {"advice"} | ({"remedy"} if "remedy" in f else set())
+                    self.assertTrue(f["advice"], f)
+                self.assertEqual(set(f), documented)
                 self.assertTrue(f["reason"])
 
     def test_script_runs_every_probe_in_one_session(self):

@@ -15,7 +15,7 @@ import time
 import unittest
 
 import elfdesk_e2e
-from elfdesk_e2e import (CLIENT_BIN, EXIT_DECLINED, Host, Xvfb, elfdesk, find_window, wait_until)
+from elfdesk_e2e import (CLIENT_BIN, EXIT_DECLINED, Host, Viewer, Xvfb, elfdesk, find_window, wait_until, x_run)
 
 HOST_ARGS = ("--fake-screen", "--consent", "accept", "--ui", "none")
 EXIT_BAD_REMEDY, EXIT_FAILED = 3, 4
@@ -52,6 +52,11 @@ def parse(result):
         return json.loads(result.stdout)
     except ValueError as e:
         raise AssertionError(f"not JSON ({e}):\n{result.stdout}\n{result.stderr}")
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 def remedy_records(host):
@@ -145,7 +150,7 @@ class PreApproved(unittest.TestCase):
         if os.geteuid() == 0 and shutil.which("setpriv"):
             other = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"])
             self.addCleanup(lambda: (other.kill(), other.wait()))
-            self.assertTrue(wait_until(lambda: open(f"/proc/{other.pid}/status").read().find("\t65534\t") > 0))
+            self.assertTrue(wait_until(lambda: "\t65534\t" in read_text(f"/proc/{other.pid}/status")))
             refused = fix(self.host, "--remedy", "terminate_process", "--arg", f"pid={other.pid}")
             self.assertEqual(refused.returncode, EXIT_FAILED, refused.stdout + refused.stderr)
             self.assertIn("belongs to another user (uid 65534)", refused.stdout)
@@ -289,6 +294,68 @@ class CustomerWindow(unittest.TestCase):
         self.assertEqual([(r["outcome"], r["consent"]) for r in records],
                          [("done", "asked: allowed"), ("declined", "asked: denied")])
         self.assertEqual(records[0]["question"], "delete 1.2 MB in your Trash (4 files)")
+
+
+
+@unittest.skipUnless(shutil.which("Xvfb") and shutil.which("xdotool"), "needs Xvfb and xdotool")
+class ViewerPanel(unittest.TestCase):
+    """`elfdesk view --remedies`: Ctrl+Alt+D shows triage with the suggested remedy, Ctrl+Alt+R asks the
+    customer for it through the same path as `fix`; the customer (display A) denies, so nothing changes
+    whatever triage suggested on this machine."""
+
+    def test_ctrl_alt_r_asks_the_customer_for_the_suggested_remedy(self):
+        a = self.enterContext(Xvfb(800, 600))
+        b = self.enterContext(Xvfb(1024, 768))
+        host = Host("--consent", "ask", "--ui", "window", display=a.display, env=a.env())
+        self.addCleanup(host.stop)
+        customer = find_window(a.display, "elfdesk")
+        self.assertTrue(customer, host.stderr())
+
+        def click(button):
+            out = a.run("xdotool", "getwindowgeometry", customer).stdout
+            ox, oy = map(int, re.search(r"Position:\s*(-?\d+),(-?\d+)", out).groups())
+            x, y, w, h = BUTTONS[button]
+            a.run("xdotool", "mousemove", str(ox + x + w // 2), str(oy + y + h // 2), "click", "1")
+
+        def answer(count, button):
+            self.assertTrue(wait_until(lambda: len(re.findall(r"wants to ", host.stdout())) >= count, timeout=30),
+                            host.stdout())
+            time.sleep(ARM_DELAY + 0.6)  # drawn, and Allow armed
+            click(button)
+
+        viewer = Viewer(host, b.display, "--remedies", "--name", "Alice")
+        self.addCleanup(viewer.stop)
+        answer(1, "allow")
+        self.assertIn("propose fixes (you approve each one)", host.stdout())
+        window = find_window(b.display, "^elfdesk", timeout=20)
+        self.assertTrue(window, viewer.stderr())
+        keys = lambda combo: x_run(b.display, "xdotool", "windowfocus", "--sync", window, "key", "--clearmodifiers", combo)
+        keys("ctrl+alt+d")
+        saved = wait_until(lambda: [f for f in os.listdir(viewer.dir) if f.startswith("elfdesk-triage-")], timeout=30)
+        self.assertTrue(saved, viewer.stderr())
+        with open(os.path.join(viewer.dir, saved[0])) as f:
+            report = json.load(f)
+        suggested = next((f["remedy"] for f in report["findings"] if f.get("remedy")), None)
+        if suggested is None:
+            self.skipTest("triage found nothing elfdesk could fix on this machine")
+        keys("ctrl+alt+r")
+        # Asked (then denied: triage may well suggest stopping some busy process of this machine), or
+        # answered at once when it cannot run here or only reads.
+        asked = lambda: len(re.findall(r"wants to ", host.stdout())) >= 2
+        self.assertTrue(wait_until(lambda: asked() or remedy_records(host), timeout=30), host.stdout())
+        if asked():
+            answer(2, "deny")
+        record = wait_until(lambda: remedy_records(host), timeout=30)
+        self.assertTrue(record, host.stdout())
+        self.assertEqual(record[0]["remedy"], suggested["name"])
+        self.assertEqual(dict(record[0]["args"]), suggested["args"])
+        if asked():
+            self.assertEqual((record[0]["outcome"], record[0]["consent"]), ("declined", "asked: denied"))
+        elif suggested["name"] == "largest_dirs":
+            self.assertEqual(record[0]["outcome"], "done")  # read-only: never asked
+        else:
+            self.assertIn(record[0]["outcome"], ("not_available", "needs_administrator", "failed"), record[0])
+        self.assertIsNone(viewer.proc.poll(), viewer.stderr())
 
 
 if __name__ == "__main__":

@@ -106,3 +106,17 @@ TEST_CASE("limits against strangers and the network-check permission have safe d
   CHECK_FALSE(parse({"--max-pending-per-address", "0"}));
   CHECK_FALSE(parse({"--backoff", "301"}));
 }
+
+TEST_CASE("remedies are granted only when asked, and never to a view-only or --no-probes session") {
+  using namespace protocol::permission;
+  HostOptions o;
+  CHECK(grant_permissions(kRemedies, o) == kRemedies);
+  CHECK(grant_permissions(kView | kProbes, o) == (kView | kProbes));  // not asked, not granted
+  o.view_only = true;
+  CHECK(grant_permissions(kAll, o) == (kView | kProbes));
+  CHECK(grant_permissions(kRemedies, o) == 0);
+  o.view_only = false;
+  o.probes = false;
+  CHECK(grant_permissions(kAll, o) == (kView | kControl | kClipboard));
+  CHECK(grant_permissions(kRemedies, o) == 0);
+}

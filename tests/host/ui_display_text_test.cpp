@@ -58,3 +58,11 @@ TEST_CASE("the question lists everything the engineer could do, and diagnostics 
   CHECK(format_countdown(std::chrono::seconds(299)) == "4:59");
   CHECK(format_countdown(std::chrono::seconds(-3)) == "0:00");
 }
+
+TEST_CASE("remedies: one clause at the start, then each request in its own words, sanitised") {
+  CHECK(permission_clauses(perm::kRemedies) == std::vector<std::string>{"propose fixes (you approve each one)"});
+  ConsentQuestion q{"Alice\x1b[31m", "203.0.113.7:5000", 0, false, "delete 1.2 GB in your Trash (412 files)"};
+  CHECK(question_text(q) == "Alice [31m (from 203.0.113.7:5000) wants to delete 1.2 GB in your Trash (412 files)");
+  q.request = "stop \"yes\" (process 42)\n\u202Eevil";
+  CHECK(question_text(q).ends_with("wants to stop \"yes\" (process 42) evil"));
+}

@@ -2,6 +2,7 @@
 // when it ignores TERM), another user's process and elfdesk itself are refused.
 #include <doctest/doctest.h>
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,13 +22,21 @@ namespace {
 struct BusyChild {
   pid_t pid = -1;
   explicit BusyChild(bool ignore_term, uid_t as_user = static_cast<uid_t>(-1)) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
     pid = ::fork();
     if (pid == 0) {
-      if (ignore_term) ::signal(SIGTERM, SIG_IGN);
+      // The test framework's handlers are inherited: TERM must act as for any program (or be ignored).
+      ::signal(SIGTERM, ignore_term ? SIG_IGN : SIG_DFL);
       if (as_user != static_cast<uid_t>(-1) && (::setgid(as_user) != 0 || ::setuid(as_user) != 0)) ::_exit(3);
-      for (volatile unsigned long i = 0;; i = i + 1) {
-      }
+      const char byte = 1;
+      if (::write(ready[1], &byte, 1) != 1) ::_exit(4);
+      for (;;) ::sched_yield();  // a spinning process (yields so the test machine stays responsive)
     }
+    ::close(ready[1]);
+    char byte = 0;
+    REQUIRE(::read(ready[0], &byte, 1) == 1);  // set up (signals, user) before anyone signals it
+    ::close(ready[0]);
   }
   ~BusyChild() {
     if (pid > 0) {
@@ -105,15 +114,6 @@ TEST_CASE("terminate_process: denied, dry run, another user's process, elfdesk i
   if (::getuid() == 0) {
     other.emplace(false, 65534);
     foreign = other->pid;
-    // The child drops to uid 65534 right after fork; wait until /proc shows it (no fixed sleep).
-    for (int i = 0; i < 100000; ++i) {
-      std::ifstream in("/proc/" + std::to_string(foreign) + "/status");
-      std::string line;
-      bool changed = false;
-      while (std::getline(in, line))
-        if (line.starts_with("Uid:") && line.find("65534") != std::string::npos) changed = true;
-      if (changed) break;
-    }
     auto report = runner.run(stop(foreign), answer_with(Answer::allow));
     REQUIRE(report.has_value());
     CHECK(report->outcome == Outcome::failed);
