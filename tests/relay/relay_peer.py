@@ -55,8 +55,8 @@ class Pki:
 class Relay:
     """A running elfdesk-relay on 127.0.0.1:<free port>."""
 
-    def __init__(self, pki, directory, *args, name="relay", metrics=False):
-        self.port = free_port()
+    def __init__(self, pki, directory, *args, name="relay", metrics=False, port=None):
+        self.port = port or free_port()
         self.metrics_port = free_port() if metrics else None
         self.log_path = os.path.join(directory, name + ".jsonl")
         self.err_path = os.path.join(directory, name + ".err")
