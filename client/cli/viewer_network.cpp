@@ -96,6 +96,9 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   core_ = std::move(*core);
+  // The window was closed while the session was being opened (finish() found no core to close): close
+  // it now, or the session would run on with nobody watching and the viewer would never exit.
+  if (closing_) core_->close("the viewer was closed");
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));
@@ -131,7 +134,10 @@ void ViewerNetwork::send(protocol::Message message) {
 
 void ViewerNetwork::finish() {
   if (!thread_.joinable()) return;
-  post([](SessionCore& core) { core.close("the viewer was closed"); });
+  asio::post(io_, [this] {
+    closing_ = true;
+    if (core_) core_->close("the viewer was closed");
+  });
   work_.reset();
   thread_.join();
 }
