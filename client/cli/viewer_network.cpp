@@ -13,9 +13,11 @@ namespace {
 std::string status_text(SessionState s, const EngineerOptions& o) {
   const std::string where = o.host + ":" + std::to_string(o.port);
   switch (s) {
-    case SessionState::connecting: return "Connecting to " + where + "...";
+    case SessionState::connecting:
+      return (o.via_relay ? "Connecting through the relay " : "Connecting to ") + where + "...";
     case SessionState::waiting_for_host: return "Waiting for the host to connect to " + where + "...";
-    case SessionState::authenticating: return "Checking the code with " + where + "...";
+    case SessionState::authenticating:
+      return o.via_relay ? "Checking the code with the customer's computer..." : "Checking the code with " + where + "...";
     case SessionState::waiting_for_customer: return "Waiting for the customer to allow access...";
     case SessionState::connected: return "";
   }
