@@ -26,19 +26,20 @@ Error redis_error(redisContext* c) {
 }
 
 // Completes an awaitable on the network thread with the worker's result.
-template <class T, class Work>
-auto on_worker(asio::any_io_executor executor, std::function<void(std::function<void(redisContext*)>)> enqueue,
-               Work work) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
-      [executor, enqueue, work = std::move(work)](auto handler) mutable {
+template <class T>
+asio::awaitable<T> on_worker(asio::any_io_executor executor,
+                             std::function<void(std::function<void(redisContext*)>)> enqueue,
+                             std::function<T(redisContext*)> work) {
+  auto initiation = [executor, enqueue, work](auto handler) mutable {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         auto guard = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(executor);
         enqueue([executor, shared, guard, work = std::move(work)](redisContext* c) mutable {
           T result = work(c);
           asio::post(executor, [shared, guard, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
         });
-      },
-      asio::use_awaitable);
+      };
+  T result = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(initiation, asio::use_awaitable);
+  co_return result;
 }
 
 }  // namespace
@@ -117,28 +118,35 @@ redisContext* RedisDirectory::connected() {
   return context_;
 }
 
+// The work and enqueue callables are named locals, not temporaries inside the co_await expression:
+// g++ 12 copied such a temporary lambda bitwise into the coroutine frame (a std::string capture then
+// pointed into the frame and was freed twice; found with valgrind).
 asio::awaitable<std::expected<bool, Error>> RedisDirectory::claim(std::string id, std::chrono::seconds lease) {
   using Result = std::expected<bool, Error>;
-  co_return co_await on_worker<Result>(executor_, [this](Job j) { enqueue(std::move(j)); },
-      [key = key_for(id), self = self_, lease](redisContext* c) -> Result {
-        if (c == nullptr) return std::unexpected(redis_error(c));
-        ReplyPtr r(static_cast<redisReply*>(redisCommand(c, "SET %s %s NX EX %lld", key.c_str(), self.c_str(),
-                                                         static_cast<long long>(lease.count()))));
-        if (!r || r->type == REDIS_REPLY_ERROR) return std::unexpected(redis_error(c));
-        return r->type == REDIS_REPLY_STATUS;  // OK; nil when the key exists
-      });
+  std::function<void(Job)> enqueue_job = [this](Job j) { enqueue(std::move(j)); };
+  std::function<Result(redisContext*)> work = [key = key_for(id), self = self_, lease](redisContext* c) -> Result {
+    if (c == nullptr) return std::unexpected(redis_error(c));
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(c, "SET %s %s NX EX %lld", key.c_str(), self.c_str(),
+                                                     static_cast<long long>(lease.count()))));
+    if (!r || r->type == REDIS_REPLY_ERROR) return std::unexpected(redis_error(c));
+    return r->type == REDIS_REPLY_STATUS;  // OK; nil when the key exists
+  };
+  Result result = co_await on_worker<Result>(executor_, std::move(enqueue_job), std::move(work));
+  co_return result;
 }
 
 asio::awaitable<std::expected<std::optional<std::string>, Error>> RedisDirectory::lookup(std::string id) {
   using Result = std::expected<std::optional<std::string>, Error>;
-  co_return co_await on_worker<Result>(executor_, [this](Job j) { enqueue(std::move(j)); },
-      [key = key_for(id)](redisContext* c) -> Result {
-        if (c == nullptr) return std::unexpected(redis_error(c));
-        ReplyPtr r(static_cast<redisReply*>(redisCommand(c, "GET %s", key.c_str())));
-        if (!r || r->type == REDIS_REPLY_ERROR) return std::unexpected(redis_error(c));
-        if (r->type != REDIS_REPLY_STRING) return std::optional<std::string>();
-        return std::optional<std::string>(std::string(r->str, r->len));
-      });
+  std::function<void(Job)> enqueue_job = [this](Job j) { enqueue(std::move(j)); };
+  std::function<Result(redisContext*)> work = [key = key_for(id)](redisContext* c) -> Result {
+    if (c == nullptr) return std::unexpected(redis_error(c));
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(c, "GET %s", key.c_str())));
+    if (!r || r->type == REDIS_REPLY_ERROR) return std::unexpected(redis_error(c));
+    if (r->type != REDIS_REPLY_STRING) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(r->str, r->len));
+  };
+  Result result = co_await on_worker<Result>(executor_, std::move(enqueue_job), std::move(work));
+  co_return result;
 }
 
 void RedisDirectory::release(std::string id) {

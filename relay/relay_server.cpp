@@ -97,8 +97,10 @@ asio::awaitable<void> RelayServer::serve(std::shared_ptr<Peer> peer) {
   peer->disarm();
   if (!message) {
     const bool bad = message.error().code != ErrorCode::closed && message.error().code != ErrorCode::io;
-    if (bad && peer->tls->is_open())
-      co_await refuse(*peer, protocol::RelayRefusal::bad_request, "not a relay request: " + message.error().detail, "request");
+    if (bad && peer->tls->is_open()) {
+      const std::string why = "not a relay request: " + message.error().detail;
+      co_await refuse(*peer, protocol::RelayRefusal::bad_request, why, "request");
+    }
     peer->close();
     co_return;
   }

@@ -92,10 +92,10 @@ RelayState::RelayState(asio::any_io_executor executor_, RelayConfig config_, Dir
       joins(clock_, config.limits.join_burst, config.limits.join_every),
       connections(config.limits.connections_per_address) {}
 
-asio::awaitable<void> refuse(Peer& peer, protocol::RelayRefusal reason, std::string text, const char* what) {
+asio::awaitable<void> refuse(Peer& peer, protocol::RelayRefusal reason, std::string_view for_people, const char* what) {
   peer.state.metrics.refused(reason);
   peer.state.log.write("refused", {{"what", what}, {"reason", reason_name(reason)}, {"address", peer.address}});
-  if (text.empty()) text = protocol::describe(reason);
+  std::string text(for_people.empty() ? std::string_view(protocol::describe(reason)) : for_people);
   if (text.size() > protocol::kMaxRelayText) text.resize(protocol::kMaxRelayText);
   peer.arm(kRefusalDeadline);
   const protocol::RelayMessage refused = protocol::RelayRefused{reason, text};  // named: see architecture.md

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "relay/event_log.hpp"
 #include "relay/metrics.hpp"
 #include "relay/relay_limits.hpp"
+#include "relay/buffer_pool.hpp"
 #include "relay/tls_socket.hpp"
 
 namespace elfdesk::relay {
@@ -97,12 +99,15 @@ struct RelayState {
   AddressCounter connections;
   std::unordered_map<std::string, std::shared_ptr<HostControl>> hosts;    // by id
   std::unordered_map<std::string, std::shared_ptr<PendingJoin>> pending;  // by ticket bytes
+  BufferPool buffers;
   bool stopping = false;
 };
 
 // Sends Refused{reason, text} (bounded by a short deadline), ends our direction and closes. Counted
 // in the metrics and logged with `what` (register, join, accept, request).
-asio::awaitable<void> refuse(Peer& peer, protocol::RelayRefusal reason, std::string text, const char* what);
+// `text` is a view (callers pass literals): a temporary std::string argument of a coroutine is what
+// g++ 12 mishandles (docs/architecture.md).
+asio::awaitable<void> refuse(Peer& peer, protocol::RelayRefusal reason, std::string_view text, const char* what);
 
 // Random bytes from OpenSSL (ids and tickets). False only if the RNG fails.
 bool random_bytes(std::uint8_t* out, std::size_t size);
