@@ -14,15 +14,10 @@ from elfdesk_e2e import CLIENT_BIN, EXIT_NETWORK, wait_until
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost, can_connect, free_port, screenshot
 
 HOST_ARGS = ("--consent", "accept", "--ui", "none", "--fake-screen")
-# elfdesk-relay as merged at 8d6a293 aborts in Redis mode on the first registration ("free(): invalid
-# pointer" destroying a lambda of RedisDirectory::claim on its worker thread, relay/redis_directory.cpp:123).
-# Set ELFDESK_RELAY_NODES_TEST=1 to run this test once that is fixed (and then drop this guard).
-RELAY_REDIS_BROKEN = os.environ.get("ELFDESK_RELAY_NODES_TEST") != "1"
 
 
 @unittest.skipUnless(os.path.exists(RELAY_BIN), "elfdesk-relay is not built (relay/ is not merged)")
 @unittest.skipUnless(shutil.which("redis-server"), "needs redis-server")
-@unittest.skipIf(RELAY_REDIS_BROKEN, "elfdesk-relay aborts in Redis mode at this commit (see RELAY_REDIS_BROKEN)")
 class TwoNodesTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="elfdesk-nodes-")
