@@ -17,6 +17,9 @@ constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kPumpBuffer = 16 * 1024;
 // After our side ended, how long the relay may take to finish the other direction before we cut it.
 constexpr auto kLinger = std::chrono::seconds(5);
+// Rendezvous messages waiting to be written. Only a relay that sends Pings and never reads our Pongs
+// gets there: it is cut off rather than let the queue grow.
+constexpr std::size_t kMaxQueuedFrames = 64;
 
 std::string openssl_reason(const std::string& what) {
   const unsigned long code = ERR_get_error();
@@ -133,6 +136,10 @@ RelayLink::RelayLink(Stream stream, std::string peer_address, std::string where)
 std::expected<void, Error> RelayLink::send(const protocol::RelayMessage& message) {
   auto frame = protocol::encode_relay_frame(message);
   if (!frame) return std::unexpected(frame.error());
+  if (queue_.size() >= kMaxQueuedFrames) {
+    close();
+    return std::unexpected(make_error(ErrorCode::oversized, "the relay " + where_ + " does not read what we send"));
+  }
   queue_.push_back(std::move(*frame));
   if (!writing_ && open_) {
     writing_ = true;

@@ -43,8 +43,8 @@ class RelayLink : public std::enable_shared_from_this<RelayLink> {
                                                                                std::chrono::milliseconds timeout);
   RelayLink(Stream stream, std::string peer_address, std::string where);
 
-  // Queues one message; written in order by the link's writer. Fails only for a message the wire
-  // contract refuses to encode.
+  // Queues one message; written in order by the link's writer. Fails for a message the wire contract
+  // refuses to encode, and closes the link when the relay has left 64 messages unread.
   std::expected<void, Error> send(const protocol::RelayMessage& message);
   // The next message, or closed/io/timeout/malformed. A timeout closes the link.
   asio::awaitable<std::expected<protocol::RelayMessage, Error>> receive(std::chrono::milliseconds timeout);

@@ -12,6 +12,9 @@ namespace elfdesk {
 namespace {
 
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// Joins waiting for our data connection. More than this and the relay (which rate-limits joins) is not
+// behaving: the newest are dropped (those engineers hear host_gone from the relay) rather than queued.
+constexpr std::size_t kMaxWaitingJoins = 16;
 
 Error unexpected_message(const std::string& where, const char* expected) {
   return make_error(ErrorCode::malformed, "the relay " + where + " sent something other than " + expected);
@@ -132,7 +135,7 @@ asio::awaitable<Error> RelayHostTransport::State::serve(std::shared_ptr<RelayLin
     auto message = co_await link->receive(timings.dead_after);
     if (!message) co_return message.error();
     if (const auto* incoming = std::get_if<protocol::RelayIncoming>(&*message)) {
-      tickets.push_back(incoming->ticket);
+      if (tickets.size() < kMaxWaitingJoins) tickets.push_back(incoming->ticket);
       wake.cancel();
     } else if (std::holds_alternative<protocol::RelayPing>(*message)) {
       (void)link->send(protocol::RelayPong{});

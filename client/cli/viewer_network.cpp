@@ -13,9 +13,11 @@ namespace {
 std::string status_text(SessionState s, const EngineerOptions& o) {
   const std::string where = o.host + ":" + std::to_string(o.port);
   switch (s) {
-    case SessionState::connecting: return "Connecting to " + where + "...";
+    case SessionState::connecting:
+      return (o.via_relay ? "Connecting through the relay " : "Connecting to ") + where + "...";
     case SessionState::waiting_for_host: return "Waiting for the host to connect to " + where + "...";
-    case SessionState::authenticating: return "Checking the code with " + where + "...";
+    case SessionState::authenticating:
+      return o.via_relay ? "Checking the code with the customer's computer..." : "Checking the code with " + where + "...";
     case SessionState::waiting_for_customer: return "Waiting for the customer to allow access...";
     case SessionState::connected: return "";
   }
@@ -97,6 +99,9 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   core_ = std::move(*core);
+  // The window was closed while the session was being opened (finish() found no core to close): close
+  // it now, or the session would run on with nobody watching and the viewer would never exit.
+  if (closing_) core_->close("the viewer was closed");
   start_chat();
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
@@ -175,7 +180,10 @@ void ViewerNetwork::send(protocol::Message message) {
 
 void ViewerNetwork::finish() {
   if (!thread_.joinable()) return;
-  post([](SessionCore& core) { core.close("the viewer was closed"); });
+  asio::post(io_, [this] {
+    closing_ = true;
+    if (core_) core_->close("the viewer was closed");
+  });
   work_.reset();
   thread_.join();
 }

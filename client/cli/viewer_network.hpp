@@ -75,6 +75,7 @@ class ViewerNetwork {
   std::string transcript_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<SessionCore> core_;  // network thread only
+  bool closing_ = false;               // network thread: finish() came, maybe before core_ existed
   std::atomic<int> exit_code_{0};
   std::thread thread_;
 };

@@ -49,9 +49,10 @@ void HostRelay::on_lost(const Error& why, std::chrono::milliseconds retry_in) {
   std::printf("elfdesk-host: %s\n", text.c_str());
   std::fflush(stdout);
   audit_.record("relay_lost", {{"relay", where()}, {"reason", why.detail}});
-  if (ui_)
-    ui_->show_failed_attempts("The connection to the support relay was lost: reconnecting. The code shown no longer "
-                              "works; a new one appears when the relay is back.");
+  if (ui_) {  // no dead code on the screen; the warning stays until the next session, so it says "earlier"
+    ui_->show_code("", std::chrono::seconds(0));
+    ui_->show_failed_attempts("Connection to the support relay lost; any earlier code no longer works");
+  }
 }
 
 }  // namespace elfdesk::host

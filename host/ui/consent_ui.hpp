@@ -37,7 +37,8 @@ class ConsentUi {
  public:
   virtual ~ConsentUi() = default;
 
-  // Shows the one-time code (already grouped, e.g. "482-193-775") with a countdown of its validity.
+  // Shows the one-time code (already grouped, e.g. "482-193-775") with a countdown of its validity. An
+  // empty code means there is none at the moment (relay mode: the relay is not reachable yet or again).
   virtual void show_code(std::string formatted_code, std::chrono::seconds valid_for) = 0;
   // Asks the customer; on_answer is invoked at most once, on the UI thread. A new ask() or
   // cancel_question() drops the pending question without invoking its callback.

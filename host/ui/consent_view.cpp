@@ -54,12 +54,17 @@ void draw_button(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& 
 }
 
 void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {
-  sdl::draw_text(r, fonts.body.get(), "Read this code to your support engineer", kText, kMid, 62,
-                 sdl::Align::center, kTextWidth);
-  sdl::draw_text(r, fonts.code.get(), view.code, kText, kMid, 100, sdl::Align::center, kTextWidth);
-  const std::string validity = view.countdown.empty() ? "This code has expired" : "Valid for " + view.countdown;
-  sdl::draw_text(r, fonts.body.get(), validity, view.countdown.empty() ? kEnd : kText, kMid, 178,
-                 sdl::Align::center, kTextWidth);
+  if (view.code.empty()) {  // relay mode before the relay gave us an id: nothing to read out yet
+    sdl::draw_text(r, fonts.body.get(), "Connecting to the support service...", kText, kMid, 100, sdl::Align::center,
+                   kTextWidth);
+  } else {
+    sdl::draw_text(r, fonts.body.get(), "Read this code to your support engineer", kText, kMid, 62,
+                   sdl::Align::center, kTextWidth);
+    sdl::draw_text(r, fonts.code.get(), view.code, kText, kMid, 100, sdl::Align::center, kTextWidth);
+    const std::string validity = view.countdown.empty() ? "This code has expired" : "Valid for " + view.countdown;
+    sdl::draw_text(r, fonts.body.get(), validity, view.countdown.empty() ? kEnd : kText, kMid, 178,
+                   sdl::Align::center, kTextWidth);
+  }
   sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
                  kMid, 250, sdl::Align::center, kTextWidth);
   if (!view.failed_attempts.empty())  // someone is guessing: the customer should know

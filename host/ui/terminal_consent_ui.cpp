@@ -64,6 +64,8 @@ class TerminalConsentUi final : public ConsentUi {
   }
 
   void show_code(std::string formatted_code, std::chrono::seconds valid_for) override {
+    if (formatted_code.empty())  // relay mode: not registered (yet, or again)
+      return print("\nelfdesk \u2014 no code at the moment: connecting to the support service\n");
     print(fmt::format("\nelfdesk \u2014 remote support\nRead this code to your support engineer:\n\n"
                       "    {}\n\n(valid for {})\n",
                       sanitize_display_text(formatted_code, 32), format_countdown(valid_for)));

@@ -70,7 +70,9 @@ class Relay(_Program):
         probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         if not wait_until(lambda: self.proc.poll() is not None or can_connect(probe_host, self.port, netns), 15) \
                 or self.proc.poll() is not None:
-            raise RuntimeError("elfdesk-relay did not start:\n" + self.stderr())
+            text = self.stderr()
+            self.stop()
+            raise RuntimeError("elfdesk-relay did not start:\n" + text)
 
     @property
     def address(self):
@@ -104,7 +106,9 @@ class RelayHost(_Program):
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                          env=env or dict(os.environ))
         if wait and not self.wait_for_code():
-            raise RuntimeError("elfdesk-host showed no code:\n" + self.stdout() + self.stderr())
+            text = self.stdout() + self.stderr()
+            self.stop()  # the caller never gets the object to stop it
+            raise RuntimeError("elfdesk-host showed no code:\n" + text)
 
     def code(self):
         try:

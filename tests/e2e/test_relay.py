@@ -15,8 +15,8 @@ import unittest
 from elfdesk_e2e import (CLIENT_BIN, EXIT_AUTH, EXIT_NETWORK, EXIT_OK, Xvfb, elfdesk, find_window, make_test_picture,
                          hide_cursor, paint_root, psnr, wait_until)
 from mitm_proxy import RelayMitmProxy
-from relay_e2e import (NO_SESSION, RELAY_BIN, Pki, Redirector, Relay, RelayHost, engineer, listening_tcp_ports, screenshot,
-                       wrong_secret)
+from relay_e2e import (NO_SESSION, RELAY_BIN, Pki, Redirector, Relay, RelayHost, engineer, free_port,
+                       listening_tcp_ports, screenshot, wrong_secret)
 
 HOST_ARGS = ("--consent", "accept", "--ui", "none", "--backoff", "0")
 
@@ -210,6 +210,14 @@ class RelayUsageTest(unittest.TestCase):
             short = elfdesk("diag", "123-456-789-01", "--relay", "127.0.0.1:9", env=env)
             self.assertEqual(short.returncode, 2, short.stderr)
             self.assertIn("12 digits", short.stderr)
+
+    def test_an_unreachable_relay_is_exit_10_at_once(self):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ELFDESK_RELAY")}
+        start = time.time()
+        result = elfdesk("diag", "123-456-789-012", "--relay", f"127.0.0.1:{free_port()}", env=clean)
+        self.assertEqual(result.returncode, EXIT_NETWORK, result.stderr)
+        self.assertIn("relay", result.stderr)
+        self.assertLess(time.time() - start, 10)
 
     def test_help_names_the_relay(self):
         for command in ("view", "diag", "screenshot"):

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "host/core/consent_gate.hpp"
 #include "host/core/host_options.hpp"
 #include "protocol/messages.hpp"
@@ -113,10 +115,49 @@ TEST_CASE("remedies are granted only when asked, and never to a view-only or --n
   CHECK(grant_permissions(kRemedies, o) == kRemedies);
   CHECK(grant_permissions(kView | kProbes, o) == (kView | kProbes));  // not asked, not granted
   o.view_only = true;
-  CHECK(grant_permissions(kAll, o) == (kView | kProbes));
+  CHECK(grant_permissions(kAll, o) == (kView | kProbes | kRecord));  // watching and recording change nothing
   CHECK(grant_permissions(kRemedies, o) == 0);
   o.view_only = false;
   o.probes = false;
-  CHECK(grant_permissions(kAll, o) == (kView | kControl | kClipboard));
+  CHECK(grant_permissions(kAll, o) == (kView | kControl | kClipboard | kFiles | kRecord));
   CHECK(grant_permissions(kRemedies, o) == 0);
+}
+
+// Relay mode is chosen at start: --listen/--connect mean direct; otherwise a relay from --relay,
+// ELFDESK_RELAY or the config files (here: none, by pointing both files at a missing directory).
+TEST_CASE("relay mode: --relay, ELFDESK_RELAY; --listen or --connect stay direct; conflicts are usage errors") {
+  ::setenv("ELFDESK_SYSTEM_CONFIG", "/nonexistent/elfdesk.conf", 1);
+  ::setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+  ::unsetenv("ELFDESK_RELAY");
+  ::unsetenv("ELFDESK_RELAY_CA");
+  auto plain = parse({});
+  REQUIRE(plain);
+  REQUIRE(resolve_host_relay(*plain));
+  CHECK(plain->relay_host.empty());  // no relay anywhere: listens as before
+  auto relay = parse({"--relay", "relay.example:7500", "--relay-ca", "/etc/ca.pem"});
+  REQUIRE(relay);
+  REQUIRE(resolve_host_relay(*relay));
+  CHECK(relay->relay_host == "relay.example");
+  CHECK(relay->relay_port == 7500);
+  CHECK(relay->relay_ca == "/etc/ca.pem");
+  ::setenv("ELFDESK_RELAY", "env.example:9", 1);
+  auto from_env = parse({});
+  REQUIRE(from_env);
+  REQUIRE(resolve_host_relay(*from_env));
+  CHECK(from_env->relay_host == "env.example");
+  auto direct = parse({"--listen", "127.0.0.1:0"});
+  REQUIRE(direct);
+  REQUIRE(resolve_host_relay(*direct));
+  CHECK(direct->relay_host.empty());  // --listen wins over the environment
+  ::setenv("ELFDESK_RELAY", "no port here", 1);
+  auto bad = parse({});
+  REQUIRE(bad);
+  auto resolved = resolve_host_relay(*bad);
+  REQUIRE_FALSE(resolved);
+  CHECK(resolved.error().detail.find("ELFDESK_RELAY") != std::string::npos);
+  CHECK_FALSE(parse({"--relay", "r:1", "--listen", "127.0.0.1:0"}));
+  CHECK_FALSE(parse({"--relay", "r:1", "--connect", "127.0.0.1:9"}));
+  ::unsetenv("ELFDESK_RELAY");
+  ::unsetenv("ELFDESK_SYSTEM_CONFIG");
+  ::unsetenv("XDG_CONFIG_HOME");
 }
