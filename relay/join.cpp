@@ -57,7 +57,7 @@ asio::awaitable<void> run_session(std::shared_ptr<Peer> engineer, std::shared_pt
   const auto started = state.clock.now();
   state.log.write("session_start", {{"id", state.log.hash_id(id)}, {"engineer", engineer->address},
                                     {"host", host->address}});
-  const SpliceResult result = co_await splice(*host, *engineer);
+  const SpliceResult result = co_await splice(*host, *engineer, state.buffers);
   --state.metrics.sessions_active;
   const double seconds = std::chrono::duration<double>(state.clock.now() - started).count();
   state.log.write("session_end", {{"id", state.log.hash_id(id)}, {"end", result.end}, {"seconds", seconds},

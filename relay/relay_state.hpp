@@ -18,6 +18,7 @@
 #include "relay/event_log.hpp"
 #include "relay/metrics.hpp"
 #include "relay/relay_limits.hpp"
+#include "relay/buffer_pool.hpp"
 #include "relay/tls_socket.hpp"
 
 namespace elfdesk::relay {
@@ -97,6 +98,7 @@ struct RelayState {
   AddressCounter connections;
   std::unordered_map<std::string, std::shared_ptr<HostControl>> hosts;    // by id
   std::unordered_map<std::string, std::shared_ptr<PendingJoin>> pending;  // by ticket bytes
+  BufferPool buffers;
   bool stopping = false;
 };
 

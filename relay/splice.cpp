@@ -23,11 +23,21 @@ struct SpliceState {
 };
 
 // from -> to until `from` ends (then `to` is told: close_notify) or either fails (then both close).
-asio::awaitable<void> pump(Peer& from, Peer& to, std::uint64_t& total, std::uint64_t& metric, SpliceState& s) {
-  auto buffer = std::make_unique<std::uint8_t[]>(kSpliceBuffer);
+asio::awaitable<void> pump(Peer& from, Peer& to, std::uint64_t& total, std::uint64_t& metric, SpliceState& s,
+                           BufferPool& buffers) {
+  std::unique_ptr<std::uint8_t[]> buffer;
   const Clock& clock = from.state.clock;
+  bool more = false;  // the last read filled the buffer: more is probably there, read at once
   for (;;) {
-    auto [ec, n] = co_await from.tls->read_some(std::span(buffer.get(), kSpliceBuffer));
+    if (!more) {
+      if (buffer) buffers.give(std::move(buffer));
+      if (auto ec = co_await from.tls->wait_readable(); ec) {
+        s.failed = true;
+        break;
+      }
+    }
+    if (!buffer) buffer = buffers.take();
+    auto [ec, n] = co_await from.tls->read_some(std::span(buffer.get(), kSpliceBuffer), false);
     if (ec) {
       if (ec != asio::error::eof) s.failed = true;
       break;
@@ -37,11 +47,12 @@ asio::awaitable<void> pump(Peer& from, Peer& to, std::uint64_t& total, std::uint
       s.failed = true;
       break;
     }
+    more = n == kSpliceBuffer;
     total += n;
     metric += n;
     s.last_activity = clock.now();
   }
-  buffer.reset();
+  if (buffer) buffers.give(std::move(buffer));
   if (s.failed) {
     from.close();
     to.close();
@@ -74,14 +85,14 @@ asio::awaitable<void> watch(Peer& host, Peer& engineer, SpliceState& s, std::str
 
 }  // namespace
 
-asio::awaitable<SpliceResult> splice(Peer& host, Peer& engineer) {
+asio::awaitable<SpliceResult> splice(Peer& host, Peer& engineer, BufferPool& buffers) {
   RelayState& state = host.state;
   SpliceState s(state.executor);
   s.last_activity = state.clock.now();
   SpliceResult result;
   result.end = "closed";
-  co_await (pump(host, engineer, result.host_to_engineer, state.metrics.bytes_host_to_engineer, s) &&
-            pump(engineer, host, result.engineer_to_host, state.metrics.bytes_engineer_to_host, s) &&
+  co_await (pump(host, engineer, result.host_to_engineer, state.metrics.bytes_host_to_engineer, s, buffers) &&
+            pump(engineer, host, result.engineer_to_host, state.metrics.bytes_engineer_to_host, s, buffers) &&
             watch(host, engineer, s, result.end));
   if (s.failed && result.end == "closed") result.end = "error";
   host.close();

@@ -7,15 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "relay/buffer_pool.hpp"
 #include "relay/relay_state.hpp"
 
 namespace elfdesk::relay {
-
-// One TLS record's plaintext: each read drains a whole record, so OpenSSL can release its read
-// buffer between records (docs/relay.md: memory per session).
-inline constexpr std::size_t kSpliceBuffer = 16 * 1024;
 
 struct SpliceResult {
   std::uint64_t host_to_engineer = 0;
@@ -23,6 +22,6 @@ struct SpliceResult {
   std::string end;  // "closed", "idle", "half_open", "error"
 };
 
-asio::awaitable<SpliceResult> splice(Peer& host, Peer& engineer);
+asio::awaitable<SpliceResult> splice(Peer& host, Peer& engineer, BufferPool& buffers);
 
 }  // namespace elfdesk::relay

@@ -104,7 +104,19 @@ asio::awaitable<std::error_code> TlsSocket::handshake() {
   }
 }
 
-asio::awaitable<std::pair<std::error_code, std::size_t>> TlsSocket::read_some(std::span<std::uint8_t> into) {
+// SSL_read on an empty socket would allocate OpenSSL's read buffer and keep it while it waits.
+asio::awaitable<std::error_code> TlsSocket::wait_readable() {
+  if (closed_) co_return asio::error::operation_aborted;
+  if (SSL_has_pending(ssl_) == 1) co_return std::error_code{};
+  auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read, kTuple);
+  if (!ec && closed_) co_return asio::error::operation_aborted;
+  co_return ec;
+}
+
+asio::awaitable<std::pair<std::error_code, std::size_t>> TlsSocket::read_some(std::span<std::uint8_t> into,
+                                                                               bool wait_first) {
+  if (wait_first)
+    if (auto ec = co_await wait_readable(); ec) co_return std::pair{ec, std::size_t{0}};
   for (;;) {
     ERR_clear_error();
     errno = 0;

@@ -39,8 +39,14 @@ class TlsSocket {
   TlsSocket& operator=(const TlsSocket&) = delete;
 
   asio::awaitable<std::error_code> handshake();
+  // Until there is something to read (OpenSSL holds unread bytes, or the socket has data). Reading only
+  // then keeps an idle connection without OpenSSL's ~17 KiB read buffer, and lets the splice take its
+  // buffer only when bytes are there (relay/splice.cpp).
+  asio::awaitable<std::error_code> wait_readable();
   // Up to into.size() bytes of plaintext (at least one), or an error (asio::error::eof at the end).
-  asio::awaitable<std::pair<std::error_code, std::size_t>> read_some(std::span<std::uint8_t> into);
+  // wait_first: wait_readable() before asking OpenSSL.
+  asio::awaitable<std::pair<std::error_code, std::size_t>> read_some(std::span<std::uint8_t> into,
+                                                                     bool wait_first = true);
   // Reads exactly into.size() bytes.
   asio::awaitable<std::error_code> read_exact(std::span<std::uint8_t> into);
   // Writes every byte (partial writes continue); one writer at a time.

@@ -196,6 +196,8 @@ class Peer:
 
     def expect(self, kind):
         got = self.message()
+        while got[0] == PING and kind != PING:  # the relay's keep-alive on control connections
+            got = self.message()
         assert got[0] == kind, f"expected message {kind}, got {got}"
         return got[1]
 
@@ -236,3 +238,42 @@ def join_pair(relay, pki, control, relay_id, source="127.0.0.1"):
     data.expect(SPLICED)
     engineer.expect(SPLICED)
     return engineer, data
+
+
+def exchange(a, a_out, b, b_out, timeout=60):
+    """Sends a_out from peer a to b and b_out from b to a at the same time (one thread, non-blocking
+    TLS), returning (what b received, what a received)."""
+    import select
+    got = {a: bytearray(), b: bytearray()}
+    out = {a: memoryview(a_out), b: memoryview(b_out)}
+    want = {a: len(b_out), b: len(a_out)}
+    for p in (a, b):
+        p.sock.setblocking(False)
+    end = time.monotonic() + timeout
+    try:
+        while any(len(got[p]) < want[p] for p in (a, b)) or any(len(out[p]) for p in (a, b)):
+            if time.monotonic() > end:
+                raise TimeoutError(f"exchange stalled: sent {len(a_out) - len(out[a])}/{len(b_out) - len(out[b])}, "
+                                   f"received {len(got[b])}/{len(got[a])}")
+            writers = [p.sock for p in (a, b) if len(out[p])]
+            readable, writable, _ = select.select([a.sock, b.sock], writers, [], 0.5)
+            for p in (a, b):
+                if p.sock in readable or p.sock.pending():
+                    try:
+                        chunk = p.sock.recv(65536)
+                        if not chunk:
+                            raise EOFError("peer closed during the exchange")
+                        got[p] += chunk
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        pass
+                if p.sock in writable and len(out[p]):
+                    try:
+                        n = p.sock.send(out[p][:65536])
+                        out[p] = out[p][n:]
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        pass
+    finally:
+        for p in (a, b):
+            p.sock.setblocking(True)
+            p.sock.settimeout(10)
+    return bytes(got[b]), bytes(got[a])
