@@ -63,8 +63,11 @@ void LoadGenerator::sample(const char* name) {
     const auto process = sample_process(config_.watch_pid);
     out["rss_kib"] = process.rss_kib;
     out["cpu_seconds"] = process.cpu_seconds;
+    out["runqueue_wait_seconds"] = process.runqueue_wait_seconds;
   }
-  out["self_cpu_seconds"] = sample_self().cpu_seconds;
+  const auto self = sample_self();
+  out["self_cpu_seconds"] = self.cpu_seconds;
+  out["self_runqueue_wait_seconds"] = self.runqueue_wait_seconds;
   const auto machine = sample_machine();
   out["machine_busy"] = machine.busy;
   out["machine_total"] = machine.total;

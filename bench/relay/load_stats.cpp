@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -35,6 +36,13 @@ ProcSample sample_path(const std::string& dir) {
   std::ifstream status(dir + "/status");
   while (std::getline(status, line))
     if (line.rfind("VmRSS:", 0) == 0) sample.rss_kib = std::stoull(line.substr(6));
+  // Time spent waiting for a CPU while runnable: on a shared machine, what the scheduler adds to latency.
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(dir + "/task", ec)) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    double on_cpu = 0, waiting = 0;
+    if (schedstat >> on_cpu >> waiting) sample.runqueue_wait_seconds += waiting / 1e9;
+  }
   sample.ok = true;
   return sample;
 }

@@ -26,6 +26,7 @@ struct DirectionStats {
 struct ProcSample {
   double cpu_seconds = 0;  // utime + stime, all threads
   std::uint64_t rss_kib = 0;
+  double runqueue_wait_seconds = 0;  // runnable but not running (schedstat), summed over threads
   bool ok = false;
 };
 ProcSample sample_process(int pid);

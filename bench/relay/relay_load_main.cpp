@@ -117,7 +117,11 @@ void derive(nlohmann::json& result, const LoadConfig& config) {
       static_cast<double>(std::thread::hardware_concurrency()) *
       delta(samples, "window_start", "window_end", "machine_busy") /
       std::max(1.0, delta(samples, "window_start", "window_end", "machine_total"));
+  result["generator_runqueue_wait_ms_per_s"] =
+      delta(samples, "window_start", "window_end", "self_runqueue_wait_seconds") * 1e3 / wall;
   if (config.watch_pid > 0) {
+    result["relay_runqueue_wait_ms_per_s"] =
+        delta(samples, "window_start", "window_end", "runqueue_wait_seconds") * 1e3 / wall;
     result["relay_cores"] = delta(samples, "window_start", "window_end", "cpu_seconds") / wall;
     result["relay_cores_per_gbit_s"] = result["relay_cores"].get<double>() / result["gbit_s"].get<double>();
   }

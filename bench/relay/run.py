@@ -206,6 +206,8 @@ def row_values(result, direct):
         "generator_cores": result.get("generator_cores", float("nan")),
         "machine_busy_cores": result.get("machine_busy_cores", float("nan")),
         "late_writes": pct(result, "down", "late_writes") + pct(result, "up", "late_writes"),
+        "relay_wait": result.get("relay_runqueue_wait_ms_per_s", float("nan")),
+        "generator_wait": result.get("generator_runqueue_wait_ms_per_s", float("nan")),
     }
     for d in ("down", "up"):
         for p in ("p50", "p99"):
@@ -238,14 +240,15 @@ def level_rows(passes, level, systems):
 def level_table(rows, systems):
     out = ["| system | pairs up | Gbit/s relayed | relay CPU cores | cores per Gbit/s | idle RSS MiB "
            "| RSS per session KiB | down p50 / p99 ms | up p50 / p99 ms | added down p50 / p99 ms "
-           "| added up p50 / p99 ms | late writes | generator cores | machine busy cores |", "|" + "---|" * 14]
+           "| added up p50 / p99 ms | late writes | generator cores | machine busy cores "
+           "| run-queue wait ms/s relay / generator |", "|" + "---|" * 15]
     for s in systems:
         col = lambda k, d=2: spread([x[k] for x in rows[s]], d)
         out.append(f"| {s} | {col('established', 0)} | {col('gbit_s', 3)} | {col('relay_cores')} | {col('cores_per_gbit')} "
                    f"| {col('idle_rss_mib', 1)} | {col('rss_per_session_kib', 1)} | {col('down_p50')} / {col('down_p99')} "
                    f"| {col('up_p50')} / {col('up_p99')} | {col('down_added_p50')} / {col('down_added_p99')} "
                    f"| {col('up_added_p50')} / {col('up_added_p99')} | {col('late_writes', 0)} | {col('generator_cores')} "
-                   f"| {col('machine_busy_cores')} |")
+                   f"| {col('machine_busy_cores')} | {col('relay_wait', 1)} / {col('generator_wait', 1)} |")
     if "elfdesk" in rows and "haproxy" in rows:
         ratio = lambda k: spread([e[k] / h[k] if h[k] else float("nan") for e, h in zip(rows["elfdesk"], rows["haproxy"])])
         out += ["", "Ratios elfdesk-relay / HAProxy, per pass, then the median (lower is better):", "",

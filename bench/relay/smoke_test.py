@@ -58,7 +58,8 @@ class RelayLoadSmoke(unittest.TestCase):
     def test_pairs_through_the_relay_arrive_exactly(self):
         port, proc = self.relay()
         code, result, stderr = self.generate("--mode", "relay", "--target", f"127.0.0.1:{port}", "--pairs", "20",
-                                             "--seconds", "2", "--warmup", "0.5", "--watch-pid", str(proc.pid))
+                                             "--seconds", "2", "--warmup", "0.5", "--sources", "10",
+                                             "--watch-pid", str(proc.pid))
         self.assert_streamed_exactly(code, result, stderr, 20)
         self.assertGreater(result["relay_cores"], 0)
         self.assertGreater(result["samples"]["window_end"]["rss_kib"], 0)
@@ -75,7 +76,7 @@ class RelayLoadSmoke(unittest.TestCase):
     def test_idle_registrations_are_held(self):
         port, proc = self.relay()
         code, result, stderr = self.generate("--mode", "idle", "--target", f"127.0.0.1:{port}", "--pairs", "50",
-                                             "--seconds", "1", "--watch-pid", str(proc.pid))
+                                             "--seconds", "1", "--sources", "10", "--watch-pid", str(proc.pid))
         self.assertEqual(code, 0, stderr)
         self.assertEqual(result["established"], 50)
         self.assertEqual(result["control_lost"], 0)
