@@ -194,8 +194,10 @@ asio::awaitable<std::expected<void, std::string>> LoadGenerator::set_up_splice(P
   }
   if (auto [ec, n] = co_await asio::async_write(*pair.engineer, asio::buffer(hello), kTuple); ec)
     co_return std::unexpected("hello: " + ec.message());
-  pair.host_ready.expires_after(std::chrono::seconds(30));
-  co_await pair.host_ready.async_wait(kTuple);
+  if (!pair.host) {  // the listener may have handed it over already (one thread: no race after this check)
+    pair.host_ready.expires_after(std::chrono::seconds(30));
+    co_await pair.host_ready.async_wait(kTuple);
+  }
   if (!pair.host) co_return std::unexpected("the host side never arrived at the listener");
   co_return std::expected<void, std::string>{};
 }

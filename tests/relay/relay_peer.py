@@ -50,6 +50,14 @@ class Pki:
             f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
         openssl("x509", "-req", "-in", "relay.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "relay.pem", "-days", "1", "-extfile", "ext.cnf")
+        self._context = None
+
+    def context(self):
+        """A client context that verifies the relay against this CA (made once: loading it is slow)."""
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.ca)
+            self._context.minimum_version = ssl.TLSVersion.TLSv1_3
+        return self._context
 
 
 class Relay:
@@ -156,10 +164,10 @@ class Peer:
     """One TLS connection to the relay, verifying its certificate, from `source` (a loopback address)."""
 
     def __init__(self, relay, pki, source="127.0.0.1", port=None, timeout=10):
-        ctx = ssl.create_default_context(cafile=pki.ca)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx = pki.context()
         raw = socket.socket()
         raw.settimeout(timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the real endpoints: no Nagle delay
         raw.bind((source, 0))
         raw.connect(("127.0.0.1", port or relay.port))
         self.sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
