@@ -80,7 +80,12 @@ void SessionRecorder::offer(const BgraImage& picture, const protocol::CursorShap
   last_ = picture;
   if (cursor) draw_cursor(last_, *cursor, at);
   std::lock_guard lock(mutex_);
-  pending_ = Frame{last_, now_us - first_us_};  // an older one not taken yet is dropped: newest wins
+  Frame frame{last_, now_us - first_us_};
+  if (pending_.size() >= 2) {
+    pending_.back() = std::move(frame);  // the encoder is behind: the newest replaces the one after the next
+  } else {
+    pending_.push_back(std::move(frame));
+  }
   wake_.notify_one();
 }
 
@@ -90,7 +95,7 @@ std::expected<RecordingSummary, Error> SessionRecorder::finish(std::uint64_t now
   {
     std::lock_guard lock(mutex_);
     // The last picture again at the end: the file lasts as long as the session showed it.
-    if (offered_any_ && now_us > last_offer_us_) pending_ = Frame{last_, now_us - first_us_};
+    if (offered_any_ && now_us > last_offer_us_) pending_.push_back(Frame{last_, now_us - first_us_, true});
     stopping_ = true;
     wake_.notify_one();
   }
@@ -107,10 +112,10 @@ void SessionRecorder::run() {
     Frame frame;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return pending_ || stopping_; });
-      if (!pending_) return;
-      frame = std::move(*pending_);
-      pending_.reset();
+      wake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
+      if (pending_.empty()) return;
+      frame = std::move(pending_.front());
+      pending_.pop_front();
     }
     if (auto ok = write(frame); !ok) {
       log::warn("recording stopped: {}", ok.error().detail);
@@ -147,11 +152,14 @@ std::expected<void, Error> SessionRecorder::write(Frame& frame) {
   host::EncodeRequest request;
   request.image = &frame.picture;
   request.dirty = {Rect{0, 0, frame.picture.width, frame.picture.height}};  // every recorded frame is whole
-  request.force_keyframe = written_ % kKeyframeEvery == 0;
+  request.force_keyframe = frame.last || written_ % kKeyframeEvery == 0;
   request.timestamp_us = frame.at_us + 1;  // 0 would mean "now"
   auto encoded = e.vp8->encode(request);
   if (!encoded) return std::unexpected(encoded.error());
-  if (!*encoded) return {};  // rate control dropped it
+  if (!*encoded) {  // rate control dropped it; never the closing frame (a keyframe)
+    if (frame.last) return std::unexpected(make_error(ErrorCode::internal, "recording: the last picture was not encoded"));
+    return {};
+  }
   // WebM needs strictly increasing times; two pictures within a millisecond keep their order.
   const std::uint64_t pts_ms = std::max(frame.at_us / 1000, written_ == 0 ? 0 : last_pts_ms_ + 1);
   if (auto ok = e.file->add_frame((*encoded)->data, pts_ms, (*encoded)->keyframe); !ok) return ok;

@@ -6,6 +6,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,7 @@ class SessionRecorder {
   struct Frame {
     BgraImage picture;
     std::uint64_t at_us = 0;
+    bool last = false;  // the closing copy: a keyframe, so rate control cannot drop it
   };
   explicit SessionRecorder(std::string path);
   void run();
@@ -64,7 +66,9 @@ class SessionRecorder {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::optional<Frame> pending_;  // the newest picture not yet taken by the encoder thread
+  // Pictures the encoder thread has not taken yet: at most two while recording (the older one is the
+  // next to encode, the newer one is replaced by newer pictures), plus the closing copy at finish().
+  std::deque<Frame> pending_;
   bool stopping_ = false;
   std::optional<Error> error_;
 

@@ -51,7 +51,7 @@ class RecordTest(unittest.TestCase):
         duration = float(probe.split("duration=")[1].split()[0])
         self.assertGreater(duration, lasted - 1.0, probe)
         last = os.path.join(tmp, "last.png")
-        subprocess.run(["ffmpeg", "-v", "error", "-sseof", "-0.3", "-i", recording, "-update", "1", "-y", last],
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", recording, "-update", "1", "-y", last],
                        check=True)
         screen = os.path.join(tmp, "screen.png")
         customer.run("import", "-window", "root", screen)
