@@ -1,5 +1,7 @@
 // elfdesk-relay: parses options, loads the certificate, opens the directory (memory or Redis), the
 // event log and metrics, then runs the server on this (the network) thread until SIGTERM/SIGINT.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -18,6 +20,15 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitNetwork = 10;
+
+// Every registration holds a socket: 10,000 of them need more than the usual soft limit of 1024.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 int fail(int code, const std::string& text) {
   std::fprintf(stderr, "elfdesk-relay: %s\n", text.c_str());
@@ -40,6 +51,7 @@ int main(int argc, char** argv) {
     std::puts("elfdesk-relay " ELFDESK_VERSION);
     return 0;
   }
+  raise_descriptor_limit();
   auto tls = make_relay_server_context(options->cert_file, options->key_file);
   if (!tls) return fail(kExitUsage, tls.error().detail);
   auto log = EventLog::open(options->log_file);

@@ -89,19 +89,24 @@ void RedisDirectory::enqueue(Job job) {
   wake_.notify_one();
 }
 
-// Jobs still queued at shutdown run too (answered with whatever Redis says), so no awaitable is left
-// without its completion.
+// Jobs still queued at shutdown run too (the releases of a stopping node's ids), but without new
+// connection attempts: with Redis down, each would wait out the timeout.
 void RedisDirectory::run() {
   for (;;) {
     Job job;
+    bool stopping = false;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      stopping = stopping_;
     }
-    job(stopping_ ? nullptr : connected());
+    if (stopping)
+      job(context_ != nullptr && context_->err == 0 ? context_ : nullptr);
+    else
+      job(connected());
   }
 }
 

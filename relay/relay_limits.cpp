@@ -75,7 +75,7 @@ std::expected<void, Error> apply_limit(RelayLimits& limits, const std::string& a
 std::string describe_limits(const RelayLimits& limits) {
   std::string out;
   for (const auto& field : fields())
-    out += fmt::format("  {:<24} {:>8}  {}\n", field.name, field.get(limits), field.meaning);
+    out += fmt::format("      {:<24} {:>7}  {}\n", field.name, field.get(limits), field.meaning);
   return out;
 }
 

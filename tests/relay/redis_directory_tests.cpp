@@ -86,9 +86,13 @@ TEST_CASE("redis directory: an id is claimed by one node only, named by lookup, 
   CHECK(run(io, node2->lookup("123456")).value() == std::optional<std::string>("relay1.example:443"));
   CHECK_FALSE(run(io, node2->lookup("654321")).value().has_value());
 
+  // release and renew are fire and forget, run in order on each node's worker: a lookup through the
+  // same node afterwards waits for them.
   node2->release("123456");  // not its id: nothing happens
+  (void)run(io, node2->lookup("123456"));
   CHECK(run(io, node1->lookup("123456")).value() == std::optional<std::string>("relay1.example:443"));
   node1->release("123456");
+  (void)run(io, node1->lookup("123456"));
   CHECK_FALSE(run(io, node2->lookup("123456")).value().has_value());
   CHECK(run(io, node2->claim("123456", 30s)).value());  // free again: the other node may take it
 }
@@ -102,6 +106,8 @@ TEST_CASE("redis directory: leases expire unless renewed by the holder") {
   REQUIRE(run(io, node1->claim("222222", 1s)).value());
   node1->renew({"111111"}, 30s);
   node2->renew({"222222"}, 30s);  // not its id: no effect
+  (void)run(io, node1->lookup("111111"));
+  (void)run(io, node2->lookup("222222"));
   std::this_thread::sleep_for(1500ms);
   CHECK(run(io, node2->lookup("111111")).value().has_value());
   CHECK_FALSE(run(io, node2->lookup("222222")).value().has_value());
