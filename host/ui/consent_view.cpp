@@ -66,7 +66,7 @@ void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
                    sdl::Align::center, kTextWidth);
   }
   sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
-                 kMid, 250, sdl::Align::center, kTextWidth);
+                 kMid, kConsentWindowHeight - 70, sdl::Align::center, kTextWidth);
   if (!view.failed_attempts.empty())  // someone is guessing: the customer should know
     sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.failed_attempts, 80), kEnd, kMid, 218,
                    sdl::Align::center, kTextWidth);
@@ -79,7 +79,7 @@ void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Cons
   sdl::draw_text(r, fonts.body.get(), "(from " + sanitize_display_text(q.peer_address, 64) + ")", kMuted, kMid,
                  90, sdl::Align::center, kTextWidth);
   sdl::draw_text(r, fonts.body.get(), "wants to", kText, kMid, 116, sdl::Align::center, kTextWidth);
-  int y = 138;  // one line per thing the engineer could do: at most five
+  int y = 138;  // one line per thing the engineer could do (a long one takes two), then the note
   if (!q.request.empty()) {  // a request during the session: its words instead of the permissions
     sdl::draw_text(r, fonts.body.get(), sanitize_display_text(q.request, 70), kText, kMid, y, sdl::Align::center,
                    kTextWidth);
@@ -87,11 +87,20 @@ void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Cons
   }
   for (const std::string& clause : q.request.empty() ? permission_clauses(q.permissions, q.local_net_checks)
                                                      : std::vector<std::string>{}) {
-    sdl::draw_text(r, fonts.small.get(), "\u2022 " + clause, kText, kMid, y, sdl::Align::center, kTextWidth);
+    // "run read-only diagnostics (system, ...)": the details on a line of their own, never shrunk to fit.
+    const auto details = clause.find(" (");
+    const bool split = clause.size() > 60 && details != std::string::npos;
+    sdl::draw_text(r, fonts.small.get(), "\u2022 " + clause.substr(0, split ? details : clause.size()), kText, kMid,
+                   y, sdl::Align::center, kTextWidth);
     y += 18;
+    if (split) {
+      sdl::draw_text(r, fonts.small.get(), clause.substr(details + 1), kMuted, kMid, y, sdl::Align::center,
+                     kTextWidth);
+      y += 18;
+    }
   }
-  sdl::draw_text(r, fonts.small.get(), "Allow only if you asked for support. Esc denies.", kMuted, kMid, 214,
-                 sdl::Align::center, kTextWidth);
+  sdl::draw_text(r, fonts.small.get(), "Allow only if you asked for support. Esc denies.", kMuted, kMid,
+                 consent_button_rect(ConsentButton::deny).y - 22, sdl::Align::center, kTextWidth);
   draw_button(r, fonts, view, ConsentButton::deny);
   draw_button(r, fonts, view, ConsentButton::allow);
 }
@@ -145,8 +154,8 @@ void draw_ended_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Consent
 
 Rect consent_button_rect(ConsentButton button) {
   switch (button) {
-    case ConsentButton::deny: return {40, 236, 200, 52};
-    case ConsentButton::allow: return {280, 236, 200, 52};
+    case ConsentButton::deny: return {40, kConsentWindowHeight - 84, 200, 52};
+    case ConsentButton::allow: return {280, kConsentWindowHeight - 84, 200, 52};
     case ConsentButton::end_session: return {kSessionBarWidth - 136, 6, 128, 32};
     case ConsentButton::chat: return {kSessionBarWidth - 136 - 84, 6, 76, 32};
     case ConsentButton::none: break;

@@ -10,7 +10,9 @@
 namespace elfdesk::host {
 
 inline constexpr int kConsentWindowWidth = 520;
-inline constexpr int kConsentWindowHeight = 320;
+// Tall enough for every permission at once (view, control, clipboard, diagnostics over two lines, fixes,
+// files, recording): the question is the one screen the customer must read whole.
+inline constexpr int kConsentWindowHeight = 400;
 // During a session the window is only a bar at the top edge of the screen: the engineer must see what
 // is under it, and the customer must see that someone is connected.
 inline constexpr int kSessionBarWidth = 720;

@@ -141,6 +141,41 @@ TEST_CASE("consent window: clicking Allow answers allow, once, on the UI thread"
   CHECK(was_allow);
 }
 
+TEST_CASE("consent window: a question with every permission shows each line apart from the note and the buttons") {
+  ConsentFixture f;
+  f.run_with([&] {
+    f.ui->ask({"Alice", "203.0.113.7:5000", perm::kAll}, [](ConsentAnswer) {});
+    std::optional<test::WindowPixels> px;
+    const Rect deny = SdlConsentWindow::button_rect("deny");
+    // Between "wants to" and the note above the buttons: eight separate lines of text (diagnostics takes two),
+    // the last one ending clear of the note.
+    const int note_top = deny.y - 22;
+    const auto drawn = [&] {  // the question's background, and text in the permissions' band
+      return (px = f.pixels()) && test::near(px->at(10, 130), {246, 246, 246}, 4) && dark_pixels(*px, 138, note_top) > 400;
+    };
+    CHECK(test::wait_until(drawn, 5s));
+    REQUIRE(px);
+    if (const char* dir = std::getenv("ELFDESK_UI_SCREENSHOT_DIR"); dir != nullptr)
+      test::save_ppm(*px, std::string(dir) + "/consent_every_permission.ppm");
+    int lines = 0, last_text = 0;
+    bool in_line = false;
+    const auto text_in_row = [&](int y) {  // inside the margins: the window's edges are not text
+      for (int x = 20; x < px->width - 20; ++x)
+        if (test::near(px->at(x, y), {28, 28, 28}, 60)) return true;
+      return false;
+    };
+    for (int y = 138; y < note_top; ++y) {
+      const bool text = text_in_row(y);
+      if (text && !in_line) ++lines;
+      if (text) last_text = y;
+      in_line = text;
+    }
+    CHECK(lines >= 8);
+    CHECK(last_text < note_top - 4);
+    f.ui->cancel_question();
+  });
+}
+
 TEST_CASE("consent window: clicking Deny answers deny") {
   ConsentFixture f;
   std::promise<ConsentAnswer> answer;
