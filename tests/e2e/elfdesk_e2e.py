@@ -17,6 +17,11 @@ CLIENT_BIN = os.path.join(BINARY_DIR, "client", "elfdesk")
 EXIT_OK, EXIT_NETWORK, EXIT_AUTH, EXIT_DECLINED, EXIT_PROTOCOL, EXIT_BUSY = 0, 10, 11, 12, 13, 14
 
 
+# The customer's window, window-relative (x, y, width, height): host/ui/consent_view.cpp consent_button_rect
+# (the question window is kConsentWindowHeight = 400 tall; its buttons sit 84 px above its bottom).
+CONSENT_BUTTONS = {"deny": (40, 316, 200, 52), "allow": (280, 316, 200, 52), "end_session": (720 - 136, 6, 128, 32)}
+
+
 class Xvfb:
     """A private X server (`Xvfb -displayfd`) for the lifetime of a `with` block."""
 

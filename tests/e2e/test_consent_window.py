@@ -9,11 +9,11 @@ import subprocess
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, find_window, wait_until
+from elfdesk_e2e import CONSENT_BUTTONS, CLIENT_BIN, EXIT_DECLINED, EXIT_OK, Host, Xvfb, find_window, wait_until
 
 # host/ui/consent_view.cpp consent_button_rect(): window-relative {x, y, width, height}; End session is on
 # the session bar (kSessionBarWidth 720).
-BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52), "end_session": (720 - 136, 6, 128, 32)}
+BUTTONS = CONSENT_BUTTONS
 ARM_DELAY = 0.6  # SdlConsentWindow::kArmDelay: Allow ignores clicks this long after the question appears
 
 

@@ -11,9 +11,9 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import Host, Viewer, Xvfb, find_window, wait_until, window_name, x_run
+from elfdesk_e2e import CONSENT_BUTTONS, Host, Viewer, Xvfb, find_window, wait_until, window_name, x_run
 
-ALLOW = (280, 236, 200, 52)  # host/ui/consent_view.cpp consent_button_rect(allow), window-relative
+ALLOW = CONSENT_BUTTONS["allow"]
 ARM_DELAY = 0.6              # SdlConsentWindow::kArmDelay
 TEXT = "typed by the engineer"
 

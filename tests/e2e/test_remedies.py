@@ -15,12 +15,12 @@ import time
 import unittest
 
 import elfdesk_e2e
-from elfdesk_e2e import (CLIENT_BIN, EXIT_DECLINED, Host, Viewer, Xvfb, elfdesk, find_window, wait_until, x_run)
+from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, EXIT_DECLINED, Host, Viewer, Xvfb, elfdesk, find_window, wait_until, x_run)
 
 HOST_ARGS = ("--fake-screen", "--consent", "accept", "--ui", "none")
 EXIT_BAD_REMEDY, EXIT_FAILED = 3, 4
 ARM_DELAY = 0.6  # SdlConsentWindow::kArmDelay
-BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52)}  # host/ui/consent_view.cpp
+BUTTONS = CONSENT_BUTTONS
 
 
 def make_home():

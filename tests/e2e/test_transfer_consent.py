@@ -10,9 +10,9 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, Host, Xvfb, find_window, wait_until
+from elfdesk_e2e import CONSENT_BUTTONS, CLIENT_BIN, Host, Xvfb, find_window, wait_until
 
-BUTTONS = {"deny": (40, 236, 200, 52), "allow": (280, 236, 200, 52)}  # host/ui/consent_view.cpp
+BUTTONS = CONSENT_BUTTONS
 ARM_DELAY = 0.6
 
 
