@@ -18,11 +18,11 @@ Commands:
   diag --local                      run the same probes on this machine
   screenshot CODE --out FILE.png    save the customer's screen once
   probes                            list the diagnostic probes
-  fix ADDR:PORT --code CODE --remedy NAME [--arg K=V]   run one remedy, asked of the customer
+  fix CODE --remedy NAME [--arg K=V]   run one remedy, asked of the customer
   remedies                          list the remedies (what `fix` can do)
-  files push ADDR:PORT --code CODE LOCAL_FILE          send a file to the customer (they approve it)
-  files pull ADDR:PORT --code CODE REMOTE --out FILE   fetch one of the customer's files (they approve it)
-  bundle ADDR:PORT --code CODE --out FILE.tar.zst      download a support bundle (they approve it)
+  files push CODE LOCAL_FILE        send a file to the customer (they approve it)
+  files pull CODE REMOTE --out FILE  fetch one of the customer's files (they approve it)
+  bundle CODE --out FILE.tar.zst    download a support bundle (they approve it)
   chat --session PATH "TEXT"        chat with the customer through a running `view`
 
 The customer reads you the one-time code that elfdesk-host shows (e.g. 123-456-789-012); it is found

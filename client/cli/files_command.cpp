@@ -16,8 +16,8 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kFilesUsage = R"(Usage: elfdesk files push ADDR:PORT --code CODE LOCAL_FILE
-       elfdesk files pull ADDR:PORT --code CODE REMOTE_PATH --out LOCAL_FILE
+const char* kFilesUsage = R"(Usage: elfdesk files push (CODE | ADDR:PORT --code CODE) LOCAL_FILE
+       elfdesk files pull (CODE | ADDR:PORT --code CODE) REMOTE_PATH --out LOCAL_FILE
        elfdesk files push|pull --session PATH ...   through a running `elfdesk view` (its control socket)
 
 Sends a file to the customer (it lands in their download folder, never over an existing file) or fetches
@@ -26,6 +26,8 @@ transfer in their window and sees its name and size. The SHA-256 is checked on b
 
   --code CODE | --code-file PATH   the customer's one-time code
   --listen ADDR:PORT     reverse mode: wait for the host to dial in
+  --relay ADDR:PORT      through this elfdesk-relay when a CODE is given (default: ELFDESK_RELAY, else
+                         `relay` in the config files); --relay-ca PEM trusts only that CA for it
   --name NAME            your name as the customer sees it (default user@host)
   --out PATH             pull: where to save the file (written as PATH.part, renamed once verified)
   --quiet                no progress on stderr
@@ -36,13 +38,14 @@ Exit codes: 0 ok, 2 bad usage (also a local file that cannot be read), 4 the tra
 not readable, damaged on the way), 12 declined by the customer; session errors 10, 11, 13, 14 as for view.
 )";
 
-const char* kBundleUsage = R"(Usage: elfdesk bundle ADDR:PORT --code CODE --out FILE.tar.zst
+const char* kBundleUsage = R"(Usage: elfdesk bundle (CODE | ADDR:PORT --code CODE) --out FILE.tar.zst
 
 Downloads a support bundle from the customer's machine after they approve it: triage, every probe's
 report, recent error logs and system facts, with a manifest (manifest.json) of what is inside. Command
 lines, secret-named options and URL passwords are masked as in the process probe.
 
-  --code CODE | --code-file PATH, --listen ADDR:PORT, --name NAME, --quiet as for `elfdesk files`
+  --code CODE | --code-file PATH, --listen ADDR:PORT, --relay ADDR:PORT, --relay-ca PEM, --name NAME,
+  --quiet as for `elfdesk files`
 Exit codes: 0 ok, 2 bad usage, 4 failed, 12 declined by the customer; session errors as for view.
 )";
 
@@ -123,7 +126,7 @@ int run_files_command(const std::vector<std::string>& words) {
   if (!words.empty() && (words[0] == "--help" || words[0] == "-h")) return std::fputs(kFilesUsage, stdout), 0;
   if (words.empty() || (words[0] != "push" && words[0] != "pull")) return usage("files", "say push or pull");
   const bool push = words[0] == "push";
-  auto args = parse_args({words.begin() + 1, words.end()}, {"code", "code-file", "name", "listen", "out", "session"},
+  auto args = parse_args({words.begin() + 1, words.end()}, {"code", "code-file", "name", "listen", "relay", "relay-ca", "out", "session"},
                          {"help", "quiet"});
   if (args && args->has("help")) return std::fputs(kFilesUsage, stdout), 0;
   if (!args) return usage("files", args.error().detail);
@@ -151,7 +154,7 @@ int run_files_command(const std::vector<std::string>& words) {
 }
 
 int run_bundle_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "out"}, {"help", "quiet"});
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "out"}, {"help", "quiet"});
   if (args && args->has("help")) return std::fputs(kBundleUsage, stdout), 0;
   if (!args) return usage("bundle", args.error().detail);
   if (!args->has("out")) return usage("bundle", "give --out FILE.tar.zst");

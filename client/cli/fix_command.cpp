@@ -12,7 +12,7 @@
 namespace elfdesk::client {
 namespace {
 
-const char* kFixUsage = R"usage(Usage: elfdesk fix ADDR:PORT --code CODE --remedy NAME [--arg KEY=VALUE ...] [options]
+const char* kFixUsage = R"usage(Usage: elfdesk fix (CODE | ADDR:PORT --code CODE) --remedy NAME [--arg KEY=VALUE ...] [options]
 
 Runs one remedy on the customer's machine. The customer is asked in their window, in plain words with the
 exact target ("Alice wants to delete 1.2 GB in your Trash (412 files)"), and may deny. After it ran, the
@@ -24,6 +24,8 @@ related probe runs again and the report shows before -> after ("/home: 97% -> 61
   --json                 print the report as JSON
   --code CODE            the customer's one-time code;  --code-file PATH reads it from a file
   --listen ADDR:PORT     reverse mode: wait for the host to dial in
+  --relay ADDR:PORT      through this elfdesk-relay when a CODE is given (default: ELFDESK_RELAY, else
+                         `relay` in the config files); --relay-ca PEM trusts only that CA for it
   --name NAME            your name as the customer sees it (default user@host)
   --help                 this text
 
@@ -93,7 +95,7 @@ asio::awaitable<int> run_remote_fix(SessionCore& core, remedies::RemedyCall call
 }  // namespace
 
 int run_fix_command(const std::vector<std::string>& words) {
-  auto args = parse_args(words, {"code", "code-file", "name", "listen", "remedy", "arg"},
+  auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "remedy", "arg"},
                          {"help", "json", "dry-run", "quiet"});
   if (args && args->has("help")) {
     std::fputs(kFixUsage, stdout);

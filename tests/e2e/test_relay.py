@@ -219,9 +219,22 @@ class RelayUsageTest(unittest.TestCase):
         self.assertIn("relay", result.stderr)
         self.assertLess(time.time() - start, 10)
 
+    def test_every_remote_command_takes_the_relay_on_its_command_line(self):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ELFDESK_RELAY")}
+        relay = ["--relay", f"127.0.0.1:{free_port()}"]
+        for command in (["fix", "123-456-789-012", "--remedy", "empty_trash"],
+                        ["files", "push", "123-456-789-012", "/etc/hostname"],
+                        ["files", "pull", "123-456-789-012", "/etc/hostname", "--out", os.devnull],
+                        ["bundle", "123-456-789-012", "--out", os.devnull]):
+            with self.subTest(command=command[0]):
+                result = elfdesk(*command, *relay, env=clean)
+                self.assertEqual(result.returncode, EXIT_NETWORK, result.stderr)  # dialled the relay: not usage
+                self.assertIn("relay", result.stderr)
+
     def test_help_names_the_relay(self):
-        for command in ("view", "diag", "screenshot"):
+        for command in ("view", "diag", "screenshot", "fix", "bundle"):
             self.assertIn("--relay", elfdesk(command, "--help").stdout)
+        self.assertIn("--relay", elfdesk("files", "--help").stdout)
         self.assertIn("view CODE", elfdesk("--help").stdout)
 
 
