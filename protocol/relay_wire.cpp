@@ -196,6 +196,20 @@ std::expected<std::size_t, Error> relay_body_length(std::uint8_t high, std::uint
   return length;
 }
 
+const char* refusal_name(RelayRefusal reason) {
+  switch (reason) {
+    case RelayRefusal::no_such_session: return "no_such_session";
+    case RelayRefusal::rate_limited: return "rate_limited";
+    case RelayRefusal::capacity: return "capacity";
+    case RelayRefusal::too_many_joins: return "too_many_joins";
+    case RelayRefusal::bad_request: return "bad_request";
+    case RelayRefusal::version: return "version";
+    case RelayRefusal::ticket_unknown: return "ticket_unknown";
+    case RelayRefusal::host_gone: return "host_gone";
+  }
+  return nullptr;
+}
+
 const char* describe(RelayRefusal reason) {
   switch (reason) {
     case RelayRefusal::no_such_session: return "no support session with this code: expired, already used, or mistyped?";

@@ -81,6 +81,9 @@ std::expected<RelayMessage, Error> decode_relay_body(std::span<const std::uint8_
 // Reads the u16 length prefix: oversized above kMaxRelayMessage, malformed for 0.
 std::expected<std::size_t, Error> relay_body_length(std::uint8_t high, std::uint8_t low);
 
+// For logs and metrics: "no_such_session" etc.; null for a value that is no refusal.
+const char* refusal_name(RelayRefusal reason);
+
 // For people: "no support session with this code: expired, already used, or mistyped?" etc.
 const char* describe(RelayRefusal reason);
 

@@ -13,17 +13,7 @@ constexpr std::size_t kMaxRequest = 4096;
 constexpr std::chrono::seconds kRequestDeadline{5};
 
 const char* reason_label(std::size_t value) {
-  switch (static_cast<protocol::RelayRefusal>(value)) {
-    case protocol::RelayRefusal::no_such_session: return "no_such_session";
-    case protocol::RelayRefusal::rate_limited: return "rate_limited";
-    case protocol::RelayRefusal::capacity: return "capacity";
-    case protocol::RelayRefusal::too_many_joins: return "too_many_joins";
-    case protocol::RelayRefusal::bad_request: return "bad_request";
-    case protocol::RelayRefusal::version: return "version";
-    case protocol::RelayRefusal::ticket_unknown: return "ticket_unknown";
-    case protocol::RelayRefusal::host_gone: return "host_gone";
-  }
-  return nullptr;
+  return protocol::refusal_name(static_cast<protocol::RelayRefusal>(value));
 }
 
 void metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value) {

@@ -10,17 +10,8 @@ namespace {
 constexpr std::chrono::milliseconds kRefusalDeadline{5000};
 
 const char* reason_name(protocol::RelayRefusal reason) {
-  switch (reason) {
-    case protocol::RelayRefusal::no_such_session: return "no_such_session";
-    case protocol::RelayRefusal::rate_limited: return "rate_limited";
-    case protocol::RelayRefusal::capacity: return "capacity";
-    case protocol::RelayRefusal::too_many_joins: return "too_many_joins";
-    case protocol::RelayRefusal::bad_request: return "bad_request";
-    case protocol::RelayRefusal::version: return "version";
-    case protocol::RelayRefusal::ticket_unknown: return "ticket_unknown";
-    case protocol::RelayRefusal::host_gone: return "host_gone";
-  }
-  return "unknown";
+  const char* name = protocol::refusal_name(reason);
+  return name ? name : "unknown";
 }
 
 }  // namespace
