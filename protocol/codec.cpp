@@ -296,6 +296,20 @@ void fields(auto& io, Is<RemedyResult> auto& m) {
   io.text(m.error, L::kMaxProbeErrorText);
 }
 
+void fields(auto& io, Is<MonitorList> auto& m) {
+  io.count(m.monitors, L::kMaxMonitors);
+  for (auto& monitor : m.monitors) {
+    io.text(monitor.name, L::kMaxShortString);
+    io.i16(monitor.x);
+    io.i16(monitor.y);
+    io.u16(monitor.width);
+    io.u16(monitor.height);
+    io.boolean(monitor.primary);
+  }
+  io.i16(m.selected);
+}
+void fields(auto& io, Is<MonitorSelect> auto& m) { io.i16(m.index); }
+
 Error in_message(MessageType type, Error e) {
   e.detail = std::string(name_of(type)) + ": " + e.detail;
   return e;

@@ -26,6 +26,7 @@ inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor im
 inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 shares and MACs
 inline constexpr std::uint8_t kMaxPointerButton = 8;                // buttons 1..8 (4-7 = wheel in X11)
 inline constexpr std::size_t kMaxFramesInFlight = 2;
+inline constexpr std::size_t kMaxMonitors = 16;                     // MonitorList.monitors
 inline constexpr std::size_t kMaxUpdateRects = 256;                 // VideoFrame.coded, PixelUpdate.rects
 inline constexpr std::size_t kMaxScreenCopies = 16;                 // VideoFrame.copies
 inline constexpr std::size_t kMaxPixelUpdateRaw = 4u << 20;         // PixelUpdate pixels, uncompressed bytes

@@ -149,6 +149,18 @@ Check check(const TransferControl& m) {
 Check check(const Goodbye& m) {
   return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
 }
+Check check(const MonitorList& m) {
+  if (auto e = malformed_if(m.selected < -1 || m.selected >= static_cast<int>(m.monitors.size()),
+                            "selected monitor " + std::to_string(m.selected) + " is not in the list"))
+    return e;
+  for (const auto& monitor : m.monitors)
+    if (auto e = malformed_if(monitor.width == 0 || monitor.height == 0, "a monitor of no size")) return e;
+  return std::nullopt;
+}
+Check check(const MonitorSelect& m) {
+  return malformed_if(m.index < -1 || m.index >= static_cast<int>(L::kMaxMonitors),
+                      "monitor " + std::to_string(m.index) + " is out of range");
+}
 
 }  // namespace
 

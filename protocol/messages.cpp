@@ -30,7 +30,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
               kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::remedy_request, RemedyRequest> &&
-              kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl>);
+              kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
+              kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect>);
 
 }  // namespace
 
@@ -68,6 +69,8 @@ const char* name_of(MessageType type) {
     case MessageType::remedy_request: return "RemedyRequest";
     case MessageType::remedy_result: return "RemedyResult";
     case MessageType::transfer_control: return "TransferControl";
+    case MessageType::monitor_list: return "MonitorList";
+    case MessageType::monitor_select: return "MonitorSelect";
   }
   return "Unknown";
 }

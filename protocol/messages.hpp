@@ -41,6 +41,8 @@ enum class MessageType : std::uint16_t {
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
+  monitor_list = 60,       // host -> engineer: the host's monitors and which one is shown; 60-69 monitors
+  monitor_select = 61,     // engineer -> host: show this monitor (or all of them) from now on
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -53,7 +55,8 @@ inline constexpr std::uint32_t kClipboard = 1u << 2;
 inline constexpr std::uint32_t kProbes = 1u << 3;
 inline constexpr std::uint32_t kCursor = 1u << 4;
 inline constexpr std::uint32_t kChat = 1u << 5;
-inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat;
+inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
+inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -373,15 +376,40 @@ struct TransferControl {
   friend bool operator==(const TransferControl&, const TransferControl&) = default;
 };
 
+// One monitor of the host's screen (RandR), in root-window pixels.
+struct MonitorInfo {
+  std::string name;  // RandR's name ("HDMI-1"), or "screen" where RandR names none
+  std::int16_t x = 0, y = 0;
+  std::uint16_t width = 0, height = 0;
+  bool primary = false;
+  friend bool operator==(const MonitorInfo&, const MonitorInfo&) = default;
+};
+
+// Host -> engineer once the session is up and whenever the list or the choice changes (a MonitorSelect
+// answered, a monitor plugged in or out). `selected` is an index into `monitors`, or -1: all of them.
+struct MonitorList {
+  std::vector<MonitorInfo> monitors;  // at most limits::kMaxMonitors
+  std::int16_t selected = -1;
+  friend bool operator==(const MonitorList&, const MonitorList&) = default;
+};
+
+// Engineer -> host: show monitor `index` of the last MonitorList, or -1 for all. The host answers with a
+// MonitorList (the new choice, or the old one if `index` is no longer there) and a picture at the new size.
+struct MonitorSelect {
+  std::int16_t index = -1;
+  friend bool operator==(const MonitorSelect&, const MonitorSelect&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl,
+                             MonitorList, MonitorSelect>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50, 60, 61};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
@@ -391,6 +419,6 @@ const char* name_of(MessageType type);
 int message_index_of(std::uint16_t type);
 inline bool is_known_type(std::uint16_t type) { return message_index_of(type) >= 0; }
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 50;  // the highest id known; ids below may be unused
+inline constexpr std::uint16_t kLastMessageType = 61;  // the highest id known; ids below may be unused
 
 }  // namespace elfdesk::protocol

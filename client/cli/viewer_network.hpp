@@ -36,6 +36,9 @@ struct ViewerShared {
   // Main thread only: the chat so far ("HH:MM:SS sender: text") and a transfer's progress or outcome.
   std::vector<std::string> chat_lines;
   std::string transfer_status;
+  // Main thread only: the host's monitors and which one is shown (the newest MonitorList; empty until the
+  // host sends one). The viewer asks for another with send(protocol::MonitorSelect{index}).
+  protocol::MonitorList monitors;
 };
 
 class ViewerNetwork {

@@ -52,6 +52,14 @@ TEST_CASE("every message type round-trips through payload and frame encoding") {
   }
 }
 
+TEST_CASE("monitor messages refuse a choice outside the list") {
+  CHECK(encode_error(p::MonitorList{{{"screen", 0, 0, 800, 600, true}}, 1}) == ErrorCode::malformed);
+  CHECK(encode_error(p::MonitorList{{{"screen", 0, 0, 0, 600, true}}, 0}) == ErrorCode::malformed);
+  CHECK(encode_error(p::MonitorSelect{-2}) == ErrorCode::malformed);
+  CHECK(encode_error(p::MonitorSelect{static_cast<std::int16_t>(L::kMaxMonitors)}) == ErrorCode::malformed);
+  CHECK(payload_of(p::MonitorSelect{3}) == Bytes{0, 3});
+}
+
 TEST_CASE("wire layout is big-endian with u16 string and u32 blob lengths") {
   auto ping = p::encode_frame(p::Ping{0x0102030405060708ull, 0x1122334455667788ull});
   REQUIRE(ping.has_value());

@@ -51,6 +51,8 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(RemedyResult{11, RemedyOutcome::done, 321, pattern_bytes(90, 0x42), ""});
   m.emplace_back(TransferControl{7, TransferOp::done, TransferKind::pull, 52428800, "/home/kunde/Bericht ä.pdf",
                                  pattern_bytes(32, 0x11), ""});
+  m.emplace_back(MonitorList{{{"HDMI-1", 0, 0, 1920, 1080, true}, {"DP-2 ä", 1920, -120, 2560, 1440, false}}, 1});
+  m.emplace_back(MonitorSelect{-1});
   return m;
 }
 
