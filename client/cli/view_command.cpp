@@ -36,13 +36,17 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --record FILE.webm     record what you see (cursor included, at most 15 pictures/s) as WebM; the
                          customer's consent question says so, and their audit log records it
   --transcript FILE      append every chat line to FILE ("HH:MM:SS sender: text")
-  --remedies             also ask to propose fixes: Ctrl+Alt+R in the triage panel runs the suggested remedy
-                         of the most urgent finding, asked of the customer (see `elfdesk remedies`)
+  --remedies             accepted for compatibility: remedies are always offered now (not with --view-only)
   --help                 this text
 
-In the window: Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles
-statistics, Ctrl+Alt+F toggles fit / 1:1, Ctrl+Alt+D runs triage and shows the findings (saved as JSON in
-the current directory), Ctrl+Alt+C opens the chat (type, Enter sends, Esc closes; `elfdesk chat
+In the window: F8 (or the button at the top right) opens the menu: send Ctrl+Alt+Del, Alt+Tab, Super or
+Print, keyboard grab, monitor, scale, fullscreen, statistics, diagnostics, chat, status, end session.
+F11 or Ctrl+Alt+F toggles fullscreen, Ctrl+Alt+1 fit / 1:1 (in 1:1 Ctrl+Alt+arrows scroll, and so does the
+pointer at an edge); both are remembered per host ($XDG_STATE_HOME/elfdesk/viewer.json).
+Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles statistics,
+Ctrl+Alt+D runs triage and shows the findings by severity with each one's remedy (click it, or Ctrl+Alt+R
+for the first, and the customer is asked; the report is saved as JSON in the current directory; PgUp/PgDn
+or the wheel scroll a panel), Ctrl+Alt+C opens the chat (type, Enter sends, Esc closes; `elfdesk chat
 --session PATH "text"` sends from a script). Dropping a file on the window sends it to the customer, who
 approves it (it lands in their download folder). Closing the window ends the session. Your clipboard goes to the customer only
 while this window has the keyboard focus.
@@ -72,13 +76,15 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   const std::uint32_t permissions = v.settings.view_only ? (kView | kProbes | recording)
                                     : (kView | kControl | kProbes | kFiles | recording |
                                        (v.settings.share_clipboard ? kClipboard : 0));
-  v.settings.remedies = !v.settings.view_only && args.has("remedies");
+  // Every finding's remedy is offered (the customer is asked for each); --remedies is still accepted.
+  v.settings.remedies = !v.settings.view_only;
   auto target = parse_remote_target(args, permissions | (v.settings.remedies ? kRemedies : 0));
   if (!target) return std::unexpected(target.error());
   v.target = std::move(*target);
   const auto& o = v.target.options;
   v.settings.host_label = o.via_relay ? "relay " + o.host : o.host;
   v.one_to_one = args.get("scale") == "1:1";
+  v.settings.scale_given = !args.get("scale").empty();
   v.stats = args.has("stats");
   v.control_socket = args.get("control-socket");
   v.transcript = args.get("transcript");

@@ -14,14 +14,7 @@ constexpr std::size_t kMaxChatInput = 1000;
 bool ViewerWindow::on_chat_event(const SDL_Event& e) {
   const bool shortcut = e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_c && (e.key.keysym.mod & KMOD_CTRL) &&
                         (e.key.keysym.mod & KMOD_ALT);
-  if (shortcut) {
-    chat_typing_ = !chat_typing_;
-    chat_open_ = chat_typing_;
-    if (!chat_open_) window_.hide_panel();
-    chat_seen_ = 0;  // draw again
-    show_chat();
-    return true;
-  }
+  if (shortcut) return open_chat(), true;
   if (!chat_typing_) return false;
   if (e.type == SDL_TEXTINPUT) {
     if (chat_input_.size() + std::strlen(e.text.text) <= kMaxChatInput) chat_input_ += e.text.text;
@@ -43,6 +36,14 @@ bool ViewerWindow::on_chat_event(const SDL_Event& e) {
   chat_seen_ = 0;
   show_chat();
   return true;  // keys typed into the chat never reach the customer
+}
+
+void ViewerWindow::open_chat() {
+  chat_typing_ = !chat_typing_;
+  chat_open_ = chat_typing_;
+  if (!chat_open_) window_.hide_panel();
+  chat_seen_ = 0;  // draw again
+  show_chat();
 }
 
 void ViewerWindow::show_chat() {

@@ -1,6 +1,7 @@
 // `elfdesk view`'s main thread: SDL events to input messages and local shortcuts, pictures from the
 // UpdateQueue onto the window and then acknowledged, cursor, clipboard and tasks from the MainMailbox, the
-// statistics overlay and the triage panel. Main thread only; uses the presenter and network it is given.
+// statistics overlay, the panels (triage, chat, status), the menu, scale, scrolling and fullscreen
+// remembered per host. Main thread only; uses the presenter and network it is given.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -9,7 +10,12 @@
 
 #include <SDL.h>
 
+#include <map>
+#include <vector>
+
+#include "client/cli/viewer_menu.hpp"
 #include "client/cli/viewer_network.hpp"
+#include "client/cli/viewer_state.hpp"
 #include "client/input/input_mapper.hpp"
 #include "client/present/sdl_presenter.hpp"
 #include "client/record/session_recorder.hpp"
@@ -21,7 +27,8 @@ namespace elfdesk::client {
 struct ViewSettings {
   bool view_only = false;
   bool share_clipboard = false;
-  bool remedies = false;   // --remedies: the triage panel offers the suggested remedy (Ctrl+Alt+R)
+  bool remedies = false;   // the triage panel offers each finding's remedy (all but view-only sessions)
+  bool scale_given = false;  // --scale: the remembered scale mode of the host does not apply
   std::string host_label;  // the title's name for the host until its Hello names it
   SessionRecorder* recorder = nullptr;  // --record: offered every picture shown once the customer allowed it
 };
@@ -30,6 +37,7 @@ class ViewerWindow {
  public:
   ViewerWindow(SdlPresenter& window, ViewerNetwork& network, ViewerShared& shared, ViewSettings settings);
 
+  ~ViewerWindow();
   PresenterLoop loop();
   // After the loop: lets go of every key and button held on the host.
   void release_all();
@@ -39,16 +47,31 @@ class ViewerWindow {
   void on_wake();
   void on_tick();
   void show_mailbox();
+  // Panels (viewer_panels.cpp): triage as a table of findings with their remedies, the status panel.
   void toggle_triage();
   void show_triage(const std::expected<probes::ReceivedReport, Error>& answer);
-  void run_suggested_remedy();
+  void run_remedy(const nlohmann::json& remedy);
   void show_remedy(const std::expected<remedies::ReceivedRemedy, Error>& answer);
+  bool on_panel_event(const SDL_Event& e);
+  void show_session_status();
+  // View controls and the menu (viewer_controls.cpp): fullscreen, scale, scrolling, per-host memory.
+  bool on_view_event(const SDL_Event& e);
+  bool on_menu_event(const SDL_Event& e, bool& keep_running);
+  void open_menu(bool open);
+  void draw_menu();
+  bool activate(const MenuItem& item);  // false: end the session
+  void toggle_fullscreen();
+  void toggle_scale();
+  void edge_pan();
+  void apply_remembered();
+  void remember();
   void send_local_clipboard();
   void show_status();
   void record();
   // Chat panel (Ctrl+Alt+C) and a dropped file (pushed to the customer): viewer_chat.cpp.
   bool on_chat_event(const SDL_Event& e);
   void show_chat();
+  void open_chat();  // for typing, as Ctrl+Alt+C
   void push_dropped(std::string path);
 
   SdlPresenter& window_;
@@ -57,7 +80,17 @@ class ViewerWindow {
   ViewSettings settings_;
   InputMapper mapper_;
   bool panel_open_ = false;     // the triage panel
+  bool status_open_ = false;    // the status panel (from the menu)
   nlohmann::json suggested_;    // the remedy the shown triage suggests first ({name, args}), or null
+  std::map<int, nlohmann::json> remedy_lines_;  // panel line -> the remedy a click on it asks for
+  ViewerStateFile state_file_;
+  bool remembered_applied_ = false;  // the host's remembered view was looked up (once its name is known)
+  bool menu_open_ = false;
+  int menu_selected_ = 0;
+  std::vector<MenuItem> menu_items_;
+  int pointer_x_ = -1, pointer_y_ = -1;  // last pointer position in the window, for edge panning
+  SDL_TimerID pan_timer_ = 0;      // while the pointer rests at an edge in 1:1
+  std::function<void()> waker_;    // the presenter's: the pan timer wakes the loop with it
   std::string shown_status_;    // the status panel's text, empty when hidden
   bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back

@@ -82,6 +82,11 @@ std::vector<protocol::Message> InputMapper::handle(const void* sdl_event) {
   return out;
 }
 
+void InputMapper::set_keyboard_grab(bool grabbed) {
+  grabbed_ = grabbed;
+  if (grab_handler_) grab_handler_(grabbed_);
+}
+
 std::vector<protocol::Message> InputMapper::flush() {
   settle_pending();
   return {};

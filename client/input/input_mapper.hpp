@@ -43,6 +43,7 @@ class InputMapper {
   // SDL_SetWindowKeyboardGrab. Losing focus does not change the wanted state.
   void set_grab_handler(std::function<void(bool grabbed)> handler) { grab_handler_ = std::move(handler); }
   bool keyboard_grabbed() const { return grabbed_; }
+  void set_keyboard_grab(bool grabbed);  // as Ctrl+Alt+G would (the viewer's menu)
 
   // Whether SDL text input is on (SDL_StartTextInput). Without it, keys never wait for text and printable
   // keys send their layout's unshifted keysym (letters follow Shift/Caps).

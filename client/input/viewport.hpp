@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 #include "common/image.hpp"
 
@@ -16,6 +17,35 @@ struct Viewport {
   int window_width = 0, window_height = 0;
   ScaleMode mode = ScaleMode::fit;
   int scroll_x = 0, scroll_y = 0;  // one_to_one only: remote pixel at the window's top-left
+
+  // The largest scroll offsets: 0 when the picture fits the window in that direction.
+  int max_scroll_x() const { return std::max(0, remote_width - window_width); }
+  int max_scroll_y() const { return std::max(0, remote_height - window_height); }
+  // Keeps the offsets inside the picture (after a resize, a new remote size or a scroll).
+  void clamp_scroll() {
+    scroll_x = std::clamp(scroll_x, 0, max_scroll_x());
+    scroll_y = std::clamp(scroll_y, 0, max_scroll_y());
+  }
+  // Moves the view by (dx, dy) remote pixels, clamped; true when the offset changed.
+  bool scroll_by(int dx, int dy) {
+    const int x = scroll_x, y = scroll_y;
+    scroll_x += dx;
+    scroll_y += dy;
+    clamp_scroll();
+    return x != scroll_x || y != scroll_y;
+  }
+  // Edge panning in one_to_one: the scroll step (dx, dy) for a pointer at a window position, `step` pixels
+  // towards each edge the pointer is within `margin` pixels of and that has picture left beyond it.
+  std::pair<int, int> edge_pan(int window_x, int window_y, int margin, int step) const {
+    if (mode != ScaleMode::one_to_one) return {0, 0};
+    const auto axis = [&](int at, int size, int scroll, int max) {
+      if (at < margin && scroll > 0) return -std::min(step, scroll);
+      if (at >= size - margin && scroll < max) return std::min(step, max - scroll);
+      return 0;
+    };
+    return {axis(window_x, window_width, scroll_x, max_scroll_x()),
+            axis(window_y, window_height, scroll_y, max_scroll_y())};
+  }
 
   // The destination rectangle of the remote screen in window pixels (letterboxed when fitting).
   Rect destination() const {

@@ -1,6 +1,5 @@
 #include "client/present/sdl_presenter.hpp"
 
-#include "client/decode/remote_picture.hpp"
 #include "common/sdl/window_title.hpp"
 
 #include <fmt/format.h>
@@ -11,9 +10,7 @@
 #include <cstring>
 #include <utility>
 
-#include "client/present/sdl_handles.hpp"
-#include "client/present/text_box.hpp"
-#include "client/present/window_canvas.hpp"
+#include "client/present/presenter_impl.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "protocol/limits.hpp"
@@ -21,7 +18,6 @@
 namespace elfdesk::client {
 namespace {
 
-constexpr int kStatsMargin = 8;
 // Beyond this many damaged rectangles one bounding rectangle is cheaper to draw and push.
 constexpr std::size_t kMaxPushRects = 32;
 
@@ -29,77 +25,14 @@ std::string window_title(const std::string& title) {
   return title.starts_with("elfdesk") ? title : "elfdesk \u2014 " + title;
 }
 
-std::vector<std::string> stats_lines(const PresenterStats& s) {
-  return {fmt::format("{:5.1f} fps   {:7.0f} kbit/s", s.fps, s.kbit_per_s),
-          fmt::format("rtt {:5.1f} ms   latency ~{:5.1f} ms", s.round_trip_ms, s.latency_ms),
-          fmt::format("decode {:4.1f} ms   present {:4.1f} ms", s.decode_ms, s.present_ms),
-          fmt::format("dropped {}", s.dropped_frames)};
-}
-
 }  // namespace
 
-struct SdlPresenter::Impl {
-  sdl::Subsystems subsystems;  // first: torn down last
-  sdl::Ptr<SDL_Window> window;
-  WindowCanvas canvas{nullptr};
-  sdl::Ptr<TTF_Font> font;  // null when the font is missing: text is then skipped
-  Uint32 wake_event = 0;
-  std::atomic<bool> wake_pending{false};
-  std::atomic<bool> stop_requested{false};
-
-  RemotePicture picture;
-  Viewport viewport;
-  sdl::Ptr<SDL_Surface> cursor;
-  std::uint32_t cursor_serial = 0;
-  SDL_Point cursor_size{0, 0}, cursor_hot{0, 0};
-  protocol::CursorPosition cursor_position{0, 0, false};
-  PresenterStats stats;
-  bool stats_shown = false;
-  TextBox stats_box, panel_box;
-  bool panel_shown = false;
-  // What the next present() redraws: everything, or only these window rectangles.
-  bool everything = true;
-  std::vector<SDL_Rect> damage;
-  bool surface_error_logged = false;
-  std::uint64_t last_present_us = 0;
-  std::uint64_t presented = 0;
-
-  explicit Impl(sdl::Subsystems s) : subsystems(std::move(s)) {}
-
-  void wake() {
-    if (wake_pending.exchange(true)) return;
-    SDL_Event event{};
-    event.type = wake_event;
-    SDL_PushEvent(&event);
-  }
-  void update_window_size() {
-    SDL_GetWindowSize(window.get(), &viewport.window_width, &viewport.window_height);
-    clamp_scroll();
-    everything = true;
-  }
-  void clamp_scroll() {
-    viewport.scroll_x = std::clamp(viewport.scroll_x, 0, std::max(0, viewport.remote_width - viewport.window_width));
-    viewport.scroll_y =
-        std::clamp(viewport.scroll_y, 0, std::max(0, viewport.remote_height - viewport.window_height));
-  }
-  bool dirty() const { return everything || !damage.empty(); }
-  void damage_window(const SDL_Rect& r) {
-    if (r.w > 0 && r.h > 0) damage.push_back(r);
-  }
-  void damage_remote(const Rect& r);
-  SDL_Rect cursor_rect() const;
-  SDL_Rect stats_rect() {
-    const SDL_Point size = stats_box.size(font.get());
-    return {kStatsMargin, kStatsMargin, size.x, size.y};
-  }
-  SDL_Rect panel_rect() {
-    const SDL_Point size = panel_box.size(font.get());
-    return {std::max(0, (viewport.window_width - size.x) / 2), std::max(0, (viewport.window_height - size.y) / 2),
-            size.x, size.y};
-  }
-  void paint(const SDL_Rect& area);
-  bool dispatch(const SDL_Event& event, const PresenterLoop& loop);
-};
+void SdlPresenter::Impl::update_window_size() {
+  SDL_GetWindowSize(window.get(), &viewport.window_width, &viewport.window_height);
+  viewport.clamp_scroll();
+  layout_overlays();
+  everything = true;
+}
 
 // A changed remote area, in window pixels. Bilinear scaling lets each remote pixel reach about one
 // scaled pixel beyond its own footprint, hence the margin.
@@ -126,17 +59,13 @@ SDL_Rect SdlPresenter::Impl::cursor_rect() const {
           std::max(1, static_cast<int>(cursor_size.x * sx)), std::max(1, static_cast<int>(cursor_size.y * sy))};
 }
 
-// Draws every layer that touches `area`, bottom to top: picture (or black bars), cursor, stats, panel.
+// Draws every layer that touches `area`, bottom to top: picture (or black bars), cursor, overlays.
 void SdlPresenter::Impl::paint(const SDL_Rect& area) {
   SDL_Surface* target = canvas.target();
   SDL_SetClipRect(target, &area);
   canvas.draw_picture(picture.pixels(), picture.width() > 0 ? viewport.destination() : Rect{});
   if (SDL_Rect dst = cursor_rect(); dst.w > 0) SDL_BlitScaled(cursor.get(), nullptr, target, &dst);
-  if (stats_shown) stats_box.draw(target, font.get(), kStatsMargin, kStatsMargin);
-  if (panel_shown) {
-    const SDL_Rect at = panel_rect();
-    panel_box.draw(target, font.get(), at.x, at.y);
-  }
+  paint_overlays();
   SDL_SetClipRect(target, nullptr);
 }
 
@@ -213,7 +142,7 @@ std::expected<void, Error> SdlPresenter::set_frame(const I420Image& image, std::
   if (image.width != s.viewport.remote_width || image.height != s.viewport.remote_height) {
     s.viewport.remote_width = image.width;
     s.viewport.remote_height = image.height;
-    s.clamp_scroll();
+    s.viewport.clamp_scroll();
     s.everything = true;
   } else {
     for (const Rect& r : written) s.damage_remote(r);
@@ -274,53 +203,26 @@ void SdlPresenter::toggle_scale_mode() {
   set_scale_mode(impl_->viewport.mode == ScaleMode::fit ? ScaleMode::one_to_one : ScaleMode::fit);
 }
 
-void SdlPresenter::scroll_by(int dx, int dy) {
-  impl_->viewport.scroll_x += dx;
-  impl_->viewport.scroll_y += dy;
-  impl_->clamp_scroll();
+bool SdlPresenter::scroll_by(int dx, int dy) {
+  if (impl_->viewport.mode != ScaleMode::one_to_one || !impl_->viewport.scroll_by(dx, dy)) return false;
   impl_->everything = true;
+  return true;
 }
+
+void SdlPresenter::set_fullscreen(bool on) {
+  if (SDL_SetWindowFullscreen(impl_->window.get(), on ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) != 0) {
+    log::warn("presenter: fullscreen: {}", SDL_GetError());
+    return;
+  }
+  impl_->fullscreen = on;
+  impl_->update_window_size();
+}
+
+bool SdlPresenter::fullscreen() const { return impl_->fullscreen; }
 
 const BgraImage& SdlPresenter::picture() const { return impl_->picture.pixels(); }
 
 const Viewport& SdlPresenter::viewport() const { return impl_->viewport; }
-
-void SdlPresenter::set_stats(const PresenterStats& stats) {
-  Impl& s = *impl_;
-  if (stats == s.stats) return;
-  s.stats = stats;
-  const SDL_Rect before = s.stats_rect();
-  if (s.stats_box.set_lines(stats_lines(stats)) && s.stats_shown) {
-    s.damage_window(before);
-    s.damage_window(s.stats_rect());
-  }
-}
-
-void SdlPresenter::show_stats(bool visible) {
-  Impl& s = *impl_;
-  if (visible == s.stats_shown) return;
-  s.damage_window(s.stats_rect());
-  s.stats_shown = visible;
-  s.stats_box.set_lines(stats_lines(s.stats));
-  s.damage_window(s.stats_rect());
-}
-
-bool SdlPresenter::stats_visible() const { return impl_->stats_shown; }
-
-void SdlPresenter::show_panel(std::vector<std::string> lines) {
-  Impl& s = *impl_;
-  if (s.panel_shown) s.damage_window(s.panel_rect());
-  s.panel_box.set_lines(std::move(lines));
-  s.panel_shown = true;
-  s.damage_window(s.panel_rect());
-}
-
-void SdlPresenter::hide_panel() {
-  Impl& s = *impl_;
-  if (!s.panel_shown) return;
-  s.damage_window(s.panel_rect());
-  s.panel_shown = false;
-}
 
 // Redraws what changed since the last call and pushes just those rectangles to the window.
 void SdlPresenter::present() {

@@ -14,6 +14,7 @@
 
 #include "client/decode/picture_update.hpp"
 #include "client/input/viewport.hpp"
+#include "client/present/text_line.hpp"
 #include "common/image.hpp"
 #include "protocol/error.hpp"
 #include "protocol/messages.hpp"
@@ -71,15 +72,36 @@ class SdlPresenter {
 
   void set_scale_mode(ScaleMode mode);
   void toggle_scale_mode();
-  void scroll_by(int dx, int dy);  // one_to_one only; clamped to the picture
+  bool scroll_by(int dx, int dy);  // one_to_one only; clamped to the picture; true when the view moved
+  void set_fullscreen(bool on);    // SDL_WINDOW_FULLSCREEN_DESKTOP: the whole monitor, no mode change
+  bool fullscreen() const;
   const Viewport& viewport() const;  // for mapping window coordinates to remote pixels
   const BgraImage& picture() const;   // the remote picture as composed so far (recording), without the cursor
 
+  // Overlays, all opaque, drawn over the picture: statistics (top left), a panel (centred; long lines
+  // wrap, more rows than fit scroll), the menu button and the menu (top right). presenter_overlays.cpp.
   void set_stats(const PresenterStats& stats);
   void show_stats(bool visible);
   bool stats_visible() const;
-  void show_panel(std::vector<std::string> lines);  // e.g. diagnostics; replaces the previous panel
+  void show_panel(std::vector<std::string> lines);  // e.g. status; replaces the previous panel
+  void show_panel(std::vector<TextLine> lines);     // with colours (findings by severity) and indents
   void hide_panel();
+  bool panel_visible() const;
+  bool scroll_panel(int rows);  // negative: up; true when it moved
+  int panel_page_rows() const;  // rows shown at once (PgUp/PgDn)
+  int panel_rows() const;       // rows after wrapping its lines
+  void show_menu_button(bool visible);
+  void show_menu(std::vector<TextLine> items);  // one row per item (items must not wrap)
+  void hide_menu();
+  bool menu_visible() const;
+  // Hit tests in window pixels: the index of the menu item or panel line there, -1 outside; the button.
+  int menu_item_at(int x, int y) const;
+  int panel_line_at(int x, int y) const;
+  bool panel_contains(int x, int y) const;
+  bool menu_button_at(int x, int y) const;
+  // Where the menu and the panel are drawn (x, y, width, height; empty when hidden): logged for tests.
+  Rect menu_rect() const;
+  Rect panel_rect() const;
 
   // Draws what changed since the last call (nothing if nothing did). run_loop() calls this itself.
   void present();

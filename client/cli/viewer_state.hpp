@@ -1,0 +1,45 @@
+// What the viewer remembers per host between sessions: the scale mode and fullscreen, keyed by the name
+// the host gives in its Hello. A small JSON file ($XDG_STATE_HOME/elfdesk/viewer.json, default
+// ~/.local/state/elfdesk/viewer.json) replaced atomically (temporary file + rename). Main thread; plain data.
+#pragma once
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "protocol/error.hpp"
+
+namespace elfdesk::client {
+
+struct HostViewState {
+  bool one_to_one = false;
+  bool fullscreen = false;
+  friend bool operator==(const HostViewState&, const HostViewState&) = default;
+};
+
+class ViewerStateFile {
+ public:
+  static constexpr std::size_t kMaxHosts = 200;  // the least recently saved are forgotten beyond this
+
+  // $XDG_STATE_HOME/elfdesk/viewer.json, else $HOME/.local/state/elfdesk/viewer.json; empty without either.
+  static std::filesystem::path default_path();
+
+  // Reads `path`; a missing, unreadable or malformed file is an empty state (it is only a convenience).
+  static ViewerStateFile load(std::filesystem::path path);
+
+  std::optional<HostViewState> find(const std::string& host) const;
+  // Remembers `state` for `host` and writes the whole file atomically (directory created 0700).
+  std::expected<void, Error> remember(const std::string& host, const HostViewState& state);
+
+ private:
+  struct Entry {
+    HostViewState state;
+    std::uint64_t order = 0;  // larger: saved more recently
+  };
+  std::filesystem::path path_;
+  std::map<std::string, Entry> hosts_;
+  std::uint64_t next_order_ = 0;
+};
+
+}  // namespace elfdesk::client
