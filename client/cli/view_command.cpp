@@ -83,6 +83,7 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   v.target = std::move(*target);
   const auto& o = v.target.options;
   v.settings.host_label = o.via_relay ? "relay " + o.host : o.host;
+  if (!o.via_relay && !o.listen) v.settings.address_key = "address " + o.host;
   v.one_to_one = args.get("scale") == "1:1";
   v.settings.scale_given = !args.get("scale").empty();
   v.stats = args.has("stats");

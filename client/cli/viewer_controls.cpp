@@ -89,23 +89,29 @@ void ViewerWindow::toggle_scale() {
   remember();
 }
 
-// Once the host has named itself: its remembered scale and fullscreen (a --scale given wins for scale).
+std::string ViewerWindow::view_key() const {
+  return shared_.host_name.empty() ? settings_.address_key : shared_.host_name;
+}
+
+// Once connected (the Hello names the host): its remembered scale and fullscreen (--scale wins for scale).
 void ViewerWindow::apply_remembered() {
-  if (remembered_applied_ || shared_.host_name.empty()) return;
+  if (remembered_applied_ || !shared_.connected) return;
   remembered_applied_ = true;
-  const auto state = state_file_.find(shared_.host_name);
+  const std::string key = view_key();
+  const auto state = key.empty() ? std::nullopt : state_file_.find(key);
   if (!state) return;
   if (!settings_.scale_given) window_.set_scale_mode(state->one_to_one ? ScaleMode::one_to_one : ScaleMode::fit);
   if (state->fullscreen != window_.fullscreen()) window_.set_fullscreen(state->fullscreen);
-  log::info("viewer: {} as last time: {}{}", shared_.host_name, state->one_to_one ? "1:1" : "fit",
+  log::info("viewer: {} as last time: {}{}", key, state->one_to_one ? "1:1" : "fit",
             state->fullscreen ? ", fullscreen" : "");
 }
 
 void ViewerWindow::remember() {
-  if (shared_.host_name.empty()) return;  // before the Hello: nothing to key it by
+  const std::string key = view_key();
+  if (!shared_.connected || key.empty()) return;  // nothing to key it by
   const HostViewState state{window_.viewport().mode == ScaleMode::one_to_one, window_.fullscreen()};
-  if (auto saved = state_file_.remember(shared_.host_name, state); !saved)
-    log::warn("viewer: cannot remember the view for {}: {}", shared_.host_name, saved.error().detail);
+  if (auto saved = state_file_.remember(key, state); !saved)
+    log::warn("viewer: cannot remember the view for {}: {}", key, saved.error().detail);
 }
 
 void ViewerWindow::open_menu(bool open) {

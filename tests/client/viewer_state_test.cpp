@@ -3,7 +3,9 @@
 // forgotten beyond the cap, XDG_STATE_HOME honoured; and the menu's items and key combinations.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 #include <variant>

@@ -30,6 +30,7 @@ TEST_CASE("viewport: scrolling in 1:1 is clamped to the picture") {
   CHECK_FALSE(small.scroll_by(50, 50));
   CHECK((small.scroll_x == 0 && small.scroll_y == 0));
   // The window grew: the offset shrinks so no black appears beyond the picture.
+  v.scroll_by(10'000, 0);
   v.window_width = 1000;
   v.window_height = 700;
   v.clamp_scroll();
@@ -48,9 +49,10 @@ TEST_CASE("viewport: a window position maps to the remote pixel at the scroll of
   for (int x = 0; x < 640; ++x) REQUIRE(v.to_remote(x, 7) == std::pair{200 + x, 107});
   // Dragging beyond the window's edge continues along the picture, not at the window's edge.
   CHECK(v.to_remote_clamped(-30, 5) == std::pair{170, 105});
-  // Fit mode ignores the offset: the whole picture, scaled.
+  // Fit mode ignores the offset: the whole picture, scaled by 0.5 below a 20-pixel bar.
   v.mode = ScaleMode::fit;
-  CHECK(v.to_remote(0, 40) == std::pair{0, 0});
+  CHECK(v.to_remote(0, 20) == std::pair{0, 0});
+  CHECK(v.to_remote(100, 70) == std::pair{200, 100});
 }
 
 TEST_CASE("viewport: edge panning steps towards an edge only where picture is left beyond it") {
