@@ -73,11 +73,14 @@ bool TextBox::set_limits(int max_width, int max_height) {
 
 void TextBox::wrap(TTF_Font* font) {
   rows_.clear();
-  int advance = 0;
-  TTF_SizeUTF8(font, "M", &advance, nullptr);  // a monospaced font: every character is this wide
+  // A monospaced font: every character is as wide, though not a whole number of pixels.
+  constexpr int kSample = 64;
+  int sample_width = 0;
+  TTF_SizeUTF8(font, std::string(kSample, 'M').c_str(), &sample_width, nullptr);
   const int text_width = max_width_ > 0 ? max_width_ - 2 * kPadding - kScrollBarWidth - 2 : 0;
-  const std::size_t columns = advance > 0 && text_width > 0 ? static_cast<std::size_t>(std::max(8, text_width / advance))
-                                                            : std::string::npos;
+  const std::size_t columns = sample_width > 0 && text_width > 0
+                                  ? static_cast<std::size_t>(std::max(8, text_width * kSample / sample_width))
+                                  : std::string::npos;
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     const TextLine& line = lines_[i];
     const std::size_t indent =
@@ -85,7 +88,8 @@ void TextBox::wrap(TTF_Font* font) {
     const std::size_t rest = columns == std::string::npos ? columns : columns - indent;
     bool first = true;
     for (auto& piece : wrap_text(line.text, columns, rest)) {
-      rows_.push_back(Row{i, std::move(piece), first ? 0 : static_cast<int>(indent)});
+      // Indented with spaces, not pixels: the font's advance is fractional, so only text lines up with text.
+      rows_.push_back(Row{i, first ? std::move(piece) : std::string(indent, ' ') + piece});
       first = false;
     }
   }
@@ -97,8 +101,6 @@ void TextBox::render(TTF_Font* font) {
   if (font == nullptr || lines_.empty()) return;
   wrap(font);
   const int line_height = TTF_FontLineSkip(font);
-  int advance = 0;
-  TTF_SizeUTF8(font, "M", &advance, nullptr);
   const int rows = static_cast<int>(rows_.size());
   shown_rows_ = max_height_ > 0 ? std::clamp((max_height_ - 2 * kPadding) / line_height, 1, rows) : rows;
   first_row_ = std::clamp(first_row_, 0, rows - shown_rows_);
@@ -110,7 +112,7 @@ void TextBox::render(TTF_Font* font) {
     const TextColour c = lines_[row.line].colour;
     sdl::Ptr<SDL_Surface> surface;
     if (!row.text.empty()) surface.reset(TTF_RenderUTF8_Blended(font, row.text.c_str(), SDL_Color{c.r, c.g, c.b, 255}));
-    if (surface) width = std::max(width, surface->w + row.indent * advance);
+    if (surface) width = std::max(width, surface->w);
     rendered.push_back(std::move(surface));
   }
   const int bar = scrolls ? kScrollBarWidth + 2 : 0;
@@ -129,7 +131,7 @@ void TextBox::render(TTF_Font* font) {
     }
     if (const auto& s = rendered[static_cast<std::size_t>(i)]) {
       SDL_SetSurfaceBlendMode(s.get(), SDL_BLENDMODE_BLEND);
-      SDL_Rect dst{kPadding + row.indent * advance, y, s->w, s->h};
+      SDL_Rect dst{kPadding, y, s->w, s->h};
       SDL_BlitSurface(s.get(), nullptr, box_.get(), &dst);
     }
   }

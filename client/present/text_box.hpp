@@ -36,8 +36,7 @@ class TextBox {
  private:
   struct Row {
     std::size_t line = 0;  // index into lines_
-    std::string text;
-    int indent = 0;        // characters
+    std::string text;  // continuation rows start with the line's indent in spaces
   };
   void wrap(TTF_Font* font);
   void render(TTF_Font* font);

@@ -195,6 +195,44 @@ TEST_CASE("presenter: stats overlay and panel change the pixels while shown") {
   CHECK(differing(*px, 0, 0, 640, 360) == 0);
 }
 
+TEST_CASE("presenter: the panel is opaque, wraps long lines inside the window and scrolls; the menu is hit-tested") {
+  PresenterFixture f;
+  REQUIRE(f.presenter->set_frame(colour_bars(640, 360)).has_value());
+  std::vector<TextLine> lines{{"Findings", text_colour::kHeading}};
+  for (int i = 0; i < 30; ++i)
+    lines.push_back({"CRITICAL  disk:space  " + std::string(120, 'x'), text_colour::kCritical, 22});
+  f.presenter->show_panel(lines);
+  CHECK(f.presenter->panel_rows() > static_cast<int>(lines.size()));  // every long line wrapped
+  const Rect at = f.presenter->panel_rect();
+  CHECK((at.x >= 0 && at.y >= 0 && at.x + at.width <= 640 && at.y + at.height <= 360));
+  CHECK(f.presenter->panel_page_rows() < f.presenter->panel_rows());  // more than fit: it scrolls
+  constexpr Rgb kPanel{22, 24, 30};
+  auto px = f.settle([&](const test::WindowPixels& p) { return near(p, at.x + 2, at.y + 2, kPanel, 0); });
+  REQUIRE(px);
+  // Opaque over all four bars: the padding is exactly the panel's colour wherever the picture differs.
+  for (int x = at.x + 2; x < at.x + at.width - 2; x += 37) CHECK(near(*px, x, at.y + 3, kPanel, 0));
+  int red = 0;
+  for (int y = at.y; y < at.y + at.height; ++y)
+    for (int x = at.x; x < at.x + at.width; ++x) red += near(*px, x, y, Rgb{255, 80, 80}, 10) ? 1 : 0;
+  CHECK(red > 50);  // the critical colour
+  CHECK(f.presenter->scroll_panel(3));
+  CHECK(f.presenter->scroll_panel(-100));
+  CHECK_FALSE(f.presenter->scroll_panel(-1));  // clamped at the top
+  CHECK(f.presenter->panel_line_at(at.x + 20, at.y + 8 + 2) == 0);
+  CHECK(f.presenter->panel_line_at(at.x - 5, at.y + 20) == -1);
+
+  f.presenter->show_menu_button(true);
+  f.presenter->show_menu({{"First"}, {"Second", text_colour::kNormal, 0, true}, {"Third"}});
+  const Rect menu = f.presenter->menu_rect();
+  CHECK((menu.x + menu.width <= 640 && menu.width > 0));
+  CHECK(f.presenter->menu_button_at(636, 4));
+  const int row = (menu.height - 16) / 3;
+  CHECK(f.presenter->menu_item_at(menu.x + 10, menu.y + 8 + row + row / 2) == 1);
+  CHECK(f.presenter->menu_item_at(menu.x - 10, menu.y + 20) == -1);
+  f.presenter->hide_menu();
+  CHECK(f.presenter->menu_item_at(menu.x + 10, menu.y + 20) == -1);
+}
+
 TEST_CASE("presenter: redrawing only changed blocks gives the window a full redraw would") {
   PresenterFixture f;
   // 448x252 fit into 640x360: scaled by 1.43, so changed areas need their bilinear margins.
