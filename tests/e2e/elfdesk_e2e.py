@@ -196,6 +196,21 @@ def png_crop(src, dst, x, y, width, height):
     return dst
 
 
+# The viewer's menu button (client/present/presenter_overlays.cpp) lies within this box (width, height) at
+# its window's top right corner, over the picture.
+MENU_BUTTON_BOX = (64, 40)
+
+
+def without_menu_button(path, window_width, crop_x=0, crop_y=0):
+    """Blacks out, in place, where the viewer's menu button may be in `path`: a crop taken at (crop_x, crop_y)
+    of a viewer window `window_width` wide (or any picture compared with one). Returns `path`."""
+    x0, y1 = window_width - MENU_BUTTON_BOX[0] - crop_x, MENU_BUTTON_BOX[1] - 1 - crop_y
+    if y1 >= 0:
+        subprocess.run(["convert", path, "-fill", "black", "-draw",
+                        f"rectangle {x0},{-crop_y} {window_width - crop_x - 1},{y1}", "PNG24:" + path], check=True)
+    return path
+
+
 def png_rgb(path):
     """The raw pixels of a picture: 8-bit R, G, B per pixel, rows top to bottom."""
     return subprocess.run(["convert", path, "-depth", "8", "rgb:-"], check=True, stdout=subprocess.PIPE).stdout

@@ -8,7 +8,7 @@ import time
 import unittest
 
 from elfdesk_e2e import (Host, Viewer, Xvfb, elfdesk, find_window, grab_window, hide_cursor, make_test_picture,
-                         paint_root, png_crop, png_rgb, png_size, psnr, wait_until, x_run)
+                         paint_root, png_crop, png_rgb, png_size, psnr, wait_until, without_menu_button, x_run)
 
 HOST_W, HOST_H = 1280, 720
 MIN_PSNR_STILL = 35.0   # a still picture, after the host's quality top-off
@@ -40,16 +40,25 @@ class ViewTest(unittest.TestCase):
         return viewer, window
 
     def window_area(self, window, name, rect):
-        """Grabs the viewer window and cuts out `rect` (x, y, w, h): where the remote picture is drawn."""
+        """Grabs the viewer window and cuts out `rect` (x, y, w, h): where the remote picture is drawn. The
+        menu button's corner is blacked out: compare with a reference given the same (self.reference)."""
         shot = grab_window(self.b.display, self.path(name + "-window.png"), window)
-        return png_crop(shot, self.path(name + ".png"), *rect)
+        self.window_width = png_size(shot)[0]
+        return without_menu_button(png_crop(shot, self.path(name + ".png"), *rect), self.window_width, rect[0], rect[1])
+
+    def reference(self, path, rect):
+        """A copy of the host's picture `path` for comparing with window_area(..., rect)."""
+        masked = path[:-4] + "-masked.png"
+        shutil.copy(path, masked)
+        return without_menu_button(masked, self.window_width, rect[0], rect[1])
 
     def wait_for_match(self, window, reference, rect, bound, timeout=20):
         """Polls the window until its picture area matches `reference` by `bound` dB; returns the last PSNR."""
         best = [float("-inf")]
 
         def matches():
-            value = psnr(reference, self.window_area(window, "poll", rect))
+            area = self.window_area(window, "poll", rect)
+            value = psnr(self.reference(reference, rect), area)
             best[0] = value
             return value >= bound
         wait_until(matches, timeout=timeout, interval=0.2)
@@ -98,7 +107,7 @@ class ViewTest(unittest.TestCase):
         painter.join()
         matches = []
         for capture, taken in captures:
-            scores = [psnr(ref, capture) for ref in references]
+            scores = [psnr(self.reference(ref, (0, 0, HOST_W, HOST_H)), capture) for ref in references]
             best = max(range(FRAMES), key=lambda i: scores[i])
             recent = [i for i, t in shown if taken - 3.0 <= t <= taken]
             matches.append((best, round(scores[best], 2), recent))
