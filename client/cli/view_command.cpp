@@ -41,8 +41,9 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
 
 In the window: F8 (or the button at the top right) opens the menu: send Ctrl+Alt+Del, Alt+Tab, Super or
 Print, keyboard grab, monitor, scale, fullscreen, statistics, diagnostics, chat, status, end session.
-F11 or Ctrl+Alt+F toggles fullscreen, Ctrl+Alt+1 fit / 1:1 (in 1:1 Ctrl+Alt+arrows scroll, and so does the
-pointer at an edge); both are remembered per host ($XDG_STATE_HOME/elfdesk/viewer.json).
+F11 or Ctrl+Alt+F toggles fullscreen, Ctrl+Alt+1 fit / 1:1 (in 1:1 Ctrl+Alt+arrows scroll, and so does
+the pointer at an edge); both are remembered per host ($XDG_STATE_HOME/elfdesk/viewer.json). While the
+keyboard is grabbed, F8 and F11 go to the customer.
 Ctrl+Alt+G grabs the keyboard (Alt+Tab etc. go to the customer), Ctrl+Alt+S toggles statistics,
 Ctrl+Alt+D runs triage and shows the findings by severity with each one's remedy (click it, or Ctrl+Alt+R
 for the first, and the customer is asked; the report is saved as JSON in the current directory; PgUp/PgDn

@@ -7,7 +7,7 @@
 
 namespace elfdesk::client {
 namespace {
-constexpr std::size_t kChatLinesInPanel = 10;
+constexpr std::size_t kChatLinesInPanel = 200;  // the newest shown; wheel or PgUp/PgDn scroll back
 constexpr std::size_t kMaxChatInput = 1000;
 }  // namespace
 
@@ -16,6 +16,9 @@ bool ViewerWindow::on_chat_event(const SDL_Event& e) {
                         (e.key.keysym.mod & KMOD_ALT);
   if (shortcut) return open_chat(), true;
   if (!chat_typing_) return false;
+  const bool paging = (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) &&
+                      (e.key.keysym.sym == SDLK_PAGEUP || e.key.keysym.sym == SDLK_PAGEDOWN);
+  if (paging) return false;  // the panel scrolls (on_panel_event)
   if (e.type == SDL_TEXTINPUT) {
     if (chat_input_.size() + std::strlen(e.text.text) <= kMaxChatInput) chat_input_ += e.text.text;
   } else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_BACKSPACE) {
@@ -60,6 +63,7 @@ void ViewerWindow::show_chat() {
   if (!shared_.transfer_status.empty()) lines.push_back(shared_.transfer_status);
   lines.push_back(chat_typing_ ? "> " + chat_input_ + "_" : "");
   window_.show_panel(std::move(lines));
+  window_.scroll_panel(1 << 20);  // to the newest line and the input
 }
 
 void ViewerWindow::push_dropped(std::string path) {

@@ -29,10 +29,13 @@ Uint32 pan_tick(Uint32 interval, void* waker) {
 }  // namespace
 
 bool ViewerWindow::on_view_event(const SDL_Event& e) {
+  // While the keyboard is grabbed F8 and F11 go to the customer (a browser's fullscreen); the Ctrl+Alt
+  // shortcuts and the menu button stay local.
+  const bool plain_keys_local = !mapper_.keyboard_grabbed();
   if (e.type == SDL_KEYDOWN) {
     const SDL_Keycode key = e.key.keysym.sym;
     const bool first = e.key.repeat == 0;
-    if (key == SDLK_F11 || (key == SDLK_f && ctrl_alt(e))) {
+    if ((key == SDLK_F11 && plain_keys_local) || (key == SDLK_f && ctrl_alt(e))) {
       if (first) toggle_fullscreen();
       return true;
     }
@@ -40,7 +43,7 @@ bool ViewerWindow::on_view_event(const SDL_Event& e) {
       if (first) toggle_scale();
       return true;
     }
-    if (key == SDLK_F8) {
+    if (key == SDLK_F8 && plain_keys_local) {
       if (first) open_menu(true);
       return true;
     }
@@ -53,7 +56,8 @@ bool ViewerWindow::on_view_event(const SDL_Event& e) {
       return true;
     }
   }
-  if (e.type == SDL_KEYUP && (e.key.keysym.sym == SDLK_F11 || e.key.keysym.sym == SDLK_F8)) return true;
+  if (e.type == SDL_KEYUP && plain_keys_local && (e.key.keysym.sym == SDLK_F11 || e.key.keysym.sym == SDLK_F8))
+    return true;
   if (is_left_click(e) && window_.menu_button_at(e.button.x, e.button.y)) return open_menu(true), true;
   if (e.type == SDL_MOUSEBUTTONUP && window_.menu_button_at(e.button.x, e.button.y)) return true;
   if (e.type == SDL_MOUSEMOTION) {

@@ -191,6 +191,9 @@ class ViewerUiTest(unittest.TestCase):
         x, y, w, h, lines, rows = map(int, logged()[-1])
         self.assertTrue(0 <= x and x + w <= 640 and 0 <= y and y + h <= 560, (x, y, w, h))
         self.assertGreater(rows, lines, "no long line was wrapped")  # findings' reasons are long at ~60 columns
+        # Remedies are offered by default now (no --remedies): the viewer asked for that permission.
+        consent = [e for e in self.host.audit() if e["event"] == "consent"]
+        self.assertTrue(consent[0]["permissions"] & 16, consent)  # protocol::permission::kRemedies
         saved = glob.glob(os.path.join(self.viewer.dir, "elfdesk-triage-*.json"))
         with open(saved[0]) as f:
             report = json.load(f)
@@ -199,6 +202,8 @@ class ViewerUiTest(unittest.TestCase):
         panel = self.crop(self.shot(b, window, "panel-window"), "panel", x, y, w, h)
         self.assertGreaterEqual(fraction_exact(panel, {PANEL_BG, HIGHLIGHT}), 0.6, "the panel is see-through")
         self.assertGreater(count_near(panel, SEVERITY_RGB[worst]), 30, "no %s colour in the panel" % worst)
+        if report["findings"][0].get("remedy"):  # offered under the first finding, on a highlighted band
+            self.assertGreater(count_near(panel, HIGHLIGHT, 0), 100, "no remedy offered")
         # Nothing runs off its right edge: the padding column is background on every row.
         edge = self.crop(panel, "panel-edge", w - 2, 0, 2, h)  # right of the scroll bar, if there is one
         self.assertEqual(fraction_exact(edge, {PANEL_BG}), 1.0)
