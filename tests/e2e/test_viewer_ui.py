@@ -1,6 +1,6 @@
 """The viewer engineers enjoy, driven with xdotool as a user would and checked by pixels: fullscreen (F11)
 covers the viewer's display with the picture; 1:1 in a smaller window scrolls (Ctrl+Alt+arrows) to show the
-host's pixels at the offset, and a click lands there on the host; the menu (F8 or its button) is opaque
+host's pixels at the offset, a click lands there on the host, and the pointer at an edge pans; the menu (F8 or its button) is opaque
 and its Ctrl+Alt+Del / Alt+Tab reach the host's X server; the triage panel is opaque, in severity colours,
 wraps long lines; the scale mode comes back for the same host after a restart."""
 import glob
@@ -152,6 +152,11 @@ class ViewerUiTest(unittest.TestCase):
                                      r"\((-?\d+),(-?\d+)\)", read(), re.S)
         self.assertTrue(wait_until(pressed, timeout=10), read())
         self.assertEqual(tuple(map(int, pressed()[0])), (250, 160))
+        # The pointer resting at the right edge keeps panning, up to the picture's right end (1280 - 640).
+        x_run(b.display, "xdotool", "mousemove", "636", "200")
+        far_right = at(640, 100, "h2")
+        self.assertTrue(wait_until(lambda: psnr(far_right, view("v2")) >= 32, timeout=15),
+                        "edge panning did not reach the right end: %.1f dB" % psnr(far_right, view("v2")))
 
     def test_menu_is_opaque_and_sends_ctrl_alt_del_and_alt_tab(self):
         b = self.enterContext(Xvfb(1024, 768))
