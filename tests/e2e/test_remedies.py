@@ -299,9 +299,9 @@ class CustomerWindow(unittest.TestCase):
 
 @unittest.skipUnless(shutil.which("Xvfb") and shutil.which("xdotool"), "needs Xvfb and xdotool")
 class ViewerPanel(unittest.TestCase):
-    """`elfdesk view --remedies`: Ctrl+Alt+D shows triage with the suggested remedy, Ctrl+Alt+R asks the
-    customer for it through the same path as `fix`; the customer (display A) denies, so nothing changes
-    whatever triage suggested on this machine."""
+    """`elfdesk view --remedies` (still accepted; remedies are offered without it too): Ctrl+Alt+D shows
+    triage with the suggested remedy, Ctrl+Alt+R asks the customer for it through the same path as `fix`;
+    the customer (display A) denies, so nothing changes whatever triage suggested on this machine."""
 
     def test_ctrl_alt_r_asks_the_customer_for_the_suggested_remedy(self):
         a = self.enterContext(Xvfb(800, 600))
