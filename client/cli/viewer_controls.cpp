@@ -21,8 +21,10 @@ bool ctrl_alt(const SDL_Event& e) {
 bool is_left_click(const SDL_Event& e) { return e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT; }
 
 // SDL's timer thread: only wakes the main thread, which pans (ViewerWindow::edge_pan) while at the edge.
-Uint32 pan_tick(Uint32 interval, void* waker) {
-  (*static_cast<std::function<void()>*>(waker))();
+// The presenter outlives the ViewerWindow that removes the timer (run_view_command), and wake() is
+// thread-safe, so a tick still running while the timer is removed is harmless.
+Uint32 pan_tick(Uint32 interval, void* presenter) {
+  static_cast<SdlPresenter*>(presenter)->wake();
   return interval;
 }
 
@@ -80,7 +82,7 @@ void ViewerWindow::edge_pan() {
     return;
   }
   window_.scroll_by(dx, dy);
-  if (pan_timer_ == 0) pan_timer_ = SDL_AddTimer(kPanIntervalMs, pan_tick, &waker_);
+  if (pan_timer_ == 0) pan_timer_ = SDL_AddTimer(kPanIntervalMs, pan_tick, &window_);
 }
 
 void ViewerWindow::toggle_fullscreen() {

@@ -23,8 +23,7 @@ ViewerWindow::ViewerWindow(SdlPresenter& window, ViewerNetwork& network, ViewerS
       shared_(shared),
       settings_(std::move(settings)),
       mapper_(window.viewport()),
-      state_file_(ViewerStateFile::load(ViewerStateFile::default_path())),
-      waker_(window.waker()) {
+      state_file_(ViewerStateFile::load(ViewerStateFile::default_path())) {
   mapper_.set_grab_handler([this](bool grabbed) {
     SDL_SetWindowKeyboardGrab(SDL_GetWindowFromID(window_.sdl_window_id()), grabbed ? SDL_TRUE : SDL_FALSE);
   });

@@ -93,8 +93,7 @@ class ViewerWindow {
   int menu_selected_ = 0;
   std::vector<MenuItem> menu_items_;
   int pointer_x_ = -1, pointer_y_ = -1;  // last pointer position in the window, for edge panning
-  SDL_TimerID pan_timer_ = 0;      // while the pointer rests at an edge in 1:1
-  std::function<void()> waker_;    // the presenter's: the pan timer wakes the loop with it
+  SDL_TimerID pan_timer_ = 0;  // while the pointer rests at an edge in 1:1: wakes the loop to pan on
   std::string shown_status_;    // the status panel's text, empty when hidden
   bool focused_ = false;        // keyboard focus: only then does the local clipboard go to the customer
   std::string last_clipboard_;  // newest text either side set: never echoed back
