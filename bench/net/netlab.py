@@ -164,8 +164,10 @@ class NetLab:
         for p in reversed(self.procs + ([self.delay] if self.delay else [])):
             stop_process(p)
         self.procs = []
-        if self.delay is not None:
-            self.delay_stats = self.delay.stdout.read().strip() if self.delay.stdout else ""
+        if self.delay is not None:  # its exit line: forwarded / dropped packets, the most held at once
+            self.delay_stats = self.delay.stdout.read().strip()
+            self.delay.stdout.close()
+            self.delay.stderr.close()
             self.delay = None
         for name in self.ns.values():
             sh("ip", "netns", "del", name, check=False)
