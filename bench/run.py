@@ -601,13 +601,13 @@ def measure_workload(bench, system, cls, a, b, width, height, seconds):
             stopped = time.monotonic()
             if bench.lab:  # a slow link: how long until the picture is sharp, PSNR grabbed back to back
                 row.update(time_to_sharp(bench, a, b, width, stopped))
-                return row
-            time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
-            row["psnr_1s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
-            time.sleep(2.0)
-            still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
-            row["psnr_3s"] = still["psnr_luma_db"]
-            row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
+            else:
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
+                row["psnr_1s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
+                time.sleep(2.0)
+                still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
+                row["psnr_3s"] = still["psnr_luma_db"]
+                row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
     finally:
         wl.stop()
     time.sleep(0.5)
@@ -618,7 +618,7 @@ def time_to_sharp(bench, a, b, width, stopped, limit=8.0):
     """Seconds from the motion's end until the viewer's picture is sharp (>= SHARP_DB, pointer box left out),
     grabbing A and B back to back (each comparison of two 1080p screens takes ~0.1-0.3 s), up to limit s;
     also the PSNR at 1 s and 3 s (the first grab after each) for the loopback tables."""
-    row, sharp_s = {}, None
+    row, sharp_s, db = {}, None, None
     while time.monotonic() - stopped < limit:
         t = time.monotonic() - stopped
         still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
