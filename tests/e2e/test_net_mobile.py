@@ -36,9 +36,7 @@ class MobileLinkTest(unittest.TestCase):
         try:
             cls.a, cls.b = bench_run.start_desktop(cls.bench, WIDTH, HEIGHT)
             cls.system = bench_run.ElfdeskSystem()
-            started = time.monotonic()
             cls.system.start(cls.bench, cls.a, cls.b, WIDTH, HEIGHT)
-            cls.started = started
         except BaseException:
             cls.tearDownClass()
             raise
@@ -57,8 +55,8 @@ class MobileLinkTest(unittest.TestCase):
         geo = bench_run.pointer_box(WIDTH)
         db = wait_until(lambda: (d := self.bench.probe("psnr", a=self.a, b=self.b, **geo)["psnr_luma_db"]) >= 40 and d,
                         timeout=30, interval=0.3)
-        print(f"\nmobile link: first sharp 1280x720 picture {time.monotonic() - self.started:.1f} s after the viewer "
-              f"started (PSNR {db} dB)", flush=True)
+        print(f"\nmobile link: first sharp 1280x720 picture {time.monotonic() - self.system.viewer_started:.1f} s after "
+              f"the viewer started (under CI load ; PSNR {db} dB)", flush=True)
         self.assertIsNotNone(db, "the viewer never showed the host's desktop through the mobile link\n"
                              + self.viewer_log())
 
