@@ -56,7 +56,7 @@ class MobileLinkTest(unittest.TestCase):
         db = wait_until(lambda: (d := self.bench.probe("psnr", a=self.a, b=self.b, **geo)["psnr_luma_db"]) >= 40 and d,
                         timeout=30, interval=0.3)
         print(f"\nmobile link: first sharp 1280x720 picture {time.monotonic() - self.system.viewer_started:.1f} s after "
-              f"the viewer started (under CI load ; PSNR {db} dB)", flush=True)
+              f"the viewer started (under CI load; PSNR {db} dB)", flush=True)
         self.assertIsNotNone(db, "the viewer never showed the host's desktop through the mobile link\n"
                              + self.viewer_log())
 
