@@ -60,6 +60,8 @@ PROFILES = {p.name: p for p in (
     Profile("home", 20_000, 5_000, 40.0, 100.0),         # DSL/cable: a deep (bufferbloated) modem queue
     Profile("mobile", 3_000, 1_000, 120.0, 40.0),        # tethering: shallow queue, drops early
     Profile("poor", 1_000, 1_000, 300.0, 200.0),         # a bad hotel / satellite-ish link
+    Profile("far", 20_000, 5_000, 120.0, 100.0),         # home's rates over mobile's RTT (a VPN across an
+                                                         # ocean): tells the RTT's effects from the rate's
 )}
 
 _libc = ctypes.CDLL(None, use_errno=True)
