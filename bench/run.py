@@ -8,6 +8,7 @@ on B for input-to-screen latency, and compares A's screen with the viewer's pict
 Standard library only. See docs/performance.md for the method and bench/run.sh for the entry point.
 """
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -24,6 +25,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "net"))
+import netlab  # noqa: E402  (bench/net: emulated links, issue 13)
 
 
 # ----------------------------------------------------------------------------------------------- processes
@@ -183,6 +186,27 @@ class Relay:
                 pass
 
 
+class LinkCounter:
+    """The Relay's counting interface over an emulated link (bench/net): the bytes the router's links carried
+    (IP packets with headers and retransmissions). No splice: the server's TCP sees the link itself. No
+    per-chunk trace, so the still-desktop split is left out on emulated links."""
+
+    def __init__(self, lab):
+        self.lab = lab
+
+    def counts(self):
+        return self.lab.counters()
+
+    def start_trace(self):
+        pass
+
+    def stop_trace(self):
+        return []
+
+    def close(self):
+        pass
+
+
 # ----------------------------------------------------------------------------------------------- systems
 class Bench:
     """Shared state of one run: binaries, temp dir, processes."""
@@ -195,6 +219,30 @@ class Bench:
         self.client_bin = os.path.join(self.build, "client", "elfdesk")
         self.tmp = tempfile.mkdtemp(prefix="elfdesk-bench-")
         self.procs = Procs()
+        self.lab = None  # a netlab.NetLab while a run goes through an emulated link
+
+    def wrap(self, role, argv):
+        """argv run in the lab's namespace for role (host: the server side, viewer) or as is on loopback."""
+        return self.lab.cmd(role, argv) if self.lab else argv
+
+    def server_ip(self):
+        return self.lab.host_ip if self.lab else "127.0.0.1"
+
+    def counter(self, port):
+        """Counts the stream: a counting relay on loopback, the link's own counters through a NetLab.
+        Returns (counter, address the viewer dials)."""
+        if self.lab:
+            return LinkCounter(self.lab), (self.lab.host_ip, port)
+        relay = Relay(port)
+        return relay, ("127.0.0.1", relay.port)
+
+    def connectable(self, port):
+        connect = lambda: socket.create_connection((self.server_ip(), port), timeout=1).close()
+        try:
+            self.lab.in_ns("host", connect) if self.lab else connect()
+            return True
+        except OSError:
+            return False
 
     def probe(self, mode, timeout=120, **opts):
         cmd = [self.probe_bin, mode]
@@ -229,23 +277,26 @@ class ElfdeskSystem:
         if os.path.exists(code_file):
             os.remove(code_file)
         out_path = os.path.join(bench.tmp, "host.out")
-        self.server = bench.procs.start(
-            [bench.host_bin, "--listen", "127.0.0.1:0", "--code-file", code_file, "--audit-log", "-",
-             "--consent", "accept", "--ui", "none", "--display", a],
+        ip = bench.server_ip()
+        self.server = bench.procs.start(bench.wrap("host", [
+            bench.host_bin, "--listen", f"{ip}:0", "--code-file", code_file, "--audit-log", "-",
+            "--consent", "accept", "--ui", "none", "--display", a]),
             env=xenv(a), stdout=open(out_path, "w"), stderr=open(out_path + ".err", "w"))
         port = None
         deadline = time.time() + 20
         while port is None and time.time() < deadline:
             with open(out_path) as f:
                 for line in f:
-                    if "listening on 127.0.0.1:" in line:
+                    if f"listening on {ip}:" in line:
                         port = int(line.rsplit(":", 1)[1].split()[0])
             time.sleep(0.05)
         if port is None or not os.path.exists(code_file):
             raise RuntimeError("elfdesk-host did not start")
-        self.relay = Relay(port)
+        self.relay, (vip, vport) = bench.counter(port)
+        self.viewer_started = time.monotonic()
         self.viewer = bench.procs.start(
-            [bench.client_bin, "view", f"127.0.0.1:{self.relay.port}", "--code-file", code_file, "--scale", "1:1"],
+            bench.wrap("viewer", [bench.client_bin, "view", f"{vip}:{vport}", "--code-file", code_file,
+                                  "--scale", "1:1"]),
             env=xenv(b), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
         # By class: the title is UTF-8 (an em dash), which xdotool's --name cannot read in the C locale.
         wid = bench.window_id(b, "^elfdesk$", by="--classname")
@@ -259,21 +310,20 @@ class VncSystem:
 
     def start(self, bench, a, b, width, height):
         port = free_port()
-        self.server = bench.procs.start(
-            ["x11vnc", "-display", a, "-shared", "-forever", "-nopw", "-localhost", "-rfbport", str(port), "-quiet"],
+        where = ["-listen", bench.server_ip()] if bench.lab else ["-localhost"]
+        self.server = bench.procs.start(bench.wrap("host", [
+            "x11vnc", "-display", a, "-shared", "-forever", "-nopw", *where, "-rfbport", str(port), "-quiet"]),
             env=xenv(a), stderr=open(os.path.join(bench.tmp, "x11vnc.err"), "w"))
         deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("x11vnc did not start")
-        self.relay = Relay(port)
+        while not bench.connectable(port):
+            if time.time() > deadline:
+                raise RuntimeError("x11vnc did not start")
+            time.sleep(0.1)
+        self.relay, (vip, vport) = bench.counter(port)
+        self.viewer_started = time.monotonic()
         self.viewer = bench.procs.start(
-            ["vncviewer", f"-geometry={width}x{height}+0+0", "-RemoteResize=0", f"127.0.0.1::{self.relay.port}"],
+            bench.wrap("viewer", ["vncviewer", f"-geometry={width}x{height}+0+0", "-RemoteResize=0",
+                                  f"{vip}::{vport}"]),
             env=xenv(b), stderr=open(os.path.join(bench.tmp, "vncviewer.err"), "w"))
         wid = bench.window_id(b, "TigerVNC")
         bench.xdotool(b, "windowmove", wid, "0", "0")  # FLTK offsets it for decorations B does not have
@@ -539,31 +589,87 @@ def measure_workload(bench, system, cls, a, b, width, height, seconds):
             wl.go(seconds + 2)
             time.sleep(1.0)
             m0 = meter.snapshot()
+            queue = netlab.QueueWatch(bench.lab) if bench.lab else None
             lat = bench.probe("latency", a=a, b=b, duration_ms=int(seconds * 1000), **geo)
             row.update(Meter.delta(m0, meter.snapshot()))
+            if queue:
+                row["queue"] = queue.stop()
             row["latency"] = latency_summary(lat)
             row["updates_per_s"] = lat["bursts"] / lat["seconds"]
             wl.halt()
             bench.xdotool(a, "mousemove", str(width - 40), "40")
             stopped = time.monotonic()
-            time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
-            row["psnr_1s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
-            time.sleep(2.0)
-            still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
-            row["psnr_3s"] = still["psnr_luma_db"]
-            row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
+            if bench.lab:  # a slow link: how long until the picture is sharp, PSNR grabbed back to back
+                row.update(time_to_sharp(bench, a, b, width, stopped))
+            else:
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped)))
+                row["psnr_1s"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
+                time.sleep(2.0)
+                still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
+                row["psnr_3s"] = still["psnr_luma_db"]
+                row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
     finally:
         wl.stop()
     time.sleep(0.5)
     return row
 
 
-def run_system(bench, system, width, height, seconds, input_samples, workloads):
-    log(f"== {system.name} {width}x{height}")
+def time_to_sharp(bench, a, b, width, stopped, limit=8.0):
+    """Seconds from the motion's end until the viewer's picture is sharp (>= SHARP_DB, pointer box left out),
+    grabbing A and B back to back (each comparison of two 1080p screens takes ~0.1-0.3 s), up to limit s;
+    also the PSNR at 1 s and 3 s (the first grab after each) for the loopback tables."""
+    row, sharp_s, db = {}, None, None
+    while time.monotonic() - stopped < limit:
+        t = time.monotonic() - stopped
+        still = bench.probe("psnr", a=a, b=b, **pointer_box(width))
+        db = still["psnr_luma_db"]
+        if t >= 1.0 and "psnr_1s" not in row:
+            row["psnr_1s"] = db
+        if t >= 3.0 and "psnr_3s" not in row:
+            row["psnr_3s"] = db
+            row["differing_3s"] = {"pixels": still["differing_pixels"], "box": still["differing_box"]}
+        if db >= SHARP_DB and sharp_s is None:
+            sharp_s = t
+        if sharp_s is not None and "psnr_3s" in row:
+            break
+    row.setdefault("psnr_1s", db)
+    row.setdefault("psnr_3s", db)
+    row["sharp_s"] = sharp_s  # None: not sharp within the limit
+    return row
+
+
+def first_picture(bench, system, a, b, width, limit=10.0):
+    """Seconds from starting the viewer until its picture of A reaches 30 dB (recognisable: the desktop is
+    there) and SHARP_DB, grabbing back to back; None if not within limit."""
+    times = {"first_picture_s": None, "first_sharp_s": None}
+    while time.monotonic() - system.viewer_started < limit and times["first_sharp_s"] is None:
+        db = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
+        t = time.monotonic() - system.viewer_started
+        if db >= 30 and times["first_picture_s"] is None:
+            times["first_picture_s"] = t
+        if db >= SHARP_DB:
+            times["first_sharp_s"] = t
+    return times
+
+
+def run_system(bench, system, width, height, seconds, input_samples, workloads, link=None):
+    if link:  # the same run through an emulated link: server in its namespace, viewer in the other
+        with netlab.NetLab(link, binary_dir=bench.build) as lab:
+            bench.lab = lab
+            try:
+                result = run_system(bench, system, width, height, seconds, input_samples, workloads)
+            finally:
+                bench.lab = None
+            result["link"] = dataclasses.asdict(lab.profile)
+            return result
+
+    log(f"== {system.name} {width}x{height}" + (f" over {bench.lab.profile.name}" if bench.lab else ""))
     result = dict(system=system.name, size=f"{width}x{height}", loadavg_before=loadavg(), workloads={})
     try:
         a, b = start_desktop(bench, width, height)
         system.start(bench, a, b, width, height)
+        if bench.lab:  # how long the first picture takes through the link, from starting the viewer
+            result.update(first_picture(bench, system, a, b, width))
         time.sleep(3.0)
         result["psnr_connected"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
         geo = marker_geometry(width, height)
@@ -659,6 +765,10 @@ def parse_args():
     p.add_argument("--drag-method", choices=["move", "button"], default="move",
                    help="move: the window is moved by requests (xdotool windowmove); button: a title-bar drag "
                         "with the mouse (x11vnc then holds back updates until the button is released)")
+    p.add_argument("--links", default="loopback",
+                   help="comma-separated: loopback (as before: a counting relay on loopback) and/or emulated "
+                        f"links from bench/net ({', '.join(netlab.PROFILES)}; root only). Each system runs "
+                        "through each, side by side")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="where results.md/.json go")
     p.add_argument("--scroller", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -685,16 +795,19 @@ def main():
     try:
         for size in args.sizes.split(","):
             width, height = (int(x) for x in size.split("x"))
-            for name in systems:
-                name, _, only = name.partition("@")  # "system@WxH": run it at that size only
-                if only and only != size:
-                    continue
-                if name == "ffmpeg":
-                    run["results"].append(run_ffmpeg(bench, width, height, args.seconds, workloads))
-                else:
+            for link in args.links.split(","):  # per link every system in turn, so they meet the same load
+                for name in systems:
+                    name, _, only = name.partition("@")  # "system@WxH": run it at that size only
+                    if only and only != size:
+                        continue
+                    if name == "ffmpeg":
+                        if link == "loopback":  # an encoder reference, no link involved
+                            run["results"].append(run_ffmpeg(bench, width, height, args.seconds, workloads))
+                        continue
                     system = {"elfdesk": ElfdeskSystem, "x11vnc": VncSystem}[name]()
                     run["results"].append(run_system(bench, system, width, height, args.seconds,
-                                                     args.input_samples, workloads))
+                                                     args.input_samples, workloads,
+                                                     None if link == "loopback" else link))
     finally:
         bench.procs.stop_all()
         shutil.rmtree(bench.tmp, ignore_errors=True)
@@ -727,9 +840,9 @@ def make_report(run):
            f"Command: `{run['command']}`  ", f"Machine: {run['cpus']} x {run['cpu_model']}; "
            f"{run['seconds']:.0f} s per workload; wall time {run['wall_seconds']} s  ",
            f"Load before: `{run['uptime_before']}`  ", f"Load after: `{run['uptime_after']}`", ""]
-    by = {(r["size"], r["system"]): r for r in run["results"]}
-    for size in dict.fromkeys(r["size"] for r in run["results"]):
-        systems = [r["system"] for r in run["results"] if r["size"] == size and r["system"] != "ffmpeg"]
+    by = {(group(r), r["system"]): r for r in run["results"]}
+    for size in dict.fromkeys(group(r) for r in run["results"]):
+        systems = [r["system"] for r in run["results"] if group(r) == size and r["system"] != "ffmpeg"]
         out += [f"## {size}", "", "| workload | system | g2g median ms | g2g p95 ms | n (lost) | kbit/s down | "
                 "host CPU | viewer CPU | updates/s on B | PSNR 1 s / 3 s dB | machine busy cores |",
                 "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -782,9 +895,51 @@ def make_report(run):
                 out.append(f"| {name} | {w['kbps']:.0f} | {w['cpu']:.2f} | {fmt(w['fps'])} |")
             out += [""]
         for system in systems:
-            if system.startswith("elfdesk") and (size, "x11vnc") in by:
+            if system.startswith("elfdesk") and (size, "x11vnc") in by and "link" not in by[(size, system)]:
                 out += targets(size, by[(size, system)], by[(size, "x11vnc")])
+    out += link_report(run)
     return "\n".join(out) + "\n"
+
+
+def group(result):
+    """A report section: the screen size, and the emulated link if any."""
+    link = result.get("link")
+    return result["size"] + (f" over the emulated {link['name']} link" if link else "")
+
+
+def link_report(run):
+    """Issue 13's view of the runs through emulated links: per link and workload both systems side by side,
+    the bottleneck queue during the measurement, and the issue's targets for elfdesk."""
+    rows = [r for r in run["results"] if r.get("link")]
+    if not rows:
+        return []
+    out = ["## Through emulated links (issue 13)", "",
+           "g2g = glass-to-glass p50 / p95 ms (lost = no change within 3 s); sharp = s from the motion's end until "
+           f">= {SHARP_DB:.0f} dB (- = not within 8 s); upd/s = updates shown per second on B; kbit/s = what the "
+           "link carried downstream; queue = the downstream bottleneck's backlog (ms at the link rate) p50 / max "
+           "while measuring, and its drops.", "",
+           "| link | workload | system | g2g p50 / p95 ms | n (lost) | sharp s | upd/s | kbit/s | queue ms p50 / max "
+           "| drops | target p95 <= one-way + 60 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        link = r["link"]
+        bound = link["rtt_ms"] / 2 + 60
+        for name, w in r["workloads"].items():
+            lat, q = w["latency"], w.get("queue", {})
+            sharp = "-" if w.get("sharp_s") is None else f"{w['sharp_s']:.1f}"
+            if "sharp_s" not in w:
+                sharp = "n/a"
+            ok = lat["p95_ms"] is not None and lat["p95_ms"] <= bound and lat["timeouts"] == 0
+            target = f"{bound:.0f}: {'yes' if ok else 'NO'}" if name == "video 640x360" else ""
+            queue = f"{q['queue_p50_ms']:.0f} / {q['queue_max_ms']:.0f}" if q else "-"
+            out.append(f"| {link['name']} | {name} | {r['system']} | {fmt(lat['median_ms'])} / {fmt(lat['p95_ms'])} "
+                       f"| {lat['n']} ({lat['timeouts']}) | {sharp} | {w['updates_per_s']:.1f} | "
+                       f"{w['kbps_down']:.0f} | {queue} | {q.get('drops', '-')} | {target} |")
+        first = f"{fmt(r.get('first_picture_s'))} / {fmt(r.get('first_sharp_s'))}"
+        out.append(f"| {link['name']} | first picture (30 dB / sharp) s | {r['system']} | {first} | | | | | | | |")
+        i = r["input_latency"]
+        out.append(f"| {link['name']} | input to screen | {r['system']} | {fmt(i['median_ms'])} / {fmt(i['p95_ms'])} "
+                   f"| {i['n']} ({i['timeouts']}) | | | | | | |")
+    return out + [""]
 
 
 def ratio(a, b):

@@ -11,5 +11,5 @@ build=${1:-$here/../build/release}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$here/.." -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build "$build" -j2 --target elfdesk elfdesk-host elfdesk_bench_probe
+cmake --build "$build" -j2 --target elfdesk elfdesk-host elfdesk_bench_probe elfdesk_delay_line
 exec python3 "$here/run.py" --build "$build" $quick
