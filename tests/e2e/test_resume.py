@@ -122,22 +122,29 @@ class LinkDropTest(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def start(self, window_ms=None, dead_peer_ms=3000):
+    def start(self, window_ms=None, dead_peer_ms=3000, reverse=False):
+        """Host in its namespace, viewer in the other; reverse: the viewer listens and the host dials it."""
         env = dict(os.environ, ELFDESK_DEAD_PEER_MS=str(dead_peer_ms))
         if window_ms:
             env["ELFDESK_RESUME_WINDOW_MS"] = str(window_ms)
         self.code_file, self.audit_file = self.path("code.txt"), self.path("audit.jsonl")
-        self.host = Proc(self.link.host_ns, [HOST_BIN, "--listen", HOST_IP + ":0", "--code-file", self.code_file,
+        where = ["--connect", VIEWER_IP + ":7600"] if reverse else ["--listen", HOST_IP + ":0"]
+        self.host = Proc(self.link.host_ns, [HOST_BIN, *where, "--code-file", self.code_file,
                                              "--audit-log", self.audit_file, "--consent", "accept", "--ui", "none",
                                              "--display", self.a.display], env, self.dir, "host")
         self.addCleanup(self.host.stop)
-        port = wait_until(lambda: (m := re.search(r"listening on [\d.]+:(\d+)", self.host.stdout())) and
-                          os.path.exists(self.code_file) and m.group(1), timeout=15)
-        self.assertTrue(port, self.host.stdout() + self.host.stderr())
+        if reverse:
+            self.assertTrue(wait_until(lambda: os.path.exists(self.code_file), timeout=15), self.host.stderr())
+            target = ["--listen", VIEWER_IP + ":7600"]
+        else:
+            port = wait_until(lambda: (m := re.search(r"listening on [\d.]+:(\d+)", self.host.stdout())) and
+                              os.path.exists(self.code_file) and m.group(1), timeout=15)
+            self.assertTrue(port, self.host.stdout() + self.host.stderr())
+            target = [f"{HOST_IP}:{port}"]
         with open(self.code_file) as f:
             self.code = f.read().strip()
         self.socket = self.path("viewer.sock")
-        self.viewer = Proc(self.link.viewer_ns, [CLIENT_BIN, "view", f"{HOST_IP}:{port}", "--code", self.code,
+        self.viewer = Proc(self.link.viewer_ns, [CLIENT_BIN, "view", *target, "--code", self.code,
                                                  "--scale", "1:1", "--control-socket", self.socket],
                            dict(env, DISPLAY=self.b.display), self.dir, "viewer")
         self.addCleanup(self.viewer.stop)
@@ -243,6 +250,28 @@ class LinkDropTest(unittest.TestCase):
         self.assertTrue(self.events("connection_lost"))
         self.assertFalse(self.events("session_resumed"))
         self.assertTrue(wait_until(lambda: "session ended" in self.host.stdout(), timeout=10), self.host.stdout())
+
+
+    def test_reverse_mode_resumes_too(self):
+        # The engineer listens, the host dials: after the drop the host dials again and the engineer listens again.
+        self.start(dead_peer_ms=2000, window_ms=20000, reverse=True)
+        pid = self.viewer.proc.pid
+        self.assertTrue(wait_until(self.exact_picture, timeout=30, interval=0.3), "the viewer never showed A exactly")
+        self.link.down()
+        self.assertTrue(wait_until(lambda: "trying to reconnect" in self.viewer.stderr(), timeout=10),
+                        self.viewer.stderr())
+        time.sleep(4)
+        self.link.up()
+        resumed = wait_until(lambda: self.events("session_resumed"), timeout=20)
+        self.assertTrue(resumed, self.host.stdout() + self.host.stderr() + self.viewer.stderr())
+        self.assertTrue(wait_until(self.exact_picture, timeout=10, interval=0.2), "the picture never became exact")
+        self.assertEqual(self.viewer.proc.pid, pid)
+        self.assertIsNone(self.viewer.proc.poll(), self.viewer.stderr())
+        self.assertEqual(len(self.events("session_start")), 1)
+        with open(self.code_file) as f:
+            self.assertEqual(f.read().strip(), self.code)
+        outgoing = [e for e in self.events("connection") if e.get("direction") == "outgoing"]
+        self.assertGreaterEqual(len(outgoing), 2, "the host did not dial again")
 
 
 class FreezingProxy(MitmProxy):
