@@ -234,6 +234,10 @@ class LinkDropTest(unittest.TestCase):
         self.assertEqual(len(self.events("session_start")), 1, "the session started again")
         self.assertEqual(len([e for e in self.events("authentication") if e.get("result") == "ok"]), 1)
         self.assertIn("reconnected", self.viewer.stderr())
+        # What the customer's side said (terminal; the window gets the same line as activity).
+        self.assertIn("reconnecting: no answer from the engineer for 3 s: the network may be down; trying to "
+                      "reconnect (up to 60 s)", self.host.stdout())
+        self.assertIn("session resumed", self.host.stdout())
 
     def test_link_down_past_the_window_ends_with_a_reason_on_both_sides(self):
         # 5 s window, 2 s dead-peer limit: 9 s down is past both (as 70 s is past the real 60 s).
@@ -246,7 +250,8 @@ class LinkDropTest(unittest.TestCase):
         self.assertIn("could not reconnect to the host within 5 s", self.viewer.stderr())
         end = wait_until(lambda: self.events("session_end"), timeout=15)
         self.assertTrue(end, self.host.stdout())
-        self.assertIn("the engineer did not come back within 5 s", end[0]["reason"])
+        self.assertIn("the engineer did not come back within 5 s (no answer from the engineer for 2 s: the network "
+                      "may be down)", end[0]["reason"])
         self.assertTrue(self.events("connection_lost"))
         self.assertFalse(self.events("session_resumed"))
         self.assertTrue(wait_until(lambda: "session ended" in self.host.stdout(), timeout=10), self.host.stdout())
