@@ -253,12 +253,13 @@ asio::awaitable<SessionSummary> HostSession::run() {
       const bool network = message.error().code != ErrorCode::closed || !s.options.relay_host.empty();
       const bool resumable = !s.ended && s.resumes && s.resumes->is_open() && (s.next_conn || network);
       if (resumable && co_await wait_for_engineer(message.error())) continue;
+      const std::string lost = message.error().code == ErrorCode::timeout
+                                   ? dead_peer_text("the engineer", s.timing, false)
+                                   : "connection lost: " + message.error().detail;
       if (s.end_reason.empty())
-        s.end_reason = !resumable ? "connection lost: " + message.error().detail
+        s.end_reason = !resumable ? (message.error().code == ErrorCode::timeout ? "connection lost: " + lost : lost)
                                   : "the engineer did not come back within " + seconds_text(s.timing.window) + " (" +
-                                        (message.error().code == ErrorCode::timeout
-                                             ? dead_peer_text("the engineer", s.timing, false)
-                                             : "connection lost: " + message.error().detail) + ")";
+                                        lost + ")";
       break;
     }
     if (!s.dispatch(*message)) {
