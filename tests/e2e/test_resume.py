@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-from elfdesk_e2e import (CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, hide_cursor, png_crop,
+from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, hide_cursor, png_crop,
                          psnr, wait_until, window_name, x_run)
 from mitm_proxy import MitmProxy
 
@@ -122,7 +122,7 @@ class LinkDropTest(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def start(self, window_ms=None, dead_peer_ms=3000, reverse=False):
+    def start(self, window_ms=None, dead_peer_ms=3000, reverse=False, ui="none"):
         """Host in its namespace, viewer in the other; reverse: the viewer listens and the host dials it."""
         env = dict(os.environ, ELFDESK_DEAD_PEER_MS=str(dead_peer_ms))
         if window_ms:
@@ -130,7 +130,7 @@ class LinkDropTest(unittest.TestCase):
         self.code_file, self.audit_file = self.path("code.txt"), self.path("audit.jsonl")
         where = ["--connect", VIEWER_IP + ":7600"] if reverse else ["--listen", HOST_IP + ":0"]
         self.host = Proc(self.link.host_ns, [HOST_BIN, *where, "--code-file", self.code_file,
-                                             "--audit-log", self.audit_file, "--consent", "accept", "--ui", "none",
+                                             "--audit-log", self.audit_file, "--consent", "accept", "--ui", ui,
                                              "--display", self.a.display], env, self.dir, "host")
         self.addCleanup(self.host.stop)
         if reverse:
@@ -256,6 +256,27 @@ class LinkDropTest(unittest.TestCase):
         self.assertFalse(self.events("session_resumed"))
         self.assertTrue(wait_until(lambda: "session ended" in self.host.stdout(), timeout=10), self.host.stdout())
 
+
+    def test_after_the_customer_ended_the_session_in_the_gap_nothing_resumes(self):
+        self.start(dead_peer_ms=2000, ui="window")
+        bar = find_window(self.a.display, "elfdesk", timeout=20)
+        self.assertIsNotNone(bar, self.host.stderr())
+        self.link.down()
+        self.assertTrue(wait_until(lambda: "reconnecting:" in self.host.stdout(), timeout=10), self.host.stdout())
+        out = x_run(self.a.display, "xdotool", "getwindowgeometry", bar).stdout
+        ox, oy = (int(v) for v in re.search(r"Position:\s*(-?\d+),(-?\d+)", out).groups())
+        x, y, w, h = CONSENT_BUTTONS["end_session"]
+        x_run(self.a.display, "xdotool", "mousemove", str(ox + x + w // 2), str(oy + y + h // 2), "click", "1")
+        end = wait_until(lambda: self.events("session_end"), timeout=10)
+        self.assertTrue(end, self.host.stdout())
+        self.assertEqual(end[0]["reason"], "ended by the customer")
+        self.link.up()
+        self.assertTrue(wait_until(lambda: self.viewer.proc.poll() is not None, timeout=30), self.viewer.stderr())
+        self.assertEqual(self.viewer.proc.returncode, 10, self.viewer.stderr())
+        self.assertIn("the host did not resume the session: the session has ended", self.viewer.stderr())
+        self.assertFalse(self.events("session_resumed"))
+        refused = [e for e in self.events("connection_refused") if "has ended" in e.get("reason", "")]
+        self.assertTrue(refused, read_audit(self.audit_file))
 
     def test_reverse_mode_resumes_too(self):
         # The engineer listens, the host dials: after the drop the host dials again and the engineer listens again.
