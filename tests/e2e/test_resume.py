@@ -2,9 +2,10 @@
 new consent. The host and the viewer run in two network namespaces joined by a veth pair (root; CI runs as
 root) and the cable is "pulled" with `ip link set down`; the customer's display A and the engineer's display
 B are private Xvfbs. Keys typed with xdotool into the viewer on B are read back from an xterm on A. The
-stolen-proof test needs no root: a man in the middle first relays the engineer's TLS untouched, then
-freezes it (a silent link), then terminates TLS itself, so the engineer's resume proof reaches the host on
-another TLS connection than the one it was made for.
+stolen-proof and relay tests need no root: a proxy first relays the engineer's bytes untouched, then
+freezes them (a silent link); for the theft it then terminates TLS itself, so the engineer's resume proof
+reaches the host on another TLS connection than the one it was made for; in front of elfdesk-relay it
+relays the re-join untouched.
 
 The resume window and the dead-peer limit are shortened with the hidden test settings ELFDESK_RESUME_WINDOW_MS
 and ELFDESK_DEAD_PEER_MS (both sides read them); the 10 s test keeps the real 60 s window."""
@@ -22,6 +23,7 @@ import unittest
 from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, hide_cursor, png_crop,
                          psnr, wait_until, window_name, x_run)
 from mitm_proxy import MitmProxy
+from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
 
 HOST_W, HOST_H = 1280, 720
 NET = "10.72.{}".format(os.getpid() % 200 + 20)  # one /24 per test process
@@ -357,6 +359,43 @@ class StolenProofTest(unittest.TestCase):
             end = wait_until(lambda: [e for e in host.audit() if e["event"] == "session_end"], timeout=20)
             self.assertTrue(end)
             self.assertIn("did not come back", end[0]["reason"])
+
+
+@unittest.skipUnless(os.path.exists(RELAY_BIN), "elfdesk-relay is not built")
+class RelayResumeTest(unittest.TestCase):
+    def test_through_the_relay_the_engineer_re_joins_the_same_id(self):
+        """The engineer's path to the relay goes silent (a proxy in front of the relay freezes it): the viewer
+        joins the same relay id again and the host, still registered under it, resumes the session."""
+        directory = tempfile.mkdtemp(prefix="elfdesk-relay-resume-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        pki = Pki(directory)
+        relay = Relay(pki)
+        self.addCleanup(relay.stop)
+        env = dict(os.environ, ELFDESK_DEAD_PEER_MS="2000")
+        with Xvfb() as a, Xvfb() as b, FreezingProxy("127.0.0.1", relay.port) as proxy:
+            host = RelayHost(relay.address, pki.ca, "--consent", "accept", "--ui", "none", "--backoff", "0",
+                             display=a.display, env=env)
+            self.addCleanup(host.stop)
+            code = host.code()
+            err_path = os.path.join(directory, "viewer.err")
+            with open(err_path, "w") as err:
+                viewer = subprocess.Popen([CLIENT_BIN, "view", code, "--relay", proxy.address, "--relay-ca", pki.ca],
+                                          env=dict(env, DISPLAY=b.display), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=err, cwd=directory)
+            self.addCleanup(viewer.wait)
+            self.addCleanup(viewer.kill)
+            self.assertTrue(wait_until(lambda: host.events("session_start"), timeout=30), host.stdout())
+            proxy.frozen.set()  # later connections are relayed untouched (TCP): only this path went silent
+            resumed = wait_until(lambda: host.events("session_resumed"), timeout=30)
+            with open(err_path) as f:
+                viewer_err = f.read()
+            self.assertTrue(resumed, host.stdout() + viewer_err)
+            self.assertTrue(resumed[0]["peer"].startswith("relay "), resumed)
+            self.assertIsNone(viewer.poll(), viewer_err)
+            self.assertIn("reconnected", viewer_err)
+            self.assertEqual(host.code(), code, "the code (and with it the relay id) must not change")
+            self.assertEqual(len(host.events("session_start")), 1)
+            self.assertEqual(proxy.connections, 2)
 
 
 if __name__ == "__main__":
