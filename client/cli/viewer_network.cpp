@@ -34,6 +34,8 @@ ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, View
       stop_window_(std::move(stop_window)),
       control_(control),
       work_(asio::make_work_guard(io)) {
+  options_.capabilities |= protocol::capability::kResume;
+  options_.timeouts = with_dead_peer(options_.timeouts, timing_);
   options_.on_state = [this](SessionState s) {
     shared_.mailbox.post([this, s, text = status_text(s, options_)] {
       shared_.state = describe(s);
@@ -111,15 +113,67 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
                       control_request(request, std::move(reply));
                     });
   }
-  co_await stream();
+  co_await stream(tls);
+}
+
+void ViewerNetwork::show_state(std::string state, std::string status) {
+  shared_.mailbox.post([this, state = std::move(state), status = std::move(status)] {
+    shared_.state = state;
+    shared_.status = status;
+  });
+}
+
+// Tries again every second (each try bounded by what is left of the window) until the host answers. A
+// refusal (the customer ended the session meanwhile, or the window passed on the host) ends at once.
+asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::context& tls, const Error& lost) {
+  using Clock = std::chrono::steady_clock;
+  const std::string why = lost.code == ErrorCode::timeout
+                              ? dead_peer_text("the host", timing_, true)
+                              : "the connection to the host was lost (" + lost.detail + "); trying to reconnect (up to " +
+                                    seconds_text(timing_.window) + ")";
+  std::fprintf(stderr, "elfdesk: %s\n", why.c_str());
+  core_->connection_lost(why);
+  show_state("reconnecting...", "Reconnecting... " + why);
+  const auto started = Clock::now();
+  const auto deadline = started + timing_.window;
+  EngineerOptions o = options_;
+  o.on_state = nullptr;  // the window keeps saying "reconnecting...", not "connecting to"
+  o.on_listening = nullptr;
+  asio::steady_timer pause(io_);
+  while (!closing_ && Clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    o.timeouts.connect = std::min(options_.timeouts.connect, left);
+    o.timeouts.handshake = std::min(options_.timeouts.handshake, left);
+    auto conn = co_await resume_engineer_session(tls, o, *core_->resume_secret());
+    if (conn) {
+      core_->resume_on(std::move(*conn));
+      const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      std::fprintf(stderr, "elfdesk: reconnected: the session resumed after %s\n", seconds_text(gap).c_str());
+      show_state((core_->session().granted & protocol::permission::kControl) ? "connected" : "connected (view only)", "");
+      co_return std::nullopt;
+    }
+    if (conn.error().code == ErrorCode::auth_failed) co_return "the host did not resume the session: " + conn.error().detail;
+    pause.expires_after(std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now()));
+    co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+  if (closing_) co_return std::string();
+  co_return "could not reconnect to the host within " + seconds_text(timing_.window) + " (" + lost.detail + ")";
 }
 
 // Pictures to the main thread until the session ends, then end() with the exit code and the reason.
-asio::awaitable<void> ViewerNetwork::stream() {
+asio::awaitable<void> ViewerNetwork::stream(asio::ssl::context& tls) {
   while (true) {
     auto event = co_await core_->next();
     if (!event) {
       if (core_->closed_by_us()) co_return end(0);  // the window was closed
+      // A clean close without a Goodbye is the host program gone, except through the relay (restarted).
+      const bool network = event.error().code != ErrorCode::closed || options_.via_relay;
+      if (core_->resume_secret() && !closing_ && network) {
+        auto ended = co_await reconnect(tls, event.error());
+        if (!ended) continue;
+        if (ended->empty()) co_return end(0);  // the window was closed while reconnecting
+        co_return end(10, *ended);
+      }
       // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
       co_return end(exit_code_for(event.error()), "the connection to the host was lost (" + event.error().detail + ")");
     }

@@ -1,7 +1,8 @@
 // `elfdesk view`'s network thread: opens the session, runs its SessionCore, hands pictures to the
 // UpdateQueue and the rest to the MainMailbox, and serves the control socket through the core's probe
 // client. Constructed, started and finished on the main thread; the session lives on its own thread, which
-// the main thread reaches only through post(). Owns that thread and the session core.
+// the main thread reaches only through post(). Owns that thread and the session core. A drop without a
+// Goodbye is not the end: it says "reconnecting..." and resumes the session for up to the resume window.
 #pragma once
 #include <asio.hpp>
 
@@ -17,6 +18,7 @@
 #include "client/core/main_mailbox.hpp"
 #include "client/core/session_core.hpp"
 #include "client/present/update_queue.hpp"
+#include "common/resume_timing.hpp"
 
 namespace elfdesk::client {
 
@@ -63,7 +65,10 @@ class ViewerNetwork {
  private:
   void run();
   asio::awaitable<void> session(asio::ssl::context& tls);
-  asio::awaitable<void> stream();
+  asio::awaitable<void> stream(asio::ssl::context& tls);
+  // The connection dropped: resume on a new one within the window. Empty when resumed, else why it ended.
+  asio::awaitable<std::optional<std::string>> reconnect(asio::ssl::context& tls, const Error& lost);
+  void show_state(std::string state, std::string status);
   // Ends the viewer; `why` (unless empty) goes to stderr and the window title.
   void end(int exit_code, const std::string& why = {});
   void start_chat();
@@ -76,6 +81,7 @@ class ViewerNetwork {
   std::function<void()> stop_window_;
   ControlSocketServer* control_;
   std::string transcript_;
+  ResumeTiming timing_ = resume_timing();
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<SessionCore> core_;  // network thread only
   bool closing_ = false;               // network thread: finish() came, maybe before core_ existed

@@ -105,6 +105,19 @@ void SessionCore::request_keyframe() { send(protocol::KeyframeRequest{protocol::
 
 void SessionCore::send(protocol::Message message) { session_.connection->send(std::move(message)); }
 
+void SessionCore::connection_lost(const std::string& why) {
+  probes_.cancel_all(why);
+  remedies_.cancel_all(why);
+  transfers_.cancel_all(why);
+}
+
+void SessionCore::resume_on(std::shared_ptr<Connection> connection) {
+  session_.connection = std::move(connection);
+  transfers_.set_connection(session_.connection);
+  // The host starts over from a keyframe; asking as well costs nothing and covers a lost request.
+  request_keyframe();
+}
+
 void SessionCore::close(const std::string& why) {
   closed_by_us_ = true;
   probes_.cancel_all(why);

@@ -53,6 +53,14 @@ class SessionCore {
   // Says goodbye and answers every pending probe call with `why`.
   void close(const std::string& why);
 
+  // The connection dropped without a Goodbye: answers every pending probe, remedy and transfer call with
+  // `why` (their answers were lost with it). Input sent from now on is dropped, never queued for later.
+  void connection_lost(const std::string& why);
+  // The session resumed on `connection` (resume_engineer_session): everything goes over it from now on.
+  void resume_on(std::shared_ptr<Connection> connection);
+  // The secret that resumes this session after a drop; empty when the host cannot resume.
+  std::optional<auth::ResumeSecret>& resume_secret() { return session_.resume; }
+
   // close() was called: a connection that ends now ends because we ended it, not because the host went away.
   bool closed_by_us() const { return closed_by_us_; }
 

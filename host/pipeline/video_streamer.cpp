@@ -40,6 +40,11 @@ void VideoStreamer::request_keyframe() {
   wake_.notify_all();
 }
 
+void VideoStreamer::restart() {
+  scheduler_.restart();
+  wake_.notify_all();
+}
+
 void VideoStreamer::wait_for(std::chrono::milliseconds d) {
   std::unique_lock lock(wake_mutex_);
   wake_.wait_for(lock, d);

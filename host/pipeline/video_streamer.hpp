@@ -47,6 +47,8 @@ class VideoStreamer {
   Turn step();
   void on_ack(const protocol::FrameAck& ack);
   void request_keyframe();
+  // A resumed session's new connection: start over from a keyframe (FrameScheduler::restart). Any thread.
+  void restart();
   std::uint64_t frames_sent() const { return sender_.frames_sent(); }
 
  private:
