@@ -157,7 +157,9 @@ std::expected<void, Error> X11Capturer::init() {
 // Top-level windows as they are now; from here on their notifications keep WindowMoves current.
 void X11Capturer::watch_windows() {
   Display* d = display_.get();
-  XSelectInput(d, root_, SubstructureNotifyMask);
+  // StructureNotify: RandR announces a monitor added or deleted (xrandr --setmonitor) only by the root's
+  // ConfigureNotify, not by a RandR event.
+  XSelectInput(d, root_, SubstructureNotifyMask | StructureNotifyMask);
   Window root_return = 0, parent = 0;
   Window* children = nullptr;
   unsigned count = 0;
@@ -271,6 +273,8 @@ void X11Capturer::handle(XEvent& event) {
   } else if (randr_event_ >= 0 &&
              (event.type == randr_event_ + RRScreenChangeNotify || event.type == randr_event_ + RRNotify)) {
     XRRUpdateConfiguration(&event);
+    geometry_pending_ = true;
+  } else if (event.type == ConfigureNotify && event.xconfigure.window == root_) {
     geometry_pending_ = true;
   } else if (event.type == ConfigureNotify && event.xconfigure.event == root_) {
     const XConfigureEvent& c = event.xconfigure;
