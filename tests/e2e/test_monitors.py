@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import unittest
 
-from elfdesk_e2e import (Host, Viewer, Xvfb, find_window, grab_window, hide_cursor, paint_root, png_crop, png_rgb,
+from elfdesk_e2e import (CLIENT_BIN, Host, Viewer, Xvfb, find_window, grab_window, hide_cursor, paint_root, png_crop, png_rgb,
                          wait_until, x_run)
 
 HOST_W, HOST_H = 2560, 800
@@ -129,6 +129,30 @@ class MonitorTest(unittest.TestCase):
         self.assertTrue(fallback and fallback[-1]["monitor"] == "all 2560x800", fallback)
         self.assertIsNone(self.viewer.proc.poll())
         self.assertIsNone(self.host.proc.poll())
+
+
+class StartMonitorTest(unittest.TestCase):
+    def test_view_monitor_asks_for_that_monitor_once_the_session_is_up(self):
+        tmp = self.enterContext(tempfile.TemporaryDirectory())
+        a = self.enterContext(Xvfb(HOST_W, HOST_H))
+        b = self.enterContext(Xvfb(1440, 900))
+        for name, x in (("LEFT", 0), ("RIGHT", 1280)):
+            x_run(a.display, "xrandr", "--setmonitor", name, f"1280/338x800/211+{x}+0", "none")
+        order = x_run(a.display, "xrandr", "--listactivemonitors").stdout
+        right = int(re.search(r"^ *(\d+): RIGHT", order, re.M).group(1))
+        host = Host("--consent", "accept", "--ui", "none", display=a.display)
+        self.addCleanup(host.stop)
+        path = os.path.join(tmp, "view.sock")
+        viewer = Viewer(host, b.display, "--control-socket", path, "--monitor", str(right))
+        self.addCleanup(viewer.stop)
+        shown = wait_until(lambda: os.path.exists(path) and
+                           control(path, {"monitors": True}).get("selected") == right, timeout=20)
+        self.assertTrue(shown, viewer.stderr() + host.stderr())
+        switches = [r for r in host.audit() if r.get("event") == "monitor_switch"]
+        self.assertEqual(switches[-1]["monitor"], f"{right} RIGHT 1280x800")
+        self.assertEqual(subprocess.run([CLIENT_BIN, "view",
+                                         host.address, "--code", "1", "--monitor", "left"],
+                                        capture_output=True, text=True, timeout=20).returncode, 2)
 
 
 if __name__ == "__main__":
