@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <exception>
+#include <utility>
 
 #include "client/cli/remote_command.hpp"
 #include "client/core/tls_setup.hpp"
+#include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -22,6 +24,17 @@ std::string status_text(SessionState s, const EngineerOptions& o) {
     case SessionState::connected: return "";
   }
   return "";
+}
+
+// The control socket's form of a MonitorList (docs/protocol.md, "Monitors").
+nlohmann::json monitors_json(const protocol::MonitorList& list) {
+  nlohmann::json monitors = nlohmann::json::array();
+  for (std::size_t i = 0; i < list.monitors.size(); ++i) {
+    const auto& m = list.monitors[i];
+    monitors.push_back({{"index", i}, {"name", m.name}, {"x", m.x}, {"y", m.y}, {"width", m.width},
+                        {"height", m.height}, {"primary", m.primary}});
+  }
+  return nlohmann::json{{"monitors", std::move(monitors)}, {"selected", list.selected}};
 }
 
 }  // namespace
@@ -105,6 +118,7 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   // it now, or the session would run on with nobody watching and the viewer would never exit.
   if (closing_) core_->close("the viewer was closed");
   start_chat();
+  core_->set_on_monitors([this](const protocol::MonitorList& list) { on_monitors(list); });
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));
@@ -192,6 +206,37 @@ void ViewerNetwork::start_chat() {
     std::fprintf(stderr, "elfdesk view: no transcript: %s\n", ok.error().detail.c_str());
 }
 
+void ViewerNetwork::on_monitors(const protocol::MonitorList& list) {
+  shared_.mailbox.post([this, list] { shared_.monitors = list; });
+  if (auto wanted = std::exchange(start_monitor_, std::nullopt); wanted && *wanted != list.selected) {
+    if (*wanted >= static_cast<int>(list.monitors.size()))
+      std::fprintf(stderr, "elfdesk view: the host has no monitor %d (it has %zu); showing what it shows\n", *wanted,
+                   list.monitors.size());
+    else
+      core_->send(protocol::MonitorSelect{static_cast<std::int16_t>(*wanted)});
+  }
+  for (auto& reply : std::exchange(monitor_replies_, {})) reply(monitors_json(list));
+}
+
+// {"monitors": true}: the newest list. {"monitor": N | "all"}: asks the host to show N (-1 or "all": every
+// monitor) and answers with the host's answer, the new list (an index the host no longer has leaves the
+// choice as it was: "selected" says what is shown).
+void ViewerNetwork::monitor_request(const nlohmann::json& request,
+                                    std::function<void(ControlSocketServer::OtherReply)> reply) {
+  using Failure = std::unexpected<std::pair<std::string, int>>;
+  if (!core_->monitors())
+    return reply(Failure({"the host sent no monitor list (it predates monitor choice, or shares no picture)", 4}));
+  if (request.contains("monitors")) return reply(monitors_json(*core_->monitors()));
+  const auto& wanted = request["monitor"];
+  int index = -2;
+  if (wanted.is_string() && wanted.get<std::string>() == "all") index = -1;
+  if (wanted.is_number_integer()) index = wanted.get<int>();
+  if (index < -1 || index >= static_cast<int>(limits::kMaxMonitors))
+    return reply(Failure({"\"monitor\" takes a monitor index from 0, or \"all\"", 2}));
+  monitor_replies_.push_back(std::move(reply));
+  core_->send(protocol::MonitorSelect{static_cast<std::int16_t>(index)});
+}
+
 void ViewerNetwork::control_request(const nlohmann::json& request,
                                     std::function<void(ControlSocketServer::OtherReply)> reply) {
   using Failure = std::unexpected<std::pair<std::string, int>>;
@@ -201,6 +246,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
     if (!sent) return reply(Failure({sent.error().detail, sent.error().code == ErrorCode::invalid_argument ? 2 : 4}));
     return reply(nlohmann::json{{"sent", true}});
   }
+  if (request.contains("monitors") || request.contains("monitor")) return monitor_request(request, std::move(reply));
   if (request.contains("chat_log")) {
     nlohmann::json lines = nlohmann::json::array();
     for (const auto& line : core_->chat().lines()) lines.push_back(transfer::format_chat_line(line));
@@ -219,7 +265,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
   if (!text("push").empty()) return core_->transfers().push(text("push"), {}, std::move(finished));
   if (!text("pull").empty() && !text("out").empty())
     return core_->transfers().pull(text("pull"), text("out"), {}, std::move(finished));
-  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push or pull", 2}));
+  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push, pull, monitors or monitor", 2}));
 }
 
 void ViewerNetwork::post(std::function<void(SessionCore&)> task) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,9 @@ class ViewerNetwork {
 
   // Main thread, before start(): every chat line is also appended to `path` (view --transcript).
   void set_transcript(std::string path) { transcript_ = std::move(path); }
+  // Main thread, before start(): ask the host for monitor `index` (-1: all) once its first list came
+  // (view --monitor).
+  void set_start_monitor(int index) { start_monitor_ = index; }
   void start();
   // Main thread: runs `task` on the network thread with the session core, if the session is up.
   void post(std::function<void(SessionCore&)> task);
@@ -72,6 +76,10 @@ class ViewerNetwork {
   // Ends the viewer; `why` (unless empty) goes to stderr and the window title.
   void end(int exit_code, const std::string& why = {});
   void start_chat();
+  // Each MonitorList: to the main thread (ViewerShared::monitors), to control-socket requests waiting
+  // for it, and the first one answered with --monitor's choice.
+  void on_monitors(const protocol::MonitorList& list);
+  void monitor_request(const nlohmann::json& request, std::function<void(ControlSocketServer::OtherReply)> reply);
   // The control socket's requests other than probe calls: chat, chat_log, save_transcript, push, pull.
   void control_request(const nlohmann::json& request, std::function<void(ControlSocketServer::OtherReply)> reply);
 
@@ -82,6 +90,8 @@ class ViewerNetwork {
   ControlSocketServer* control_;
   std::string transcript_;
   ResumeTiming timing_ = resume_timing();
+  std::optional<int> start_monitor_;  // network thread after start(): taken by the first MonitorList
+  std::vector<std::function<void(ControlSocketServer::OtherReply)>> monitor_replies_;  // network thread
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<SessionCore> core_;  // network thread only
   bool closing_ = false;               // network thread: finish() came, maybe before core_ existed

@@ -74,6 +74,11 @@ void SessionCore::handle(protocol::Message& message) {
     return;
   }
   if (auto* chat = std::get_if<protocol::Chat>(&message)) return chat_.receive(*chat);
+  if (auto* list = std::get_if<protocol::MonitorList>(&message)) {
+    monitors_ = std::move(*list);
+    if (on_monitors_) on_monitors_(*monitors_);
+    return;
+  }
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -69,6 +70,10 @@ class SessionCore {
   ChatClient& chat() { return chat_; }
   TransferClient& transfers() { return transfers_; }
   const EngineerSession& session() const { return session_; }
+  // The host's newest MonitorList (none before the first, or from a host without kMonitors), and who
+  // hears of each one as it arrives (network thread).
+  const std::optional<protocol::MonitorList>& monitors() const { return monitors_; }
+  void set_on_monitors(std::function<void(const protocol::MonitorList&)> on_monitors) { on_monitors_ = std::move(on_monitors); }
   Connection& connection() { return *session_.connection; }
 
  private:
@@ -83,6 +88,8 @@ class SessionCore {
   RemedyClient remedies_;
   ChatClient chat_;
   TransferClient transfers_;
+  std::optional<protocol::MonitorList> monitors_;
+  std::function<void(const protocol::MonitorList&)> on_monitors_;
   bool closed_by_us_ = false;
 };
 

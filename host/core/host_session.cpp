@@ -1,5 +1,6 @@
 #include "host/core/host_session.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/clock.hpp"
@@ -20,6 +21,21 @@ namespace elfdesk::host {
 namespace {
 using namespace protocol;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// The wire form of the capturer's layout: at most kMaxMonitors, in the capturer's order (MonitorSelect's
+// index is the capturer's index).
+MonitorList to_monitor_list(const MonitorLayout& layout) {
+  MonitorList list;
+  for (const Monitor& m : layout.monitors) {
+    if (list.monitors.size() == limits::kMaxMonitors) break;
+    list.monitors.push_back(MonitorInfo{m.name.empty() ? "screen" : m.name, static_cast<std::int16_t>(m.area.x),
+                                        static_cast<std::int16_t>(m.area.y),
+                                        static_cast<std::uint16_t>(std::clamp(m.area.width, 1, 65535)),
+                                        static_cast<std::uint16_t>(std::clamp(m.area.height, 1, 65535)), m.primary});
+  }
+  list.selected = static_cast<std::int16_t>(layout.selected < static_cast<int>(list.monitors.size()) ? layout.selected : -1);
+  return list;
+}
 }  // namespace
 
 struct HostSession::Impl {
@@ -46,6 +62,7 @@ struct HostSession::Impl {
   std::optional<asio::steady_timer> resume_wait;  // run() waits on it while the connection is down
   bool ended = false;                     // end() or a Goodbye: never resumes
   int resumes_done = 0;
+  MonitorLayout shown;  // what the engineer sees now (the streamer's last report)
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
        std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u, ResumeTable* r)
@@ -81,7 +98,8 @@ struct HostSession::Impl {
     auto made = desktop->make_capturer();
     if (!made) return std::unexpected(made.error());
     std::unique_ptr<ScreenCapturer> capturer = std::move(*made);
-    area = Rect{0, 0, capturer->width(), capturer->height()};
+    shown = capturer->layout();
+    area = shown.area;  // root coordinates: with --monitor, input lands on that monitor
     auto ex = conn->executor();
     auto post_send = [ex, owner = owner](auto message) {
       asio::post(ex, [owner, m = std::move(message)]() mutable { send_current(owner, Message(std::move(m))); });
@@ -99,10 +117,39 @@ struct HostSession::Impl {
                                            : "the screen is no longer available: " + e.detail);
       });
     };
+    callbacks.on_layout = [ex, owner = owner](const MonitorLayout& layout, StreamerCallbacks::LayoutCause cause,
+                                              bool accepted) {
+      asio::post(ex, [owner, layout, cause, accepted] {
+        if (auto session = owner.lock()) session->impl_->on_layout(layout, cause, accepted);
+      });
+    };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
     input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
     return {};
+  }
+
+  // Network thread: input follows the shown area, the engineer gets the list (the answer to their
+  // MonitorSelect, or the news of a change), and the audit log each switch and each fallback.
+  void on_layout(const MonitorLayout& layout, StreamerCallbacks::LayoutCause cause, bool accepted) {
+    using Cause = StreamerCallbacks::LayoutCause;
+    if (input && layout.area != shown.area) input->set_screen_area(layout.area);
+    area = layout.area;  // a resumed connection's input starts here
+    const std::string choice = describe_choice(layout);
+    if (cause == Cause::selected && !accepted) {
+      log::warn("{} asked for a monitor that is not there; still showing {}", setup.engineer_name, choice);
+    } else if (cause == Cause::selected && layout.selected != shown.selected) {
+      log::info("engineer {} switched to monitor {}", setup.engineer_name, choice);
+      audit.record("monitor_switch", {{"engineer", setup.engineer_name}, {"monitor", choice}, {"index", layout.selected},
+                                      {"width", layout.area.width}, {"height", layout.area.height}, {"by", "engineer"}});
+    } else if (cause == Cause::screen_changed && shown.selected >= 0 && layout.selected < 0) {
+      log::info("the shown monitor went away: showing {}", choice);
+      audit.record("monitor_switch", {{"engineer", setup.engineer_name}, {"monitor", choice}, {"index", -1},
+                                      {"width", layout.area.width}, {"height", layout.area.height},
+                                      {"by", "monitor removed"}});
+    }
+    shown = layout;
+    if ((setup.capabilities & capability::kMonitors) != 0) conn->send(to_monitor_list(layout));
   }
 
   void run_probe(ProbeRequest request) {
@@ -152,6 +199,8 @@ struct HostSession::Impl {
             chat->from_engineer(m);
           } else if constexpr (std::is_same_v<T, TransferControl> || std::is_same_v<T, BulkChunk>) {
             transfers->handle(m);
+          } else if constexpr (std::is_same_v<T, MonitorSelect>) {
+            if (video && (setup.capabilities & capability::kMonitors) != 0) video->select_monitor(m.index);
           } else {
             log::warn("ignoring unexpected {} from {}", name_of(type_of(Message(m))), setup.peer);
           }
@@ -225,6 +274,7 @@ asio::awaitable<bool> HostSession::wait_for_engineer(const Error& lost) {
   if (s.video) {
     s.video->restart();
     s.input = std::make_unique<SessionInput>(*s.desktop, s.options, s.area, s.setup.permissions, s.audit, s.conn);
+    if ((s.setup.capabilities & capability::kMonitors) != 0) s.conn->send(to_monitor_list(s.shown));
   }
   if (s.ui) s.ui->show_activity("Reconnected: the engineer is back");
   std::printf("elfdesk-host: session resumed\n");
