@@ -40,12 +40,16 @@ std::expected<void, Error> write_all(int fd, const std::string& text, const std:
   return {};
 }
 
-// Keeps the newest lines that fit in `budget` bytes and writes them in place of the file.
+// Keeps the newest lines that fit in `budget` bytes (at least the newest one when it fits in `bound`)
+// and writes them in place of the file.
 std::expected<void, Error> rewrite_newest(const std::filesystem::path& path, std::vector<std::string> lines,
-                                          std::size_t budget) {
+                                          std::size_t budget, std::size_t bound) {
   std::size_t used = 0, keep = 0;
-  for (auto it = lines.rbegin(); it != lines.rend() && used + it->size() + 1 <= budget; ++it, ++keep)
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it, ++keep) {
+    const bool fits = used + it->size() + 1 <= (keep == 0 ? bound : budget);
+    if (!fits) break;
     used += it->size() + 1;
+  }
   std::string text;
   text.reserve(used);
   for (std::size_t i = lines.size() - keep; i < lines.size(); ++i) text += lines[i] + "\n";
@@ -83,7 +87,7 @@ std::expected<void, Error> RunHistory::append(const nlohmann::json& run) const {
     auto lines = read_lines(path_);
     if (!lines) return std::unexpected(lines.error());
     lines->push_back(line.substr(0, line.size() - 1));
-    return rewrite_newest(path_, std::move(*lines), max_bytes_ / 2);
+    return rewrite_newest(path_, std::move(*lines), max_bytes_ / 2, max_bytes_);
   }
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open", path_);

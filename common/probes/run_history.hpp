@@ -26,8 +26,9 @@ class RunHistory {
       : path_(std::move(path)), max_bytes_(max_bytes) {}
 
   // Appends one run (one line, mode 0600, creating the directory). When the file would pass max_bytes
-  // the oldest runs are dropped until it holds at most half of it (rewritten through a temp file and a
-  // rename, so a reader never sees a torn file; halving keeps the rewrite rare).
+  // the oldest runs are dropped until it holds at most half of it, but always the newest run if that alone
+  // fits (rewritten through a temp file and a rename, so a reader never sees a torn file; halving keeps
+  // the rewrite rare).
   std::expected<void, Error> append(const nlohmann::json& run) const;
   // The newest `count` runs, oldest first. A missing file is no runs; unparseable lines are skipped.
   std::expected<std::vector<nlohmann::json>, Error> newest(std::size_t count) const;

@@ -37,6 +37,7 @@ long read_vm_hwm_kib() {
 
 nlohmann::json finding_json(const probes::Finding& f) {
   nlohmann::json out{{"probe", f.probe}, {"check", f.check}, {"severity", probes::to_string(f.severity)}, {"reason", f.reason}};
+  if (!f.value.is_null()) out["value"] = f.value;
   if (!f.advice.empty()) out["advice"] = f.advice;
   return out;
 }

@@ -40,7 +40,7 @@ struct RunRecord {
 
 std::string iso_utc(double epoch_seconds);  // "2026-12-04T15:30:00Z"
 nlohmann::json history_line(const RunRecord& run);
-// Only the findings: time, worst, and each finding's probe, check, severity, reason and advice.
+// Only the findings: time, worst, and each finding's probe, check, severity, reason, value and advice.
 nlohmann::json report_line(const RunRecord& run);
 
 // --report-to: "journal" (one entry per non-ok finding with ELFDESK_* fields, one summary entry per run)
