@@ -46,7 +46,9 @@ DesktopNotifier::~DesktopNotifier() = default;
 std::expected<std::unique_ptr<DesktopNotifier>, Error> DesktopNotifier::open() {
   auto bus = std::make_unique<Bus>();
   if (int r = sd_bus_open_user(&bus->bus); r < 0) return bus_error("no session bus", r);
-  if (int r = sd_bus_match_signal(bus->bus, &bus->match, kService, kPath, kService, "ActionInvoked", &Bus::on_action,
+  // No sender in the match: it would be the service's well-known name, which sd-bus cannot check locally
+  // against the unique name a signal carries. Only ids this watcher showed count (on_action).
+  if (int r = sd_bus_match_signal(bus->bus, &bus->match, nullptr, kPath, kService, "ActionInvoked", &Bus::on_action,
                                   bus.get());
       r < 0)
     return bus_error("cannot listen for notification actions", r);

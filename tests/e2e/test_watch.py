@@ -203,15 +203,15 @@ class FillingDisk(unittest.TestCase):
         minute = now.tm_hour * 60 + now.tm_min
         hhmm = lambda m: f"{(m // 60) % 24:02d}:{m % 60:02d}"
         quiet = f"{hhmm(minute - 60 + 1440)}-{hhmm(minute + 60)}"
-        write_config(self.config, skip="display,network,processes,cpu", quiet_hours=quiet, history_max_bytes=4096)
+        write_config(self.config, skip="display,network,processes,cpu", quiet_hours=quiet, history_max_bytes=8192)
         # 4 MiB tmpfs, 3.9 MiB used: the disk space check is critical on every run.
         for i in range(6):  # and the small bound holds over repeated runs
             w = Watcher(self.work, self.mount, self.env, "--once", tmpfs_mib=4, prefill_kib=4000)
             self.assertIn(w.proc.wait(60), (0, 1, 2, 3), w.output())
-            self.assertLessEqual(os.path.getsize(self.history), 4096)
+            self.assertLessEqual(os.path.getsize(self.history), 8192)
         self.assertEqual(self.ours("% free"), [], "quiet hours let a notification through")
         self.assertTrue(any(f["check"] == f"space:{self.mount}" for f in read_history(self.history)[-1]["findings"]))
-        write_config(self.config, skip="display,network,processes,cpu", history_max_bytes=4096)
+        write_config(self.config, skip="display,network,processes,cpu", history_max_bytes=8192)
         w = Watcher(self.work, self.mount, self.env, "--once", tmpfs_mib=4, prefill_kib=4000)
         w.proc.wait(60)
         told = self.ours("% free")

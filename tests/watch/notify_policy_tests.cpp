@@ -60,7 +60,7 @@ TEST_CASE("quiet hours hold a notification back until they end") {
   for (auto bad : {"22-07", "25:00-07:00", "22:00", "22:00-7:00", "aa:bb-cc:dd"}) CHECK_FALSE(parse_quiet_hours(bad));
 
   NotifyPolicy policy;
-  NotifyRules rules{quiet, {}};
+  NotifyRules rules{*quiet, {}};
   CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, 23 * 60).empty());
   CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, 3 * 60).empty());
   CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, 7 * 60).size() == 1);  // morning: told
