@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/probes/probe_util.hpp"  // human_bytes: the same units as the disk probe
+
 namespace elfdesk::watch {
 namespace {
 
@@ -43,14 +45,15 @@ void disk_trends(const std::vector<const RunSample*>& runs, const TrendLimits& l
     for (const RunSample* r : runs)
       if (auto it = r->disks.find(mount); it != r->disks.end()) points.emplace_back(r->wall_s, it->second.available_bytes);
     if (points.size() < 3 || points.front().second - points.back().second < limits.min_fill_bytes) continue;
-    const auto eta = seconds_until_full(points);
-    if (!eta || *eta > limits.fill_warning_s) continue;
-    const Severity s = *eta <= limits.fill_critical_s ? Severity::critical : Severity::warning;
-    const double rate = (points.front().second - points.back().second) / std::max(1.0, points.back().first - points.front().first);
+    const auto fit = fit_fill(points);
+    if (!fit || fit->seconds_until_full > limits.fill_warning_s) continue;
+    const double eta = fit->seconds_until_full, rate = fit->bytes_per_second;
+    const Severity s = eta <= limits.fill_critical_s ? Severity::critical : Severity::warning;
     out.push_back(finding("fill:" + mount, s,
-                          fmt::format("{} will be full in {} at the current rate ({:.1f} MiB free, filling {:.2f} MiB/min)",
-                                      mount, about(*eta), disk.available_bytes / 1048576.0, rate * 60 / 1048576.0),
-                          json{{"seconds_until_full", std::round(*eta)}, {"available_bytes", disk.available_bytes}},
+                          fmt::format("{} will be full in {} at the current rate ({} free, filling {}/min)", mount, about(eta),
+                                      probes::util::human_bytes(static_cast<std::uint64_t>(disk.available_bytes)),
+                                      probes::util::human_bytes(static_cast<std::uint64_t>(rate * 60))),
+                          json{{"seconds_until_full", std::round(eta)}, {"available_bytes", disk.available_bytes}},
                           fmt::format("Something keeps writing to {}: see which directories grow and free space before "
                                       "it is full; programs fail when it is.", mount),
                           json{{"name", "largest_dirs"}, {"args", {{"path", mount}}}}));
@@ -155,6 +158,11 @@ RunSample sample_from_json(const json& in) {
 }
 
 std::optional<double> seconds_until_full(const std::vector<std::pair<double, double>>& points) {
+  const auto fit = fit_fill(points);
+  return fit ? std::optional<double>(fit->seconds_until_full) : std::nullopt;
+}
+
+std::optional<FillFit> fit_fill(const std::vector<std::pair<double, double>>& points) {
   if (points.size() < 2) return std::nullopt;
   const double n = static_cast<double>(points.size());
   double mt = 0, ma = 0;
@@ -167,7 +175,7 @@ std::optional<double> seconds_until_full(const std::vector<std::pair<double, dou
   const double fitted_now = ma + slope * (points.back().first - mt);
   // The fit lags a step change; the latest measurement is the better starting point.
   const double available = std::min(fitted_now, points.back().second);
-  return std::max(0.0, available / -slope);
+  return FillFit{std::max(0.0, available / -slope), -slope};
 }
 
 std::string about(double seconds) {

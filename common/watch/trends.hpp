@@ -47,8 +47,13 @@ struct TrendLimits {
   std::size_t unsynced_runs = 3;         // unsynchronised this many runs in a row
 };
 
-// Least-squares fit of available bytes over time; the seconds from the last point until it reaches 0, or
-// nullopt when it is not falling. Points: (time_s, available_bytes), oldest first.
+// Least-squares fit of available bytes over time: how fast it falls, and the seconds from the last point
+// until it reaches 0; nullopt when it is not falling. Points: (time_s, available_bytes), oldest first.
+struct FillFit {
+  double seconds_until_full = 0;
+  double bytes_per_second = 0;  // > 0 while filling
+};
+std::optional<FillFit> fit_fill(const std::vector<std::pair<double, double>>& points);
 std::optional<double> seconds_until_full(const std::vector<std::pair<double, double>>& points);
 
 // "about 3 days", "about 5 hours", "about 20 minutes", "less than a minute".

@@ -21,6 +21,8 @@ MIB = 1 << 20
 TMPFS_MIB = 64
 STEP_MIB, STEP_S = 1, 0.5  # the fill: 2 MiB/s, full 32 s after the start
 HISTORY_BOUND = 24576
+# Debian's python3-dbus and python3-gi are for the system interpreter (python3 on PATH may be another).
+DBUS_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
 def needs_root_and_dbus(test):
@@ -28,11 +30,8 @@ def needs_root_and_dbus(test):
         test.skipTest("needs root and unshare(1) to mount a tmpfs in a private mount namespace")
     if not shutil.which("dbus-daemon") or not shutil.which("dbus-send"):
         test.skipTest("needs dbus-daemon and dbus-send")
-    try:
-        import dbus  # noqa: F401
-        import gi  # noqa: F401
-    except ImportError:
-        test.skipTest("needs python3-dbus and python3-gi")
+    if subprocess.run([DBUS_PYTHON, "-c", "import dbus, gi"], capture_output=True).returncode != 0:
+        test.skipTest(f"needs python3-dbus and python3-gi for {DBUS_PYTHON}")
 
 
 class SessionBus:
@@ -43,7 +42,7 @@ class SessionBus:
                                        stdout=subprocess.PIPE, text=True)
         self.address = self.daemon.stdout.readline().strip()
         self.log = os.path.join(work, "notifications.jsonl")
-        self.server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "notification_server.py"),
+        self.server = subprocess.Popen([DBUS_PYTHON, os.path.join(os.path.dirname(__file__), "notification_server.py"),
                                         self.log], stdout=subprocess.PIPE, text=True,
                                        env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address))
         assert self.server.stdout.readline().strip() == "ready"
@@ -63,6 +62,7 @@ class SessionBus:
         for p in (self.server, self.daemon):
             p.terminate()
             p.wait(5)
+            p.stdout.close()
 
 
 class Watcher:

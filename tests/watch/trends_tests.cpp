@@ -40,6 +40,9 @@ TEST_CASE("seconds_until_full: a straight line is extrapolated exactly") {
   auto eta = seconds_until_full(points);
   REQUIRE(eta);
   CHECK(*eta == doctest::Approx(70.0));
+  auto fit = fit_fill(points);
+  REQUIRE(fit);
+  CHECK(fit->bytes_per_second == doctest::Approx(10.0));
 }
 
 TEST_CASE("seconds_until_full: noise around a steady fill stays close; flat or freeing is no answer") {
@@ -71,6 +74,7 @@ TEST_CASE("fill trend: /home full in about 3 days is a warning, within a day cri
   CHECK(f->probe == "watch");
   CHECK(f->severity == probes::Severity::warning);
   CHECK(f->reason.find("/home will be full in about 3 days at the current rate") == 0);
+  CHECK(f->reason.find("(30.0 GiB free, filling 7.1 MiB/min)") != std::string::npos);  // 10 GiB a day
   CHECK(f->advice.find("/home") != std::string::npos);
   CHECK(f->remedy["name"] == "largest_dirs");
   CHECK(f->value["seconds_until_full"].get<double>() == doctest::Approx(3 * 86400).epsilon(0.01));
