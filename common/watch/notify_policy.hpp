@@ -43,6 +43,9 @@ class NotifyPolicy {
   std::vector<probes::Finding> decide(const std::vector<probes::Finding>& findings, const NotifyRules& rules,
                                       WallTime now, int local_minute_of_day);
 
+  // The notification for `finding` could not be shown: tell it again next time.
+  void forget(const probes::Finding& finding) { told_.erase(finding_key(finding)); }
+
   nlohmann::json to_json() const;
   static NotifyPolicy from_json(const nlohmann::json& in);  // tolerant: bad entries are dropped
 

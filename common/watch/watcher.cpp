@@ -106,9 +106,13 @@ void Watcher::notify(const RunRecord& record) {
       log::info("would notify: {}", body);
       continue;
     }
-    if (auto id = notifier_->notify(plain_summary(f), body, f.severity == probes::Severity::critical); !id)
+    if (auto id = notifier_->notify(plain_summary(f), body, f.severity == probes::Severity::critical); !id) {
       log::warn("{}", id.error().detail);
+      policy.forget(f);
+    }
   }
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir_, ec);
   write_json_file(state_path, policy.to_json());
 }
 

@@ -84,6 +84,15 @@ TEST_CASE("a snoozed finding is silent until its time, others are not") {
   CHECK(after[0].probe == "disk");
 }
 
+TEST_CASE("a notification that could not be shown is told again next time") {
+  NotifyPolicy policy;
+  auto told = policy.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute);
+  REQUIRE(told.size() == 1);
+  policy.forget(told[0]);
+  CHECK(policy.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute).size() == 1);
+  CHECK(policy.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute).empty());
+}
+
 TEST_CASE("the told state survives the state file; bad entries are dropped") {
   NotifyPolicy policy;
   policy.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute);
