@@ -68,10 +68,10 @@ class SessionBus:
 class Watcher:
     """`elfdesk-host --watch` in its own mount namespace with a tmpfs on `mount_point`."""
 
-    def __init__(self, work, mount_point, env, *args, tmpfs_mib=TMPFS_MIB, prefill_kib=0):
+    def __init__(self, work, mount_point, env, *args, tmpfs_mib=TMPFS_MIB, prefill_kib=0, before=""):
         self.out_path = os.path.join(work, f"watch-{time.monotonic_ns()}.out")
         fill = (f"dd if=/dev/zero of=\"$0/prefill\" bs=1024 count={prefill_kib} 2>/dev/null && " if prefill_kib else "")
-        script = f"mount -t tmpfs -o size={tmpfs_mib}m elfdesk-watch \"$0\" && {fill}exec \"$@\""
+        script = f"mount -t tmpfs -o size={tmpfs_mib}m elfdesk-watch \"$0\" && {fill}{before}exec \"$@\""
         with open(self.out_path, "w") as out:
             self.proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script, mount_point,
                                           HOST_BIN, "--watch", *args], stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -218,6 +218,76 @@ class FillingDisk(unittest.TestCase):
         self.assertEqual(len(told), 1, (told, w.output()))
         self.assertEqual(told[0]["urgency"], 2)
         self.assertIn("Free space on", told[0]["body"])
+
+    def test_report_to_sends_only_the_findings_to_a_file_and_the_journal(self):
+        write_config(self.config, skip="display,network,processes,cpu")
+        report = os.path.join(self.work, "report.jsonl")
+        w = Watcher(self.work, self.mount, self.env, "--once", "--no-notify", "--report-to", report, tmpfs_mib=4,
+                    prefill_kib=4000)
+        w.proc.wait(60)
+        with open(report) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(len(lines), 1, w.output())
+        self.assertEqual(set(lines[0]), {"time", "epoch_seconds", "worst", "findings"})
+        ours = [f for f in lines[0]["findings"] if f["check"] == f"space:{self.mount}"]
+        self.assertEqual(ours[0]["severity"], "critical")
+        self.assertIn("Free space on", ours[0]["advice"])
+        # The journal: a stand-in for journald's native socket in the watcher's mount namespace (the test
+        # machine runs no journald), receiving what sd_journal_send sends.
+        sink_out, sink_pid = os.path.join(self.work, "journal.bin"), os.path.join(self.work, "sink.pid")
+        sink = os.path.join(os.path.dirname(__file__), "journal_sink.py")
+        before = (f"mount -t tmpfs elfdesk-run /run && mkdir -p /run/systemd/journal && "
+                  f"{{ {DBUS_PYTHON} {sink} /run/systemd/journal/socket {sink_out} & echo $! > {sink_pid}; }} && "
+                  f"while [ ! -S /run/systemd/journal/socket ]; do sleep 0.05; done && ")
+        w = Watcher(self.work, self.mount, self.env, "--once", "--no-notify", "--report-to", "journal", tmpfs_mib=4,
+                    prefill_kib=4000, before=before)
+        w.proc.wait(60)
+        with open(sink_pid) as f:
+            self.addCleanup(os.kill, int(f.read()), signal.SIGTERM)
+        entries = read_journal_entries(sink_out)
+        ours = [e for e in entries if e.get("ELFDESK_CHECK") == f"space:{self.mount}"]
+        self.assertEqual(len(ours), 1, (entries, w.output()))
+        self.assertEqual(ours[0]["ELFDESK_SEVERITY"], "critical")
+        self.assertEqual(ours[0]["PRIORITY"], "2")
+        self.assertIn("Free space on", ours[0]["ELFDESK_ADVICE"])
+        summary = [e for e in entries if "ELFDESK_WORST" in e]
+        self.assertEqual(len(summary), 1)
+        self.assertEqual(summary[0]["ELFDESK_WORST"], "critical")
+        findings = json.loads(summary[0]["ELFDESK_FINDINGS"])
+        self.assertIn(f"space:{self.mount}", [f["check"] for f in findings])
+        for f in findings:
+            self.assertLessEqual(set(f), {"probe", "check", "severity", "reason", "value", "advice"}, f)
+        allowed = {"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC", "ELFDESK_PROBE",
+                   "ELFDESK_CHECK", "ELFDESK_SEVERITY", "ELFDESK_REASON", "ELFDESK_ADVICE", "ELFDESK_WORST",
+                   "ELFDESK_FINDINGS"}
+        for entry in entries:
+            self.assertLessEqual(set(entry), allowed, entry)
+
+
+def read_journal_entries(path):
+    """The datagrams journal_sink.py stored (4-byte length + payload), parsed as journald's native protocol."""
+    entries = []
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+    while pos + 4 <= len(data):
+        size = int.from_bytes(data[pos:pos + 4], "little")
+        payload, pos = data[pos + 4:pos + 4 + size], pos + 4 + size
+        entry, i = {}, 0
+        while i < len(payload):
+            nl = payload.index(b"\n", i)
+            line = payload[i:nl]
+            if b"=" in line:
+                key, value = line.split(b"=", 1)
+                i = nl + 1
+            else:  # KEY\n, 64-bit length, value, \n
+                key = line
+                length = int.from_bytes(payload[nl + 1:nl + 9], "little")
+                value = payload[nl + 9:nl + 9 + length]
+                i = nl + 9 + length + 1
+            entry[key.decode()] = value.decode()
+        entries.append(entry)
+    return entries
 
 
 if __name__ == "__main__":
