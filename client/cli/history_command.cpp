@@ -38,8 +38,9 @@ void print_runs(const probes::ProbeReport& report) {
     if (cost.is_object() && cost.contains("cpu_ms")) std::printf("  (%.0f ms CPU)", cost.value("cpu_ms", 0.0));
     std::printf("\n");
     for (const auto& f : run.value("findings", nlohmann::json::array()))
-      std::printf("    %-8s %s %s: %s\n", f.value("severity", std::string()).c_str(), f.value("probe", std::string()).c_str(),
-                  f.value("check", std::string()).c_str(), f.value("reason", std::string()).c_str());
+      std::printf("    %-8s %s %s: %s\n", f.value("severity", std::string()).c_str(),
+                  f.value("probe", std::string()).c_str(), f.value("check", std::string()).c_str(),
+                  f.value("reason", std::string()).c_str());
   }
 }
 
@@ -97,11 +98,11 @@ int run_history_command(const std::vector<std::string>& words) {
     call.args.set("runs", "20");
   }
   auto target = parse_remote_target(*args, protocol::permission::kProbes);
-  if (!target) return target.error().code == ErrorCode::malformed ? kMalformedCodeExit : usage_error(target.error().detail);
+  if (!target)
+    return target.error().code == ErrorCode::malformed ? kMalformedCodeExit : usage_error(target.error().detail);
   target->quiet = args->has("quiet");
-  return run_remote(std::move(*target), [call, json = args->has("json")](SessionCore& core) {
-    return fetch_history(core, call, json);
-  });
+  return run_remote(std::move(*target),
+                    [call, json = args->has("json")](SessionCore& core) { return fetch_history(core, call, json); });
 }
 
 }  // namespace elfdesk::client

@@ -14,8 +14,10 @@ nlohmann::json summarise(const nlohmann::json& run) {
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : run.value("findings", nlohmann::json::array()))
     if (f.is_object() && f.value("severity", std::string("ok")) != "ok") findings.push_back(f);
-  return {{"time", run.value("time", std::string())}, {"epoch_seconds", run.value("epoch_seconds", 0.0)},
-          {"worst", run.value("worst", std::string("unknown"))}, {"cost", run.value("cost", nlohmann::json(nullptr))},
+  return {{"time", run.value("time", std::string())},
+          {"epoch_seconds", run.value("epoch_seconds", 0.0)},
+          {"worst", run.value("worst", std::string("unknown"))},
+          {"cost", run.value("cost", nlohmann::json(nullptr))},
           {"findings", std::move(findings)}};
 }
 
@@ -45,9 +47,11 @@ std::expected<ProbeOutput, Error> run_history(const ProbeContext& ctx, const Pro
 }  // namespace
 
 ProbeInfo history_probe_info() {
-  return {"history", "the watcher's recent runs (elfdesk-host --watch): time, worst severity, findings",
+  return {"history",
+          "the watcher's recent runs (elfdesk-host --watch): time, worst severity, findings",
           {{"runs", ArgType::integer, "how many of the newest runs (default 50)", 1, 500, {}}},
-          run_history, std::chrono::milliseconds(0)};
+          run_history,
+          std::chrono::milliseconds(0)};
 }
 
 }  // namespace elfdesk::probes

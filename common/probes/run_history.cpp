@@ -66,7 +66,8 @@ std::expected<void, Error> rewrite_newest(const std::filesystem::path& path, std
 }  // namespace
 
 std::filesystem::path default_state_dir() {
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) return std::filesystem::path(state) / "elfdesk";
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+    return std::filesystem::path(state) / "elfdesk";
   if (const char* home = std::getenv("HOME"); home && *home)
     return std::filesystem::path(home) / ".local" / "state" / "elfdesk";
   return {};
@@ -80,7 +81,9 @@ std::filesystem::path default_history_path() {
 std::expected<void, Error> RunHistory::append(const nlohmann::json& run) const {
   std::error_code ec;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
-  if (ec) return std::unexpected(make_error(ErrorCode::io, "cannot create " + path_.parent_path().string() + ": " + ec.message()));
+  if (ec)
+    return std::unexpected(
+        make_error(ErrorCode::io, "cannot create " + path_.parent_path().string() + ": " + ec.message()));
   const std::string line = run.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const auto size = std::filesystem::file_size(path_, ec);
   if (!ec && size + line.size() > max_bytes_) {

@@ -64,8 +64,9 @@ std::expected<std::uint32_t, Error> DesktopNotifier::notify(const std::string& s
   // Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout)
   if (r >= 0) r = sd_bus_message_append(call, "susss", "elfdesk", 0u, "dialog-warning", summary.c_str(), body.c_str());
   if (r >= 0) r = sd_bus_message_append(call, "as", 2, kActionKey, "Get help");
-  if (r >= 0) r = sd_bus_message_append(call, "a{sv}", 2, "urgency", "y", static_cast<std::uint8_t>(critical ? 2 : 1),
-                                        "desktop-entry", "s", "elfdesk-host");
+  if (r >= 0)
+    r = sd_bus_message_append(call, "a{sv}", 2, "urgency", "y", static_cast<std::uint8_t>(critical ? 2 : 1),
+                              "desktop-entry", "s", "elfdesk-host");
   if (r >= 0) r = sd_bus_message_append(call, "i", -1);
   if (r >= 0) r = sd_bus_call(bus_->bus, call, 5'000'000, &error, &reply);
   std::uint32_t id = 0;

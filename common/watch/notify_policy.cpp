@@ -37,8 +37,8 @@ std::expected<QuietHours, Error> parse_quiet_hours(std::string_view text) {
 
 std::string finding_key(const probes::Finding& f) { return f.probe + "/" + f.check; }
 
-std::vector<probes::Finding> NotifyPolicy::decide(const std::vector<probes::Finding>& findings, const NotifyRules& rules,
-                                                  WallTime now, int local_minute) {
+std::vector<probes::Finding> NotifyPolicy::decide(const std::vector<probes::Finding>& findings,
+                                                  const NotifyRules& rules, WallTime now, int local_minute) {
   std::map<std::string, probes::Severity> still;
   std::vector<probes::Finding> tell;
   const bool quiet = rules.quiet && rules.quiet->contains(local_minute);

@@ -36,7 +36,8 @@ long read_vm_hwm_kib() {
 }
 
 nlohmann::json finding_json(const probes::Finding& f) {
-  nlohmann::json out{{"probe", f.probe}, {"check", f.check}, {"severity", probes::to_string(f.severity)}, {"reason", f.reason}};
+  nlohmann::json out{
+      {"probe", f.probe}, {"check", f.check}, {"severity", probes::to_string(f.severity)}, {"reason", f.reason}};
   if (!f.value.is_null()) out["value"] = f.value;
   if (!f.advice.empty()) out["advice"] = f.advice;
   return out;
@@ -76,24 +77,29 @@ nlohmann::json history_line(const RunRecord& run) {
 nlohmann::json report_line(const RunRecord& run) {
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : run.findings) findings.push_back(finding_json(f));
-  return {{"time", iso_utc(run.epoch_seconds)}, {"epoch_seconds", std::round(run.epoch_seconds * 1000) / 1000},
-          {"worst", probes::to_string(run.worst)}, {"findings", std::move(findings)}};
+  return {{"time", iso_utc(run.epoch_seconds)},
+          {"epoch_seconds", std::round(run.epoch_seconds * 1000) / 1000},
+          {"worst", probes::to_string(run.worst)},
+          {"findings", std::move(findings)}};
 }
 
 std::expected<void, Error> send_report(const std::string& target, const RunRecord& run) {
   if (target == "journal") {
     for (const auto& f : run.findings) {
-      const int priority = f.severity == probes::Severity::critical ? 2 : f.severity == probes::Severity::warning ? 4 : 5;
+      const int priority = f.severity == probes::Severity::critical  ? 2
+                           : f.severity == probes::Severity::warning ? 4
+                                                                     : 5;
       sd_journal_send("MESSAGE=elfdesk watch: %s %s %s: %s", probes::to_string(f.severity).data(), f.probe.c_str(),
                       f.check.c_str(), f.reason.c_str(), "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=elfdesk-watch",
                       "ELFDESK_PROBE=%s", f.probe.c_str(), "ELFDESK_CHECK=%s", f.check.c_str(), "ELFDESK_SEVERITY=%s",
                       probes::to_string(f.severity).data(), "ELFDESK_REASON=%s", f.reason.c_str(), "ELFDESK_ADVICE=%s",
                       f.advice.c_str(), nullptr);
     }
-    const int r = sd_journal_send("MESSAGE=elfdesk watch: run finished, worst %s, %zu finding(s)",
-                                  probes::to_string(run.worst).data(), run.findings.size(), "PRIORITY=6",
-                                  "SYSLOG_IDENTIFIER=elfdesk-watch", "ELFDESK_WORST=%s", probes::to_string(run.worst).data(),
-                                  "ELFDESK_FINDINGS=%s", report_line(run)["findings"].dump().c_str(), nullptr);
+    const int r =
+        sd_journal_send("MESSAGE=elfdesk watch: run finished, worst %s, %zu finding(s)",
+                        probes::to_string(run.worst).data(), run.findings.size(), "PRIORITY=6",
+                        "SYSLOG_IDENTIFIER=elfdesk-watch", "ELFDESK_WORST=%s", probes::to_string(run.worst).data(),
+                        "ELFDESK_FINDINGS=%s", report_line(run)["findings"].dump().c_str(), nullptr);
     if (r < 0) return std::unexpected(make_error(ErrorCode::io, std::string("journal: ") + std::strerror(-r)));
     return {};
   }

@@ -14,8 +14,8 @@
 namespace elfdesk::watch {
 
 struct RunCost {
-  double cpu_ms = 0;          // user + system CPU of the whole process (all probe threads) during the run
-  long peak_rss_kib = 0;      // VmHWM after the run, the peak reset before it (clear_refs 5); 0 if unknown
+  double cpu_ms = 0;      // user + system CPU of the whole process (all probe threads) during the run
+  long peak_rss_kib = 0;  // VmHWM after the run, the peak reset before it (clear_refs 5); 0 if unknown
   double wall_ms = 0;
 };
 

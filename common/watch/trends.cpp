@@ -23,8 +23,8 @@ const json* family_data(const probes::ProbeReport& triage, const char* family) {
 
 Finding finding(std::string check, Severity severity, std::string reason, json value, std::string advice,
                 json remedy = nullptr) {
-  return Finding{"watch", std::move(check), severity, std::move(reason), std::move(value), std::move(advice),
-                 std::move(remedy)};
+  return Finding{"watch", std::move(check), severity, std::move(reason),
+                 std::move(value), std::move(advice), std::move(remedy)};
 }
 
 // The newest runs (at most `window`) that are within the same boot as the current one, oldest first.
@@ -43,20 +43,23 @@ void disk_trends(const std::vector<const RunSample*>& runs, const TrendLimits& l
   for (const auto& [mount, disk] : now.disks) {
     std::vector<std::pair<double, double>> points;
     for (const RunSample* r : runs)
-      if (auto it = r->disks.find(mount); it != r->disks.end()) points.emplace_back(r->wall_s, it->second.available_bytes);
+      if (auto it = r->disks.find(mount); it != r->disks.end())
+        points.emplace_back(r->wall_s, it->second.available_bytes);
     if (points.size() < 3 || points.front().second - points.back().second < limits.min_fill_bytes) continue;
     const auto fit = fit_fill(points);
     if (!fit || fit->seconds_until_full > limits.fill_warning_s) continue;
     const double eta = fit->seconds_until_full, rate = fit->bytes_per_second;
     const Severity s = eta <= limits.fill_critical_s ? Severity::critical : Severity::warning;
-    out.push_back(finding("fill:" + mount, s,
-                          fmt::format("{} will be full in {} at the current rate ({} free, filling {}/min)", mount, about(eta),
-                                      probes::util::human_bytes(static_cast<std::uint64_t>(disk.available_bytes)),
-                                      probes::util::human_bytes(static_cast<std::uint64_t>(rate * 60))),
-                          json{{"seconds_until_full", std::round(eta)}, {"available_bytes", disk.available_bytes}},
-                          fmt::format("Something keeps writing to {}: see which directories grow and free space before "
-                                      "it is full; programs fail when it is.", mount),
-                          json{{"name", "largest_dirs"}, {"args", {{"path", mount}}}}));
+    out.push_back(
+        finding("fill:" + mount, s,
+                fmt::format("{} will be full in {} at the current rate ({} free, filling {}/min)", mount, about(eta),
+                            probes::util::human_bytes(static_cast<std::uint64_t>(disk.available_bytes)),
+                            probes::util::human_bytes(static_cast<std::uint64_t>(rate * 60))),
+                json{{"seconds_until_full", std::round(eta)}, {"available_bytes", disk.available_bytes}},
+                fmt::format("Something keeps writing to {}: see which directories grow and free space before "
+                            "it is full; programs fail when it is.",
+                            mount),
+                json{{"name", "largest_dirs"}, {"args", {{"path", mount}}}}));
   }
 }
 
@@ -65,7 +68,8 @@ void memory_trends(const RunSample& prev, const RunSample& now, const TrendLimit
     const auto kills = *now.oom_kills - *prev.oom_kills;
     out.push_back(finding("oom_since_last", Severity::warning,
                           fmt::format("the kernel ended {} program(s) for lack of memory since the last check", kills),
-                          kills, "Programs were stopped because memory ran out: close what is not needed, or add memory."));
+                          kills,
+                          "Programs were stopped because memory ran out: close what is not needed, or add memory."));
   }
   const double span_us = (now.boot_s - prev.boot_s) * 1e6;
   if (prev.psi_some_us && now.psi_some_us && span_us > 0 && *now.psi_some_us >= *prev.psi_some_us) {
@@ -73,20 +77,23 @@ void memory_trends(const RunSample& prev, const RunSample& now, const TrendLimit
     if (percent >= limits.psi_warning_percent)
       out.push_back(finding("pressure_since_last", Severity::warning,
                             fmt::format("programs waited for memory {:.1f}% of the time since the last check", percent),
-                            std::round(percent * 10) / 10, "Memory is short much of the time: close programs that use a lot of it."));
+                            std::round(percent * 10) / 10,
+                            "Memory is short much of the time: close programs that use a lot of it."));
   }
 }
 
-void unit_and_clock_trends(const std::vector<const RunSample*>& runs, const TrendLimits& limits, std::vector<Finding>& out) {
+void unit_and_clock_trends(const std::vector<const RunSample*>& runs, const TrendLimits& limits,
+                           std::vector<Finding>& out) {
   const RunSample& now = *runs.back();
   for (const auto& unit : now.failed_units) {
     std::size_t failed = 0;
     for (const RunSample* r : runs) failed += std::count(r->failed_units.begin(), r->failed_units.end(), unit) ? 1 : 0;
     if (failed >= limits.unit_failures)
-      out.push_back(finding("keeps_failing:" + unit, Severity::warning,
-                            fmt::format("the service {} was failed in {} of the last {} checks", unit, failed, runs.size()),
-                            failed, fmt::format("The service {} keeps failing: read its log, then restart it.", unit),
-                            json{{"name", "restart_system_unit"}, {"args", {{"unit", unit}}}}));
+      out.push_back(
+          finding("keeps_failing:" + unit, Severity::warning,
+                  fmt::format("the service {} was failed in {} of the last {} checks", unit, failed, runs.size()),
+                  failed, fmt::format("The service {} keeps failing: read its log, then restart it.", unit),
+                  json{{"name", "restart_system_unit"}, {"args", {{"unit", unit}}}}));
   }
   std::size_t steps = 0, unsynced = 0;
   double largest = 0;
@@ -98,12 +105,13 @@ void unit_and_clock_trends(const std::vector<const RunSample*>& runs, const Tren
   if (steps >= limits.clock_steps || unsynced >= limits.unsynced_runs) {
     const std::string reason =
         steps >= limits.clock_steps
-            ? fmt::format("the clock was set {} time(s) in the last {} checks (by up to {:.1f} s): it keeps drifting", steps,
-                          runs.size(), largest)
+            ? fmt::format("the clock was set {} time(s) in the last {} checks (by up to {:.1f} s): it keeps drifting",
+                          steps, runs.size(), largest)
             : fmt::format("the clock has not been synchronised for the last {} checks", unsynced);
-    out.push_back(finding("clock_drift", Severity::warning, reason, json{{"steps", steps}, {"unsynced_runs", unsynced}},
-                          "The clock keeps drifting: turn on automatic time synchronisation; a clock battery may be flat.",
-                          json{{"name", "enable_time_sync"}, {"args", json::object()}}));
+    out.push_back(
+        finding("clock_drift", Severity::warning, reason, json{{"steps", steps}, {"unsynced_runs", unsynced}},
+                "The clock keeps drifting: turn on automatic time synchronisation; a clock battery may be flat.",
+                json{{"name", "enable_time_sync"}, {"args", json::object()}}));
   }
 }
 
@@ -116,9 +124,11 @@ RunSample sample_from_triage(const probes::ProbeReport& triage, double wall_s, d
   if (const json* disk = family_data(triage, "disk"); disk && disk->contains("filesystems"))
     for (const auto& fs : (*disk)["filesystems"])
       if (!fs.value("read_only", false) && fs.value("size_bytes", 0.0) > 0)
-        s.disks[fs.value("mount_point", std::string())] = {fs.value("size_bytes", 0.0), fs.value("available_bytes", 0.0)};
+        s.disks[fs.value("mount_point", std::string())] = {fs.value("size_bytes", 0.0),
+                                                           fs.value("available_bytes", 0.0)};
   if (const json* mem = family_data(triage, "memory")) {
-    if (mem->contains("oom_kills") && (*mem)["oom_kills"].is_number()) s.oom_kills = (*mem)["oom_kills"].get<std::uint64_t>();
+    if (mem->contains("oom_kills") && (*mem)["oom_kills"].is_number())
+      s.oom_kills = (*mem)["oom_kills"].get<std::uint64_t>();
     const json& psi = mem->value("pressure", json(nullptr));
     if (psi.is_object() && psi.contains("some")) s.psi_some_us = psi["some"].value("total_us", 0.0);
   }
@@ -149,7 +159,8 @@ RunSample sample_from_json(const json& in) {
   for (const auto& [mount, d] : disks.items())
     if (d.is_array() && d.size() == 2 && d[0].is_number() && d[1].is_number())
       s.disks[mount] = {d[0].get<double>(), d[1].get<double>()};
-  if (in.contains("oom_kills") && in["oom_kills"].is_number_unsigned()) s.oom_kills = in["oom_kills"].get<std::uint64_t>();
+  if (in.contains("oom_kills") && in["oom_kills"].is_number_unsigned())
+    s.oom_kills = in["oom_kills"].get<std::uint64_t>();
   if (in.contains("psi_some_us") && in["psi_some_us"].is_number()) s.psi_some_us = in["psi_some_us"].get<double>();
   if (in.contains("clock_synced") && in["clock_synced"].is_boolean()) s.clock_synced = in["clock_synced"].get<bool>();
   for (const auto& u : in.value("failed_units", json::array()))

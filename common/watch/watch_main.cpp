@@ -35,13 +35,14 @@ int run_watch_main(const std::vector<std::string>& args, const std::string& prog
     return 2;
   }
   if (cmd->show_help) {
-    std::printf("Usage: %s [options]\n\nRuns the diagnostic checks on a schedule, keeps their history, and shows a "
-                "desktop notification\nwhen something needs attention, with a \"Get help\" button that starts "
-                "elfdesk-host.\n\n%s",
-                program.c_str(), watch_options_usage().c_str());
+    std::printf(
+        "Usage: %s [options]\n\nRuns the diagnostic checks on a schedule, keeps their history, and shows a "
+        "desktop notification\nwhen something needs attention, with a \"Get help\" button that starts "
+        "elfdesk-host.\n\n%s",
+        program.c_str(), watch_options_usage().c_str());
     return 0;
   }
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;  // no SA_RESTART: the wait on the bus returns at once
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);

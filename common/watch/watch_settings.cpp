@@ -13,15 +13,15 @@ namespace elfdesk::watch {
 namespace {
 
 std::unexpected<Error> bad(const std::filesystem::path& path, const toml::node& node, const std::string& what) {
-  return std::unexpected(make_error(ErrorCode::invalid_argument,
-                                    fmt::format("{}:{}: {}", path.string(), node.source().begin.line, what)));
+  return std::unexpected(
+      make_error(ErrorCode::invalid_argument, fmt::format("{}:{}: {}", path.string(), node.source().begin.line, what)));
 }
 
 std::optional<WallTime> as_time(const toml::node& node) {
   if (const auto* dt = node.as_date_time()) {
     const auto& v = dt->get();
-    auto days = std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(v.date.year),
-                                                                  std::chrono::month(v.date.month), std::chrono::day(v.date.day)));
+    auto days = std::chrono::sys_days(std::chrono::year_month_day(
+        std::chrono::year(v.date.year), std::chrono::month(v.date.month), std::chrono::day(v.date.day)));
     auto t = WallTime(days) + std::chrono::hours(v.time.hour) + std::chrono::minutes(v.time.minute) +
              std::chrono::seconds(v.time.second);
     if (v.offset) t -= std::chrono::minutes(v.offset->minutes);
@@ -29,8 +29,8 @@ std::optional<WallTime> as_time(const toml::node& node) {
   }
   if (const auto* d = node.as_date()) {
     const auto& v = d->get();
-    return WallTime(std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(v.year), std::chrono::month(v.month),
-                                                                      std::chrono::day(v.day))));
+    return WallTime(std::chrono::sys_days(
+        std::chrono::year_month_day(std::chrono::year(v.year), std::chrono::month(v.month), std::chrono::day(v.day))));
   }
   return std::nullopt;
 }
@@ -38,7 +38,9 @@ std::optional<WallTime> as_time(const toml::node& node) {
 std::expected<void, Error> read_snoozes(const std::filesystem::path& path, const toml::table& table, WatchSettings& s) {
   for (const auto& [key, node] : table) {
     auto until = as_time(node);
-    if (!until) return bad(path, node, fmt::format("snooze \"{}\" must be a date or date-time, e.g. 2026-12-31T08:00:00Z", key.str()));
+    if (!until)
+      return bad(path, node,
+                 fmt::format("snooze \"{}\" must be a date or date-time, e.g. 2026-12-31T08:00:00Z", key.str()));
     s.rules.snooze_until[std::string(key.str())] = *until;
   }
   return {};
@@ -91,16 +93,18 @@ std::expected<void, Error> read_watch_settings(const std::filesystem::path& path
   try {
     file = toml::parse_file(path.string());
   } catch (const toml::parse_error& e) {
-    return std::unexpected(make_error(ErrorCode::invalid_argument, fmt::format("{}:{}: {}", path.string(),
-                                                                               e.source().begin.line, e.description())));
+    return std::unexpected(make_error(ErrorCode::invalid_argument,
+                                      fmt::format("{}:{}: {}", path.string(), e.source().begin.line, e.description())));
   } catch (const std::exception& e) {
     return std::unexpected(make_error(ErrorCode::invalid_argument, "cannot read " + path.string() + ": " + e.what()));
   }
   const toml::table* t = file["watch"].as_table();
   if (!t) return {};
   auto hours = [](double* into) { return [into](double v) { *into = v * 3600; }; };
-  for (auto r : {read_number(path, *t, "interval_seconds", 1, 86400, [&](double v) { s.interval = std::chrono::seconds(static_cast<long>(v)); }),
-                 read_number(path, *t, "history_max_bytes", 4096, 1 << 30, [&](double v) { s.history_max_bytes = static_cast<std::size_t>(v); }),
+  for (auto r : {read_number(path, *t, "interval_seconds", 1, 86400,
+                             [&](double v) { s.interval = std::chrono::seconds(static_cast<long>(v)); }),
+                 read_number(path, *t, "history_max_bytes", 4096, 1 << 30,
+                             [&](double v) { s.history_max_bytes = static_cast<std::size_t>(v); }),
                  read_number(path, *t, "fill_warning_hours", 0.001, 24 * 365, hours(&s.limits.fill_warning_s)),
                  read_number(path, *t, "fill_critical_hours", 0.001, 24 * 365, hours(&s.limits.fill_critical_s)),
                  read_strings(path, *t, s)})
@@ -109,10 +113,12 @@ std::expected<void, Error> read_watch_settings(const std::filesystem::path& path
     if (!n->as_table()) return bad(path, *n, "[watch.snooze] must be a table of \"probe/check\" = date");
     if (auto r = read_snoozes(path, *n->as_table(), s); !r) return r;
   }
-  static const std::set<std::string> known = {"interval_seconds", "history_max_bytes", "quiet_hours", "skip", "report_to",
-                                              "help_command", "fill_warning_hours", "fill_critical_hours", "snooze"};
+  static const std::set<std::string> known = {
+      "interval_seconds", "history_max_bytes",  "quiet_hours",         "skip",  "report_to",
+      "help_command",     "fill_warning_hours", "fill_critical_hours", "snooze"};
   for (const auto& [key, value] : *t)
-    if (!known.contains(std::string(key.str()))) log::warn("{}: unknown [watch] setting '{}' ignored", path.string(), key.str());
+    if (!known.contains(std::string(key.str())))
+      log::warn("{}: unknown [watch] setting '{}' ignored", path.string(), key.str());
   return {};
 }
 
@@ -153,7 +159,7 @@ std::expected<WatchCommand, Error> parse_watch_command(const std::vector<std::st
 
 std::string watch_options_usage() {
   return R"(  --interval SECONDS     run the checks this often (default 900, or interval_seconds in [watch])
-  --once                 run the checks once and exit (a systemd timer can start it this way)
+  --once                 run the checks once and exit with the worst severity (0 ok .. 3 unknown)
   --report-to journal|PATH  also send each run's findings (nothing else) to the systemd journal with
                          ELFDESK_* fields, or append them as JSON lines to PATH (a log shipper's input)
   --state-dir DIR        where the history lives (default $XDG_STATE_HOME/elfdesk, ~/.local/state/elfdesk)

@@ -139,8 +139,9 @@ int Watcher::run(const std::atomic<bool>& stop) {
     if (steady_clock::now() >= next) {
       const auto record = run_once();
       last = probes::exit_code(record.worst);
-      std::printf("watch run %s: %s, %zu finding(s), %.1f ms CPU, peak %ld KiB\n", iso_utc(record.epoch_seconds).c_str(),
-                  probes::to_string(record.worst).data(), record.findings.size(), record.cost.cpu_ms, record.cost.peak_rss_kib);
+      std::printf("watch run %s: %s, %zu finding(s), %.1f ms CPU, peak %ld KiB\n",
+                  iso_utc(record.epoch_seconds).c_str(), probes::to_string(record.worst).data(), record.findings.size(),
+                  record.cost.cpu_ms, record.cost.peak_rss_kib);
       std::fflush(stdout);
       if (settings_.once) return last;
       next = steady_clock::now() + settings_.interval;

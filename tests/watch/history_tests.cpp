@@ -56,7 +56,8 @@ TEST_CASE("history: appends runs in order and stays within its bound, keeping th
   CHECK(runs->size() < 200);
   CHECK(runs->back()["epoch_seconds"].get<double>() == doctest::Approx(clock - 900));
   for (std::size_t i = 1; i < runs->size(); ++i)
-    CHECK((*runs)[i]["epoch_seconds"].get<double>() - (*runs)[i - 1]["epoch_seconds"].get<double>() == doctest::Approx(900));
+    CHECK((*runs)[i]["epoch_seconds"].get<double>() - (*runs)[i - 1]["epoch_seconds"].get<double>() ==
+          doctest::Approx(900));
   auto last3 = history.newest(3);
   REQUIRE(last3);
   REQUIRE(last3->size() == 3);
@@ -107,10 +108,11 @@ TEST_CASE("the history probe returns the newest runs' findings from the file it 
 TEST_CASE("[watch] settings from a config file") {
   TempDir dir;
   const auto conf = dir.path / "elfdesk.conf";
-  std::ofstream(conf) << "relay = \"r:1\"\n[watch]\ninterval_seconds = 60\nquiet_hours = \"22:00-07:00\"\n"
-                         "skip = \"display\"\nfill_warning_hours = 2\nhelp_command = [\"/bin/true\", \"-x\"]\n"
-                         "report_to = \"journal\"\nhistory_max_bytes = 65536\n"
-                         "[watch.snooze]\n\"disk/space:/home\" = 2026-12-31T08:00:00Z\n\"memory/available\" = 2027-01-02\n";
+  std::ofstream(conf)
+      << "relay = \"r:1\"\n[watch]\ninterval_seconds = 60\nquiet_hours = \"22:00-07:00\"\n"
+         "skip = \"display\"\nfill_warning_hours = 2\nhelp_command = [\"/bin/true\", \"-x\"]\n"
+         "report_to = \"journal\"\nhistory_max_bytes = 65536\n"
+         "[watch.snooze]\n\"disk/space:/home\" = 2026-12-31T08:00:00Z\n\"memory/available\" = 2027-01-02\n";
   WatchSettings s;
   REQUIRE(read_watch_settings(conf, s));
   CHECK(s.interval == std::chrono::seconds(60));

@@ -11,7 +11,9 @@ using probes::Severity;
 
 namespace {
 
-Finding space(Severity s) { return Finding{"disk", "space:/home", s, "/home has little space", nullptr, "free some", nullptr}; }
+Finding space(Severity s) {
+  return Finding{"disk", "space:/home", s, "/home has little space", nullptr, "free some", nullptr};
+}
 const WallTime kNoon = WallTime(std::chrono::sys_days(std::chrono::year(2026) / 12 / 4)) + std::chrono::hours(12);
 constexpr int kNoonMinute = 12 * 60;
 

@@ -129,9 +129,9 @@ TEST_CASE("a unit that keeps failing, and a clock that keeps being set") {
   CHECK_FALSE(find(trend_findings(runs, TrendLimits{}), "keeps_failing:backup.service"));
 
   CHECK_FALSE(find(trend_findings(runs, TrendLimits{}), "clock_drift"));
-  for (int i = 2; i < 5; ++i) runs[i].wall_s += 4;  // set forward 4 s between runs 1 and 2
+  for (int i = 2; i < 5; ++i) runs[i].wall_s += 4;                        // set forward 4 s between runs 1 and 2
   CHECK_FALSE(find(trend_findings(runs, TrendLimits{}), "clock_drift"));  // once is not "keeps"
-  runs[4].wall_s -= 8;  // and back 8 s before run 4
+  runs[4].wall_s -= 8;                                                    // and back 8 s before run 4
   const auto* drift = find(trend_findings(runs, TrendLimits{}), "clock_drift");
   REQUIRE(drift);
   CHECK(drift->reason.find("2 time(s)") != std::string::npos);
