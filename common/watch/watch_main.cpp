@@ -14,15 +14,17 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true); }
 
-// elfdesk-host beside the running program (both are installed in one bin dir), else from PATH.
+// elfdesk-host beside the running program (both are installed in one bin dir), else from PATH, with its
+// window, as the desktop launcher starts it (host/share/elfdesk-host.desktop).
 std::vector<std::string> default_help_command() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     for (const auto& candidate : {self.parent_path() / "elfdesk-host", self.parent_path() / "../host/elfdesk-host"})
-      if (std::filesystem::exists(candidate, ec)) return {std::filesystem::weakly_canonical(candidate, ec).string()};
+      if (std::filesystem::exists(candidate, ec))
+        return {std::filesystem::weakly_canonical(candidate, ec).string(), "--ui", "window"};
   }
-  return {"elfdesk-host"};
+  return {"elfdesk-host", "--ui", "window"};
 }
 
 }  // namespace
