@@ -39,27 +39,30 @@ std::string finding_key(const probes::Finding& f) { return f.probe + "/" + f.che
 
 std::vector<probes::Finding> NotifyPolicy::decide(const std::vector<probes::Finding>& findings,
                                                   const NotifyRules& rules, WallTime now, int local_minute) {
-  std::map<std::string, probes::Severity> still;
+  std::map<std::string, Told> still;
   std::vector<probes::Finding> tell;
   const bool quiet = rules.quiet && rules.quiet->contains(local_minute);
   for (const auto& f : findings) {
     if (!notable(f.severity)) continue;
     const auto key = finding_key(f);
     const auto told = told_.find(key);
-    if (told != told_.end() && told->second == f.severity) {
-      still[key] = f.severity;  // unchanged: already told
+    if (told != told_.end() && told->second.severity == f.severity) {
+      still[key] = {f.severity, 0};  // unchanged: already told
       continue;
     }
     const auto snooze = rules.snooze_until.find(key);
     const bool snoozed = snooze != rules.snooze_until.end() && now < snooze->second;
     if (quiet || snoozed) {
       // Held back: remember what was told before (if anything), so the change is told when allowed.
-      if (told != told_.end()) still[key] = told->second;
+      if (told != told_.end()) still[key] = {told->second.severity, 0};
       continue;
     }
-    still[key] = f.severity;
+    still[key] = {f.severity, 0};
     tell.push_back(f);
   }
+  for (const auto& [key, told] : told_)  // not seen this run: kept a while in case it flickers back
+    if (!still.contains(key) && told.runs_without + 1 < rules.forget_after_runs)
+      still[key] = {told.severity, told.runs_without + 1};
   told_ = std::move(still);
   probes::rank_by_urgency(tell);
   return tell;
@@ -67,16 +70,20 @@ std::vector<probes::Finding> NotifyPolicy::decide(const std::vector<probes::Find
 
 nlohmann::json NotifyPolicy::to_json() const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, severity] : told_) out[key] = probes::to_string(severity);
+  for (const auto& [key, told] : told_)
+    out[key] = {{"severity", probes::to_string(told.severity)}, {"runs_without", told.runs_without}};
   return {{"told", out}};
 }
 
 NotifyPolicy NotifyPolicy::from_json(const nlohmann::json& in) {
   NotifyPolicy policy;
   if (!in.is_object() || !in.contains("told") || !in["told"].is_object()) return policy;
-  for (const auto& [key, value] : in["told"].items())
-    if (value.is_string())
-      if (auto s = probes::severity_from_string(value.get<std::string>()); s && notable(*s)) policy.told_[key] = *s;
+  for (const auto& [key, value] : in["told"].items()) {
+    if (!value.is_object() || !value.contains("severity") || !value["severity"].is_string()) continue;
+    auto s = probes::severity_from_string(value["severity"].get<std::string>());
+    const auto& runs = value.value("runs_without", nlohmann::json(0));
+    if (s && notable(*s)) policy.told_[key] = {*s, runs.is_number_integer() ? runs.get<int>() : 0};
+  }
   return policy;
 }
 

@@ -34,12 +34,15 @@ std::string finding_key(const probes::Finding& finding);
 struct NotifyRules {
   std::optional<QuietHours> quiet;
   std::map<std::string, WallTime> snooze_until;  // by finding_key
+  // A told finding is forgotten (its return told again) only after this many runs without it: a sampled
+  // value that flickers around its threshold (CPU busy in a 200 ms window) is told once, not every hour.
+  int forget_after_runs = 4;
 };
 
 class NotifyPolicy {
  public:
   // The findings to tell the customer about now, most urgent first; remembers them as told. A finding that
-  // is ok again (or gone) is forgotten, so its return is told again.
+  // has been ok (or gone) for rules.forget_after_runs runs is forgotten, so its return is told again.
   std::vector<probes::Finding> decide(const std::vector<probes::Finding>& findings, const NotifyRules& rules,
                                       WallTime now, int local_minute_of_day);
 
@@ -50,7 +53,11 @@ class NotifyPolicy {
   static NotifyPolicy from_json(const nlohmann::json& in);  // tolerant: bad entries are dropped
 
  private:
-  std::map<std::string, probes::Severity> told_;  // key -> severity last told
+  struct Told {
+    probes::Severity severity = probes::Severity::warning;
+    int runs_without = 0;  // consecutive runs it was not warning or critical
+  };
+  std::map<std::string, Told> told_;  // by finding_key
 };
 
 }  // namespace elfdesk::watch

@@ -31,9 +31,14 @@ TEST_CASE("told once when it turns warning, not again while unchanged, again whe
   auto critical = policy.decide({space(Severity::critical)}, rules, kNoon, kNoonMinute);
   REQUIRE(critical.size() == 1);
   CHECK(critical[0].severity == Severity::critical);
-  // Back down to warning is a change too; then ok (forgotten) and warning again is told again.
+  // Back down to warning is a change too.
   CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, kNoonMinute).size() == 1);
-  CHECK(policy.decide({}, rules, kNoon, kNoonMinute).empty());
+  // Ok for fewer than forget_after_runs runs: a flicker, not told again when it is back.
+  for (int i = 0; i < rules.forget_after_runs - 1; ++i) CHECK(policy.decide({}, rules, kNoon, kNoonMinute).empty());
+  CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, kNoonMinute).empty());
+  // Ok for forget_after_runs runs: forgotten, and its return is told again.
+  for (int i = 0; i < rules.forget_after_runs; ++i)
+    CHECK(policy.decide({space(Severity::ok)}, rules, kNoon, kNoonMinute).empty());
   CHECK(policy.decide({space(Severity::warning)}, rules, kNoon, kNoonMinute).size() == 1);
 }
 
@@ -100,7 +105,11 @@ TEST_CASE("the told state survives the state file; bad entries are dropped") {
   policy.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute);
   auto reloaded = NotifyPolicy::from_json(policy.to_json());
   CHECK(reloaded.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute).empty());
-  auto garbage = NotifyPolicy::from_json(nlohmann::json{{"told", {{"disk/space:/home", "nonsense"}}}});
+  policy.decide({}, {}, kNoon, kNoonMinute);  // one run without it: still remembered through the file
+  CHECK(NotifyPolicy::from_json(policy.to_json()).decide({space(Severity::warning)}, {}, kNoon, kNoonMinute).empty());
+  auto garbage = NotifyPolicy::from_json(
+      nlohmann::json{{"told", {{"disk/space:/home", {{"severity", "nonsense"}}}, {"memory/available", "warning"}}}});
   CHECK(garbage.decide({space(Severity::warning)}, {}, kNoon, kNoonMinute).size() == 1);
+  CHECK(garbage.to_json()["told"].size() == 1);
   CHECK(NotifyPolicy::from_json(nlohmann::json(42)).to_json()["told"].empty());
 }
