@@ -6,6 +6,7 @@
 
 #include "client/cli/remote_command.hpp"
 #include "client/core/tls_setup.hpp"
+#include "common/transport.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::client {
@@ -167,6 +168,11 @@ asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::
       co_return std::nullopt;
     }
     if (conn.error().code == ErrorCode::auth_failed) co_return "the host did not resume the session: " + conn.error().detail;
+    // A killed host's socket may close with a reset (unread bytes), which looks like the network; but a
+    // dial refused at its address means elfdesk-host is not running there any more: nothing can resume.
+    if (!options_.via_relay && !options_.listen && is_refused(conn.error()))
+      co_return "the connection to the host was lost (" + lost.detail + ") and " + conn.error().detail +
+                ": elfdesk-host has ended";
     pause.expires_after(std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now()));
     co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   }
