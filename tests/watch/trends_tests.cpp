@@ -80,7 +80,8 @@ TEST_CASE("fill trend: /home full in about 3 days is a warning, within a day cri
   CHECK(f->value["seconds_until_full"].get<double>() == doctest::Approx(3 * 86400).epsilon(0.01));
 
   auto fast = filling(8, 900, 5 * 1024 * kMiB + rate * 7 * 900, rate);  // half a day left
-  const auto* c = find(trend_findings(fast, TrendLimits{}), "fill:/home");
+  const auto fast_findings = trend_findings(fast, TrendLimits{});  // find() points into it: keep it alive
+  const auto* c = find(fast_findings, "fill:/home");
   REQUIRE(c);
   CHECK(c->severity == probes::Severity::critical);
 }
@@ -132,7 +133,8 @@ TEST_CASE("a unit that keeps failing, and a clock that keeps being set") {
   for (int i = 2; i < 5; ++i) runs[i].wall_s += 4;                        // set forward 4 s between runs 1 and 2
   CHECK_FALSE(find(trend_findings(runs, TrendLimits{}), "clock_drift"));  // once is not "keeps"
   runs[4].wall_s -= 8;                                                    // and back 8 s before run 4
-  const auto* drift = find(trend_findings(runs, TrendLimits{}), "clock_drift");
+  const auto drift_findings = trend_findings(runs, TrendLimits{});
+  const auto* drift = find(drift_findings, "clock_drift");
   REQUIRE(drift);
   CHECK(drift->reason.find("2 time(s)") != std::string::npos);
   auto unsynced = filling(4, 900, 600 * kMiB, 0);
