@@ -20,8 +20,8 @@ import threading
 import time
 import unittest
 
-from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, hide_cursor, png_crop,
-                         psnr, wait_until, window_name, x_run)
+from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, held_on,
+                         hide_cursor, png_crop, psnr, wait_until, window_name, x_run)
 from mitm_proxy import MitmProxy
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
 
@@ -93,15 +93,6 @@ def read_audit(path):
         return []
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def held_on(display):
-    """Keys and buttons the XTest devices (where injected input comes from) hold down on `display`."""
-    held = []
-    for device in ("Virtual core XTEST keyboard", "Virtual core XTEST pointer"):
-        out = x_run(display, "xinput", "query-state", device, check=False).stdout
-        held += re.findall(r"((?:key|button)\[\d+\])=down", out)
-    return held
 
 
 @unittest.skipUnless(os.geteuid() == 0, "network namespaces need root (CI runs as root)")
