@@ -5,6 +5,7 @@
 #include <variant>
 
 #include <asio/experimental/as_tuple.hpp>
+#include <openssl/evp.h>
 
 #include "common/cli_args.hpp"
 
@@ -48,6 +49,24 @@ Error relay_refusal_error(const protocol::RelayRefused& refused) {
   }
 }
 
+std::vector<std::uint8_t> sha256(std::string_view prefix, std::span<const std::uint8_t> data) {
+  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
+  unsigned int size = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 && EVP_DigestFinal_ex(ctx, digest.data(), &size) == 1;
+  EVP_MD_CTX_free(ctx);
+  digest.resize(ok ? size : 0);
+  return digest;
+}
+
+std::vector<std::uint8_t> relay_claim_key(std::span<const std::uint8_t> resume_ticket) {
+  return sha256("elfdesk relay claim v1", resume_ticket);
+}
+
+std::vector<std::uint8_t> relay_claim_verifier(std::span<const std::uint8_t> key) { return sha256("", key); }
+
 struct RelayHostTransport::State : std::enable_shared_from_this<State> {
   asio::any_io_executor executor;
   asio::ssl::context& tls;
@@ -58,6 +77,12 @@ struct RelayHostTransport::State : std::enable_shared_from_this<State> {
   std::deque<std::vector<std::uint8_t>> tickets;  // engineers waiting for our data connection
   asio::steady_timer wake{executor};          // next() sleeps on it until a ticket comes
   asio::steady_timer pause{executor};         // between attempts to reach the relay
+  std::string id;                              // the registered id, empty while not registered
+  struct Hold {
+    std::string id;
+    std::vector<std::uint8_t> key;
+  };
+  std::optional<Hold> hold;                    // a session uses `hold->id`: reclaim it, never a new one
   bool closed = false;
   bool renewing = false;
 
@@ -69,6 +94,7 @@ struct RelayHostTransport::State : std::enable_shared_from_this<State> {
 
   asio::awaitable<void> control_loop();
   asio::awaitable<std::optional<Error>> register_and_serve();
+  void send_bind();
   asio::awaitable<Error> serve(std::shared_ptr<RelayLink> link);
   asio::awaitable<void> keep_alive(std::shared_ptr<RelayLink> link, std::shared_ptr<asio::steady_timer> timer);
   asio::awaitable<std::expected<TransportLink, Error>> pick_up(std::vector<std::uint8_t> ticket);
@@ -96,26 +122,38 @@ asio::awaitable<void> RelayHostTransport::State::control_loop() {
 asio::awaitable<std::optional<Error>> RelayHostTransport::State::register_and_serve() {
   auto link = co_await RelayLink::dial(tls, relay, timings.connect);
   if (!link) co_return link.error();
-  if (auto sent = (*link)->send(protocol::RelayRegister{}); !sent) co_return sent.error();
+  const std::string reclaim_id = hold ? hold->id : std::string();  // hold may be released meanwhile
+  const bool reclaiming = !reclaim_id.empty();
+  const protocol::RelayMessage request = reclaiming ? protocol::RelayMessage{protocol::RelayReclaim{
+                                                          protocol::kRelayProtocolVersion, hold->id, hold->key}}
+                                                    : protocol::RelayMessage{protocol::RelayRegister{}};
+  if (auto sent = (*link)->send(request); !sent) co_return sent.error();
   auto reply = co_await (*link)->receive(timings.answer);
   if (!reply) co_return reply.error();
   if (const auto* refused = std::get_if<protocol::RelayRefused>(&*reply)) {
     (*link)->close();
-    co_return make_error(ErrorCode::io, "the relay " + where() + " refused to register us: " +
-                                            (refused->text.empty() ? protocol::describe(refused->reason) : refused->text));
+    const std::string text = refused->text.empty() ? protocol::describe(refused->reason) : refused->text;
+    if (reclaiming && refused->reason == protocol::RelayRefusal::not_yours) {
+      if (hold && hold->id == reclaim_id) hold.reset();  // someone else has the id now: the session cannot be found through the relay any more
+      co_return make_error(ErrorCode::io, "the relay " + where() + " gave the session's id to someone else (" + text +
+                                              "); it cannot resume through the relay");
+    }
+    co_return make_error(ErrorCode::io, "the relay " + where() + " refused to register us: " + text);
   }
   const auto* registered = std::get_if<protocol::RelayRegistered>(&*reply);
-  if (!registered) {
+  if (!registered || (reclaiming && registered->id != reclaim_id)) {
     (*link)->close();
-    co_return unexpected_message(where(), "Registered");
+    co_return unexpected_message(where(), reclaiming ? "Registered with our id" : "Registered");
   }
   if (closed) co_return std::nullopt;  // close() came while we registered: nobody wants the id now
   control = *link;
+  id = registered->id;
   tickets.clear();  // joins for an earlier id can no longer be picked up
   renewing = false;
   if (events.on_registered) events.on_registered(registered->id, std::chrono::seconds(registered->ttl_seconds));
   Error why = co_await serve(*link);
   control.reset();
+  id.clear();
   (*link)->close();
   if (renewing || closed) {
     renewing = false;
@@ -191,6 +229,23 @@ RelayHostTransport::~RelayHostTransport() { close(); }
 
 void RelayHostTransport::start() { asio::co_spawn(state_->executor, state_->control_loop(), asio::detached); }
 
+void RelayHostTransport::State::send_bind() {
+  if (!control || !hold) return;
+  (void)control->send(protocol::RelayBind{relay_claim_verifier(hold->key)});
+}
+
+bool RelayHostTransport::hold(std::vector<std::uint8_t> key) {
+  auto& s = *state_;
+  if (s.id.empty() || key.size() != protocol::kRelayClaimBytes) return false;
+  s.hold = State::Hold{s.id, std::move(key)};
+  s.send_bind();
+  return true;
+}
+
+void RelayHostTransport::release_hold() { state_->hold.reset(); }
+
+bool RelayHostTransport::holding() const { return state_->hold.has_value(); }
+
 void RelayHostTransport::renew() {
   if (!state_->control) return;  // not registered: the registration under way gets a new id anyway
   state_->renewing = true;
@@ -222,7 +277,7 @@ void RelayHostTransport::close() {
 
 asio::awaitable<std::expected<TransportLink, Error>> join_through_relay(asio::ssl::context& relay_tls,
                                                                         RelayEndpoint relay, std::string id,
-                                                                        RelayTimings timings) {
+                                                                        RelayTimings timings, bool resuming) {
   if (relay.verify_name.empty()) relay.verify_name = relay.host;
   for (int hop = 0; hop < 2; ++hop) {
     auto link = co_await RelayLink::dial(relay_tls, relay, timings.connect);
@@ -238,8 +293,12 @@ asio::awaitable<std::expected<TransportLink, Error>> join_through_relay(asio::ss
       co_return relayed_link(std::move(*stream), (*link)->where());
     }
     (*link)->close();
-    if (const auto* refused = std::get_if<protocol::RelayRefused>(&*reply))
+    if (const auto* refused = std::get_if<protocol::RelayRefused>(&*reply)) {
+      if (resuming && refused->reason == protocol::RelayRefusal::no_such_session)
+        co_return std::unexpected(make_error(ErrorCode::io, "the relay does not know the session yet (it may have "
+                                                            "restarted; the customer's computer registers it again)"));
       co_return std::unexpected(relay_refusal_error(*refused));
+    }
     const auto* redirect = std::get_if<protocol::RelayRedirect>(&*reply);
     if (!redirect) co_return std::unexpected(unexpected_message((*link)->where(), "Spliced, Refused or Redirect"));
     if (hop == 1) co_return std::unexpected(make_error(ErrorCode::io, "the relay redirected us twice; giving up"));

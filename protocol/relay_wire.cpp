@@ -21,7 +21,7 @@ bool is_relay_id(std::string_view id) {
 
 bool is_refusal(std::uint8_t value) {
   return value >= static_cast<std::uint8_t>(RelayRefusal::no_such_session) &&
-         value <= static_cast<std::uint8_t>(RelayRefusal::host_gone);
+         value <= static_cast<std::uint8_t>(RelayRefusal::not_yours);
 }
 
 // The checks shared by encode and decode, so a writer never emits what a reader refuses.
@@ -32,6 +32,11 @@ std::expected<void, Error> check_id(std::string_view id) {
 
 std::expected<void, Error> check_ticket(const std::vector<std::uint8_t>& ticket) {
   if (ticket.size() != kRelayTicketBytes) return invalid(ErrorCode::malformed, "a ticket is 32 bytes");
+  return {};
+}
+
+std::expected<void, Error> check_claim(const std::vector<std::uint8_t>& claim) {
+  if (claim.size() != kRelayClaimBytes) return invalid(ErrorCode::malformed, "a key or verifier is 32 bytes");
   return {};
 }
 
@@ -52,7 +57,9 @@ constexpr RelayMessageType type_of() {
   else if constexpr (std::is_same_v<T, RelayRefused>) return RelayMessageType::refused;
   else if constexpr (std::is_same_v<T, RelayRedirect>) return RelayMessageType::redirect;
   else if constexpr (std::is_same_v<T, RelayPing>) return RelayMessageType::ping;
-  else return RelayMessageType::pong;
+  else if constexpr (std::is_same_v<T, RelayPong>) return RelayMessageType::pong;
+  else if constexpr (std::is_same_v<T, RelayBind>) return RelayMessageType::bind;
+  else return RelayMessageType::reclaim;
 }
 
 std::expected<void, Error> write_fields(ByteWriter& w, const RelayMessage& message) {
@@ -82,6 +89,15 @@ std::expected<void, Error> write_fields(ByteWriter& w, const RelayMessage& messa
           if (m.node.empty()) return invalid(ErrorCode::malformed, "a redirect names a node");
           if (auto ok = check_text(m.node); !ok) return ok;
           return w.string(m.node, kMaxRelayText);
+        } else if constexpr (std::is_same_v<T, RelayBind>) {
+          if (auto ok = check_claim(m.verifier); !ok) return ok;
+          w.raw(m.verifier);
+        } else if constexpr (std::is_same_v<T, RelayReclaim>) {
+          if (auto ok = check_id(m.id); !ok) return ok;
+          if (auto ok = check_claim(m.key); !ok) return ok;
+          w.u16(m.version);
+          w.raw(std::span(reinterpret_cast<const std::uint8_t*>(m.id.data()), m.id.size()));
+          w.raw(m.key);
         }
         return {};
       },
@@ -96,8 +112,8 @@ std::expected<std::string, Error> read_id(ByteReader& r) {
   return id;
 }
 
-std::expected<std::vector<std::uint8_t>, Error> read_ticket(ByteReader& r) {
-  auto bytes = r.bytes(kRelayTicketBytes);
+std::expected<std::vector<std::uint8_t>, Error> read_bytes(ByteReader& r, std::size_t size) {
+  auto bytes = r.bytes(size);
   if (!bytes) return std::unexpected(bytes.error());
   return std::vector<std::uint8_t>(bytes->begin(), bytes->end());
 }
@@ -132,7 +148,7 @@ std::expected<RelayMessage, Error> read_fields(RelayMessageType type, ByteReader
     }
     case RelayMessageType::incoming:
     case RelayMessageType::accept: {
-      auto ticket = read_ticket(r);
+      auto ticket = read_bytes(r, kRelayTicketBytes);
       if (!ticket) return std::unexpected(ticket.error());
       if (type == RelayMessageType::incoming) return RelayIncoming{std::move(*ticket)};
       return RelayAccept{std::move(*ticket)};
@@ -154,6 +170,20 @@ std::expected<RelayMessage, Error> read_fields(RelayMessageType type, ByteReader
     }
     case RelayMessageType::ping: return RelayPing{};
     case RelayMessageType::pong: return RelayPong{};
+    case RelayMessageType::bind: {
+      auto verifier = read_bytes(r, kRelayClaimBytes);
+      if (!verifier) return std::unexpected(verifier.error());
+      return RelayBind{std::move(*verifier)};
+    }
+    case RelayMessageType::reclaim: {
+      auto version = r.u16();
+      if (!version) return std::unexpected(version.error());
+      auto id = read_id(r);
+      if (!id) return std::unexpected(id.error());
+      auto key = read_bytes(r, kRelayClaimBytes);
+      if (!key) return std::unexpected(key.error());
+      return RelayReclaim{*version, std::move(*id), std::move(*key)};
+    }
   }
   return invalid(ErrorCode::unknown_type, "type " + std::to_string(static_cast<int>(type)));
 }
@@ -206,6 +236,7 @@ const char* refusal_name(RelayRefusal reason) {
     case RelayRefusal::version: return "version";
     case RelayRefusal::ticket_unknown: return "ticket_unknown";
     case RelayRefusal::host_gone: return "host_gone";
+    case RelayRefusal::not_yours: return "not_yours";
   }
   return nullptr;
 }
@@ -220,6 +251,7 @@ const char* describe(RelayRefusal reason) {
     case RelayRefusal::version: return "the relay speaks another version: update elfdesk";
     case RelayRefusal::ticket_unknown: return "the relay did not expect this connection (unknown or expired ticket)";
     case RelayRefusal::host_gone: return "the customer's computer did not answer through the relay in time";
+    case RelayRefusal::not_yours: return "this relay id belongs to another session";
   }
   return "refused by the relay";
 }

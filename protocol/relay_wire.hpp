@@ -9,6 +9,12 @@
 //   host control:  Register        -> Registered | Refused ; later Incoming (per join), Ping/Pong both ways
 //   host data:     Accept{ticket}  -> Spliced | Refused    ; then raw bytes, spliced to the engineer
 //   engineer:      Join{id}        -> Spliced | Refused | Redirect ; then raw bytes, spliced to the host
+//   host control, again: Reclaim{id, key} -> Registered{id} | Refused ; then as after Register
+// A host whose id carries a running session sends Bind{SHA-256(key)} on its control connection: the id
+// then outlives the ttl while that connection lives, and after losing it (the relay restarted, the host's
+// network dropped) the host gets the same id back with Reclaim, showing the key. The key is derived from
+// the session's resume ticket, which only host and engineer know; it gives the relay nothing that joins
+// or resumes the session (docs/security.md, "Relay").
 // The relay sends Spliced to the engineer and to the host's data connection only once both are present.
 // A host closes its control connection to give up its id (the relay forgets it); a new Register gets a
 // new id. Ping carries no data; the receiver answers Pong; a peer that answers nothing is dead.
@@ -30,6 +36,7 @@ inline constexpr std::size_t kMaxRelayMessage = 512;       // body bytes; anythi
 inline constexpr std::size_t kRelayIdDigits = 6;           // the routing half of the 12-digit code
 inline constexpr std::size_t kRelayTicketBytes = 32;       // random, single use, names one pending join
 inline constexpr std::size_t kMaxRelayText = 200;          // reasons and node addresses, UTF-8
+inline constexpr std::size_t kRelayClaimBytes = 32;        // Reclaim's key and Bind's verifier (SHA-256)
 
 enum class RelayMessageType : std::uint8_t {
   register_host = 1,  // host -> relay: version
@@ -42,6 +49,8 @@ enum class RelayMessageType : std::uint8_t {
   redirect = 8,       // relay -> engineer: the id lives on another node ("host:port"); dial it instead
   ping = 9,           // either way
   pong = 10,          // either way
+  bind = 11,          // host control -> relay: verifier = SHA-256(key); the id now carries a session
+  reclaim = 12,       // host -> relay (new control connection): version, id, key (its SHA-256 = verifier)
 };
 
 enum class RelayRefusal : std::uint8_t {
@@ -53,6 +62,7 @@ enum class RelayRefusal : std::uint8_t {
   version = 6,          // unsupported relay protocol version
   ticket_unknown = 7,   // Accept with an unknown or expired ticket
   host_gone = 8,        // the host did not pick up the join in time
+  not_yours = 9,        // Reclaim of an id held or bound by someone else (wrong key)
 };
 
 struct RelayRegister { std::uint16_t version = kRelayProtocolVersion; };
@@ -65,12 +75,19 @@ struct RelayRefused { RelayRefusal reason = RelayRefusal::bad_request; std::stri
 struct RelayRedirect { std::string node; };  // "host:port"
 struct RelayPing {};
 struct RelayPong {};
+struct RelayBind { std::vector<std::uint8_t> verifier; };  // kRelayClaimBytes
+struct RelayReclaim {
+  std::uint16_t version = kRelayProtocolVersion;
+  std::string id;
+  std::vector<std::uint8_t> key;  // kRelayClaimBytes
+};
 
 using RelayMessage = std::variant<RelayRegister, RelayRegistered, RelayJoin, RelayIncoming, RelayAccept,
-                                  RelaySpliced, RelayRefused, RelayRedirect, RelayPing, RelayPong>;
+                                  RelaySpliced, RelayRefused, RelayRedirect, RelayPing, RelayPong, RelayBind,
+                                  RelayReclaim>;
 
 // Body only (no length prefix). Fails with invalid_argument/oversized for values a reader would refuse
-// (an id that is not kRelayIdDigits ASCII digits, a ticket of the wrong size, text over kMaxRelayText).
+// (an id that is not kRelayIdDigits ASCII digits, a ticket, key or verifier of the wrong size, text over kMaxRelayText).
 std::expected<std::vector<std::uint8_t>, Error> encode_relay_body(const RelayMessage& message);
 // Length prefix + body, ready to write.
 std::expected<std::vector<std::uint8_t>, Error> encode_relay_frame(const RelayMessage& message);

@@ -27,7 +27,7 @@ struct Metrics {
   std::uint64_t bytes_host_to_engineer = 0;
   std::uint64_t bytes_engineer_to_host = 0;
   std::uint64_t deadline_cuts_total = 0;
-  std::array<std::uint64_t, 9> refusals{};  // by RelayRefusal value (index 0 unused)
+  std::array<std::uint64_t, 10> refusals{};  // by RelayRefusal value (index 0 unused)
 
   void refused(protocol::RelayRefusal reason) { ++refusals[static_cast<std::size_t>(reason) % refusals.size()]; }
   std::string prometheus_text() const;

@@ -40,6 +40,8 @@ const std::vector<LimitField>& fields() {
       {"accept_ms", "deadline from Incoming to the host's Accept", ELFDESK_MILLIS(accept)},
       {"ping_every_ms", "Ping interval on control connections", ELFDESK_MILLIS(ping_every)},
       {"control_idle_ms", "a control connection silent this long is cut", ELFDESK_MILLIS(control_idle)},
+      {"bound_keep_ms", "a session's id is kept for its host's Reclaim this long after losing it",
+       ELFDESK_MILLIS(bound_keep)},
       {"splice_idle_ms", "a spliced pair with no byte either way this long is cut", ELFDESK_MILLIS(splice_idle)},
       {"half_open_ms", "after one side of a pair ended, the other is cut after", ELFDESK_MILLIS(half_open)},
       {"directory_lease_s", "Redis key life, renewed while the host is registered",

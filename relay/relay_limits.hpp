@@ -29,6 +29,9 @@ struct RelayLimits {
   std::chrono::milliseconds accept{8000};          // Incoming -> the host's Accept (engineers wait 10 s)
   std::chrono::milliseconds ping_every{15000};     // on control connections
   std::chrono::milliseconds control_idle{45000};   // nothing from a host for this long: dead
+  // A session's id (Bind) stays reserved for its host's Reclaim this long after its control connection
+  // ended: longer than the session's 60 s resume window.
+  std::chrono::milliseconds bound_keep{120000};
   std::chrono::milliseconds splice_idle{120000};   // no byte either way (the inner session pings every 5 s)
   std::chrono::milliseconds half_open{30000};      // one side ended: the other gets this long to end too
   std::chrono::seconds directory_lease{30};        // Redis key life, renewed while the host is registered

@@ -106,12 +106,14 @@ asio::awaitable<void> RelayServer::serve(std::shared_ptr<Peer> peer) {
   }
   if (auto* reg = std::get_if<protocol::RelayRegister>(&*message)) {
     co_await serve_control(peer, *reg);
+  } else if (auto* reclaim = std::get_if<protocol::RelayReclaim>(&*message)) {
+    co_await serve_reclaim(peer, std::move(*reclaim));
   } else if (auto* join = std::get_if<protocol::RelayJoin>(&*message)) {
     co_await serve_join(peer, std::move(*join));
   } else if (auto* accept = std::get_if<protocol::RelayAccept>(&*message)) {
     co_await serve_accept(peer, std::move(*accept));
   } else {
-    co_await refuse(*peer, protocol::RelayRefusal::bad_request, "expected Register, Join or Accept", "request");
+    co_await refuse(*peer, protocol::RelayRefusal::bad_request, "expected Register, Reclaim, Join or Accept", "request");
   }
 }
 

@@ -62,6 +62,7 @@ struct HostControl : std::enable_shared_from_this<HostControl> {
   std::string id;
   std::chrono::steady_clock::time_point registered_at, expires;
   int joins = 0;
+  bool bound = false;                // Bind: the id carries a session; no ttl while this connection lives
   std::vector<std::string> tickets;  // joins waiting for this host's Accept
   asio::steady_timer keeper;         // pings and the ttl
   std::deque<std::vector<std::uint8_t>> out;
@@ -79,6 +80,13 @@ struct PendingJoin {
   std::shared_ptr<Peer> host_data;
   std::string id;
   asio::steady_timer wake;
+};
+
+// An id that carries a session (Bind): only the host that shows the key whose SHA-256 is `verifier`
+// may Reclaim it. `until` is max while its control connection lives, then bound_keep after it ended.
+struct Binding {
+  std::vector<std::uint8_t> verifier;
+  std::chrono::steady_clock::time_point until;
 };
 
 struct RelayState {
@@ -99,6 +107,7 @@ struct RelayState {
   AddressCounter connections;
   std::unordered_map<std::string, std::shared_ptr<HostControl>> hosts;    // by id
   std::unordered_map<std::string, std::shared_ptr<PendingJoin>> pending;  // by ticket bytes
+  std::unordered_map<std::string, Binding> bindings;                      // by id, at most max_registrations
   BufferPool buffers;
   bool stopping = false;
 };

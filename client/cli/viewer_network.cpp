@@ -142,8 +142,11 @@ void ViewerNetwork::show_state(std::string state, std::string status) {
 // refusal (the customer ended the session meanwhile, or the window passed on the host) ends at once.
 asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::context& tls, const Error& lost) {
   using Clock = std::chrono::steady_clock;
-  const std::string why = lost.code == ErrorCode::timeout
-                              ? dead_peer_text("the host", timing_, true)
+  // Through the relay, an end without a Goodbye is the relay's doing: it restarted or dropped us.
+  const std::string why = lost.code == ErrorCode::timeout ? dead_peer_text("the host", timing_, true)
+                          : options_.via_relay && lost.code == ErrorCode::closed
+                              ? "the relay closed the connection (it may have restarted); trying to reconnect (up to " +
+                                    seconds_text(timing_.window) + ")"
                               : "the connection to the host was lost (" + lost.detail + "); trying to reconnect (up to " +
                                     seconds_text(timing_.window) + ")";
   std::fprintf(stderr, "elfdesk: %s\n", why.c_str());

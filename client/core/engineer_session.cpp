@@ -16,7 +16,7 @@ void report(const EngineerOptions& o, SessionState s) {
 }
 
 // Through the relay: Join with the code's first half (the secret half never leaves this process).
-asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOptions& o) {
+asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOptions& o, bool resuming) {
   auto tls = make_relay_tls_context(o.relay_ca);
   if (!tls) co_return std::unexpected(tls.error());
   auto digits = auth::normalize_session_code(o.code);
@@ -29,13 +29,14 @@ asio::awaitable<std::expected<TransportLink, Error>> join_relay(const EngineerOp
   // reference to the context (SSL_new), so it may go when this returns.
   RelayEndpoint relay{o.host, o.port, {}};
   std::string id = split_relay_code(*digits).id;
-  co_return co_await join_through_relay(*tls, std::move(relay), std::move(id), timings);
+  co_return co_await join_through_relay(*tls, std::move(relay), std::move(id), timings, resuming);
 }
 
 // The one place that knows how this engineer reaches the host: dial it, through the relay, or (reverse
 // mode) accept exactly one connection from the host that dials us. What follows runs the same over each.
-asio::awaitable<std::expected<TransportLink, Error>> reach_host(const EngineerOptions& o) {
-  if (o.via_relay) co_return co_await join_relay(o);
+// `resuming`: after a drop (through the relay an unknown id is then worth retrying).
+asio::awaitable<std::expected<TransportLink, Error>> reach_host(const EngineerOptions& o, bool resuming = false) {
+  if (o.via_relay) co_return co_await join_relay(o, resuming);
   const auto executor = co_await asio::this_coro::executor;
   std::unique_ptr<Transport> transport;
   if (o.listen) {
@@ -146,7 +147,7 @@ namespace elfdesk::client {
 
 asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> resume_engineer_session(
     asio::ssl::context& tls, const EngineerOptions& o, auth::ResumeSecret& secret) {
-  auto link = co_await reach_host(o);
+  auto link = co_await reach_host(o, true);
   if (!link) co_return std::unexpected(link.error());
   auto conn = Connection::make(std::move(*link), tls, o.timeouts);
   auto fail = [&conn](Error e) {

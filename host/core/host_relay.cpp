@@ -28,8 +28,17 @@ void HostRelay::start() { transport_->start(); }
 
 void HostRelay::renew() { transport_->renew(); }
 
+void HostRelay::hold(std::span<const std::uint8_t> resume_ticket) {
+  if (!transport_->hold(relay_claim_key(resume_ticket)))
+    std::printf("elfdesk-host: not registered with the relay now; the session cannot resume through it\n");
+}
+
+void HostRelay::release_hold() { transport_->release_hold(); }
+
 void HostRelay::on_registered(const std::string& id, std::chrono::seconds ttl) {
-  std::printf("elfdesk-host: registered with the relay %s\n", where().c_str());
+  std::printf(transport_->holding() ? "elfdesk-host: the relay %s is back; the session keeps its code\n"
+                                    : "elfdesk-host: registered with the relay %s\n",
+              where().c_str());
   std::fflush(stdout);
   audit_.record("relay_registered", {{"relay", where()}, {"valid_for_s", ttl.count()}});
   const bool was_down = down_;
@@ -41,6 +50,14 @@ void HostRelay::on_registered(const std::string& id, std::chrono::seconds ttl) {
 // window, audit; the code file goes), then retried quietly until the relay is back.
 void HostRelay::on_lost(const Error& why, std::chrono::milliseconds retry_in) {
   codes_->drop_routing_id();
+  if (transport_->holding()) {  // a session keeps its id (and code file): say so each time, plainly
+    std::printf("elfdesk-host: lost the connection to the relay %s (%s: it may have restarted); reconnecting "
+                "in %lld s to keep the session under the same code\n",
+                where().c_str(), why.detail.c_str(), static_cast<long long>((retry_in.count() + 999) / 1000));
+    std::fflush(stdout);
+    audit_.record("relay_lost", {{"relay", where()}, {"reason", why.detail}, {"session_kept", true}});
+    return;
+  }
   if (down_) return;
   down_ = true;
   if (!options_.code_file.empty()) std::remove(options_.code_file.c_str());

@@ -9,6 +9,7 @@
 #include <expected>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "common/relay_transport.hpp"
@@ -29,6 +30,10 @@ class HostRelay {
   void start();
   // The code rotated: give up the id and register again for a new one.
   void renew();
+  // A resumable session uses the current id (`resume_ticket` names it): keep the id through relay
+  // restarts and past its ttl (RelayHostTransport::hold). release_hold() when the session ends.
+  void hold(std::span<const std::uint8_t> resume_ticket);
+  void release_hold();
 
  private:
   void on_registered(const std::string& id, std::chrono::seconds ttl);

@@ -387,13 +387,18 @@ asio::awaitable<bool> HostServer::State::admit(std::shared_ptr<Connection> conn,
   --pending;  // admitted: no longer an unauthenticated slot
   // The code stays used (CodeKeeper: no rotation while in use) until the session ends for good, so a
   // resumable session keeps its code, its code file and (relay mode) its routing id.
-  if (peer->capabilities & protocol::capability::kResume) resumes.open(std::move(*secret));
-  else resumes.close();
+  if (peer->capabilities & protocol::capability::kResume) {
+    if (relay) relay->hold(secret->ticket());  // the relay id stays this session's while it may resume
+    resumes.open(std::move(*secret));
+  } else {
+    resumes.close();
+  }
   session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui, &resumes);
   if (ui) ui->show_session(SessionInfo{consent->engineer_name, consent->peer, consent->permissions});
   const SessionSummary summary = co_await session->run();
   ++pending;
   session.reset();
+  if (relay) relay->release_hold();
   session_reserved = false;
   if (ui) ui->show_ended(summary.end_reason);
   std::printf("elfdesk-host: session ended (%s)\n", summary.end_reason.c_str());

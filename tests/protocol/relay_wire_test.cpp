@@ -42,6 +42,9 @@ TEST_CASE("every relay message survives encode and decode unchanged") {
       p::RelayRedirect{"relay-2.example.org:7418"},
       p::RelayPing{},
       p::RelayPong{},
+      p::RelayBind{std::vector<std::uint8_t>(p::kRelayClaimBytes, 0x5a)},
+      p::RelayReclaim{1, "000042", std::vector<std::uint8_t>(p::kRelayClaimBytes, 0xc3)},
+      p::RelayRefused{p::RelayRefusal::not_yours, ""},
   };
   for (const auto& message : messages) {
     const auto body = body_of(message);
@@ -69,6 +72,46 @@ TEST_CASE("a writer refuses what a reader would refuse") {
   CHECK_FALSE(p::encode_relay_body(p::RelayRefused{p::RelayRefusal::capacity, "\xff"}));
   CHECK_FALSE(p::encode_relay_body(p::RelayRefused{static_cast<p::RelayRefusal>(99), ""}));
   CHECK_FALSE(p::encode_relay_body(p::RelayRedirect{""}));
+  CHECK_FALSE(p::encode_relay_body(p::RelayBind{std::vector<std::uint8_t>(31, 0)}));
+  CHECK_FALSE(p::encode_relay_body(p::RelayBind{std::vector<std::uint8_t>(33, 0)}));
+  CHECK_FALSE(p::encode_relay_body(p::RelayReclaim{1, "12345", std::vector<std::uint8_t>(32, 0)}));
+  CHECK_FALSE(p::encode_relay_body(p::RelayReclaim{1, "123456", {}}));
+}
+
+TEST_CASE("Reclaim and Bind carry exactly their fields") {
+  const std::vector<std::uint8_t> key(p::kRelayClaimBytes, 0x11);
+  auto body = body_of(p::RelayReclaim{1, "654321", key});
+  CHECK(body.size() == 1 + 2 + p::kRelayIdDigits + p::kRelayClaimBytes);
+  CHECK(body[0] == 12);
+  auto decoded = p::decode_relay_body(body);
+  REQUIRE(decoded);
+  const auto& reclaim = std::get<p::RelayReclaim>(*decoded);
+  CHECK(reclaim.version == 1);
+  CHECK(reclaim.id == "654321");
+  CHECK(reclaim.key == key);
+  auto bind = p::decode_relay_body(body_of(p::RelayBind{key}));
+  REQUIRE(bind);
+  CHECK(std::get<p::RelayBind>(*bind).verifier == key);
+}
+
+TEST_CASE("malformed Reclaim and Bind are refused") {
+  std::vector<std::uint8_t> reclaim = body_of(p::RelayReclaim{1, "654321", std::vector<std::uint8_t>(32, 1)});
+  auto short_key = reclaim;
+  short_key.pop_back();
+  CHECK(decode_error(short_key) == ErrorCode::truncated);
+  auto long_key = reclaim;
+  long_key.push_back(0);
+  CHECK(decode_error(long_key) == ErrorCode::malformed);  // trailing byte
+  auto bad_id = reclaim;
+  bad_id[3] = 'x';
+  CHECK(decode_error(bad_id) == ErrorCode::malformed);
+  CHECK(decode_error({12, 0}) == ErrorCode::truncated);
+  std::vector<std::uint8_t> bind(1 + p::kRelayClaimBytes - 1, 0);
+  bind[0] = 11;
+  CHECK(decode_error(bind) == ErrorCode::truncated);
+  bind.resize(1 + p::kRelayClaimBytes + 1, 0);
+  CHECK(decode_error(bind) == ErrorCode::malformed);
+  CHECK(decode_error({7, 10, 0, 0}) == ErrorCode::malformed);  // a refusal past not_yours
 }
 
 TEST_CASE("bad relay input is refused with its documented error") {
@@ -97,7 +140,7 @@ TEST_CASE("a frame's length prefix is checked before anything is read") {
 }
 
 TEST_CASE("every refusal has words for people") {
-  for (int r = 1; r <= 8; ++r) CHECK(std::string(p::describe(static_cast<p::RelayRefusal>(r))).size() > 10);
+  for (int r = 1; r <= 9; ++r) CHECK(std::string(p::describe(static_cast<p::RelayRefusal>(r))).size() > 10);
   CHECK(std::string(p::describe(p::RelayRefusal::no_such_session)) ==
         "no support session with this code: expired, already used, or mistyped?");
 }

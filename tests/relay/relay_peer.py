@@ -14,8 +14,9 @@ import urllib.request
 BINARY_DIR = os.environ.get("ELFDESK_BINARY_DIR", os.path.join(os.path.dirname(__file__), "../../build/release"))
 RELAY_BIN = os.path.join(BINARY_DIR, "relay", "elfdesk-relay")
 
-REGISTER, REGISTERED, JOIN, INCOMING, ACCEPT, SPLICED, REFUSED, REDIRECT, PING, PONG = range(1, 11)
-NO_SUCH_SESSION, RATE_LIMITED, CAPACITY, TOO_MANY_JOINS, BAD_REQUEST, VERSION, TICKET_UNKNOWN, HOST_GONE = range(1, 9)
+REGISTER, REGISTERED, JOIN, INCOMING, ACCEPT, SPLICED, REFUSED, REDIRECT, PING, PONG, BIND, RECLAIM = range(1, 13)
+(NO_SUCH_SESSION, RATE_LIMITED, CAPACITY, TOO_MANY_JOINS, BAD_REQUEST, VERSION, TICKET_UNKNOWN, HOST_GONE,
+ NOT_YOURS) = range(1, 10)
 
 
 def wait_until(predicate, timeout, step=0.02):
@@ -154,6 +155,16 @@ def register_msg(version=1):
 
 def join_msg(relay_id, version=1):
     return frame(struct.pack(">BH", JOIN, version) + relay_id.encode())
+
+
+def bind_msg(key):
+    """Bind carries SHA-256 of the key that a later Reclaim shows."""
+    import hashlib
+    return frame(bytes([BIND]) + hashlib.sha256(key).digest())
+
+
+def reclaim_msg(relay_id, key, version=1):
+    return frame(struct.pack(">BH", RECLAIM, version) + relay_id.encode() + key)
 
 
 def accept_msg(ticket):
