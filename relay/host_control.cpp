@@ -144,6 +144,18 @@ asio::awaitable<void> run_registration(std::shared_ptr<Peer> peer, std::string i
   forget(state, *host, why);
 }
 
+// The directory decides across nodes. An id whose key still names this node is ours from before a
+// restart (nothing here holds it): taken. One another node holds may be a dead node's, whose key expires
+// within one lease: "try again" (capacity), which the host does with back-off, never "not yours".
+asio::awaitable<std::expected<void, std::string>> claim_for_reclaim(RelayState& state, const std::string& id) {
+  auto claimed = co_await state.directory.claim(id, state.config.limits.directory_lease);
+  if (!claimed) co_return std::unexpected("the relay's directory is unavailable; try again later");
+  if (*claimed) co_return std::expected<void, std::string>{};
+  auto holder = co_await state.directory.lookup(id);
+  if (holder && *holder && **holder == state.config.advertise) co_return std::expected<void, std::string>{};
+  co_return std::unexpected("another relay node still holds this id; try again shortly");
+}
+
 bool same_bytes(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
   return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -181,14 +193,11 @@ asio::awaitable<void> serve_reclaim(std::shared_ptr<Peer> peer, protocol::RelayR
   const bool held_here = state.hosts.contains(id);
   if (bound != state.bindings.end() ? !same_bytes(bound->second.verifier, verifier) : held_here)
     co_return co_await refuse(*peer, RelayRefusal::not_yours, "", "reclaim");
-  if (!held_here) {  // the directory decides across nodes: an id another node holds is not ours to take
-    auto claimed = co_await state.directory.claim(id, state.config.limits.directory_lease);
-    if (!claimed)
-      co_return co_await refuse(*peer, RelayRefusal::capacity, "the relay's directory is unavailable; try again later", "reclaim");
-    if (!*claimed) co_return co_await refuse(*peer, RelayRefusal::not_yours, "", "reclaim");
-    if (state.hosts.contains(id)) {  // someone registered it here while the directory answered
+  if (!held_here) {
+    auto free = co_await claim_for_reclaim(state, id);
+    if (!free) co_return co_await refuse(*peer, RelayRefusal::capacity, free.error(), "reclaim");
+    if (state.hosts.contains(id))  // someone registered it here while the directory answered
       co_return co_await refuse(*peer, RelayRefusal::not_yours, "", "reclaim");
-    }
   }
   co_await run_registration(peer, id, verifier, "reclaim");
 }

@@ -1,7 +1,9 @@
 """Two elfdesk-relay nodes sharing a real redis-server (started on a temporary port, removed after): ids are
 claimed in Redis under elfdesk:relay:id:<id> with the node's --advertise address; an engineer on the wrong node
 is redirected and the session works after following it; a closed control connection deletes the key; a killed
-node's ids expire with their lease and registrations go on at the other node."""
+node's ids expire with their lease and registrations go on at the other node. A session's id (Bind) is given
+back to its host's Reclaim by a node restarted on the same address at once (the key in Redis names it), and
+by another node that took the address over once the dead node's lease has run out ("try again" before)."""
 import hashlib
 import os
 import shutil
@@ -31,6 +33,52 @@ class RelayNodes(unittest.TestCase):
                          *args, name=name, port=port)
         self.addCleanup(relay.stop)
         return relay
+
+    def node_at(self, name, port, advertise, *args):
+        relay = rp.Relay(self.pki, self.dir, "--directory", self.redis.url, "--advertise", advertise, *args,
+                         name=name, port=port)
+        self.addCleanup(relay.stop)
+        return relay
+
+    def bound_then_killed(self, relay, key):
+        control, relay_id = rp.register(relay, self.pki)
+        self.addCleanup(control.close)
+        control.send(rp.bind_msg(key))
+        self.assertTrue(rp.wait_until(lambda: [e for e in relay.events() if e["event"] == "bind"], 5))
+        relay.stop(kill=True)
+        return relay_id
+
+    def reclaim(self, relay, relay_id, key):
+        peer = rp.Peer(relay, self.pki)
+        self.addCleanup(peer.close)
+        peer.send(rp.reclaim_msg(relay_id, key))
+        return peer.message()
+
+    def test_a_restarted_node_gives_a_session_its_id_back_at_once(self):
+        port = rp.free_port()
+        advertise = f"127.0.0.1:{port}"
+        key = os.urandom(32)
+        relay_id = self.bound_then_killed(self.node_at("r1a", port, advertise), key)
+        self.assertEqual(self.redis.cli("GET", self.key(relay_id)), advertise, "the dead node's key is still there")
+        restarted = self.node_at("r1b", port, advertise)
+        self.assertEqual(self.reclaim(restarted, relay_id, key), (rp.REGISTERED, (relay_id, 600)))
+        self.assertEqual(self.redis.cli("GET", self.key(relay_id)), advertise)
+
+    def test_another_node_on_the_address_gives_the_id_back_once_the_dead_nodes_lease_ran_out(self):
+        port = rp.free_port()
+        key = os.urandom(32)
+        lease = ("--limit", "directory_lease_s=3")
+        relay_id = self.bound_then_killed(self.node_at("t1a", port, f"127.0.0.1:{port}", *lease), key)
+        other = self.node_at("t1b", port, f"localhost:{port}", *lease)
+        kind, fields = self.reclaim(other, relay_id, key)
+        self.assertEqual((kind, fields[0]), (rp.REFUSED, rp.CAPACITY), "the dead node's lease holds: try again")
+        self.assertIn("try again", fields[1])
+        answer = rp.wait_until(lambda: (a := self.reclaim(other, relay_id, key))[0] == rp.REGISTERED and a, 10,
+                               step=0.5)
+        self.assertEqual(answer, (rp.REGISTERED, (relay_id, 600)))
+        self.assertEqual(self.redis.cli("GET", self.key(relay_id)), f"localhost:{port}")
+        # A stranger is refused there too now.
+        self.assertEqual(self.reclaim(other, relay_id, os.urandom(32))[1][0], rp.NOT_YOURS)
 
     def key(self, relay_id):
         return f"elfdesk:relay:id:{relay_id}"
