@@ -27,12 +27,18 @@ std::optional<std::string> random_id() {
   }
 }
 
+// A binding still kept for its host's Reclaim: no new registration gets that id.
+bool reserved(const RelayState& state, const std::string& id) {
+  auto found = state.bindings.find(id);
+  return found != state.bindings.end() && found->second.until > state.clock.now();
+}
+
 // An id nobody here or on another node holds, claimed for this node; nullopt (+ why) when none.
 asio::awaitable<std::expected<std::string, std::string>> claim_id(RelayState& state) {
   for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
     auto id = random_id();
     if (!id) co_return std::unexpected("the relay has no randomness");
-    if (state.hosts.contains(*id)) continue;
+    if (state.hosts.contains(*id) || reserved(state, *id)) continue;  // kept for its session's Reclaim
     auto claimed = co_await state.directory.claim(*id, state.config.limits.directory_lease);
     if (!claimed) co_return std::unexpected("the relay's directory is unavailable; try again later");
     if (*claimed && !state.hosts.contains(*id)) co_return *id;
@@ -65,14 +71,18 @@ void drop_stale_bindings(RelayState& state) {
 }
 
 // The id now carries a session: it outlives the ttl, and its joins count afresh (every resume is a join).
-// One verifier per id: a second Bind must repeat it.
+// One verifier per id: false (the caller ends the registration) for a Bind with another one. With the
+// table full of bindings the Bind is ignored (logged), not fatal.
 bool bind_id(HostControl& host, const std::vector<std::uint8_t>& verifier) {
   RelayState& state = host.peer->state;
   auto found = state.bindings.find(host.id);
   if (found != state.bindings.end() && found->second.verifier != verifier) return false;
   if (found == state.bindings.end() && state.bindings.size() >= state.config.limits.max_registrations) {
     drop_stale_bindings(state);
-    if (state.bindings.size() >= state.config.limits.max_registrations) return false;
+    if (state.bindings.size() >= state.config.limits.max_registrations) {
+      state.log.write("bind_refused", {{"id", state.log.hash_id(host.id)}, {"why", "capacity"}});
+      return true;  // the id stays an ordinary registration: the session just cannot outlive this connection
+    }
   }
   state.bindings[host.id] = Binding{verifier, std::chrono::steady_clock::time_point::max()};
   if (!host.bound) state.log.write("bind", {{"id", state.log.hash_id(host.id)}});
