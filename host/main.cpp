@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -66,7 +67,18 @@ void end_when_display_closes(HostServer& server) {
 
 }  // namespace
 
+// A write to a vanished peer (the X server at logout, a dropped socket) must be an error the code handles,
+// not SIGPIPE's silent death. A no-op handler rather than SIG_IGN: exec() resets handlers, so the programs
+// a probe or a remedy starts get the default back (an ignored SIGPIPE would be inherited by them).
+static void ignore_sigpipe_here_only() {
+  struct sigaction action {};
+  action.sa_handler = [](int) {};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGPIPE, &action, nullptr);
+}
+
 int main(int argc, char** argv) {
+  ignore_sigpipe_here_only();
   if (argc == 2 && std::string_view(argv[1]) == "--version") {
     std::puts("elfdesk-host " ELFDESK_VERSION);
     return 0;
