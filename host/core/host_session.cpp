@@ -290,8 +290,9 @@ asio::awaitable<SessionSummary> HostSession::run() {
   s.audit.record("session_start", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
                                    {"permissions", s.setup.permissions}});
   // Only now, after authentication and consent: who and which machine (a resume needs it not again).
-  if (auto info = make_session_info(); (s.setup.capabilities & capability::kSessionInfo) != 0 && !info.host_key.empty())
-    s.conn->send(std::move(info));
+  if ((s.setup.capabilities & capability::kSessionInfo) != 0) {
+    if (auto info = make_session_info(); !info.host_key.empty()) s.conn->send(std::move(info));
+  }
   s.chat->start();
   if (auto ok = s.start_video(); !ok) {
     log::error("cannot share the screen: {}", ok.error().detail);
