@@ -2,7 +2,8 @@
 1:1 is ended, a second session with a NEW code to the same host comes back in 1:1 (checked by pixels and
 in the state file, keyed by the host key of the host's SessionInfo: HMAC-SHA256 of its machine-id, never
 the id); the window title says user@machine once the host said; a host with another machine-id
-(ELFDESK_MACHINE_ID_FILE) through the same relay shares nothing."""
+(ELFDESK_MACHINE_ID_FILE) through the same relay shares nothing. In reverse mode (view --listen, the host
+dials) a second host process with a new code on the same machine gets its view back too."""
 import hashlib
 import hmac
 import json
@@ -14,9 +15,9 @@ import subprocess
 import tempfile
 import unittest
 
-from elfdesk_e2e import (CLIENT_BIN, Xvfb, _Program, find_window, grab_window, hide_cursor, make_test_picture,
+from elfdesk_e2e import (CLIENT_BIN, HOST_BIN, Xvfb, _Program, find_window, grab_window, hide_cursor, make_test_picture,
                          paint_root, png_crop, psnr, wait_until, x_run)
-from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
+from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost, free_port
 
 HOST_W, HOST_H = 1280, 720
 HOST_ARGS = ("--consent", "accept", "--ui", "none", "--backoff", "0")
@@ -35,6 +36,18 @@ class RelayViewer(_Program):
         self.stderr_path = os.path.join(self.dir, "viewer.err")
         with open(self.stderr_path, "w") as stderr:
             self.proc = subprocess.Popen([CLIENT_BIN, "view", code, "--relay", relay, "--relay-ca", ca],
+                                         env=dict(env, DISPLAY=display), cwd=self.dir, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr)
+
+
+class ListeningViewer(_Program):
+    """`elfdesk view --listen 127.0.0.1:PORT --code CODE` (reverse mode: the host dials in) on an X display."""
+
+    def __init__(self, code, port, display, env):
+        self.dir = tempfile.mkdtemp(prefix="elfdesk-viewer-")
+        self.stderr_path = os.path.join(self.dir, "viewer.err")
+        with open(self.stderr_path, "w") as stderr:
+            self.proc = subprocess.Popen([CLIENT_BIN, "view", "--listen", f"127.0.0.1:{port}", "--code", code],
                                          env=dict(env, DISPLAY=display), cwd=self.dir, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=stderr)
 
@@ -64,10 +77,31 @@ class ViewerHostKeyTest(unittest.TestCase):
         self.addCleanup(host.stop)
         return host
 
-    def view(self, b, code):
-        """A viewer through the relay, its window at 0,0 and 640x400, once the host's SessionInfo named it."""
+    def reverse_host(self, machine_id, port):
+        """elfdesk-host --connect: it dials the engineer listening on `port`; one session, then it exits."""
+        path = os.path.join(self.dir, "machine-id-" + machine_id)
+        with open(path, "w") as f:
+            f.write(machine_id + "\n")
+        code_file = os.path.join(self.dir, "code-%d.txt" % len(os.listdir(self.dir)))
+        proc = subprocess.Popen([HOST_BIN, "--fake-screen", "--connect", f"127.0.0.1:{port}", *HOST_ARGS,
+                                 "--code-file", code_file, "--audit-log", os.path.join(self.dir, "audit.jsonl")],
+                                env=dict(os.environ, ELFDESK_MACHINE_ID_FILE=path), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
+        def code():
+            if not os.path.exists(code_file):
+                return None
+            with open(code_file) as f:
+                return f.read().strip()
+        self.assertTrue(wait_until(code))
+        return code()
+
+    def view(self, b, code, listen=None):
+        """A viewer through the relay (or listening on port `listen`), its window at 0,0 and 640x400, once the
+        host's SessionInfo named it."""
         env = dict(os.environ, XDG_STATE_HOME=os.path.join(self.dir, "state"), ELFDESK_LOG="info")
-        viewer = RelayViewer(code, self.relay.address, self.pki.ca, b.display, env)
+        viewer = (ListeningViewer(code, listen, b.display, env) if listen else
+                  RelayViewer(code, self.relay.address, self.pki.ca, b.display, env))
         self.addCleanup(viewer.stop)
         window = find_window(b.display, "^elfdesk", timeout=20)
         self.assertIsNotNone(window, "no viewer window: " + viewer.stderr())
@@ -125,6 +159,19 @@ class ViewerHostKeyTest(unittest.TestCase):
         self.one_to_one(b, window)
         self.assertTrue(wait_until(lambda: len(self.remembered()) == 2, timeout=10), self.remembered())
         self.assertEqual(self.remembered()[1]["host"], "key " + host_key("machine-two"))
+
+    def test_reverse_mode_a_new_host_process_of_the_same_machine_gets_its_view_back(self):
+        b = self.enterContext(Xvfb(1024, 768))
+        port = free_port()
+        viewer, window = self.view(b, self.reverse_host("machine-three", port), listen=port)
+        self.one_to_one(b, window)
+        self.assertTrue(wait_until(lambda: self.remembered(), timeout=10), viewer.stderr())
+        self.assertEqual(self.remembered()[0]["host"], "key " + host_key("machine-three"))
+        viewer.stop()
+        port = free_port()
+        viewer, window = self.view(b, self.reverse_host("machine-three", port), listen=port)
+        self.assertIn("as last time: 1:1", viewer.stderr())
+        self.assertEqual(len(self.remembered()), 1)
 
 
 if __name__ == "__main__":
