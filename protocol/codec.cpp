@@ -278,6 +278,11 @@ void fields(auto& io, Is<BulkChunk> auto& m) {
   io.u64(m.offset);
   io.blob(m.data, L::kMaxBulkChunk);
 }
+void fields(auto& io, Is<SessionInfo> auto& m) {
+  io.text(m.machine, L::kMaxSessionName);
+  io.text(m.user, L::kMaxSessionName);
+  io.text(m.host_key, L::kMaxHostKey);
+}
 void fields(auto& io, Is<RemedyRequest> auto& m) {
   io.u32(m.request_id);
   io.text(m.name, L::kMaxShortString);

@@ -36,6 +36,9 @@ inline constexpr std::size_t kMaxPixelUpdateCompressed = 4u << 20;
 inline constexpr std::size_t kMaxRemedyResultBytes = 128u << 10;      // RemedyResult JSON, uncompressed
 inline constexpr std::size_t kMaxRemedyResultCompressed = 128u << 10;
 inline constexpr std::size_t kMaxBulkChunk = 64u << 10;              // BulkChunk.data: one slice of a transfer
+inline constexpr std::size_t kMaxSessionName = 64;                 // SessionInfo.machine, .user: UTF-8 bytes
+inline constexpr std::size_t kMinHostKey = 16;                      // SessionInfo.host_key: hex characters
+inline constexpr std::size_t kMaxHostKey = 64;
 inline constexpr std::size_t kMaxTransferName = 4096;                // TransferControl.name: a path (PATH_MAX)
 
 }  // namespace elfdesk::limits

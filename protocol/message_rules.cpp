@@ -162,6 +162,16 @@ Check check(const MonitorSelect& m) {
                       "monitor " + std::to_string(m.index) + " is out of range");
 }
 
+Check check(const SessionInfo& m) {
+  const auto& key = m.host_key;
+  if (auto e = malformed_if(key.size() < L::kMinHostKey, "host key of " + std::to_string(key.size()) + " characters"))
+    return e;
+  for (const char c : key)
+    if (auto e = malformed_if(!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')), "host key is not lowercase hex"))
+      return e;
+  return std::nullopt;
+}
+
 Check check(const ResumeRequest& m) {
   if (auto e = malformed_if(m.ticket.size() != L::kResumeTicketSize, "resume ticket of the wrong size")) return e;
   return malformed_if(m.proof.size() != L::kResumeProofSize, "resume proof of the wrong size");

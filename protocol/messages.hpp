@@ -37,7 +37,8 @@ enum class MessageType : std::uint16_t {
   goodbye = 21,
   pixel_update = 22,
   bulk_chunk = 23,
-  // 24-39 unused; 40-49 remedies (issue 14).
+  session_info = 24,  // host -> engineer after consent: machine, user, a stable opaque host key
+  // 25-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
@@ -59,7 +60,9 @@ inline constexpr std::uint32_t kCursor = 1u << 4;
 inline constexpr std::uint32_t kChat = 1u << 5;
 inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
 inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may resume (ResumeRequest / ResumeResult)
-inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors | kResume;
+inline constexpr std::uint32_t kSessionInfo = 1u << 8;  // SessionInfo after consent (who and which machine)
+inline constexpr std::uint32_t kAll =
+    kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors | kResume | kSessionInfo;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -419,16 +422,26 @@ struct ResumeResult {
   friend bool operator==(const ResumeResult&, const ResumeResult&) = default;
 };
 
+// Host -> engineer, once, right after the customer allowed the session (never before authentication and
+// consent: the Hello names nothing). `host_key` is opaque and stable per machine (host/core/session_info.hpp):
+// the viewer keys what it remembers about a host on it, whatever the route (direct, relay, --listen).
+struct SessionInfo {
+  std::string machine;   // the host's display name (hostname)
+  std::string user;      // the customer's user name
+  std::string host_key;  // lowercase hex, limits::kMinHostKey..kMaxHostKey characters
+  friend bool operator==(const SessionInfo&, const SessionInfo&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl,
+                             Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult, TransferControl,
                              MonitorList, MonitorSelect, ResumeRequest, ResumeResult>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50, 60, 61, 70, 71};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);

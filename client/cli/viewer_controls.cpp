@@ -95,15 +95,17 @@ void ViewerWindow::toggle_scale() {
   remember();
 }
 
-std::string ViewerWindow::view_key() const {
-  return shared_.host_name.empty() ? settings_.address_key : shared_.host_name;
+std::string ViewerWindow::host_title() const {
+  if (!shared_.host_who.empty()) return shared_.host_who;
+  return shared_.host_name.empty() ? settings_.host_label : shared_.host_name;
 }
 
-// Once connected (the Hello names the host): its remembered scale and fullscreen (--scale wins for scale).
+// Once connected and the host's SessionInfo came (or will not come: an older host): its remembered scale
+// and fullscreen (--scale wins for scale).
 void ViewerWindow::apply_remembered() {
-  if (remembered_applied_ || !shared_.connected) return;
+  if (remembered_applied_ || !shared_.connected || shared_.host_info_due) return;
   remembered_applied_ = true;
-  const std::string key = view_key();
+  const std::string key = view_key(shared_.host_key, settings_.address_key);
   const auto state = key.empty() ? std::nullopt : state_file_.find(key);
   if (!state) return;
   if (!settings_.scale_given) window_.set_scale_mode(state->one_to_one ? ScaleMode::one_to_one : ScaleMode::fit);
@@ -113,8 +115,8 @@ void ViewerWindow::apply_remembered() {
 }
 
 void ViewerWindow::remember() {
-  const std::string key = view_key();
-  if (!shared_.connected || key.empty()) return;  // nothing to key it by
+  const std::string key = view_key(shared_.host_key, settings_.address_key);
+  if (!shared_.connected || shared_.host_info_due || key.empty()) return;  // nothing (yet) to key it by
   const HostViewState state{window_.viewport().mode == ScaleMode::one_to_one, window_.fullscreen()};
   if (auto saved = state_file_.remember(key, state); !saved)
     log::warn("viewer: cannot remember the view for {}: {}", key, saved.error().detail);

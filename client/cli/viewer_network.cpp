@@ -100,8 +100,10 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
     co_return;
   }
   const bool control = (session->granted & protocol::permission::kControl) != 0;
-  shared_.mailbox.post([this, name = session->host.hello.name, control, granted = session->granted] {
+  const bool info_due = (session->host.capabilities & protocol::capability::kSessionInfo) != 0;
+  shared_.mailbox.post([this, name = session->host.hello.name, control, granted = session->granted, info_due] {
     shared_.host_name = name;
+    shared_.host_info_due = info_due && shared_.host_key.empty();
     shared_.connected = true;
     shared_.granted = granted;
     shared_.state = control ? "connected" : "connected (view only)";
@@ -120,6 +122,13 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   if (closing_) core_->close("the viewer was closed");
   start_chat();
   core_->set_on_monitors([this](const protocol::MonitorList& list) { on_monitors(list); });
+  core_->set_on_session_info([this](const protocol::SessionInfo& info) {
+    shared_.mailbox.post([this, info] {
+      shared_.host_who = info.user.empty() ? info.machine : info.user + "@" + info.machine;
+      shared_.host_key = info.host_key;
+      shared_.host_info_due = false;
+    });
+  });
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));

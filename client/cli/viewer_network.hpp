@@ -30,6 +30,11 @@ struct ViewerShared {
   SessionStats stats;
   // Main thread only (set by mailbox tasks): what the window title says.
   std::string host_name;
+  // Main thread only: the host's SessionInfo ("user@machine" and its host key) once it came; `host_info_due`
+  // while a host that sends one (kSessionInfo) has not yet: the remembered view waits for its key.
+  std::string host_who;
+  std::string host_key;
+  bool host_info_due = false;
   std::string state = "connecting";
   bool connected = false;  // the session is up: messages sent now reach the host
   std::uint32_t granted = 0;  // permissions the customer granted (protocol::permission), once connected

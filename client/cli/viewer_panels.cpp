@@ -182,7 +182,7 @@ void ViewerWindow::show_session_status() {
   const auto yes = [&](std::uint32_t bit) { return (shared_.granted & bit) != 0 ? "yes" : "no"; };
   std::vector<TextLine> lines{
       {"Session status", text_colour::kHeading},
-      {"Host: " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + "   state: " + shared_.state},
+      {"Host: " + host_title() + "   state: " + shared_.state},
       {std::string("Granted: view ") + yes(kView) + ", control " + yes(kControl) + ", clipboard " + yes(kClipboard) +
        ", diagnostics " + yes(kProbes) + ", remedies " + yes(kRemedies) + ", files " + yes(kFiles) + ", recording " +
        yes(kRecord)},

@@ -15,6 +15,10 @@ namespace {
 constexpr std::uintmax_t kMaxFileBytes = 256 * 1024;
 }  // namespace
 
+std::string view_key(const std::string& host_key, const std::string& address_key) {
+  return host_key.empty() ? address_key : "key " + host_key;
+}
+
 std::filesystem::path ViewerStateFile::default_path() {
   if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state == '/')
     return std::filesystem::path(state) / "elfdesk" / "viewer.json";

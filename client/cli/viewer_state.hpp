@@ -1,5 +1,5 @@
-// What the viewer remembers per host between sessions: the scale mode and fullscreen, keyed by the name
-// the host gives in its Hello. A small JSON file ($XDG_STATE_HOME/elfdesk/viewer.json, default
+// What the viewer remembers per host between sessions: the scale mode and fullscreen, keyed by the host
+// key of its SessionInfo (view_keys below: any route), else the dialled address. A small JSON file ($XDG_STATE_HOME/elfdesk/viewer.json, default
 // ~/.local/state/elfdesk/viewer.json) replaced atomically (temporary file + rename). Main thread; plain data.
 #pragma once
 #include <expected>
@@ -17,6 +17,11 @@ struct HostViewState {
   bool fullscreen = false;
   friend bool operator==(const HostViewState&, const HostViewState&) = default;
 };
+
+// What a host's view is remembered by: "key <host key>" when the host sent a SessionInfo (the same machine
+// whether dialled, through a relay or in --listen mode; two machines never share it), else `address_key`
+// (an older host dialled directly), else "" (an older host through a relay: nothing to remember it by).
+std::string view_key(const std::string& host_key, const std::string& address_key);
 
 class ViewerStateFile {
  public:

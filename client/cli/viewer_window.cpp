@@ -99,7 +99,7 @@ void ViewerWindow::on_wake() {
   show_status();
   record();
   show_chat();
-  window_.set_title("elfdesk — " + (shared_.host_name.empty() ? settings_.host_label : shared_.host_name) + " — " +
+  window_.set_title("elfdesk — " + host_title() + " — " +
                     shared_.state);
 }
 

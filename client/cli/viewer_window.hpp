@@ -29,8 +29,8 @@ struct ViewSettings {
   bool share_clipboard = false;
   bool remedies = false;   // the triage panel offers each finding's remedy (all but view-only sessions)
   bool scale_given = false;  // --scale: the remembered scale mode of the host does not apply
-  std::string host_label;  // the title's name for the host until its Hello names it
-  // What the view is remembered by when the Hello names no host (elfdesk-host sends no name yet): the
+  std::string host_label;  // the title's name for the host until its SessionInfo names it
+  // What the view is remembered by when the host sends no SessionInfo (an older elfdesk-host): the
   // address dialled directly; empty through a relay or in reverse mode (then nothing is remembered).
   std::string address_key;
   SessionRecorder* recorder = nullptr;  // --record: offered every picture shown once the customer allowed it
@@ -68,7 +68,7 @@ class ViewerWindow {
   void edge_pan();
   void apply_remembered();
   void remember();
-  std::string view_key() const;  // the host's name, else settings_.address_key
+  std::string host_title() const;  // "user@machine" once the host said, else its Hello name or host_label
   void send_local_clipboard();
   void show_status();
   void record();

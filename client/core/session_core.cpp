@@ -79,6 +79,11 @@ void SessionCore::handle(protocol::Message& message) {
     if (on_monitors_) on_monitors_(*monitors_);
     return;
   }
+  if (auto* info = std::get_if<protocol::SessionInfo>(&message)) {
+    session_info_ = std::move(*info);
+    if (on_session_info_) on_session_info_(*session_info_);
+    return;
+  }
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));

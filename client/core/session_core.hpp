@@ -74,6 +74,10 @@ class SessionCore {
   // hears of each one as it arrives (network thread).
   const std::optional<protocol::MonitorList>& monitors() const { return monitors_; }
   void set_on_monitors(std::function<void(const protocol::MonitorList&)> on_monitors) { on_monitors_ = std::move(on_monitors); }
+  // The host's SessionInfo (none before it came, or from a host without kSessionInfo), and who hears of it
+  // as it arrives (network thread).
+  const std::optional<protocol::SessionInfo>& session_info() const { return session_info_; }
+  void set_on_session_info(std::function<void(const protocol::SessionInfo&)> on_info) { on_session_info_ = std::move(on_info); }
   Connection& connection() { return *session_.connection; }
 
  private:
@@ -90,6 +94,8 @@ class SessionCore {
   TransferClient transfers_;
   std::optional<protocol::MonitorList> monitors_;
   std::function<void(const protocol::MonitorList&)> on_monitors_;
+  std::optional<protocol::SessionInfo> session_info_;
+  std::function<void(const protocol::SessionInfo&)> on_session_info_;
   bool closed_by_us_ = false;
 };
 

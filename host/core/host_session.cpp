@@ -9,6 +9,7 @@
 #include "common/probes/probe_runner.hpp"
 #include "common/probes/probe_wire.hpp"
 #include "common/zstd_codec.hpp"
+#include "host/core/session_info.hpp"
 #include "host/core/session_input.hpp"
 #include "host/pipeline/video_streamer.hpp"
 #include "host/remedies/host_remedies.hpp"
@@ -288,6 +289,10 @@ asio::awaitable<SessionSummary> HostSession::run() {
   s.owner = self;
   s.audit.record("session_start", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
                                    {"permissions", s.setup.permissions}});
+  // Only now, after authentication and consent: who and which machine (a resume needs it not again).
+  if ((s.setup.capabilities & capability::kSessionInfo) != 0) {
+    if (auto info = make_session_info(); !info.host_key.empty()) s.conn->send(std::move(info));
+  }
   s.chat->start();
   if (auto ok = s.start_video(); !ok) {
     log::error("cannot share the screen: {}", ok.error().detail);

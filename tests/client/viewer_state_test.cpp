@@ -1,6 +1,7 @@
 // The viewer's per-host memory (ViewerStateFile) in a temporary directory: remembered and found again by
 // a fresh load, replaced atomically (no temporary left), malformed files ignored, the oldest hosts
-// forgotten beyond the cap, XDG_STATE_HOME honoured; and the menu's items and key combinations.
+// forgotten beyond the cap, XDG_STATE_HOME honoured; keyed by the host key before the dialled address; and
+// the menu's items and key combinations.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -42,6 +43,24 @@ TEST_CASE("viewer state: a host's scale and fullscreen come back after a restart
   CHECK(again.find("alice-laptop") == HostViewState{true, true});
   CHECK(again.find("bob-pc") == HostViewState{false, true});
   CHECK_FALSE(again.find("carol"));
+}
+
+TEST_CASE("viewer state: keyed by the host key whatever the route, the dialled address only for older hosts") {
+  CHECK(view_key("00ff", "address 10.0.0.5") == "key 00ff");
+  CHECK(view_key("00ff", "") == "key 00ff");  // relay or --listen: no address, the same key
+  CHECK(view_key("", "address 10.0.0.5") == "address 10.0.0.5");  // an older host dialled directly
+  CHECK(view_key("", "").empty());  // an older host through a relay: nothing to remember it by
+  TempDir dir;
+  const fs::path file = dir.path / "viewer.json";
+  auto state = ViewerStateFile::load(file);
+  REQUIRE(state.remember(view_key("aaaa", "address 10.0.0.5"), {true, true}).has_value());  // dialled
+  REQUIRE(state.remember(view_key("", "address 10.0.0.5"), {false, true}).has_value());     // an older host there
+  const auto again = ViewerStateFile::load(file);
+  CHECK(again.find(view_key("aaaa", "")) == HostViewState{true, true});  // the same machine through a relay
+  // Another machine shares nothing, through the same relay or at the same address.
+  CHECK_FALSE(again.find(view_key("bbbb", "")));
+  CHECK_FALSE(again.find(view_key("bbbb", "address 10.0.0.5")));
+  CHECK(again.find(view_key("", "address 10.0.0.5")) == HostViewState{false, true});
 }
 
 TEST_CASE("viewer state: a malformed or foreign file is an empty state, and is replaced on the next save") {

@@ -67,6 +67,33 @@ TEST_CASE("a resume request carries a ticket and a proof of exactly their sizes"
   CHECK(payload_of(p::ResumeRequest{Bytes(16, 1), Bytes(32, 2)}).size() == 4 + 16 + 4 + 32);
 }
 
+TEST_CASE("session info: bounded names and a host key of lowercase hex only") {
+  const std::string key(32, 'a');
+  const Bytes payload = payload_of(p::SessionInfo{"pc", "anna", key});
+  CHECK(payload == Bytes{0, 2, 'p', 'c', 0, 4, 'a', 'n', 'n', 'a', 0, 32, 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+                         'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+                         'a', 'a', 'a', 'a'});
+  CHECK(payload_of(p::SessionInfo{std::string(L::kMaxSessionName, 'm'), "", key}).size() == 2 + 64 + 2 + 2 + 32);
+  CHECK(encode_error(p::SessionInfo{std::string(L::kMaxSessionName + 1, 'm'), "u", key}) == ErrorCode::oversized);
+  CHECK(encode_error(p::SessionInfo{"m", std::string(L::kMaxSessionName + 1, 'u'), key}) == ErrorCode::oversized);
+  CHECK(encode_error(p::SessionInfo{"m", "u", std::string(L::kMaxHostKey + 1, 'a')}) == ErrorCode::oversized);
+  CHECK(encode_error(p::SessionInfo{"m", "u", std::string(L::kMinHostKey - 1, 'a')}) == ErrorCode::malformed);
+  CHECK(encode_error(p::SessionInfo{"m", "u", std::string(31, 'a') + "A"}) == ErrorCode::malformed);
+  CHECK(encode_error(p::SessionInfo{"m", "u", std::string(31, 'a') + "g"}) == ErrorCode::malformed);
+  CHECK(encode_error(p::SessionInfo{"m", "u", ""}) == ErrorCode::malformed);
+  // On decode too: a peer's oversized name or a key that is not hex never reaches the viewer.
+  Bytes long_name = payload;
+  long_name[1] = 200;
+  long_name.insert(long_name.begin() + 2, 198, 'x');
+  CHECK(decode_error(p::MessageType::session_info, long_name) == ErrorCode::oversized);
+  Bytes not_hex = payload;
+  not_hex.back() = 'z';
+  CHECK(decode_error(p::MessageType::session_info, not_hex) == ErrorCode::malformed);
+  Bytes bad_utf8 = payload;
+  bad_utf8[2] = 0xFF;
+  CHECK(decode_error(p::MessageType::session_info, bad_utf8) == ErrorCode::malformed);
+}
+
 TEST_CASE("wire layout is big-endian with u16 string and u32 blob lengths") {
   auto ping = p::encode_frame(p::Ping{0x0102030405060708ull, 0x1122334455667788ull});
   REQUIRE(ping.has_value());
@@ -104,7 +131,7 @@ TEST_CASE("trailing bytes after the last field are malformed") {
 TEST_CASE("unknown type ids are reported as unknown_type") {
   const Bytes payload{1, 2, 3};
   constexpr auto kNext = static_cast<std::uint16_t>(p::kLastMessageType + 1);
-  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{24}, std::uint16_t{39}, std::uint16_t{42}, std::uint16_t{49},
+  for (std::uint16_t type : {std::uint16_t{0}, std::uint16_t{38}, std::uint16_t{39}, std::uint16_t{42}, std::uint16_t{49},
                              kNext, std::uint16_t{0xFFFF}}) {
     auto decoded = p::decode_payload(type, payload);
     REQUIRE_FALSE(decoded.has_value());
