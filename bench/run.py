@@ -537,7 +537,9 @@ def document(go_file, stop_file, size):
             return
         if os.path.exists(go_file):
             now = time.monotonic()
-            t = now - (state["t0"] if state["t0"] is not None else state.setdefault("t0", now))
+            if state["t0"] is None:
+                state["t0"] = now
+            t = now - state["t0"]
             w = int(690 + 210 * math.sin(2 * math.pi * t / 2.5))
             h = int(480 + 160 * math.sin(2 * math.pi * t / 3.5))
             x = int(cx + width // 6 * math.sin(2 * math.pi * t / 4.0))
