@@ -2,6 +2,7 @@
 
 #include <array>
 #include <concepts>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -24,12 +25,18 @@ constexpr std::size_t kCopyListMax = 2 + L::kMaxScreenCopies * 6 * 2;
 constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kPixelUpdateMax =
     8 + 8 + 2 + 2 + 3 * 4 + kCopyListMax + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
+// PixelPatch: every integer a varint (at most 10 bytes for a u64, 3 for a u16, 5 for a u32).
+constexpr std::size_t kRectListVarMax = 3 + L::kMaxUpdateRects * 4 * 3;
+constexpr std::size_t kCopyListVarMax = 3 + L::kMaxScreenCopies * 6 * 3;
+constexpr std::size_t kPixelPatchMax =
+    10 + 10 + 3 + 3 + 3 * 5 + kCopyListVarMax + kRectListVarMax + 1 + 1 + 5 + 5 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
 constexpr std::size_t kProbeRequestMax =
     4 + 2 + L::kMaxShortString + 2 + L::kMaxProbeArgs * (2 + L::kMaxShortString + 2 + L::kMaxProbeArgValue);
 static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMaxFramePayload &&
+              kPixelPatchMax <= L::kMaxFramePayload &&
               kProbeResultMax <= L::kMaxFramePayload &&
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
@@ -66,6 +73,26 @@ class Encoder {
       error_ = error(ErrorCode::oversized, std::to_string(items.size()) + " items, limit " + std::to_string(cap));
     }
     writer_.u16(static_cast<std::uint16_t>(items.size()));
+  }
+  // Variable-length forms (PixelPatch): LEB128, 7 bits a byte, least significant group first.
+  void varint(std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7) writer_.u8(static_cast<std::uint8_t>(v | 0x80));
+    writer_.u8(static_cast<std::uint8_t>(v));
+  }
+  template <class T> void var_count(const std::vector<T>& items, std::size_t cap) {
+    if (items.size() > cap) {
+      error_ = error(ErrorCode::oversized, std::to_string(items.size()) + " items, limit " + std::to_string(cap));
+    }
+    varint(items.size());
+  }
+  void var_blob(const Bytes& b, std::size_t cap) {
+    if (error_) return;
+    if (b.size() > cap) {
+      error_ = error(ErrorCode::oversized, std::to_string(b.size()) + " bytes, limit " + std::to_string(cap));
+      return;
+    }
+    varint(b.size());
+    writer_.raw(b);
   }
   const std::optional<Error>& failure() const { return error_; }
 
@@ -106,6 +133,41 @@ class Decoder {
     if (n > cap) error_ = error(ErrorCode::oversized, std::to_string(n) + " items, limit " + std::to_string(cap));
     else items.resize(n);
   }
+  // LEB128 into `v`; refuses values beyond T and non-minimal forms (a trailing zero group), so that each
+  // value has exactly one encoding (the fuzzer re-encodes and compares).
+  template <class T> void varint(T& v) {
+    if (error_) return;
+    std::uint64_t value = 0;
+    for (int shift = 0;; shift += 7) {
+      std::uint8_t byte = 0;
+      read([&] { return reader_.u8(); }, byte);
+      if (error_) return;
+      if (shift == 63 && byte > 1) return fail(ErrorCode::malformed, "varint beyond 64 bits");
+      value |= std::uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) {
+        if (byte == 0 && shift > 0) return fail(ErrorCode::malformed, "varint not in its shortest form");
+        break;
+      }
+    }
+    if (value > std::numeric_limits<T>::max()) return fail(ErrorCode::malformed, "varint beyond its field");
+    v = static_cast<T>(value);
+  }
+  template <class T> void var_count(std::vector<T>& items, std::size_t cap) {
+    std::size_t n = 0;
+    varint(n);
+    if (error_) return;
+    if (n > cap) error_ = error(ErrorCode::oversized, std::to_string(n) + " items, limit " + std::to_string(cap));
+    else items.resize(n);
+  }
+  void var_blob(Bytes& b, std::size_t cap) {
+    std::size_t n = 0;
+    varint(n);
+    if (error_) return;
+    if (n > cap) return fail(ErrorCode::oversized, std::to_string(n) + " bytes, limit " + std::to_string(cap));
+    auto bytes = reader_.bytes(n);
+    if (!bytes) error_ = std::move(bytes.error());
+    else b.assign(bytes->begin(), bytes->end());
+  }
   void finish() {
     if (!error_) {
       if (auto end = reader_.expect_end(); !end) error_ = std::move(end.error());
@@ -120,6 +182,7 @@ class Decoder {
     if (value) out = std::move(*value);
     else error_ = std::move(value.error());
   }
+  void fail(ErrorCode code, std::string detail) { error_ = error(code, std::move(detail)); }
   ByteReader reader_;
   std::optional<Error> error_;
 };
@@ -196,6 +259,34 @@ void fields(auto& io, Is<PixelUpdate> auto& m) {
   io.enumeration(m.format);
   io.u32(m.raw_size);
   io.blob(m.bgra_zstd, L::kMaxPixelUpdateCompressed);
+}
+// PixelUpdate's fields, each integer a varint: a typed glyph's update needs ~30 bytes of them, not ~55.
+void var_rect(auto& io, auto& r) {
+  io.varint(r.x);
+  io.varint(r.y);
+  io.varint(r.width);
+  io.varint(r.height);
+}
+void fields(auto& io, Is<PixelPatch> auto& m) {
+  io.varint(m.frame_id);
+  io.varint(m.capture_time_us);
+  io.varint(m.width);
+  io.varint(m.height);
+  io.varint(m.timings.capture_us);
+  io.varint(m.timings.encode_us);
+  io.varint(m.timings.queue_us);
+  io.var_count(m.copies, L::kMaxScreenCopies);
+  for (auto& c : m.copies) {
+    var_rect(io, c.source);
+    io.varint(c.to_x);
+    io.varint(c.to_y);
+  }
+  io.var_count(m.rects, L::kMaxUpdateRects);
+  for (auto& r : m.rects) var_rect(io, r);
+  io.enumeration(m.format);
+  io.boolean(m.compressed);
+  io.varint(m.raw_size);
+  io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
 }
 void fields(auto& io, Is<FrameAck> auto& m) {
   io.u64(m.frame_id);
@@ -366,6 +457,7 @@ std::size_t max_payload_for(std::uint16_t type) {
   switch (static_cast<MessageType>(type)) {
     case MessageType::video_frame: return kVideoFrameMax;
     case MessageType::pixel_update: return kPixelUpdateMax;
+    case MessageType::pixel_patch: return kPixelPatchMax;
     case MessageType::cursor_shape: return kCursorShapeMax;
     case MessageType::probe_result: return kProbeResultMax;
     case MessageType::clipboard: return kClipboardMax;

@@ -68,12 +68,14 @@ Check check(const VideoFrame& m) {
   if (auto e = check_rects(m.coded, m.width, m.height)) return e;
   return check_copies(m.copies, m.width, m.height);
 }
-Check check(const PixelUpdate& m) {
+// The pixels of PixelUpdate and PixelPatch: rectangles and copies on the screen, a known format, a total
+// under the cap, and raw_size what the format needs for that many pixels.
+Check check_pixels(const auto& m, PixelFormat last_format) {
   if (auto e = check_screen_size(m.width, m.height)) return e;
   if (auto e = malformed_if(m.rects.empty(), "pixel update without rectangles")) return e;
   if (auto e = check_rects(m.rects, m.width, m.height)) return e;
   if (auto e = check_copies(m.copies, m.width, m.height)) return e;
-  if (auto e = enum_in(m.format, PixelFormat::bgra, PixelFormat::palette, "pixel format")) return e;
+  if (auto e = enum_in(m.format, PixelFormat::bgra, last_format, "pixel format")) return e;
   std::uint64_t area = 0;
   for (const ScreenRect& r : m.rects) area += std::uint64_t{r.width} * r.height;
   const std::uint64_t bytes = area * 4;  // the cap is on the pixels, whatever their format
@@ -84,12 +86,28 @@ Check check(const PixelUpdate& m) {
   if (m.format == PixelFormat::bgra)
     return malformed_if(bytes != m.raw_size, "pixel update announces " + std::to_string(m.raw_size) +
                                                   " bytes for rectangles of " + std::to_string(bytes));
+  if (m.format == PixelFormat::bits) {  // a count, 1..16 colours, 0-4 bits per pixel
+    for (std::uint64_t n = 1; n <= 16; ++n) {
+      const std::uint64_t bits = n == 1 ? 0 : n == 2 ? 1 : n <= 4 ? 2 : 4;
+      if (m.raw_size == 1 + 4 * n + (area * bits + 7) / 8) return std::nullopt;
+    }
+    return error(ErrorCode::malformed, "bits pixel update announces " + std::to_string(m.raw_size) +
+                                           " bytes, which fits no colour count for " + std::to_string(area) +
+                                           " pixels");
+  }
   // Palette: a count, 1..256 colours, an index per pixel.
   const std::uint64_t least = area + 2 + 4, most = area + 2 + 4 * 256;
   return malformed_if(m.raw_size < least || m.raw_size > most,
                       "palette pixel update announces " + std::to_string(m.raw_size) + " bytes for " +
                           std::to_string(area) + " pixels (allowed " + std::to_string(least) + ".." +
                           std::to_string(most) + ")");
+}
+Check check(const PixelUpdate& m) { return check_pixels(m, PixelFormat::palette); }
+Check check(const PixelPatch& m) {
+  if (auto e = check_pixels(m, PixelFormat::bits)) return e;
+  return malformed_if(!m.compressed && m.data.size() != m.raw_size,
+                      "uncompressed pixel patch of " + std::to_string(m.data.size()) + " bytes announces " +
+                          std::to_string(m.raw_size));
 }
 Check check(const KeyframeRequest& m) {
   return enum_in(m.reason, KeyframeReason::new_viewer, KeyframeReason::user, "keyframe reason");

@@ -17,7 +17,13 @@ template <MessageType type, class T>
 constexpr bool kAt = index_of(static_cast<std::uint16_t>(type)) >= 0 &&
                      std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(index_of(static_cast<std::uint16_t>(type))), Message>, T>;
 
-static_assert(kMessageTypeIds.back() == kLastMessageType);
+// Appended in the order they were added, not by id (26 came after 71): the highest id is the last known.
+constexpr std::uint16_t highest_id() {
+  std::uint16_t highest = 0;
+  for (std::uint16_t id : kMessageTypeIds) highest = id > highest ? id : highest;
+  return highest;
+}
+static_assert(highest_id() == kLastMessageType);
 static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, AuthShare> &&
               kAt<MessageType::auth_confirm, AuthConfirm> && kAt<MessageType::auth_result, AuthResult> &&
               kAt<MessageType::consent_request, ConsentRequest> &&
@@ -33,7 +39,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::remedy_request, RemedyRequest> &&
               kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
               kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect> &&
-              kAt<MessageType::resume_request, ResumeRequest> && kAt<MessageType::resume_result, ResumeResult>);
+              kAt<MessageType::resume_request, ResumeRequest> && kAt<MessageType::resume_result, ResumeResult> &&
+              kAt<MessageType::pixel_patch, PixelPatch>);
 
 }  // namespace
 
@@ -67,6 +74,7 @@ const char* name_of(MessageType type) {
     case MessageType::pong: return "Pong";
     case MessageType::goodbye: return "Goodbye";
     case MessageType::pixel_update: return "PixelUpdate";
+    case MessageType::pixel_patch: return "PixelPatch";
     case MessageType::bulk_chunk: return "BulkChunk";
     case MessageType::session_info: return "SessionInfo";
     case MessageType::remedy_request: return "RemedyRequest";

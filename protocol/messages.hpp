@@ -38,7 +38,9 @@ enum class MessageType : std::uint16_t {
   pixel_update = 22,
   bulk_chunk = 23,
   session_info = 24,  // host -> engineer after consent: machine, user, a stable opaque host key
-  // 25-39 unused; 40-49 remedies (issue 14).
+  // 25 reserved for path reports (issue 13).
+  pixel_patch = 26,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
+  // 27-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
@@ -61,8 +63,10 @@ inline constexpr std::uint32_t kChat = 1u << 5;
 inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
 inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may resume (ResumeRequest / ResumeResult)
 inline constexpr std::uint32_t kSessionInfo = 1u << 8;  // SessionInfo after consent (who and which machine)
-inline constexpr std::uint32_t kAll =
-    kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors | kResume | kSessionInfo;
+// Bit 9 is reserved for path reports (issue 13).
+inline constexpr std::uint32_t kPixelPatch = 1u << 10;  // small exact-pixel updates go as PixelPatch
+inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
+                                      kResume | kSessionInfo | kPixelPatch;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -164,7 +168,10 @@ struct VideoFrame {
 // How PixelUpdate's decompressed data holds the pixels (all rectangles in order, rows top to bottom).
 // bgra: 4 bytes per pixel. palette: u16 big-endian colour count n (1..256), n BGRA colours, then one
 // index byte per pixel (terminal text has a handful of colours: a quarter of the bytes before zstd).
-enum class PixelFormat : std::uint8_t { bgra = 1, palette = 2 };
+// bits (PixelPatch only): u8 colour count n (1..16), n BGRA colours, then each pixel's index in b bits (b = 1
+// for 2 colours, 2 for up to 4, 4 for up to 16; 0 bits for one colour), most significant bits first, all
+// pixels in one stream, the last byte padded with zero bits: a two-colour glyph cell in ~1/32 of its BGRA.
+enum class PixelFormat : std::uint8_t { bgra = 1, palette = 2, bits = 3 };
 
 // Host -> viewer: exact pixels for small changes (a typed character, a blinking cursor), where a VP8
 // frame costs more bytes and blurs text. Shares frame ids and FrameAcks with VideoFrame and is applied in
@@ -181,6 +188,26 @@ struct PixelUpdate {
   std::uint32_t raw_size = 0;  // bytes after decompression: bgra 4 * area; palette area + 2 + 4 * colours
   Bytes bgra_zstd;             // the data in `format` (the name predates the palette)
   friend bool operator==(const PixelUpdate&, const PixelUpdate&) = default;
+};
+
+// Host -> viewer when both sides have capability::kPixelPatch: what a PixelUpdate says, for the small
+// updates of typing and a blinking cursor, in ~30 bytes of fields instead of ~55 (variable-length
+// integers on the wire) and with the data stored raw when compressing would not make it smaller (a glyph
+// in PixelFormat::bits is ~20 bytes; zstd's frame alone is ~10). Same frame ids, acks and order as
+// PixelUpdate and VideoFrame.
+struct PixelPatch {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;
+  std::uint16_t width = 0;
+  std::uint16_t height = 0;
+  FrameTimings timings;
+  std::vector<ScreenCopy> copies;
+  std::vector<ScreenRect> rects;
+  PixelFormat format = PixelFormat::bits;
+  bool compressed = false;     // data is zstd of raw_size bytes; otherwise the raw_size bytes themselves
+  std::uint32_t raw_size = 0;  // the data in `format`, uncompressed
+  Bytes data;
+  friend bool operator==(const PixelPatch&, const PixelPatch&) = default;
 };
 
 // Viewer -> host once a frame is decoded (flow control and latency).
@@ -435,13 +462,13 @@ struct SessionInfo {
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult, TransferControl,
-                             MonitorList, MonitorSelect, ResumeRequest, ResumeResult>;
+                             Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult,
+                             TransferControl, MonitorList, MonitorSelect, ResumeRequest, ResumeResult, PixelPatch>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);

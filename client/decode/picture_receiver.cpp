@@ -68,12 +68,27 @@ Decoded PictureReceiver::receive(const protocol::PixelUpdate& update) {
                        clamp_us(done - start), update.timings, update.bgra_zstd.size()};
 }
 
+Decoded PictureReceiver::receive(const protocol::PixelPatch& patch) {
+  const auto start = now_us();
+  auto pixels = unpack(patch);
+  if (!pixels) {
+    log::warn("bad pixel patch {}: {}", patch.frame_id, pixels.error().detail);
+    return failed();
+  }
+  const auto done = now_us();
+  ++pictures_;
+  return PictureUpdate{std::move(*pixels), patch.frame_id, patch.capture_time_us, done,
+                       clamp_us(done - start), patch.timings, patch.data.size()};
+}
+
 bool PictureReceiver::is_picture(const protocol::Message& message) {
-  return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message);
+  return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message) ||
+         std::holds_alternative<protocol::PixelPatch>(message);
 }
 
 Decoded PictureReceiver::receive(const protocol::Message& message) {
   if (const auto* frame = std::get_if<protocol::VideoFrame>(&message)) return receive(*frame);
+  if (const auto* patch = std::get_if<protocol::PixelPatch>(&message)) return receive(*patch);
   return receive(std::get<protocol::PixelUpdate>(message));
 }
 

@@ -24,6 +24,7 @@ class PictureReceiver {
 
   Decoded receive(const protocol::VideoFrame& frame);
   Decoded receive(const protocol::PixelUpdate& update);
+  Decoded receive(const protocol::PixelPatch& patch);
   static bool is_picture(const protocol::Message& message);
   Decoded receive(const protocol::Message& message);  // is_picture(message) must hold
 

@@ -59,5 +59,7 @@ std::vector<PictureCopy> to_copies(const std::vector<protocol::ScreenCopy>& copi
 // raw_size against them) and expands a palette to BGRA; fails (malformed) on corrupt data, a size other
 // than announced, a palette of 0 or more than 256 colours or not matching the area, or an index beyond it.
 std::expected<PixelsUpdate, Error> unpack(const protocol::PixelUpdate& update);
+// The same for a PixelPatch: its data may be raw, and may be in PixelFormat::bits (1..16 colours).
+std::expected<PixelsUpdate, Error> unpack(const protocol::PixelPatch& patch);
 
 }  // namespace elfdesk::client

@@ -76,6 +76,22 @@ std::vector<std::uint8_t> palette_data(const BgraImage& image, const std::vector
   return out;
 }
 
+// The bits form (see protocol::PixelFormat) of palette data with up to 16 colours, or empty for more.
+std::vector<std::uint8_t> bits_data(const std::vector<std::uint8_t>& palette, long pixels) {
+  const std::size_t n = std::size_t{palette[0]} << 8 | palette[1];
+  if (n > 16) return {};
+  const int bits = n == 1 ? 0 : n == 2 ? 1 : n <= 4 ? 2 : 4;
+  const std::size_t colours = 4 * n;
+  std::vector<std::uint8_t> out(1 + colours + (static_cast<std::size_t>(pixels) * static_cast<std::size_t>(bits) + 7) / 8);
+  out[0] = static_cast<std::uint8_t>(n);
+  std::memcpy(out.data() + 1, palette.data() + 2, colours);
+  const std::uint8_t* index = palette.data() + 2 + colours;
+  std::uint8_t* packed = out.data() + 1 + colours;
+  for (std::size_t i = 0, bit = 0; bits > 0 && i < static_cast<std::size_t>(pixels); ++i, bit += static_cast<std::size_t>(bits))
+    packed[bit / 8] |= static_cast<std::uint8_t>(index[i] << (8 - bits - static_cast<int>(bit % 8)));
+  return out;
+}
+
 std::vector<std::uint8_t> bgra_data(const BgraImage& image, const std::vector<Rect>& rects, long pixels) {
   std::vector<std::uint8_t> raw;
   raw.reserve(static_cast<std::size_t>(pixels) * 4);
@@ -110,24 +126,30 @@ std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<con
   }
   if (out.rects.empty()) return std::nullopt;
   // Few colours (text, flat UI): the palette form when it is smaller. It usually is, by 5-15 % (zstd
-  // finds BGRA's repeats well too); a two-colour block can come out a few bytes larger, hence both.
+  // finds BGRA's repeats well too); a two-colour block can come out a few bytes larger, hence both. For a
+  // PixelPatch also the bits form, and each form raw when zstd does not shrink it (a glyph's bits are
+  // ~20 bytes; zstd's frame alone costs ~10).
   using protocol::PixelFormat;
+  const auto consider = [&](PixelFormat format, std::vector<std::uint8_t> raw) {
+    std::vector<std::uint8_t> packed = compress(raw);
+    const bool keep_raw = policy.patch && raw.size() <= packed.size();
+    const std::size_t size = keep_raw ? raw.size() : packed.size();
+    if (!out.bgra_zstd.empty() && size >= out.bgra_zstd.size()) return;
+    out.format = format;
+    out.raw_size = static_cast<std::uint32_t>(raw.size());
+    out.compressed = !keep_raw;
+    out.bgra_zstd = keep_raw ? std::move(raw) : std::move(packed);
+  };
+  const std::optional<PixelFormat> only = policy.format;
   std::vector<std::uint8_t> palette;
-  if (policy.format != PixelFormat::bgra) palette = palette_data(image, out.rects, pixels);
-  if (!palette.empty()) {
-    out.format = PixelFormat::palette;
-    out.raw_size = static_cast<std::uint32_t>(palette.size());
-    out.bgra_zstd = compress(palette);
+  if (only != PixelFormat::bgra) palette = palette_data(image, out.rects, pixels);
+  const bool few_colours = !palette.empty();
+  if (few_colours && policy.patch && (!only || only == PixelFormat::bits)) {
+    if (std::vector<std::uint8_t> bits = bits_data(palette, pixels); !bits.empty())
+      consider(PixelFormat::bits, std::move(bits));
   }
-  if (palette.empty() || !policy.format) {
-    const std::vector<std::uint8_t> bgra = bgra_data(image, out.rects, pixels);
-    std::vector<std::uint8_t> packed = compress(bgra);
-    if (palette.empty() || packed.size() < out.bgra_zstd.size()) {
-      out.format = PixelFormat::bgra;
-      out.raw_size = static_cast<std::uint32_t>(bgra.size());
-      out.bgra_zstd = std::move(packed);
-    }
-  }
+  if (few_colours && (!only || out.bgra_zstd.empty())) consider(PixelFormat::palette, std::move(palette));
+  if (!few_colours || !only) consider(PixelFormat::bgra, bgra_data(image, out.rects, pixels));
   const double budget = static_cast<double>(policy.floor_bytes) + policy.max_bytes_per_pixel * static_cast<double>(pixels);
   if (static_cast<double>(out.bgra_zstd.size()) > budget) return std::nullopt;
   return out;

@@ -21,18 +21,23 @@ struct PixelPolicy {
   // Empty: the smaller of BGRA and (for up to 256 colours) palette. Set: that format only (palette when
   // it applies, else BGRA), for tests and comparisons.
   std::optional<protocol::PixelFormat> format;
+  // The viewer takes PixelPatch (capability kPixelPatch): up to 16 colours may also go as
+  // PixelFormat::bits, and data that zstd does not shrink goes raw (compressed = false).
+  bool patch = false;
 };
 
 struct PixelEncoding {
   std::vector<Rect> rects;             // the given rectangles, clipped to the screen
   protocol::PixelFormat format = protocol::PixelFormat::bgra;  // see PixelPolicy::format
   std::uint32_t raw_size = 0;          // bytes before compression (see protocol::PixelFormat)
+  bool compressed = true;              // bgra_zstd holds zstd of raw_size bytes, else those bytes (patch only)
   std::vector<std::uint8_t> bgra_zstd; // each rectangle's rows in turn, in `format`
 };
 
 // The change `dirty` of `image` as exact pixels, or std::nullopt when it is too large, has too many
 // rectangles, or compresses worse than floor_bytes + max_bytes_per_pixel per pixel (then VP8 is cheaper).
-// Up to 256 distinct colours may go as a palette and an index byte per pixel, when that is smaller.
+// Up to 256 distinct colours may go as a palette and an index byte per pixel, when that is smaller; with
+// policy.patch up to 16 as bit-packed indices, and the data raw when zstd would not make it smaller.
 std::optional<PixelEncoding> encode_pixels(const BgraImage& image, std::span<const Rect> dirty,
                                            const PixelPolicy& policy = {});
 

@@ -100,26 +100,44 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
 bool FrameSender::send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move) {
   if (!output_.send_pixels) return false;
   const auto start = monotonic_us();
-  auto pixels = encode_pixels(image, step.rects, step.policy);
+  PixelPolicy policy = step.policy;
+  policy.patch = static_cast<bool>(output_.send_patch);
+  auto pixels = encode_pixels(image, step.rects, policy);
   if (!pixels) return false;
+  const auto fill = [&](auto update) {
+    update.frame_id = next_frame_id_++;
+    update.capture_time_us = stamp.capture_time_us;
+    update.width = static_cast<std::uint16_t>(image.width);
+    update.height = static_cast<std::uint16_t>(image.height);
+    update.timings = {stamp.capture_us, microseconds_since(start), 0};  // queue_us: filled in when written
+    if (move) update.copies = move->copies;
+    update.rects = screen_rects(pixels->rects);
+    update.format = pixels->format;
+    update.raw_size = pixels->raw_size;
+    return update;
+  };
+  std::uint64_t frame_id = 0;
+  std::size_t bytes = pixels->bgra_zstd.size();
+  protocol::PixelPatch patch;
   protocol::PixelUpdate update;
-  update.frame_id = next_frame_id_++;
-  update.capture_time_us = stamp.capture_time_us;
-  update.width = static_cast<std::uint16_t>(image.width);
-  update.height = static_cast<std::uint16_t>(image.height);
-  update.timings = {stamp.capture_us, microseconds_since(start), 0};  // queue_us: filled in when written
-  if (move) update.copies = move->copies;
-  update.rects = screen_rects(pixels->rects);
-  update.format = pixels->format;
-  update.raw_size = pixels->raw_size;
-  update.bgra_zstd = std::move(pixels->bgra_zstd);
-  scheduler_.on_sent(update.frame_id, update.bgra_zstd.size());
+  if (policy.patch) {
+    patch = fill(protocol::PixelPatch{});
+    patch.compressed = pixels->compressed;
+    patch.data = std::move(pixels->bgra_zstd);
+    frame_id = patch.frame_id;
+  } else {
+    update = fill(protocol::PixelUpdate{});
+    update.bgra_zstd = std::move(pixels->bgra_zstd);
+    frame_id = update.frame_id;
+  }
+  scheduler_.on_sent(frame_id, bytes);
   frames_sent_++;
   // The viewer applies the copy first, then the pixels; the tracker follows in that order (the copy's
   // source may lie under the new pixels, and moves the state it had before them).
   if (move) top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());
   top_off_.on_exact(pixels->rects);
-  output_.send_pixels(std::move(update));
+  if (policy.patch) output_.send_patch(std::move(patch));
+  else output_.send_pixels(std::move(update));
   return true;
 }
 

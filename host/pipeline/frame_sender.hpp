@@ -21,10 +21,12 @@ namespace elfdesk::host {
 
 using EncoderFactory = std::function<std::expected<std::unique_ptr<VideoEncoder>, Error>(const EncoderSettings&)>;
 
-// Where finished pictures go. Without send_pixels everything is coded as VP8.
+// Where finished pictures go. Without send_pixels everything is coded as VP8. With send_patch as well (the
+// viewer has capability kPixelPatch) exact pixels go as PixelPatch instead of PixelUpdate.
 struct PictureOutput {
   std::function<void(protocol::VideoFrame)> send_frame;
   std::function<void(protocol::PixelUpdate)> send_pixels;  // small changes as exact pixels
+  std::function<void(protocol::PixelPatch)> send_patch;    // the same, compact; used instead when set
 };
 
 class FrameSender {

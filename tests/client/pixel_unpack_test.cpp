@@ -82,3 +82,53 @@ TEST_CASE("unpack refuses palettes of 0 or more than 256 colours, wrong sizes an
   CHECK(malformed_detail(update_of(static_cast<p::PixelFormat>(7), std::vector<std::uint8_t>(16)))
             .find("format 7") != std::string::npos);
 }
+
+TEST_CASE("unpack of a PixelPatch: raw or compressed data, bits packed most significant first, bad indices refused") {
+  p::PixelPatch patch;
+  patch.width = 4;
+  patch.height = 2;
+  patch.rects = {{0, 0, 2, 1}, {3, 0, 1, 2}};  // 4 pixels
+  patch.format = p::PixelFormat::bits;
+  // 3 colours: 2 bits per pixel; indices 2, 0, 1, 2 -> 10 00 01 10 = 0x86.
+  const std::vector<std::uint8_t> colours{1, 2, 3, 255, 10, 20, 30, 0, 200, 100, 50, 128};
+  std::vector<std::uint8_t> data{3};
+  data.insert(data.end(), colours.begin(), colours.end());
+  data.push_back(0x86);
+  patch.raw_size = static_cast<std::uint32_t>(data.size());
+  const std::vector<std::uint8_t> expected{200, 100, 50, 128, 1, 2, 3, 255, 10, 20, 30, 0, 200, 100, 50, 128};
+  for (bool compressed : {false, true}) {
+    CAPTURE(compressed);
+    patch.compressed = compressed;
+    patch.data = compressed ? zstd_compress(data, 1) : data;
+    auto shown = client::unpack(patch);
+    REQUIRE(shown.has_value());
+    CHECK(shown->rects == std::vector<Rect>{Rect{0, 0, 2, 1}, Rect{3, 0, 1, 2}});
+    CHECK(shown->bgra == expected);
+  }
+  // One colour: no index bits at all.
+  patch.compressed = false;
+  patch.data = {1, 9, 8, 7, 255};
+  patch.raw_size = 5;
+  auto flat = client::unpack(patch);
+  REQUIRE(flat.has_value());
+  CHECK(flat->bgra == std::vector<std::uint8_t>{9, 8, 7, 255, 9, 8, 7, 255, 9, 8, 7, 255, 9, 8, 7, 255});
+  // Index 3 of 3 colours, a size that does not match the count, 17 colours, data shorter than announced.
+  auto bad = data;
+  bad.back() = 0x87;  // last pixel's index 3
+  patch.data = bad;
+  patch.raw_size = static_cast<std::uint32_t>(bad.size());
+  auto refused = client::unpack(patch);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::malformed);
+  for (std::vector<std::uint8_t> wrong : {std::vector<std::uint8_t>(data.begin(), data.end() - 1),
+                                          std::vector<std::uint8_t>{17}}) {
+    patch.data = wrong;
+    patch.raw_size = static_cast<std::uint32_t>(wrong.size());
+    auto out = client::unpack(patch);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == ErrorCode::malformed);
+  }
+  patch.data = data;
+  patch.raw_size = static_cast<std::uint32_t>(data.size() + 1);
+  CHECK_FALSE(client::unpack(patch).has_value());
+}

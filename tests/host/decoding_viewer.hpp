@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <type_traits>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "client/decode/remote_picture.hpp"
 #include "common/clock.hpp"
 #include "host/pipeline/video_streamer.hpp"
+#include "protocol/codec.hpp"
 
 namespace elfdesk::test {
 
@@ -42,11 +44,13 @@ class DecodingViewer {
     ready_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates.
-  host::StreamerCallbacks callbacks(bool exact_pixels = true) {
+  // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates;
+  // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch).
+  host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false) {
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
     if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
+    if (exact_pixels && patches) c.send_patch = [this](protocol::PixelPatch p) { receive(std::move(p)); };
     return c;
   }
   // Threaded viewer: waits (on its condition, not a sleep) until `updates` have been shown.
@@ -63,9 +67,13 @@ class DecodingViewer {
   int scrolls() const { return locked(scrolls_); }
   std::vector<long> exact_areas() const { return locked(exact_areas_); }  // each exact update's area, in order
   std::size_t bytes() const { return locked(bytes_); }
+  // Each update's size as a frame on the wire (the codec's payload and the 8-byte frame header; TLS adds
+  // its record to that), in order.
+  std::vector<std::size_t> frame_sizes() const { return locked(frame_sizes_); }
+  int patches() const { return locked(patches_); }
 
  private:
-  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate>;
+  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate, protocol::PixelPatch>;
   template <typename T>
   T locked(const T& value) const {
     const std::lock_guard lock(mutex_);
@@ -116,19 +124,32 @@ class DecodingViewer {
     ack_(ack ? *ack : protocol::FrameAck{id, 0, 0});
   }
   void count(const Item& item) {
-    if (const auto* frame = std::get_if<protocol::VideoFrame>(&item)) {
+    const auto frame = std::visit([](const auto& m) { return protocol::encode_frame(protocol::Message(m)); }, item);
+    CHECK_MESSAGE(frame.has_value(), "an update the codec refuses");
+    frame_sizes_.push_back(frame ? frame->size() : 0);
+    if (const auto* video = std::get_if<protocol::VideoFrame>(&item)) {
       ++video_frames_;
-      bytes_ += frame->data.size();
-      if (!frame->copies.empty()) ++scrolls_;
+      bytes_ += video->data.size();
+      if (!video->copies.empty()) ++scrolls_;
       return;
     }
-    const auto& update = std::get<protocol::PixelUpdate>(item);
-    ++pixel_updates_;
-    long area = 0;
-    for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
-    exact_areas_.push_back(area);
-    if (!update.copies.empty()) ++scrolls_;
-    bytes_ += update.bgra_zstd.size();
+    std::visit(
+        [&](const auto& update) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(update)>, protocol::VideoFrame>) {
+            ++pixel_updates_;
+            long area = 0;
+            for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
+            exact_areas_.push_back(area);
+            if (!update.copies.empty()) ++scrolls_;
+          }
+        },
+        item);
+    if (const auto* patch = std::get_if<protocol::PixelPatch>(&item)) {
+      ++patches_;
+      bytes_ += patch->data.size();
+    } else {
+      bytes_ += std::get<protocol::PixelUpdate>(item).bgra_zstd.size();
+    }
   }
 
   Ack ack_;
@@ -137,7 +158,8 @@ class DecodingViewer {
   std::condition_variable ready_, shown_;
   std::deque<Item> queue_;
   client::RemotePicture picture_;
-  int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0;
+  int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0, patches_ = 0;
+  std::vector<std::size_t> frame_sizes_;
   std::size_t bytes_ = 0;
   std::vector<long> exact_areas_;
   bool done_ = false;
@@ -148,10 +170,10 @@ class DecodingViewer {
 // driven turn by turn from the test's thread: no thread, no sleep, the same run every time.
 struct StreamedSession {
   StreamedSession(ManualClock& c, std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
-                  bool exact_pixels = true)
+                  bool exact_pixels = true, bool patches = false)
       : clock(c),
         viewer([this](const protocol::FrameAck& ack) { video.on_ack(ack); }, /*threaded=*/false),
-        video(std::move(screen), viewer.callbacks(exact_pixels), config, host::StreamerParts{&clock, {}}) {}
+        video(std::move(screen), viewer.callbacks(exact_pixels, patches), config, host::StreamerParts{&clock, {}}) {}
 
   // Runs the loop's turns, advancing the clock by each wait the loop asks for, until `done()` holds or
   // `limit` of clock time has passed. Returns whether `done()` holds.

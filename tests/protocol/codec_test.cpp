@@ -315,6 +315,60 @@ TEST_CASE("pixel updates round-trip in both formats; palette sizes and unknown f
   }
 }
 
+TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same rules as pixel updates") {
+  // A typed glyph at the bottom right of a 1080p screen: 2 colours, 8x13 pixels, 1 bit each.
+  const std::uint32_t glyph = 1 + 2 * 4 + (8 * 13 + 7) / 8;
+  const p::PixelPatch typed{4711, 36'000'123'456ull, 1920, 1080, {310, 45, 0}, {}, {{1900, 1060, 8, 13}},
+                            p::PixelFormat::bits, false, glyph, Bytes(glyph, 0x5A)};
+  const Bytes wire = payload_of(typed);
+  // frame id 2, capture time 6, geometry 2 + 2, timings 2 + 1 + 1, copies 1, rects 1 + 2 + 2 + 1 + 1,
+  // format 1, compressed 1, raw_size 1, data length 1: 28 bytes before the data (PixelUpdate: 55).
+  CHECK(wire.size() == 28 + glyph);
+  auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), wire);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{typed});
+  // Varints at the edges of their fields.
+  auto edges = typed;
+  edges.frame_id = ~0ull;
+  edges.timings = {~0u, 0, 127};
+  edges.rects = {{0, 0, 1, 1}};
+  edges.raw_size = 1 + 4 * 2 + 1;
+  edges.data = Bytes(edges.raw_size, 1);
+  decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), payload_of(edges));
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{edges});
+  // One encoding per value: a zero group padded on is refused, as is a value beyond its field.
+  Bytes padded = wire;
+  padded[0] |= 0x80;  // frame id 4711 = 0xE7 0x24: make the second byte continue into a zero group
+  padded[1] |= 0x80;
+  padded.insert(padded.begin() + 2, 0x00);
+  CHECK(decode_error(p::MessageType::pixel_patch, padded) == ErrorCode::malformed);
+  Bytes wide = wire;  // width 1920 (0x80 0x0F) made 0x80 0x80 0x04 = 65536, beyond a u16
+  const std::size_t width_at = 2 + 6;
+  wide[width_at + 1] = 0x80;
+  wide.insert(wide.begin() + static_cast<std::ptrdiff_t>(width_at) + 2, 0x04);
+  CHECK(decode_error(p::MessageType::pixel_patch, wide) == ErrorCode::malformed);
+  // Raw data must be exactly raw_size; bits sizes must fit a colour count; the cap is on the pixels.
+  auto short_data = typed;
+  short_data.data.pop_back();
+  CHECK(encode_error(short_data) == ErrorCode::malformed);
+  auto compressed = short_data;
+  compressed.compressed = true;  // zstd of raw_size bytes: any length
+  CHECK(p::encode_payload(compressed).has_value());
+  auto no_count = typed;
+  no_count.raw_size = glyph + 1;  // 17 colours would be needed
+  no_count.data.push_back(0);
+  CHECK(encode_error(no_count) == ErrorCode::malformed);
+  auto outside = typed;
+  outside.rects[0].x = 1913;
+  CHECK(encode_error(outside) == ErrorCode::malformed);
+  for (int value : {0, 4, 255}) {
+    Bytes bad = wire;
+    bad[28 - 4] = static_cast<std::uint8_t>(value);  // the format byte
+    CHECK(decode_error(p::MessageType::pixel_patch, bad) == ErrorCode::malformed);
+  }
+}
+
 TEST_CASE("messages at their limits encode within max_payload_for and decode") {
   const std::string short_text(L::kMaxShortString, 's');
   std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
@@ -326,6 +380,10 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
                      std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}),
                      p::PixelFormat::bgra, static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw),
                      Bytes(L::kMaxPixelUpdateCompressed, 3)},
+      p::PixelPatch{~0ull, ~0ull, 3840, 2160, {~0u, ~0u, ~0u},
+                    std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
+                    std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}), p::PixelFormat::bgra, true,
+                    static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw), Bytes(L::kMaxPixelUpdateCompressed, 3)},
       p::CursorShape{1, L::kMaxCursorDimension, L::kMaxCursorDimension, 255, 255,
                      Bytes(L::kMaxCursorDimension * L::kMaxCursorDimension * 4, 9)},
       p::ProbeResult{1, p::ProbeStatus::error, 3, L::kMaxProbeResultBytes, Bytes(L::kMaxProbeResultCompressed, 1),

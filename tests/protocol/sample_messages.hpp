@@ -56,6 +56,10 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(MonitorSelect{-1});
   m.emplace_back(ResumeRequest{pattern_bytes(16, 0x11), pattern_bytes(32, 0x22)});
   m.emplace_back(ResumeResult{false, "the session has ended"});
+  // Varints of every width: a 5-byte frame id, a 6-byte capture time, 1- and 2-byte fields.
+  m.emplace_back(PixelPatch{0x123456789ull, 36'000'123'456ull, 1280, 720, {300, 0, 70000}, {{{0, 16, 1280, 700}, 0, 0}},
+                            {{8, 16, 2, 3}, {1278, 719, 2, 1}}, PixelFormat::bits, false, 1 + 2 * 4 + 1,
+                            pattern_bytes(10, 0x3C)});
   return m;
 }
 
