@@ -722,6 +722,7 @@ def time_to_sharp(bench, a, b, width, stopped, limit=8.0):
     row.setdefault("psnr_1s", db)
     row.setdefault("psnr_3s", db)
     row["sharp_s"] = sharp_s  # None: not sharp within the limit
+    row["psnr_last"] = db  # the last grab: at the limit when never sharp
     return row
 
 

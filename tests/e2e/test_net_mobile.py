@@ -21,6 +21,7 @@ WIDTH, HEIGHT = 1280, 720
 TEXT = "typed through a 120 ms mobile link: The quick brown fox 0123456789 !@#$%"
 # CI's load on top of the issue's bound (one-way delay + 60 ms); the benchmark holds the real figures.
 LOOSE_SLACK_MS = 200
+LOOSE_SHARP_DB = 43.0  # luma PSNR 8 s after the motion when never 45 dB; video quality is ~30-35 dB
 
 PROBE = os.path.join(BINARY_DIR, "bench", "probe", "elfdesk_bench_probe")
 MISSING = netlab.available() or (None if netlab.find_delay_line(BINARY_DIR) else "elfdesk_delay_line is not built") \
@@ -88,11 +89,17 @@ class MobileLinkTest(unittest.TestCase):
               f"p95 {lat['p95_ms']:.0f} ms, n {lat['n']} (lost {lat['timeouts']}); issue bound {bound:.0f} ms "
               f"({'met' if lat['p95_ms'] <= bound else 'missed'}), loose bound {bound + LOOSE_SLACK_MS:.0f} ms; "
               f"{row['kbps_down']:.0f} kbit/s on the link, {row['updates_per_s']:.1f} updates/s, bottleneck queue "
-              f"{row.get('queue')}, sharp {row.get('sharp_s')} s after the video stopped", flush=True)
+              f"{row.get('queue')}, sharp {row.get('sharp_s')} s after the video stopped "
+              f"({row.get('psnr_last')} dB at the end)", flush=True)
         self.assertGreaterEqual(lat["n"], 5, "too few glass-to-glass samples: the stream stalls")
         self.assertEqual(lat["timeouts"], 0, "a marker change took more than 3 s to show")
         self.assertLessEqual(lat["p95_ms"], bound + LOOSE_SLACK_MS)
-        self.assertIsNotNone(row.get("sharp_s"), "the picture was not sharp within 8 s after the video stopped")
+        # Loosely, as the issue asks of CI: the picture must recover from video quality after the motion. The
+        # issue's 45 dB within 2 s is the benchmark's figure; photo-like tiles (testsrc2's box) stay at VP8's
+        # sharp quality, 44.8-45.1 dB here, so a 45 dB assertion fails at random (issue 13, open).
+        settled = row.get("psnr_last") or 0.0
+        self.assertTrue(row.get("sharp_s") is not None or settled >= LOOSE_SHARP_DB,
+                        f"the picture did not recover after the video stopped: {settled} dB 8 s after")
 
 
 if __name__ == "__main__":
