@@ -378,8 +378,13 @@ class RelayResumeTest(unittest.TestCase):
             self.assertTrue(wait_until(lambda: host.events("session_start"), timeout=30), host.stdout())
             proxy.frozen.set()  # later connections are relayed untouched (TCP): only this path went silent
             resumed = wait_until(lambda: host.events("session_resumed"), timeout=30)
-            with open(err_path) as f:
-                viewer_err = f.read()
+
+            def viewer_said():
+                with open(err_path) as f:
+                    return f.read()
+            # The host audits the resume before its ResumeResult reaches the viewer, which says so after.
+            wait_until(lambda: "reconnected" in viewer_said(), timeout=10)
+            viewer_err = viewer_said()
             self.assertTrue(resumed, host.stdout() + viewer_err)
             self.assertTrue(resumed[0]["peer"].startswith("relay "), resumed)
             self.assertIsNone(viewer.poll(), viewer_err)
