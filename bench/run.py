@@ -44,16 +44,7 @@ class Procs:
         return p
 
     def stop(self, p, sig=signal.SIGTERM):
-        if p.poll() is None:
-            try:
-                os.killpg(p.pid, sig)  # its own session: also ends what it spawned (xterm's shell)
-            except ProcessLookupError:
-                pass
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        netlab.stop_process(p, sig)  # its own session: also ends what it spawned (xterm's shell)
         if p in self.items:
             self.items.remove(p)
 

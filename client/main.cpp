@@ -24,6 +24,8 @@ Commands:
   files pull CODE REMOTE --out FILE  fetch one of the customer's files (they approve it)
   bundle CODE --out FILE.tar.zst    download a support bundle (they approve it)
   chat --session PATH "TEXT"        chat with the customer through a running `view`
+  watch --local                     check this machine on a schedule, notify when something needs attention
+  history CODE                      the customer's recent watcher findings (from `elfdesk-host --watch`)
 
 The customer reads you the one-time code that elfdesk-host shows (e.g. 123-456-789-012); it is found
 through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
   if (command == "files") return elfdesk::client::run_files_command(args);
   if (command == "bundle") return elfdesk::client::run_bundle_command(args);
   if (command == "chat") return elfdesk::client::run_chat_command(args);
+  if (command == "watch") return elfdesk::client::run_watch_command(args);
+  if (command == "history") return elfdesk::client::run_history_command(args);
   if (command == "--version") {
     std::puts("elfdesk " ELFDESK_VERSION);
     return 0;

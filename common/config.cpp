@@ -73,7 +73,8 @@ std::expected<RelaySettings, Error> read_config_file(const std::filesystem::path
     settings.relay_ca = (ca_path.is_relative() ? path.parent_path() / ca_path : ca_path).string();
   }
   for (const auto& [key, value] : table)
-    if (key != "relay" && key != "relay_ca") log::warn("{}: unknown setting '{}' ignored", path.string(), key.str());
+    if (key != "relay" && key != "relay_ca" && key != "watch")  // [watch]: common/watch/watch_settings.hpp
+      log::warn("{}: unknown setting '{}' ignored", path.string(), key.str());
   return settings;
 }
 

@@ -38,6 +38,13 @@ std::expected<auth::Spake2Party, Error> make_party(Connection& connection, auth:
                                    *binding);
 }
 
+// The session's first resume secret, from the proven SPAKE2 key and this connection's binding.
+std::expected<auth::ResumeSecret, Error> first_resume_secret(Connection& connection, const auth::Spake2Party& party) {
+  auto binding = auth::export_channel_binding(connection.stream());
+  if (!binding) return std::unexpected(binding.error());
+  return auth::ResumeSecret::from_session_key(party.shared_key(), *binding);
+}
+
 Error fail_auth(Connection& connection, std::string_view why) {
   connection.close(protocol::GoodbyeReason::auth_failed, kWrongCodeMessage);
   return make_error(ErrorCode::auth_failed, std::string(kWrongCodeMessage) + " (" + std::string(why) + ")");
@@ -60,8 +67,8 @@ asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& conne
   co_return PeerInfo{std::move(*theirs), negotiated->capabilities};
 }
 
-asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
-                                                                     std::string code_digits) {
+asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_engineer(Connection& connection,
+                                                                                 std::string code_digits) {
   auto party = make_party(connection, auth::Spake2Role::engineer, code_digits);
   if (!party) co_return std::unexpected(party.error());
   connection.send(protocol::AuthShare{party->share()});
@@ -78,11 +85,39 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection&
     co_return std::unexpected(make_error(ErrorCode::auth_failed,
                                          result->reason.empty() ? kWrongCodeMessage : result->reason));
   connection.set_authenticated();
+  co_return first_resume_secret(connection, *party);
+}
+
+asio::awaitable<std::expected<void, Error>> resume_as_engineer(Connection& connection, auth::ResumeSecret& secret) {
+  auto binding = auth::export_channel_binding(connection.stream());
+  if (!binding) co_return std::unexpected(binding.error());
+  connection.send(protocol::ResumeRequest{secret.ticket(), secret.proof(*binding)});
+  auto result = expect<protocol::ResumeResult>(co_await connection.receive(), "ResumeResult");
+  if (!result) co_return std::unexpected(result.error());
+  if (!result->ok)
+    co_return std::unexpected(make_error(ErrorCode::auth_failed, result->reason.empty() ? "resume refused" : result->reason));
+  secret = secret.next(*binding);
+  connection.set_authenticated();
   co_return std::expected<void, Error>{};
 }
 
-asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection, HostCodeCheck check) {
-  auto share = expect<protocol::AuthShare>(co_await connection.receive(), "AuthShare");
+asio::awaitable<std::expected<protocol::Message, Error>> receive_opening(Connection& connection) {
+  auto received = co_await connection.receive();
+  if (!received) co_return std::unexpected(received.error());
+  if (std::holds_alternative<protocol::AuthShare>(*received) || std::holds_alternative<protocol::ResumeRequest>(*received))
+    co_return std::move(*received);
+  co_return std::unexpected(expect<protocol::AuthShare>(std::move(received), "AuthShare or ResumeRequest").error());
+}
+
+asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_host(Connection& connection,
+                                                                             HostCodeCheck check) {
+  auto opening = co_await connection.receive();
+  if (opening && std::holds_alternative<protocol::ResumeRequest>(*opening)) {
+    connection.send(protocol::ResumeResult{false, kSessionEndedMessage});
+    connection.close(protocol::GoodbyeReason::normal, kSessionEndedMessage);
+    co_return std::unexpected(make_error(ErrorCode::auth_failed, kSessionEndedMessage));
+  }
+  auto share = expect<protocol::AuthShare>(std::move(opening), "AuthShare");
   if (!share) co_return std::unexpected(share.error());
   // The code is looked up only now, so a connection that passed Hello before a rotation uses the new one.
   auto code_digits = check.begin();
@@ -112,7 +147,7 @@ asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& con
   }
   connection.send(protocol::AuthResult{true, ""});
   connection.set_authenticated();
-  co_return std::expected<void, Error>{};
+  co_return first_resume_secret(connection, *party);
 }
 
 }  // namespace elfdesk

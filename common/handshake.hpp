@@ -1,6 +1,7 @@
 // The session opening both sides run on a fresh TLS connection: Hello exchange with version and
-// capability negotiation, then SPAKE2 with key confirmation bound to this TLS channel's exporter value.
-// Runs on the network thread as coroutines over one Connection; no state survives the call.
+// capability negotiation, then SPAKE2 with key confirmation bound to this TLS channel's exporter value,
+// or (a dropped session coming back) a resume proof bound the same way. Runs on the network thread as
+// coroutines over one Connection; what survives the call is the resume secret it returns.
 #pragma once
 #include <asio.hpp>
 
@@ -9,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "common/auth/resume_secret.hpp"
 #include "common/connection.hpp"
 #include "protocol/error.hpp"
 #include "protocol/messages.hpp"
@@ -26,9 +28,15 @@ asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& conne
 
 // Engineer side (SPAKE2 party A): fails with auth_failed ("wrong or expired code") when the host's
 // confirmation does not verify or the host rejects ours. `code_digits` is the normalized code.
-// On success the connection's pre-authentication limits are lifted (Connection::set_authenticated).
-asio::awaitable<std::expected<void, Error>> authenticate_as_engineer(Connection& connection,
-                                                                     std::string code_digits);
+// On success the connection's pre-authentication limits are lifted (Connection::set_authenticated) and
+// the session's first resume secret is returned (derived from the SPAKE2 key and this connection).
+asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_engineer(Connection& connection,
+                                                                                 std::string code_digits);
+
+// Engineer side of a resume, on a new connection after exchange_hello: sends ResumeRequest (the
+// secret's ticket and its proof for this connection), awaits ResumeResult. On success `secret` steps to
+// its next generation and the connection is authenticated; refused: auth_failed with the host's reason.
+asio::awaitable<std::expected<void, Error>> resume_as_engineer(Connection& connection, auth::ResumeSecret& secret);
 
 // The host's side of the code, asked at the two moments that matter for an online guesser.
 struct HostCodeCheck {
@@ -42,8 +50,15 @@ struct HostCodeCheck {
 
 // Host side (SPAKE2 party B). Any failure after a guess was reserved is an authentication failure
 // (ErrorCode::auth_failed) and counts as a wrong attempt against the code. On success the
-// connection's pre-authentication limits are lifted.
-asio::awaitable<std::expected<void, Error>> authenticate_as_host(Connection& connection, HostCodeCheck check);
+// connection's pre-authentication limits are lifted and the session's first resume secret is returned.
+// A ResumeRequest instead of the share (no session to resume) is answered "the session has ended".
+asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_host(Connection& connection,
+                                                                             HostCodeCheck check);
+
+// Host side: the engineer's first message after Hello, when it may be either AuthShare or ResumeRequest.
+asio::awaitable<std::expected<protocol::Message, Error>> receive_opening(Connection& connection);
+
+inline constexpr const char* kSessionEndedMessage = "the session has ended: it cannot be resumed";
 
 inline constexpr const char* kWrongCodeMessage = "wrong or expired code";
 

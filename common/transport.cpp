@@ -108,8 +108,14 @@ asio::awaitable<std::expected<TransportLink, Error>> DialTransport::next() {
   if (closed_) co_return std::unexpected(closed_error());
   if (expired) co_return std::unexpected(make_error(ErrorCode::timeout, "cannot connect to " + where + ": timed out"));
   if (rec) co_return std::unexpected(make_error(ErrorCode::io, "cannot resolve " + host_ + ": " + rec.message()));
+  if (ec == asio::error::connection_refused)
+    co_return std::unexpected(make_error(ErrorCode::io, "cannot connect to " + where + ": " + std::string(kRefusedText)));
   if (ec) co_return std::unexpected(make_error(ErrorCode::io, "cannot connect to " + where + ": " + ec.message()));
   co_return tcp_link(std::move(socket));
+}
+
+bool is_refused(const Error& error) {
+  return error.code == ErrorCode::io && error.detail.ends_with(kRefusedText);
 }
 
 void DialTransport::close() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "protocol/error.hpp"
 
@@ -50,6 +51,10 @@ class ListenTransport final : public Transport {
  private:
   asio::ip::tcp::acceptor acceptor_;
 };
+
+// A dial that reached the machine where nothing listens on the port (TCP reset): no program serves there.
+inline constexpr std::string_view kRefusedText = "connection refused (nothing listens there)";
+bool is_refused(const Error& error);
 
 // Resolves and connects to host:port; each next() is one attempt.
 class DialTransport final : public Transport {

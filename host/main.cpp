@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/watch/watcher.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_server.hpp"
 #include "host/platform/desktop_environment.hpp"
@@ -69,6 +70,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) == "--version") {
     std::puts("elfdesk-host " ELFDESK_VERSION);
     return 0;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "--watch") {  // the watcher, not a session (common/watch/)
+    log::set_level_from_env(log::Level::warn);
+    return watch::run_watch_main(std::vector<std::string>(argv + 2, argv + argc), "elfdesk-host --watch");
   }
   auto options = parse_host_options(std::vector<std::string>(argv + 1, argv + argc));
   if (!options) {

@@ -309,6 +309,14 @@ void fields(auto& io, Is<MonitorList> auto& m) {
   io.i16(m.selected);
 }
 void fields(auto& io, Is<MonitorSelect> auto& m) { io.i16(m.index); }
+void fields(auto& io, Is<ResumeRequest> auto& m) {
+  io.blob(m.ticket, L::kMaxAuthBlob);
+  io.blob(m.proof, L::kMaxAuthBlob);
+}
+void fields(auto& io, Is<ResumeResult> auto& m) {
+  io.boolean(m.ok);
+  io.text(m.reason, L::kMaxShortString);
+}
 
 Error in_message(MessageType type, Error e) {
   e.detail = std::string(name_of(type)) + ": " + e.detail;

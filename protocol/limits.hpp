@@ -24,6 +24,8 @@ inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 4096;  // room 
 inline constexpr std::uint16_t kMaxScreenDimension = 16384;
 inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor images up to 256x256 RGBA
 inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 shares and MACs
+inline constexpr std::size_t kResumeTicketSize = 16;                // ResumeRequest.ticket: names the session
+inline constexpr std::size_t kResumeProofSize = 32;                 // ResumeRequest.proof: HMAC-SHA256
 inline constexpr std::uint8_t kMaxPointerButton = 8;                // buttons 1..8 (4-7 = wheel in X11)
 inline constexpr std::size_t kMaxFramesInFlight = 16;              // host-side cap; the viewer only acks
 inline constexpr std::size_t kMaxMonitors = 16;                     // MonitorList.monitors

@@ -162,6 +162,11 @@ Check check(const MonitorSelect& m) {
                       "monitor " + std::to_string(m.index) + " is out of range");
 }
 
+Check check(const ResumeRequest& m) {
+  if (auto e = malformed_if(m.ticket.size() != L::kResumeTicketSize, "resume ticket of the wrong size")) return e;
+  return malformed_if(m.proof.size() != L::kResumeProofSize, "resume proof of the wrong size");
+}
+
 }  // namespace
 
 std::optional<Error> broken_rule(const Message& message) {

@@ -31,7 +31,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
               kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::remedy_request, RemedyRequest> &&
               kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
-              kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect>);
+              kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect> &&
+              kAt<MessageType::resume_request, ResumeRequest> && kAt<MessageType::resume_result, ResumeResult>);
 
 }  // namespace
 
@@ -71,6 +72,8 @@ const char* name_of(MessageType type) {
     case MessageType::transfer_control: return "TransferControl";
     case MessageType::monitor_list: return "MonitorList";
     case MessageType::monitor_select: return "MonitorSelect";
+    case MessageType::resume_request: return "ResumeRequest";
+    case MessageType::resume_result: return "ResumeResult";
   }
   return "Unknown";
 }

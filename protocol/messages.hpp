@@ -43,6 +43,8 @@ enum class MessageType : std::uint16_t {
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
   monitor_list = 60,       // host -> engineer: the host's monitors and which one is shown; 60-69 monitors
   monitor_select = 61,     // engineer -> host: show this monitor (or all of them) from now on
+  resume_request = 70,     // engineer -> host: resume the dropped session (instead of AuthShare); 70-79 resume
+  resume_result = 71,      // host -> engineer: resumed, or why not
 };
 
 enum class Role : std::uint8_t { host = 1, engineer = 2 };
@@ -56,7 +58,8 @@ inline constexpr std::uint32_t kProbes = 1u << 3;
 inline constexpr std::uint32_t kCursor = 1u << 4;
 inline constexpr std::uint32_t kChat = 1u << 5;
 inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
-inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors;
+inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may resume (ResumeRequest / ResumeResult)
+inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors | kResume;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -400,16 +403,32 @@ struct MonitorSelect {
   friend bool operator==(const MonitorSelect&, const MonitorSelect&) = default;
 };
 
+// Engineer -> host, right after the Hello exchange on a new connection, instead of AuthShare: resume the
+// session that dropped. `ticket` names the resumable session, `proof` is HMAC(resume secret, this TLS
+// connection's exporter), so it is worth nothing on any other connection (common/auth/resume_secret.hpp).
+struct ResumeRequest {
+  Bytes ticket;  // kResumeTicketSize bytes
+  Bytes proof;   // kResumeProofSize bytes
+  friend bool operator==(const ResumeRequest&, const ResumeRequest&) = default;
+};
+
+// Host -> engineer: the session goes on (ok), or why not ("the session has ended", "resume refused").
+struct ResumeResult {
+  bool ok = false;
+  std::string reason;
+  friend bool operator==(const ResumeResult&, const ResumeResult&) = default;
+};
+
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
                              Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl,
-                             MonitorList, MonitorSelect>;
+                             MonitorList, MonitorSelect, ResumeRequest, ResumeResult>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50, 60, 61};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50, 60, 61, 70, 71};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
@@ -419,6 +438,6 @@ const char* name_of(MessageType type);
 int message_index_of(std::uint16_t type);
 inline bool is_known_type(std::uint16_t type) { return message_index_of(type) >= 0; }
 inline constexpr std::uint16_t kFirstMessageType = 1;
-inline constexpr std::uint16_t kLastMessageType = 61;  // the highest id known; ids below may be unused
+inline constexpr std::uint16_t kLastMessageType = 71;  // the highest id known; ids below may be unused
 
 }  // namespace elfdesk::protocol

@@ -15,5 +15,7 @@ int run_remedies_command(const std::vector<std::string>& args);  // fix_command.
 int run_files_command(const std::vector<std::string>& args);
 int run_bundle_command(const std::vector<std::string>& args);
 int run_chat_command(const std::vector<std::string>& args);
+int run_watch_command(const std::vector<std::string>& args);    // watch_command.cpp
+int run_history_command(const std::vector<std::string>& args);  // history_command.cpp
 
 }  // namespace elfdesk::client

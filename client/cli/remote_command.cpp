@@ -84,7 +84,8 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
   }
   o.name = args.get("name", default_engineer_name());
   o.permissions = permissions;
-  o.capabilities = protocol::capability::kAll;
+  // Only `view` resumes after a drop (ViewerNetwork adds kResume): a one-shot command just fails.
+  o.capabilities = protocol::capability::kAll & ~protocol::capability::kResume;
   return t;
 }
 

@@ -10,6 +10,7 @@
 #include "client/present/sdl_presenter.hpp"
 #include "client/record/session_recorder.hpp"
 #include "common/clock.hpp"
+#include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -29,6 +30,8 @@ Opens a window showing the customer's screen, live, with keyboard and mouse cont
   --name NAME            your name as the customer sees it (default user@host)
   --view-only            ask only to view; never send input
   --scale fit|1:1        initial scaling (default fit)
+  --monitor N|all        show the host's monitor N (from 0, as its list orders them) or all of them, as
+                         soon as the session is up (default: what the host shares, its --monitor)
   --stats                start with the statistics overlay shown
   --control-socket PATH  where `elfdesk diag --session PATH` reaches this session (default
                          $XDG_RUNTIME_DIR/elfdesk/view-PID.sock; printed on stderr)
@@ -65,6 +68,7 @@ struct ViewArgs {
   std::string control_socket;  // empty: the default path
   std::string record;          // --record: the WebM file
   std::string transcript;
+  std::optional<int> monitor;  // --monitor: -1 all
 };
 
 std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
@@ -90,6 +94,15 @@ std::expected<ViewArgs, Error> parse_view_args(const ParsedArgs& args) {
   v.stats = args.has("stats");
   v.control_socket = args.get("control-socket");
   v.transcript = args.get("transcript");
+  if (args.has("monitor")) {
+    const std::string m = args.get("monitor");
+    int index = -2;
+    if (m == "all") index = -1;
+    else if (!m.empty() && m.size() <= 2 && m.find_first_not_of("0123456789") == std::string::npos) index = std::stoi(m);
+    if (index < -1 || index >= static_cast<int>(limits::kMaxMonitors))
+      return std::unexpected(make_error(ErrorCode::invalid_argument, "--monitor takes a monitor index from 0, or all"));
+    v.monitor = index;
+  }
   return v;
 }
 
@@ -113,7 +126,11 @@ void report_recording(const std::expected<RecordingSummary, Error>& done, bool a
   if (!done) {
     std::fprintf(stderr, "elfdesk view: the recording failed: %s\n", done.error().detail.c_str());
   } else if (!allowed) {
-    std::fprintf(stderr, "elfdesk view: nothing recorded: the customer's elfdesk-host did not allow recording\n");
+    std::fprintf(stderr, "elfdesk view: nothing recorded, %s not written: the customer's elfdesk-host did not allow "
+                 "recording\n", done->path.c_str());
+  } else if (done->frames == 0) {
+    std::fprintf(stderr, "elfdesk view: nothing recorded, %s not written: the session ended before the first "
+                 "picture\n", done->path.c_str());
   } else {
     std::fprintf(stderr, "elfdesk view: recorded %.1f s (%llu pictures, %dx%d) to %s\n", done->seconds,
                  static_cast<unsigned long long>(done->frames), done->width, done->height, done->path.c_str());
@@ -124,7 +141,7 @@ void report_recording(const std::expected<RecordingSummary, Error>& done, bool a
 
 int run_view_command(const std::vector<std::string>& words) {
   auto args = parse_args(words, {"code", "code-file", "name", "listen", "relay", "relay-ca", "scale", "control-socket",
-                                 "record", "transcript"},
+                                 "record", "transcript", "monitor"},
                          {"help", "view-only", "stats", "no-clipboard", "remedies"});
   if (args && args->has("help")) {
     std::fputs(kUsage, stdout);
@@ -161,6 +178,7 @@ int run_view_command(const std::vector<std::string>& words) {
   ViewerNetwork network(io, std::move(view->target.options), shared, [&window] { window.stop(); }, control.get());
   ViewerWindow ui(window, network, shared, view->settings);
   network.set_transcript(view->transcript);
+  if (view->monitor) network.set_start_monitor(*view->monitor);
   network.start();
   window.run_loop(ui.loop());
   // Window closed (or session over): release anything held remotely, say goodbye, stop the network.

@@ -2,9 +2,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <utility>
 
 #include "client/cli/remote_command.hpp"
 #include "client/core/tls_setup.hpp"
+#include "common/transport.hpp"
+#include "protocol/limits.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -24,6 +27,17 @@ std::string status_text(SessionState s, const EngineerOptions& o) {
   return "";
 }
 
+// The control socket's form of a MonitorList (docs/protocol.md, "Monitors").
+nlohmann::json monitors_json(const protocol::MonitorList& list) {
+  nlohmann::json monitors = nlohmann::json::array();
+  for (std::size_t i = 0; i < list.monitors.size(); ++i) {
+    const auto& m = list.monitors[i];
+    monitors.push_back({{"index", i}, {"name", m.name}, {"x", m.x}, {"y", m.y}, {"width", m.width},
+                        {"height", m.height}, {"primary", m.primary}});
+  }
+  return nlohmann::json{{"monitors", std::move(monitors)}, {"selected", list.selected}};
+}
+
 }  // namespace
 
 ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, ViewerShared& shared,
@@ -34,6 +48,8 @@ ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, View
       stop_window_(std::move(stop_window)),
       control_(control),
       work_(asio::make_work_guard(io)) {
+  options_.capabilities |= protocol::capability::kResume;
+  options_.timeouts = with_dead_peer(options_.timeouts, timing_);
   options_.on_state = [this](SessionState s) {
     shared_.mailbox.post([this, s, text = status_text(s, options_)] {
       shared_.state = describe(s);
@@ -103,6 +119,7 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   // it now, or the session would run on with nobody watching and the viewer would never exit.
   if (closing_) core_->close("the viewer was closed");
   start_chat();
+  core_->set_on_monitors([this](const protocol::MonitorList& list) { on_monitors(list); });
   if (control_) {
     control_->start([this](const probes::ProbeInvocation& call, ControlSocketServer::ProbeAnswer answer) {
       core_->probes().call(call, std::move(answer));
@@ -111,15 +128,72 @@ asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
                       control_request(request, std::move(reply));
                     });
   }
-  co_await stream();
+  co_await stream(tls);
+}
+
+void ViewerNetwork::show_state(std::string state, std::string status) {
+  shared_.mailbox.post([this, state = std::move(state), status = std::move(status)] {
+    shared_.state = state;
+    shared_.status = status;
+  });
+}
+
+// Tries again every second (each try bounded by what is left of the window) until the host answers. A
+// refusal (the customer ended the session meanwhile, or the window passed on the host) ends at once.
+asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::context& tls, const Error& lost) {
+  using Clock = std::chrono::steady_clock;
+  const std::string why = lost.code == ErrorCode::timeout
+                              ? dead_peer_text("the host", timing_, true)
+                              : "the connection to the host was lost (" + lost.detail + "); trying to reconnect (up to " +
+                                    seconds_text(timing_.window) + ")";
+  std::fprintf(stderr, "elfdesk: %s\n", why.c_str());
+  core_->connection_lost(why);
+  show_state("reconnecting...", "Reconnecting... " + why);
+  const auto started = Clock::now();
+  const auto deadline = started + timing_.window;
+  EngineerOptions o = options_;
+  o.on_state = nullptr;  // the window keeps saying "reconnecting...", not "connecting to"
+  o.on_listening = nullptr;
+  asio::steady_timer pause(io_);
+  while (!closing_ && Clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    o.timeouts.connect = std::min(options_.timeouts.connect, left);
+    o.timeouts.handshake = std::min(options_.timeouts.handshake, left);
+    auto conn = co_await resume_engineer_session(tls, o, *core_->resume_secret());
+    if (conn) {
+      core_->resume_on(std::move(*conn));
+      const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+      std::fprintf(stderr, "elfdesk: reconnected: the session resumed after %s\n", seconds_text(gap).c_str());
+      show_state((core_->session().granted & protocol::permission::kControl) ? "connected" : "connected (view only)", "");
+      co_return std::nullopt;
+    }
+    if (conn.error().code == ErrorCode::auth_failed) co_return "the host did not resume the session: " + conn.error().detail;
+    // A killed host's socket may close with a reset (unread bytes), which looks like the network; but a
+    // dial refused at its address means elfdesk-host is not running there any more: nothing can resume.
+    if (!options_.via_relay && !options_.listen && is_refused(conn.error()))
+      co_return "the connection to the host was lost (" + lost.detail + ") and " + conn.error().detail +
+                ": elfdesk-host has ended";
+    pause.expires_after(std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now()));
+    co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+  if (closing_) co_return std::string();
+  co_return "could not reconnect to the host within " + seconds_text(timing_.window) + " (" + lost.detail + ")";
 }
 
 // Pictures to the main thread until the session ends, then end() with the exit code and the reason.
-asio::awaitable<void> ViewerNetwork::stream() {
+asio::awaitable<void> ViewerNetwork::stream(asio::ssl::context& tls) {
   while (true) {
     auto event = co_await core_->next();
     if (!event) {
       if (core_->closed_by_us()) co_return end(0);  // the window was closed
+      // A clean close without a Goodbye is the host program gone, except through the relay (restarted).
+      const bool network = event.error().code != ErrorCode::closed || options_.via_relay;
+      if (core_->resume_secret() && !closing_ && network) {
+        auto ended = co_await reconnect(tls, event.error());
+        if (!ended) continue;
+        if (ended->empty()) co_return end(0);  // the window was closed while reconnecting
+        co_return end(10, *ended);
+      }
       // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
       co_return end(exit_code_for(event.error()), "the connection to the host was lost (" + event.error().detail + ")");
     }
@@ -138,6 +212,37 @@ void ViewerNetwork::start_chat() {
     std::fprintf(stderr, "elfdesk view: no transcript: %s\n", ok.error().detail.c_str());
 }
 
+void ViewerNetwork::on_monitors(const protocol::MonitorList& list) {
+  shared_.mailbox.post([this, list] { shared_.monitors = list; });
+  if (auto wanted = std::exchange(start_monitor_, std::nullopt); wanted && *wanted != list.selected) {
+    if (*wanted >= static_cast<int>(list.monitors.size()))
+      std::fprintf(stderr, "elfdesk view: the host has no monitor %d (it has %zu); showing what it shows\n", *wanted,
+                   list.monitors.size());
+    else
+      core_->send(protocol::MonitorSelect{static_cast<std::int16_t>(*wanted)});
+  }
+  for (auto& reply : std::exchange(monitor_replies_, {})) reply(monitors_json(list));
+}
+
+// {"monitors": true}: the newest list. {"monitor": N | "all"}: asks the host to show N (-1 or "all": every
+// monitor) and answers with the host's answer, the new list (an index the host no longer has leaves the
+// choice as it was: "selected" says what is shown).
+void ViewerNetwork::monitor_request(const nlohmann::json& request,
+                                    std::function<void(ControlSocketServer::OtherReply)> reply) {
+  using Failure = std::unexpected<std::pair<std::string, int>>;
+  if (!core_->monitors())
+    return reply(Failure({"the host sent no monitor list (it predates monitor choice, or shares no picture)", 4}));
+  if (request.contains("monitors")) return reply(monitors_json(*core_->monitors()));
+  const auto& wanted = request["monitor"];
+  int index = -2;
+  if (wanted.is_string() && wanted.get<std::string>() == "all") index = -1;
+  if (wanted.is_number_integer()) index = wanted.get<int>();
+  if (index < -1 || index >= static_cast<int>(limits::kMaxMonitors))
+    return reply(Failure({"\"monitor\" takes a monitor index from 0, or \"all\"", 2}));
+  monitor_replies_.push_back(std::move(reply));
+  core_->send(protocol::MonitorSelect{static_cast<std::int16_t>(index)});
+}
+
 void ViewerNetwork::control_request(const nlohmann::json& request,
                                     std::function<void(ControlSocketServer::OtherReply)> reply) {
   using Failure = std::unexpected<std::pair<std::string, int>>;
@@ -147,6 +252,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
     if (!sent) return reply(Failure({sent.error().detail, sent.error().code == ErrorCode::invalid_argument ? 2 : 4}));
     return reply(nlohmann::json{{"sent", true}});
   }
+  if (request.contains("monitors") || request.contains("monitor")) return monitor_request(request, std::move(reply));
   if (request.contains("chat_log")) {
     nlohmann::json lines = nlohmann::json::array();
     for (const auto& line : core_->chat().lines()) lines.push_back(transfer::format_chat_line(line));
@@ -165,7 +271,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
   if (!text("push").empty()) return core_->transfers().push(text("push"), {}, std::move(finished));
   if (!text("pull").empty() && !text("out").empty())
     return core_->transfers().pull(text("pull"), text("out"), {}, std::move(finished));
-  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push or pull", 2}));
+  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push, pull, monitors or monitor", 2}));
 }
 
 void ViewerNetwork::post(std::function<void(SessionCore&)> task) {

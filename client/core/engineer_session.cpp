@@ -94,7 +94,8 @@ asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Con
   protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
   auto peer = co_await exchange_hello(c, hello);
   if (!peer) co_return std::unexpected(peer.error());
-  if (auto ok = co_await authenticate_as_engineer(c, std::move(code)); !ok) co_return std::unexpected(ok.error());
+  auto secret = co_await authenticate_as_engineer(c, std::move(code));
+  if (!secret) co_return std::unexpected(secret.error());
   report(o, SessionState::waiting_for_customer);
   c.send(protocol::ConsentRequest{o.name, o.permissions});
   auto answer = co_await c.receive(std::chrono::duration_cast<std::chrono::milliseconds>(o.consent_wait));
@@ -109,7 +110,10 @@ asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Con
     co_return std::unexpected(make_error(ErrorCode::declined, result->reason.empty() ? "declined by the customer"
                                                                                      : result->reason));
   }
-  co_return EngineerSession{conn, std::move(*peer), result->granted_permissions};
+  const bool resumable = (peer->capabilities & protocol::capability::kResume) != 0;
+  EngineerSession session{conn, std::move(*peer), result->granted_permissions, std::nullopt};
+  if (resumable) session.resume = std::move(*secret);
+  co_return session;
 }
 
 }  // namespace
@@ -134,6 +138,30 @@ asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asi
   }
   report(o, SessionState::connected);
   co_return session;
+}
+
+}  // namespace elfdesk::client
+
+namespace elfdesk::client {
+
+asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> resume_engineer_session(
+    asio::ssl::context& tls, const EngineerOptions& o, auth::ResumeSecret& secret) {
+  auto link = co_await reach_host(o);
+  if (!link) co_return std::unexpected(link.error());
+  auto conn = Connection::make(std::move(*link), tls, o.timeouts);
+  auto fail = [&conn](Error e) {
+    if (conn->is_open() && !conn->closing()) conn->fail(e);
+    return std::unexpected(std::move(e));
+  };
+  if (auto ok = co_await conn->handshake(TlsRole::client); !ok) co_return fail(ok.error());
+  conn->start();
+  protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
+  auto peer = co_await exchange_hello(*conn, hello);
+  if (!peer) co_return fail(peer.error());
+  if ((peer->capabilities & protocol::capability::kResume) == 0)
+    co_return fail(make_error(ErrorCode::auth_failed, "the host can no longer resume this session"));
+  if (auto ok = co_await resume_as_engineer(*conn, secret); !ok) co_return fail(ok.error());
+  co_return conn;
 }
 
 }  // namespace elfdesk::client

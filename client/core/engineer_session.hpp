@@ -1,6 +1,7 @@
 // The engineer's way into a host: dial (or accept a reverse connection), TLS, Hello, SPAKE2 with the
 // one-time code, then ask for consent. Reports each state as it goes. Runs on the network thread
-// (an io_context the caller drives); returns the admitted connection for the command to use.
+// (an io_context the caller drives); returns the admitted connection for the command to use, and after
+// a drop resumes the session on a new connection (resume_engineer_session) without code or consent.
 #pragma once
 #include <asio.hpp>
 
@@ -8,8 +9,10 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "common/auth/resume_secret.hpp"
 #include "common/connection.hpp"
 #include "common/handshake.hpp"
 #include "protocol/error.hpp"
@@ -39,10 +42,17 @@ struct EngineerSession {
   std::shared_ptr<Connection> connection;
   PeerInfo host;                   // the host's Hello and negotiated capabilities
   std::uint32_t granted = 0;       // permissions the customer granted
+  std::optional<auth::ResumeSecret> resume;  // set when both sides can resume (capability kResume)
 };
 
 asio::awaitable<std::expected<EngineerSession, Error>> open_engineer_session(asio::ssl::context& tls,
                                                                              EngineerOptions options);
+
+// The session dropped: reach the host again the same way (dial, listen, or the relay with the same id),
+// TLS, Hello, and prove the resume secret for the new connection. On success `secret` has stepped to its
+// next generation. auth_failed: the host refused (the session has ended, or the proof did not verify).
+asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> resume_engineer_session(
+    asio::ssl::context& tls, const EngineerOptions& options, auth::ResumeSecret& secret);
 
 // Exit codes scripts rely on: 0 ok, 10 network error (also: relay unreachable, refused or gone), 11
 // authentication failed (also: the relay knows no session with this code), 12 declined by the customer,

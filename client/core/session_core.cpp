@@ -74,6 +74,11 @@ void SessionCore::handle(protocol::Message& message) {
     return;
   }
   if (auto* chat = std::get_if<protocol::Chat>(&message)) return chat_.receive(*chat);
+  if (auto* list = std::get_if<protocol::MonitorList>(&message)) {
+    monitors_ = std::move(*list);
+    if (on_monitors_) on_monitors_(*monitors_);
+    return;
+  }
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));
@@ -104,6 +109,19 @@ void SessionCore::acknowledge(const PictureStamp& picture, std::uint64_t shown_u
 void SessionCore::request_keyframe() { send(protocol::KeyframeRequest{protocol::KeyframeReason::decode_error}); }
 
 void SessionCore::send(protocol::Message message) { session_.connection->send(std::move(message)); }
+
+void SessionCore::connection_lost(const std::string& why) {
+  probes_.cancel_all(why);
+  remedies_.cancel_all(why);
+  transfers_.cancel_all(why);
+}
+
+void SessionCore::resume_on(std::shared_ptr<Connection> connection) {
+  session_.connection = std::move(connection);
+  transfers_.set_connection(session_.connection);
+  // The host starts over from a keyframe; asking as well costs nothing and covers a lost request.
+  request_keyframe();
+}
 
 void SessionCore::close(const std::string& why) {
   closed_by_us_ = true;

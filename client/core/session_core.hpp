@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -53,6 +54,14 @@ class SessionCore {
   // Says goodbye and answers every pending probe call with `why`.
   void close(const std::string& why);
 
+  // The connection dropped without a Goodbye: answers every pending probe, remedy and transfer call with
+  // `why` (their answers were lost with it). Input sent from now on is dropped, never queued for later.
+  void connection_lost(const std::string& why);
+  // The session resumed on `connection` (resume_engineer_session): everything goes over it from now on.
+  void resume_on(std::shared_ptr<Connection> connection);
+  // The secret that resumes this session after a drop; empty when the host cannot resume.
+  std::optional<auth::ResumeSecret>& resume_secret() { return session_.resume; }
+
   // close() was called: a connection that ends now ends because we ended it, not because the host went away.
   bool closed_by_us() const { return closed_by_us_; }
 
@@ -61,6 +70,10 @@ class SessionCore {
   ChatClient& chat() { return chat_; }
   TransferClient& transfers() { return transfers_; }
   const EngineerSession& session() const { return session_; }
+  // The host's newest MonitorList (none before the first, or from a host without kMonitors), and who
+  // hears of each one as it arrives (network thread).
+  const std::optional<protocol::MonitorList>& monitors() const { return monitors_; }
+  void set_on_monitors(std::function<void(const protocol::MonitorList&)> on_monitors) { on_monitors_ = std::move(on_monitors); }
   Connection& connection() { return *session_.connection; }
 
  private:
@@ -75,6 +88,8 @@ class SessionCore {
   RemedyClient remedies_;
   ChatClient chat_;
   TransferClient transfers_;
+  std::optional<protocol::MonitorList> monitors_;
+  std::function<void(const protocol::MonitorList&)> on_monitors_;
   bool closed_by_us_ = false;
 };
 

@@ -43,6 +43,8 @@ class TransferClient {
   bool deliver(const protocol::TransferControl& message);
   bool deliver(const protocol::BulkChunk& chunk);
   void cancel_all(const std::string& why);
+  // The session resumed on a new connection (after cancel_all for the old one's transfers).
+  void set_connection(std::shared_ptr<Connection> connection) { connection_ = std::move(connection); }
   std::size_t pending() const { return pending_.size(); }
 
   struct Transfer;

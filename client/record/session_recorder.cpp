@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "common/log.hpp"
 #include "common/media/webm_writer.hpp"
@@ -102,6 +103,13 @@ std::expected<RecordingSummary, Error> SessionRecorder::finish(std::uint64_t now
   if (thread_.joinable()) thread_.join();
   if (encoder_->file) {
     if (auto done = encoder_->file->finish(); !done && !error_) error_ = done.error();
+  }
+  // No picture in it (recording not granted, or the session ended first): a WebM without frames is no
+  // recording, and players call it broken. Remove it (start() created it to prove the path).
+  if (written_ == 0) {
+    encoder_->file.reset();
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
   }
   if (error_) return std::unexpected(*error_);
   return summary_;

@@ -45,7 +45,8 @@ class SessionRecorder {
   void offer(const BgraImage& picture, const protocol::CursorShape* cursor, const protocol::CursorPosition& at,
              std::uint64_t now_us);
   // Main thread. Repeats the last picture at `now_us` (so the file lasts as long as the session), drains
-  // the queue, closes the file. Idempotent; the first error met while recording, if any.
+  // the queue, closes the file. Idempotent; the first error met while recording, if any. When no picture
+  // was recorded the file is removed (summary: 0 frames), so no empty WebM is left behind.
   std::expected<RecordingSummary, Error> finish(std::uint64_t now_us);
 
  private:

@@ -15,5 +15,6 @@ ProbeInfo services_logs_probe_info();
 ProbeInfo time_probe_info();
 ProbeInfo display_probe_info();
 ProbeInfo triage_probe_info();
+ProbeInfo history_probe_info();  // history_probe.cpp: not a family, triage does not run it
 
 }  // namespace elfdesk::probes

@@ -49,6 +49,7 @@ struct ProbeContext {
   std::filesystem::path container_marker = "/.dockerenv";
   std::filesystem::path systemd_marker = "/run/systemd/system";  // exists iff systemd is PID 1
   std::filesystem::path journal_dir;  // empty: the local system journal
+  std::filesystem::path watch_history;  // the watcher's history file; empty: run_history.hpp's default
   std::string display;                // X display for `display`; empty: $DISPLAY
   SystemSources sources;              // empty members: the real system calls
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -126,7 +127,7 @@ std::expected<void, Error> validate_args(const ProbeInfo& info, const ProbeArgs&
 
 // The probe families (system, cpu, memory, disk, processes, network, services_logs, time, display).
 ProbeRegistry family_registry();
-// family_registry() plus `triage`, which runs every family.
+// family_registry() plus `triage`, which runs every family, and `history` (the watcher's runs).
 ProbeRegistry builtin_registry();
 
 }  // namespace elfdesk::probes

@@ -15,6 +15,7 @@ ProbeRegistry family_registry() {
 ProbeRegistry builtin_registry() {
   ProbeRegistry registry = family_registry();
   (void)registry.add(triage_probe_info());
+  (void)registry.add(history_probe_info());
   return registry;
 }
 

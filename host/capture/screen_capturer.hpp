@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/image.hpp"
+#include "host/capture/monitor_layout.hpp"
 #include "host/capture/window_moves.hpp"
 #include "protocol/error.hpp"
 
@@ -56,6 +57,15 @@ class ScreenCapturer {
   virtual std::expected<CursorState, Error> cursor() = 0;
   virtual int width() const = 0;
   virtual int height() const = 0;
+  // The monitors and what is captured now. Without monitors (no RandR 1.5, the test pattern): none, the
+  // whole screen.
+  virtual MonitorLayout layout() const { return {{}, -1, Rect{0, 0, width(), height()}}; }
+  // Captures monitor `index` of layout() (-1: the whole screen) from the next capture() on, which then
+  // returns a full frame (size_changed when the area moved or resized). False, and nothing changes, when
+  // there is no such monitor.
+  virtual bool select_monitor(int index) { return index == -1; }
+  // Changes whenever layout() does (a selection, a monitor plugged, unplugged or redefined, a resize).
+  virtual std::uint64_t layout_generation() const { return 0; }
 };
 
 struct X11CaptureOptions {

@@ -1,7 +1,8 @@
 // X11 implementation of ScreenCapturer. Why it is shaped like this (see DESIGN "Measured facts"):
 // XDamage tells us when and roughly where pixels changed, so a still screen costs nothing; MIT-SHM makes
 // the grab itself cheap (0.3 ms at 1080p); a 16x16 block compare turns coarse damage into the exact
-// blocks that changed. XFixes supplies the cursor, XRandR resizes and monitor geometry. Notifications of
+// blocks that changed. XFixes supplies the cursor, XRandR resizes and the monitors (one of which may be
+// chosen at run time; a chosen monitor that goes away falls back to the whole screen). Notifications of
 // the root's children say where top-level windows moved (WindowMoves), so a drag can go as a copy.
 // Lives on the host's video thread.
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include "host/capture/block_diff.hpp"
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
+#include "host/capture/x11_monitors.hpp"
 #include "host/capture/x11_shm_image.hpp"
 #include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
@@ -35,9 +37,6 @@ struct DisplayCloser {
 };
 struct XFreeDeleter {
   void operator()(void* p) const { XFree(p); }
-};
-struct MonitorsDeleter {
-  void operator()(XRRMonitorInfo* m) const { XRRFreeMonitors(m); }
 };
 
 std::uint64_t steady_us(Clock::time_point t) {
@@ -87,6 +86,9 @@ class X11Capturer final : public ScreenCapturer {
   std::expected<CursorState, Error> cursor() override;
   int width() const override { return area_.width; }
   int height() const override { return area_.height; }
+  MonitorLayout layout() const override { return {monitors_, selected_, area_}; }
+  bool select_monitor(int index) override;
+  std::uint64_t layout_generation() const override { return generation_; }
 
  private:
   std::expected<void, Error> init_extensions();
@@ -94,7 +96,7 @@ class X11Capturer final : public ScreenCapturer {
   void handle(XEvent& event);
   void watch_windows();
   std::vector<WindowMove> moves_since_last_frame();
-  std::expected<Rect, Error> query_area();
+  std::expected<Rect, Error> refresh_layout();
   std::expected<void, Error> reconfigure();
   std::vector<Rect> take_damage();
   std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage);
@@ -110,6 +112,10 @@ class X11Capturer final : public ScreenCapturer {
   X11ConnectionState connection_;  // display_'s; set by Xlib's exit handler (x11_connection_loss)
   std::unique_ptr<ShmImage> shm_;  // declared after display_: destroyed before the display closes
   Rect area_;                      // captured rectangle in root coordinates
+  bool randr_monitors_ = false;    // RandR 1.5: the server lists monitors
+  std::vector<Monitor> monitors_;  // as of the last refresh_layout()
+  int selected_ = -1;              // index into monitors_, -1: the whole screen
+  std::uint64_t generation_ = 0;   // bumped whenever layout() changes
   BgraImage frame_;                // last returned picture, updated block by block
   FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
@@ -132,6 +138,7 @@ X11Capturer::~X11Capturer() {
 }
 
 std::expected<void, Error> X11Capturer::init() {
+  selected_ = options_.monitor;
   display_.reset(XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str()));
   if (!display_) return std::unexpected(unavailable("cannot open X display '" + options_.display + "'"));
   // Without this Xlib calls exit() when the X server goes away; we report `unavailable` instead.
@@ -150,7 +157,9 @@ std::expected<void, Error> X11Capturer::init() {
 // Top-level windows as they are now; from here on their notifications keep WindowMoves current.
 void X11Capturer::watch_windows() {
   Display* d = display_.get();
-  XSelectInput(d, root_, SubstructureNotifyMask);
+  // StructureNotify: RandR announces a monitor added or deleted (xrandr --setmonitor) only by the root's
+  // ConfigureNotify, not by a RandR event.
+  XSelectInput(d, root_, SubstructureNotifyMask | StructureNotifyMask);
   Window root_return = 0, parent = 0;
   Window* children = nullptr;
   unsigned count = 0;
@@ -175,34 +184,44 @@ std::expected<void, Error> X11Capturer::init_extensions() {
   if (!XRRQueryExtension(d, &randr_event_, &error_base) || !XRRQueryVersion(d, &major, &minor)) {
     randr_event_ = -1;
   }
-  const bool monitors = randr_event_ >= 0 && (major > 1 || minor >= 5);
-  if (options_.monitor >= 0 && !monitors) return std::unexpected(unavailable("monitor selection needs RandR 1.5"));
+  randr_monitors_ = randr_event_ >= 0 && (major > 1 || minor >= 5);
+  if (options_.monitor >= 0 && !randr_monitors_) return std::unexpected(unavailable("monitor selection needs RandR 1.5"));
   return {};
 }
 
-std::expected<Rect, Error> X11Capturer::query_area() {
+// Re-reads the monitors and returns the area to capture. At start a chosen monitor that is not there is an
+// error (a wrong --monitor fails before a code is shown); later the choice follows its monitor through
+// the change, or falls back to the whole screen when it went away.
+std::expected<Rect, Error> X11Capturer::refresh_layout() {
   XWindowAttributes attributes{};
   if (!XGetWindowAttributes(display_.get(), root_, &attributes) || connection_.lost) {
     return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
-  const Rect screen{0, 0, attributes.width, attributes.height};
-  if (options_.monitor < 0) return screen;
-  int count = 0;
-  std::unique_ptr<XRRMonitorInfo, MonitorsDeleter> monitors(XRRGetMonitors(display_.get(), root_, True, &count));
-  if (!monitors || options_.monitor >= count) {
-    return std::unexpected(unavailable("monitor " + std::to_string(options_.monitor) + " not present (" +
-                                       std::to_string(count) + " monitors)"));
+  std::vector<Monitor> monitors = randr_monitors_ ? query_x11_monitors(display_.get(), root_) : std::vector<Monitor>{};
+  const bool started = shm_ != nullptr;
+  if (monitors != monitors_) {
+    if (started) selected_ = follow_selection(monitors_, selected_, monitors);
+    monitors_ = std::move(monitors);
+    ++generation_;
   }
-  const XRRMonitorInfo& m = monitors.get()[options_.monitor];
-  const int x0 = std::max(m.x, 0), y0 = std::max(m.y, 0);
-  const int x1 = std::min(m.x + m.width, screen.width), y1 = std::min(m.y + m.height, screen.height);
-  if (x1 <= x0 || y1 <= y0) return std::unexpected(unavailable("monitor lies outside the screen"));
-  return Rect{x0, y0, x1 - x0, y1 - y0};
+  auto area = monitor_area(monitors_, selected_, attributes.width, attributes.height);
+  if (!area && !started) {
+    if (selected_ >= static_cast<int>(monitors_.size()))
+      return std::unexpected(unavailable("monitor " + std::to_string(selected_) + " not present (" +
+                                         std::to_string(monitors_.size()) + " monitors)"));
+    return std::unexpected(unavailable("monitor lies outside the screen"));
+  }
+  if (!area) {
+    selected_ = -1;
+    ++generation_;
+    area = Rect{0, 0, attributes.width, attributes.height};
+  }
+  return *area;
 }
 
 // (Re)creates the shared-memory image when the captured geometry changed, and asks for a full frame.
 std::expected<void, Error> X11Capturer::reconfigure() {
-  auto area = query_area();
+  auto area = refresh_layout();
   if (!area) return std::unexpected(area.error());
   if (shm_ && *area == area_) return {};
   if (area->width > limits::kMaxScreenDimension || area->height > limits::kMaxScreenDimension) {
@@ -212,11 +231,27 @@ std::expected<void, Error> X11Capturer::reconfigure() {
   auto shm = ShmImage::create(display_.get(), screen_, area->width, area->height);
   if (!shm) return std::unexpected(shm.error());
   shm_ = std::move(*shm);
-  size_changed_ = size_changed_ || (!frame_.pixels.empty() && (area->width != area_.width || area->height != area_.height));
+  // Another monitor of the same size is new content too: the encoder restarts from a keyframe.
+  size_changed_ = size_changed_ || !frame_.pixels.empty();
   area_ = *area;
+  ++generation_;
   frame_ = BgraImage::make(area_.width, area_.height);
   need_full_ = true;
   return {};
+}
+
+bool X11Capturer::select_monitor(int index) {
+  if (index < -1 || index >= static_cast<int>(monitors_.size())) return false;
+  if (index == selected_) return true;
+  const int before = selected_;
+  selected_ = index;
+  if (auto ok = reconfigure(); !ok) {
+    selected_ = before;
+    geometry_pending_ = true;  // the next capture() re-reads the screen and reports what failed
+    return false;
+  }
+  ++generation_;
+  return true;
 }
 
 std::expected<void, Error> X11Capturer::process_events() {
@@ -238,6 +273,8 @@ void X11Capturer::handle(XEvent& event) {
   } else if (randr_event_ >= 0 &&
              (event.type == randr_event_ + RRScreenChangeNotify || event.type == randr_event_ + RRNotify)) {
     XRRUpdateConfiguration(&event);
+    geometry_pending_ = true;
+  } else if (event.type == ConfigureNotify && event.xconfigure.window == root_) {
     geometry_pending_ = true;
   } else if (event.type == ConfigureNotify && event.xconfigure.event == root_) {
     const XConfigureEvent& c = event.xconfigure;

@@ -40,6 +40,9 @@ Code and consent:
   --no-files             the engineer may not send or fetch files (`elfdesk files` is refused)
   --max-transfer MIB     largest file or bundle sent either way, in MiB (default 1024)
   --download-dir PATH    where files sent to you land (default: your download folder, else ~/Downloads)
+Watching (instead of a session; `elfdesk-host --watch --help` for its options):
+  --watch                run the checks every 15 minutes and notify you when something needs attention;
+                         must be the first option
 Other:
   --audit-log PATH       audit log (JSON lines; default ~/.local/state/elfdesk/audit.jsonl; '-' = off)
   --max-pending N        at most N connections may be authenticating at once (default 8)

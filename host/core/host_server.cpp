@@ -9,6 +9,7 @@
 #include "common/connection.hpp"
 #include "common/handshake.hpp"
 #include "common/log.hpp"
+#include "common/resume_timing.hpp"
 #include "common/transport.hpp"
 #include "host/core/admission.hpp"
 #include "host/core/code_file.hpp"
@@ -16,6 +17,7 @@
 #include "host/core/consent_gate.hpp"
 #include "host/core/host_relay.hpp"
 #include "host/core/host_session.hpp"
+#include "host/core/resume_table.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -67,6 +69,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   int pending = 0;
   bool session_reserved = false;
   std::shared_ptr<HostSession> session;
+  ResumeTiming timing = resume_timing();
+  ResumeTable resumes{clock, timing.window};  // open while the session may come back after a drop
 
   State(HostOptions o, AuditLog& a, ConsentUi* u, std::shared_ptr<const DesktopEnvironment> d)
       : options(std::move(o)), audit(a), ui(u), desktop(std::move(d)), tls(auth::make_host_tls_context()) {}
@@ -105,7 +109,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
 
   protocol::Hello hello() const {
     using namespace protocol::capability;
-    std::uint32_t caps = kVideoVp8 | kInput | kProbes | kCursor | kChat;
+    std::uint32_t caps = kVideoVp8 | kInput | kProbes | kCursor | kChat | kResume | kMonitors;
     if (options.clipboard) caps |= kClipboard;
     // No machine name and no version before the code is proven: a stranger learns nothing about whose
     // machine this is or which build to attack. The engineer knows which address they dialled.
@@ -136,10 +140,17 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> dial_out();
   asio::awaitable<void> handle(std::shared_ptr<Connection> conn, bool dialed);
-  asio::awaitable<void> admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline);
+  asio::awaitable<void> handle_flagged(std::shared_ptr<Connection> conn, std::shared_ptr<bool> done) {
+    auto self = shared_from_this();
+    co_await handle(std::move(conn), true);
+    *done = true;
+  }
+  asio::awaitable<bool> admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline);
+  asio::awaitable<bool> resume(std::shared_ptr<Connection> conn, const protocol::ResumeRequest& request);
+  ConnectionTimeouts timeouts() const { return with_dead_peer(ConnectionTimeouts{}, timing); }
   asio::awaitable<bool> wait_for_turn(const std::string& address, PreAuthDeadline& deadline);
-  asio::awaitable<bool> check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
-                                   const std::string& address);
+  asio::awaitable<std::optional<auth::ResumeSecret>> check_code(std::shared_ptr<Connection> conn,
+                                                               PreAuthDeadline& deadline, const std::string& address);
   void note_wrong_code(const std::string& address);
   void maybe_finish_after_session();
 };
@@ -159,7 +170,7 @@ asio::awaitable<void> HostServer::State::accept_loop() {
       link->stream.close(ignored);
       continue;
     }
-    asio::co_spawn(io, handle(Connection::make(std::move(*link), tls), false), asio::detached);
+    asio::co_spawn(io, handle(Connection::make(std::move(*link), tls, timeouts()), false), asio::detached);
   }
 }
 
@@ -173,7 +184,7 @@ asio::awaitable<void> HostServer::State::dial_out() {
   for (bool first = true; !stopping; first = false) {
     auto link = co_await transport->next();
     if (link) {
-      conn = Connection::make(std::move(*link), tls);
+      conn = Connection::make(std::move(*link), tls, timeouts());
       break;
     }
     if (first) {
@@ -184,7 +195,25 @@ asio::awaitable<void> HostServer::State::dial_out() {
     co_await pause.async_wait(kTuple);
   }
   if (!conn || stopping) co_return;
-  co_await handle(conn, true);
+  // The first connection's handle() runs the whole session. Meanwhile, after a drop (the engineer listens
+  // again), dial until a resume is decided: one attempt at a time, for as long as the session may resume.
+  auto first_done = std::make_shared<bool>(false);
+  asio::co_spawn(io, handle_flagged(conn, first_done), asio::detached);
+  std::shared_ptr<bool> attempt_done;
+  asio::steady_timer pause(io);
+  while (!stopping && !*first_done) {
+    pause.expires_after(std::chrono::milliseconds(200));
+    co_await pause.async_wait(kTuple);
+    if (!session || !resumes.is_open() || !resumes.is_dropped() || (attempt_done && !*attempt_done)) continue;
+    auto link = co_await transport->next();
+    if (!link) {
+      pause.expires_after(kRedialInterval);
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    attempt_done = std::make_shared<bool>(false);
+    asio::co_spawn(io, handle_flagged(Connection::make(std::move(*link), tls, timeouts()), attempt_done), asio::detached);
+  }
   shut_down("reverse session finished");
 }
 
@@ -203,12 +232,13 @@ asio::awaitable<void> HostServer::State::handle(std::shared_ptr<Connection> conn
                            options.step_deadline};
   deadline.next_step();
   audit.record_pre_auth("connection", {{"peer", conn->peer()}, {"direction", dialed ? "outgoing" : "incoming"}});
-  co_await admit(conn, deadline);
+  const bool handed_over = co_await admit(conn, deadline);
   deadline.cancel();
   if (!dialed) admission.close(address);
   // Whatever ended the attempt, close our side now (a no-op if it is already closing): a peer that
-  // said Goodbye is otherwise left waiting for our TLS close_notify.
-  conn->close(protocol::GoodbyeReason::normal, "");
+  // said Goodbye is otherwise left waiting for our TLS close_notify. A resumed connection is the
+  // session's now.
+  if (!handed_over) conn->close(protocol::GoodbyeReason::normal, "");
   --pending;
   if (stopping && !session && pending == 0) io.stop();
 }
@@ -242,13 +272,14 @@ void HostServer::State::note_wrong_code(const std::string& address) {
 
 // SPAKE2 against the current code, one guess at a time per address; true when the code was proven
 // (and claimed for this engineer).
-asio::awaitable<bool> HostServer::State::check_code(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline,
-                                                   const std::string& address) {
+asio::awaitable<std::optional<auth::ResumeSecret>> HostServer::State::check_code(std::shared_ptr<Connection> conn,
+                                                                                 PreAuthDeadline& deadline,
+                                                                                 const std::string& address) {
   if (!co_await wait_for_turn(address, deadline)) {
     const std::string why = "too many wrong codes from this address: try again later";
     conn->close(protocol::GoodbyeReason::auth_failed, why);
     audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", why}});
-    co_return false;
+    co_return std::nullopt;
   }
   struct GuessDone {
     Admission& admission;
@@ -271,24 +302,49 @@ asio::awaitable<bool> HostServer::State::check_code(std::shared_ptr<Connection> 
       },
       .claim = [&] { return codes->consume(*attempt); },
   };
-  if (auto ok = co_await authenticate_as_host(*conn, std::move(check)); !ok) {
+  auto ok = co_await authenticate_as_host(*conn, std::move(check));
+  if (!ok) {
     if (!attempt) {  // refused before trying, or left before guessing: no guess was made
-      if (ok.error().code == ErrorCode::busy)
+      if (ok.error().code == ErrorCode::busy || ok.error().detail == kSessionEndedMessage)
         audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", ok.error().detail}});
-      co_return false;
+      co_return std::nullopt;
     }
     codes->fail_attempt(*attempt);
     note_wrong_code(address);
     audit.record_pre_auth("authentication", {{"peer", conn->peer()}, {"result", "failed"},
                                              {"reason", ok.error().detail}, {"failures_on_code", codes->failures()}});
+    co_return std::nullopt;
+  }
+  co_return std::move(*ok);
+}
+
+// A ResumeRequest while the session may come back: the proof must verify for this very connection.
+// Every refusal is audited (a copied proof is an attack); the engineer hears why.
+asio::awaitable<bool> HostServer::State::resume(std::shared_ptr<Connection> conn, const protocol::ResumeRequest& request) {
+  auto binding = auth::export_channel_binding(conn->stream());
+  std::expected<std::chrono::milliseconds, ResumeTable::Refusal> gap =
+      std::unexpected(ResumeTable::Refusal::bad_proof);
+  if (binding) gap = resumes.resume(request.ticket, request.proof, *binding);
+  if (!gap) {
+    const std::string why = ResumeTable::describe(gap.error());
+    audit.record_pre_auth("resume", {{"peer", conn->peer()}, {"result", "failed"}, {"reason", why},
+                                     {"failures", resumes.failures()}});
+    conn->send(protocol::ResumeResult{false, why});
+    conn->close(protocol::GoodbyeReason::auth_failed, why);
+    if (!resumes.is_open() && session) session->end(false, why);  // expired or too many failures: over
     co_return false;
   }
+  conn->send(protocol::ResumeResult{true, ""});
+  conn->set_authenticated();
+  conn->limit_incoming(limits::kMaxFramePayload);
+  session->resume(conn, *gap);
   co_return true;
 }
 
-asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline) {
+asio::awaitable<bool> HostServer::State::admit(std::shared_ptr<Connection> conn, PreAuthDeadline& deadline) {
   auto fail_audit = [&](const char* stage, const Error& e) {
     audit.record_pre_auth(stage, {{"peer", conn->peer()}, {"result", "failed"}, {"reason", e.detail}});
+    return false;
   };
   if (auto ok = co_await conn->handshake(TlsRole::server); !ok) co_return fail_audit("tls", ok.error());
   // Until the code is proven, only the handshake's small messages are expected: a stranger must not make
@@ -298,18 +354,25 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   auto peer = co_await exchange_hello(*conn, hello());
   if (!peer) co_return fail_audit("hello", peer.error());
   deadline.next_step();
+  // A session that may come back after a drop takes only its own engineer's resume; anyone else is busy.
+  if (session && resumes.is_open() && (peer->capabilities & protocol::capability::kResume)) {
+    auto opening = co_await receive_opening(*conn);
+    if (!opening) co_return fail_audit("resume", opening.error());
+    if (auto* request = std::get_if<protocol::ResumeRequest>(&*opening)) co_return co_await resume(conn, *request);
+  }
   if (session_reserved || !codes->current()) {
     conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
     audit.record_pre_auth("connection_refused", {{"peer", conn->peer()}, {"reason", "busy"}});
-    co_return;
+    co_return false;
   }
   const std::string address = address_of(conn->peer());
-  if (!co_await check_code(conn, deadline, address)) co_return;
+  auto secret = co_await check_code(conn, deadline, address);
+  if (!secret) co_return false;
   deadline.cancel();
   conn->limit_incoming(limits::kMaxFramePayload);
   if (session_reserved) {
     conn->close(protocol::GoodbyeReason::busy, "host busy: another engineer is connected");
-    co_return;
+    co_return false;
   }
   session_reserved = true;
   admission.record_success(address);
@@ -319,10 +382,14 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
     session_reserved = false;
     codes->release();
     if (options.once) shut_down("session declined");
-    co_return;
+    co_return false;
   }
   --pending;  // admitted: no longer an unauthenticated slot
-  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui);
+  // The code stays used (CodeKeeper: no rotation while in use) until the session ends for good, so a
+  // resumable session keeps its code, its code file and (relay mode) its routing id.
+  if (peer->capabilities & protocol::capability::kResume) resumes.open(std::move(*secret));
+  else resumes.close();
+  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui, &resumes);
   if (ui) ui->show_session(SessionInfo{consent->engineer_name, consent->peer, consent->permissions});
   const SessionSummary summary = co_await session->run();
   ++pending;
@@ -333,6 +400,7 @@ asio::awaitable<void> HostServer::State::admit(std::shared_ptr<Connection> conn,
   std::fflush(stdout);
   if (options.once || stopping || desktop->lost()) shut_down(summary.end_reason);  // nothing left to share
   else codes->release();
+  co_return false;
 }
 
 HostServer::HostServer(HostOptions options, AuditLog& audit, ConsentUi* ui,

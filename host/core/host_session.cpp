@@ -1,7 +1,11 @@
 #include "host/core/host_session.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/resume_timing.hpp"
 #include "common/probes/probe_runner.hpp"
 #include "common/probes/probe_wire.hpp"
 #include "common/zstd_codec.hpp"
@@ -17,6 +21,21 @@ namespace elfdesk::host {
 namespace {
 using namespace protocol;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// The wire form of the capturer's layout: at most kMaxMonitors, in the capturer's order (MonitorSelect's
+// index is the capturer's index).
+MonitorList to_monitor_list(const MonitorLayout& layout) {
+  MonitorList list;
+  for (const Monitor& m : layout.monitors) {
+    if (list.monitors.size() == limits::kMaxMonitors) break;
+    list.monitors.push_back(MonitorInfo{m.name.empty() ? "screen" : m.name, static_cast<std::int16_t>(m.area.x),
+                                        static_cast<std::int16_t>(m.area.y),
+                                        static_cast<std::uint16_t>(std::clamp(m.area.width, 1, 65535)),
+                                        static_cast<std::uint16_t>(std::clamp(m.area.height, 1, 65535)), m.primary});
+  }
+  list.selected = static_cast<std::int16_t>(layout.selected < static_cast<int>(list.monitors.size()) ? layout.selected : -1);
+  return list;
+}
 }  // namespace
 
 struct HostSession::Impl {
@@ -36,14 +55,33 @@ struct HostSession::Impl {
   std::shared_ptr<HostChat> chat;
   std::shared_ptr<HostTransfers> transfers;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  Rect area{};                          // the shared screen, for the input of each connection
+  ResumeTable* resumes;                 // null or closed: a lost connection ends the session
+  ResumeTiming timing = resume_timing();
+  std::shared_ptr<Connection> next_conn;  // handed over by resume(), taken by run()
+  std::optional<asio::steady_timer> resume_wait;  // run() waits on it while the connection is down
+  bool ended = false;                     // end() or a Goodbye: never resumes
+  int resumes_done = 0;
+  MonitorLayout shown;  // what the engineer sees now (the streamer's last report)
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u)
+       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u, ResumeTable* r)
       : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)),
-        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, u, runner), ui(u) {
+        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, u, runner), ui(u), resumes(r) {
+    make_connection_parts();
+  }
+
+  // Chat and transfers speak over one connection: made again for each (a transfer cut by a drop has failed).
+  void make_connection_parts() {
     chat = std::make_shared<HostChat>(conn, ui, audit, setup.engineer_name);
     transfers = std::make_shared<HostTransfers>(TransferContext{conn, ui, &audit, &options, &runner, &probe_pool,
                                                                 setup.engineer_name, setup.peer, setup.permissions});
+  }
+
+  // Sends to whichever connection the session has now; dropped while it is down.
+  static void send_current(const std::weak_ptr<HostSession>& weak_session, Message message) {
+    if (auto session = weak_session.lock(); session && session->impl_->conn)
+      session->impl_->conn->send(std::move(message));
   }
 
   static probes::ProbeRunner make_runner(const HostOptions& o) {
@@ -60,13 +98,11 @@ struct HostSession::Impl {
     auto made = desktop->make_capturer();
     if (!made) return std::unexpected(made.error());
     std::unique_ptr<ScreenCapturer> capturer = std::move(*made);
-    const Rect area{0, 0, capturer->width(), capturer->height()};
+    shown = capturer->layout();
+    area = shown.area;  // root coordinates: with --monitor, input lands on that monitor
     auto ex = conn->executor();
-    std::weak_ptr<Connection> weak = conn;
-    auto post_send = [ex, weak](auto message) {
-      asio::post(ex, [weak, m = std::move(message)]() mutable {
-        if (auto c = weak.lock()) c->send(std::move(m));
-      });
+    auto post_send = [ex, owner = owner](auto message) {
+      asio::post(ex, [owner, m = std::move(message)]() mutable { send_current(owner, Message(std::move(m))); });
     };
     StreamerCallbacks callbacks;
     callbacks.send_frame = [post_send](VideoFrame f) { post_send(std::move(f)); };
@@ -81,10 +117,39 @@ struct HostSession::Impl {
                                            : "the screen is no longer available: " + e.detail);
       });
     };
+    callbacks.on_layout = [ex, owner = owner](const MonitorLayout& layout, StreamerCallbacks::LayoutCause cause,
+                                              bool accepted) {
+      asio::post(ex, [owner, layout, cause, accepted] {
+        if (auto session = owner.lock()) session->impl_->on_layout(layout, cause, accepted);
+      });
+    };
     video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
     video->start();
     input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
     return {};
+  }
+
+  // Network thread: input follows the shown area, the engineer gets the list (the answer to their
+  // MonitorSelect, or the news of a change), and the audit log each switch and each fallback.
+  void on_layout(const MonitorLayout& layout, StreamerCallbacks::LayoutCause cause, bool accepted) {
+    using Cause = StreamerCallbacks::LayoutCause;
+    if (input && layout.area != shown.area) input->set_screen_area(layout.area);
+    area = layout.area;  // a resumed connection's input starts here
+    const std::string choice = describe_choice(layout);
+    if (cause == Cause::selected && !accepted) {
+      log::warn("{} asked for a monitor that is not there; still showing {}", setup.engineer_name, choice);
+    } else if (cause == Cause::selected && layout.selected != shown.selected) {
+      log::info("engineer {} switched to monitor {}", setup.engineer_name, choice);
+      audit.record("monitor_switch", {{"engineer", setup.engineer_name}, {"monitor", choice}, {"index", layout.selected},
+                                      {"width", layout.area.width}, {"height", layout.area.height}, {"by", "engineer"}});
+    } else if (cause == Cause::screen_changed && shown.selected >= 0 && layout.selected < 0) {
+      log::info("the shown monitor went away: showing {}", choice);
+      audit.record("monitor_switch", {{"engineer", setup.engineer_name}, {"monitor", choice}, {"index", -1},
+                                      {"width", layout.area.width}, {"height", layout.area.height},
+                                      {"by", "monitor removed"}});
+    }
+    shown = layout;
+    if ((setup.capabilities & capability::kMonitors) != 0) conn->send(to_monitor_list(layout));
   }
 
   void run_probe(ProbeRequest request) {
@@ -123,6 +188,7 @@ struct HostSession::Impl {
           } else if constexpr (std::is_same_v<T, RemedyRequest>) {
             remedies.handle(m, probe_pool, conn);  // checks the permission; runs on the pool
           } else if constexpr (std::is_same_v<T, Goodbye>) {
+            ended = true;  // said goodbye: never resumable
             // When we ended the session, the engineer's answering Goodbye must not rewrite the reason.
             if (end_reason.empty())
               end_reason = m.reason == GoodbyeReason::ended_by_engineer || m.reason == GoodbyeReason::normal
@@ -133,6 +199,8 @@ struct HostSession::Impl {
             chat->from_engineer(m);
           } else if constexpr (std::is_same_v<T, TransferControl> || std::is_same_v<T, BulkChunk>) {
             transfers->handle(m);
+          } else if constexpr (std::is_same_v<T, MonitorSelect>) {
+            if (video && (setup.capabilities & capability::kMonitors) != 0) video->select_monitor(m.index);
           } else {
             log::warn("ignoring unexpected {} from {}", name_of(type_of(Message(m))), setup.peer);
           }
@@ -143,15 +211,75 @@ struct HostSession::Impl {
 };
 
 HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
-                         AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop, ConsentUi* ui)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop), ui)) {}
+                         AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop, ConsentUi* ui,
+                         ResumeTable* resumes)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop), ui,
+                                   resumes)) {}
 
 
 HostSession::~HostSession() = default;
 
 void HostSession::end(bool by_customer, std::string message) {
-  if (impl_->end_reason.empty()) impl_->end_reason = by_customer ? "ended by the customer" : message;
-  impl_->conn->close(by_customer ? GoodbyeReason::ended_by_customer : GoodbyeReason::shutting_down, message);
+  auto& s = *impl_;
+  if (s.end_reason.empty()) s.end_reason = by_customer ? "ended by the customer" : message;
+  s.ended = true;
+  if (s.resumes) s.resumes->close();  // from now on no resume, not even one already on its way
+  if (s.resume_wait) s.resume_wait->cancel();
+  s.conn->close(by_customer ? GoodbyeReason::ended_by_customer : GoodbyeReason::shutting_down, message);
+}
+
+void HostSession::resume(std::shared_ptr<Connection> connection, std::chrono::milliseconds gap) {
+  auto& s = *impl_;
+  s.audit.record("session_resumed", {{"engineer", s.setup.engineer_name}, {"peer", connection->peer()},
+                                     {"after_s", static_cast<double>(gap.count()) / 1000.0},
+                                     {"text", "resumed after " + seconds_text(gap)}});
+  // The old connection may not have noticed the loss yet: it is replaced now.
+  if (s.conn->is_open()) s.conn->fail(make_error(ErrorCode::closed, "replaced by the resumed connection"));
+  s.next_conn = std::move(connection);
+  if (s.resume_wait) s.resume_wait->cancel();
+}
+
+// The connection dropped without a Goodbye: release what the engineer held, tell the customer, and wait
+// for resume() until the window closes or the session is ended. True when a new connection was attached.
+asio::awaitable<bool> HostSession::wait_for_engineer(const Error& lost) {
+  auto& s = *impl_;
+  const std::string why = lost.code == ErrorCode::timeout ? dead_peer_text("the engineer", s.timing, true)
+                                                          : lost.detail + "; waiting for the engineer to reconnect (up to " +
+                                                                seconds_text(s.timing.window) + ")";
+  if (!s.next_conn) {
+    s.resumes->dropped();
+    if (s.input) s.input->finish();  // held keys and buttons are released at once, not after the window
+    s.chat->finish();
+    s.transfers->finish();
+    s.audit.record("connection_lost", {{"engineer", s.setup.engineer_name}, {"reason", lost.detail},
+                                       {"resumable_for_s", static_cast<double>(s.timing.window.count()) / 1000.0}});
+    log::warn("session: {}", why);
+    std::printf("elfdesk-host: reconnecting: %s\n", why.c_str());
+    std::fflush(stdout);
+    if (s.ui) s.ui->show_activity("Reconnecting: " + why);
+    s.resume_wait.emplace(s.conn->executor());
+    if (auto deadline = s.resumes->deadline()) s.resume_wait->expires_at(*deadline);
+    co_await s.resume_wait->async_wait(kTuple);
+    s.resume_wait.reset();
+  } else {
+    if (s.input) s.input->finish();
+    s.chat->finish();
+    s.transfers->finish();
+  }
+  if (!s.next_conn || s.ended) co_return false;
+  s.conn = std::move(s.next_conn);
+  ++s.resumes_done;
+  s.make_connection_parts();
+  s.chat->start();
+  if (s.video) {
+    s.video->restart();
+    s.input = std::make_unique<SessionInput>(*s.desktop, s.options, s.area, s.setup.permissions, s.audit, s.conn);
+    if ((s.setup.capabilities & capability::kMonitors) != 0) s.conn->send(to_monitor_list(s.shown));
+  }
+  if (s.ui) s.ui->show_activity("Reconnected: the engineer is back");
+  std::printf("elfdesk-host: session resumed\n");
+  std::fflush(stdout);
+  co_return true;
 }
 
 asio::awaitable<SessionSummary> HostSession::run() {
@@ -169,7 +297,19 @@ asio::awaitable<SessionSummary> HostSession::run() {
   while (s.conn->is_open()) {
     auto message = co_await s.conn->receive();
     if (!message) {
-      if (s.end_reason.empty()) s.end_reason = "connection lost: " + message.error().detail;
+      // A connection closed cleanly without a Goodbye is the engineer's program gone (its kernel closed
+      // the socket): nothing will resume it. Only a relay closes a link it carries (restarted), so there a
+      // close is a drop too. Timeouts and resets are the network.
+      const bool network = message.error().code != ErrorCode::closed || !s.options.relay_host.empty();
+      const bool resumable = !s.ended && s.resumes && s.resumes->is_open() && (s.next_conn || network);
+      if (resumable && co_await wait_for_engineer(message.error())) continue;
+      const std::string lost = message.error().code == ErrorCode::timeout
+                                   ? dead_peer_text("the engineer", s.timing, false)
+                                   : "connection lost: " + message.error().detail;
+      if (s.end_reason.empty())
+        s.end_reason = !resumable ? (message.error().code == ErrorCode::timeout ? "connection lost: " + lost : lost)
+                                  : "the engineer did not come back within " + seconds_text(s.timing.window) + " (" +
+                                        lost + ")";
       break;
     }
     if (!s.dispatch(*message)) {
@@ -177,6 +317,7 @@ asio::awaitable<SessionSummary> HostSession::run() {
       break;
     }
   }
+  if (s.resumes) s.resumes->close();
   if (s.video) s.video->stop();
   if (s.input) s.input->finish();
   s.chat->finish();
@@ -193,7 +334,7 @@ asio::awaitable<SessionSummary> HostSession::run() {
   s.audit.record("session_end", {{"engineer", s.setup.engineer_name}, {"peer", s.setup.peer},
                                  {"reason", summary.end_reason}, {"duration_s", static_cast<double>(summary.duration.count()) / 1000.0},
                                  {"bytes_sent", summary.bytes_sent}, {"bytes_received", summary.bytes_received},
-                                 {"frames", s.video ? s.video->frames_sent() : 0}});
+                                 {"frames", s.video ? s.video->frames_sent() : 0}, {"resumes", s.resumes_done}});
   co_return summary;
 }
 

@@ -144,6 +144,11 @@ void SessionInput::handle(const protocol::Clipboard& event) {
   });
 }
 
+void SessionInput::set_screen_area(Rect screen_area) {
+  if (impl_->injector) impl_->injector->set_screen_area(screen_area);
+  if (impl_->guard) impl_->guard->set_screen_size(screen_area.width, screen_area.height);
+}
+
 void SessionInput::finish() {
   if (impl_->finished) return;
   impl_->finished = true;

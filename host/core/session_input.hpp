@@ -29,6 +29,9 @@ class SessionInput {
   void handle(const protocol::TextInput& event);
   void handle(const protocol::PointerEvent& event);
   void handle(const protocol::Clipboard& event);
+  // What is shared changed (another monitor, a resize): pointer events are checked against and mapped into
+  // `screen_area` (root-window coordinates) from now on.
+  void set_screen_area(Rect screen_area);
   // Releases every held key and button; writes the last activity counts. Idempotent.
   void finish();
 

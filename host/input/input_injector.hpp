@@ -32,6 +32,9 @@ class InputInjector {
   // the previously injected state, then the wheel steps as clicks.
   virtual std::expected<void, Error> inject_pointer(const protocol::PointerEvent& event) = 0;
 
+  // The captured area moved or resized (another monitor was chosen): later pointer events map into it.
+  virtual void set_screen_area(Rect screen_area) = 0;
+
   // Releases every key and button this injector holds down and restores any temporarily remapped keycode.
   // Call when a session ends or drops, so nothing stays stuck on the customer's machine.
   virtual std::expected<void, Error> release_all() = 0;

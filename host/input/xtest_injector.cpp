@@ -53,6 +53,7 @@ class XTestInjector final : public InputInjector {
   std::expected<void, Error> inject_text(std::string_view utf8) override;
   std::expected<void, Error> inject_pointer(const protocol::PointerEvent& event) override;
   std::expected<void, Error> release_all() override;
+  void set_screen_area(Rect area) override { area_ = area; }
 
  private:
   struct State {

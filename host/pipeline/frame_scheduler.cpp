@@ -99,6 +99,13 @@ void FrameScheduler::request_keyframe() {
   keyframe_requested_ = true;
 }
 
+void FrameScheduler::restart() {
+  const std::lock_guard lock(mutex_);
+  in_flight_.clear();
+  window_saturated_ = false;
+  keyframe_requested_ = true;
+}
+
 bool FrameScheduler::take_keyframe_request() {
   const std::lock_guard lock(mutex_);
   return std::exchange(keyframe_requested_, false);

@@ -52,6 +52,9 @@ class FrameScheduler {
 
   void request_keyframe();
   bool take_keyframe_request();
+  // The session resumed on a new connection: frames in flight on the old one will never be acked.
+  // Forgets them and asks for a keyframe (the viewer missed what was sent meanwhile).
+  void restart();
 
   int target_kbps() const;
   std::size_t in_flight() const;

@@ -40,6 +40,39 @@ void VideoStreamer::request_keyframe() {
   wake_.notify_all();
 }
 
+void VideoStreamer::restart() {
+  scheduler_.restart();
+  wake_.notify_all();
+}
+
+void VideoStreamer::select_monitor(int index) {
+  {
+    std::lock_guard lock(select_mutex_);
+    pending_select_ = index;
+  }
+  wake_.notify_all();
+}
+
+void VideoStreamer::report_layout(StreamerCallbacks::LayoutCause cause, bool accepted) {
+  reported_generation_ = capturer_->layout_generation();
+  if (callbacks_.on_layout) callbacks_.on_layout(capturer_->layout(), cause, accepted);
+}
+
+// A new area: the capturer's picture is replaced, so nothing may be refined from the old one; the next
+// capture is a full frame (a keyframe when the area moved or resized).
+void VideoStreamer::apply_selection() {
+  std::optional<int> index;
+  {
+    std::lock_guard lock(select_mutex_);
+    index = std::exchange(pending_select_, std::nullopt);
+  }
+  if (!index) return;
+  const auto before = capturer_->layout_generation();
+  const bool accepted = capturer_->select_monitor(*index);
+  if (capturer_->layout_generation() != before) last_image_ = nullptr;
+  report_layout(StreamerCallbacks::LayoutCause::selected, accepted);
+}
+
 void VideoStreamer::wait_for(std::chrono::milliseconds d) {
   std::unique_lock lock(wake_mutex_);
   wake_.wait_for(lock, d);
@@ -65,6 +98,8 @@ void VideoStreamer::poll_cursor() {
 }
 
 VideoStreamer::Turn VideoStreamer::step() {
+  if (!reported_generation_) report_layout(StreamerCallbacks::LayoutCause::started, true);
+  apply_selection();
   poll_cursor();
   if (!scheduler_.can_send()) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
   const bool keyframe = scheduler_.take_keyframe_request();
@@ -81,6 +116,8 @@ VideoStreamer::Turn VideoStreamer::step() {
     if (keyframe) scheduler_.request_keyframe();
     return Turn{false, 100ms};
   }
+  if (capturer_->layout_generation() != *reported_generation_)
+    report_layout(StreamerCallbacks::LayoutCause::screen_changed, true);
   if (!*captured) {
     if (!keyframe && last_image_) sender_.lossless_pass(*last_image_);  // nothing changed: make it exact
     return {};

@@ -1,7 +1,8 @@
 // The host's video loop: capture (damage-gated) -> plan_frame -> FrameSender (exact pixels, copies, VP8)
 // -> `callbacks`, paced by a FrameScheduler; refinements when idle; cursor shape and position. Owns the
 // capturer, scheduler and sender. step() runs one turn on the caller's thread and injected clock (tests);
-// start()/stop() run it on the video thread (product). on_ack() and request_keyframe() from any thread;
+// start()/stop() run it on the video thread (product). on_ack(), request_keyframe() and select_monitor()
+// from any thread;
 // callbacks run on the loop's thread and must only post work.
 #pragma once
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -24,6 +26,10 @@ struct StreamerCallbacks : PictureOutput {
   std::function<void(protocol::CursorShape)> send_cursor_shape;
   std::function<void(protocol::CursorPosition)> send_cursor_position;
   std::function<void(const Error&)> on_fatal;  // the display went away
+  // The monitors or the shown area: once at the first turn, after every select_monitor() (answered even
+  // when nothing changed) and whenever the screen's monitors change.
+  enum class LayoutCause { started, selected, screen_changed };
+  std::function<void(const MonitorLayout&, LayoutCause, bool accepted)> on_layout;  // accepted: for `selected`
 };
 
 // What the loop runs on; defaults are the product's.
@@ -47,11 +53,17 @@ class VideoStreamer {
   Turn step();
   void on_ack(const protocol::FrameAck& ack);
   void request_keyframe();
+  // A resumed session's new connection: start over from a keyframe (FrameScheduler::restart). Any thread.
+  void restart();
+  // Shows monitor `index` of the layout (-1: all) from the next turn on; answered through on_layout.
+  void select_monitor(int index);
   std::uint64_t frames_sent() const { return sender_.frames_sent(); }
 
  private:
   void run();
   void poll_cursor();
+  void report_layout(StreamerCallbacks::LayoutCause cause, bool accepted);
+  void apply_selection();
   void wait_for(std::chrono::milliseconds d);
 
   SteadyClock steady_;
@@ -62,6 +74,9 @@ class VideoStreamer {
   FrameSender sender_;
   const BgraImage* last_image_ = nullptr;  // the last capture: what refinements are taken from
   CursorState last_cursor_;
+  std::optional<std::uint64_t> reported_generation_;  // the capturer's layout generation last reported
+  std::mutex select_mutex_;
+  std::optional<int> pending_select_;  // guarded by select_mutex_
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::mutex wake_mutex_;

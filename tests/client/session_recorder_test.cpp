@@ -116,3 +116,18 @@ TEST_CASE("a path that cannot be written fails at once, before any session") {
   REQUIRE_FALSE(recorder);
   CHECK(recorder.error().detail.find("/nonexistent-dir/session.webm") != std::string::npos);
 }
+
+TEST_CASE("a session without a recorded picture leaves no file behind") {
+  TempDir dir;
+  const std::string file = (dir.path / "never.webm").string();
+  auto recorder = c::SessionRecorder::start(file);
+  REQUIRE(recorder);
+  CHECK(std::filesystem::exists(file));  // created at start: the path is proven writable
+  auto done = (*recorder)->finish(9'000'000);
+  REQUIRE(done);
+  CHECK(done->frames == 0);
+  CHECK_FALSE(std::filesystem::exists(file));
+  // The same recorder finished again (the destructor does) does not bring it back.
+  CHECK((*recorder)->finish(10'000'000).has_value());
+  CHECK_FALSE(std::filesystem::exists(file));
+}

@@ -177,6 +177,15 @@ def x_run(display, *cmd, check=True, timeout=30, env=None):
                           stderr=subprocess.PIPE, text=True)
 
 
+def held_on(display):
+    """Keys and buttons the XTest devices (where injected input comes from) hold down on `display`."""
+    held = []
+    for device in ("Virtual core XTEST keyboard", "Virtual core XTEST pointer"):
+        out = x_run(display, "xinput", "query-state", device, check=False).stdout
+        held += re.findall(r"((?:key|button)\[\d+\])=down", out)
+    return held
+
+
 def grab_window(display, path, window="root"):
     """Saves the pixels of `window` (an X window id, or "root" for the whole screen) on `display` as PNG."""
     x_run(display, "import", "-window", str(window), "PNG24:" + path)

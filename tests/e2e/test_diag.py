@@ -22,7 +22,7 @@ HOST_ARGS = ("--fake-screen", "--consent", "accept", "--ui", "none", "--allow-lo
 # windows, top consumers change), display (the host shares a fake screen with no display; --local uses
 # this process's $DISPLAY), triage (composition of the others).
 STABLE = ["system", "disk", "memory", "time", "services_logs", "network"]
-ALL_PROBES = {"system", "cpu", "memory", "disk", "processes", "network", "services_logs", "time", "display",
+ALL_PROBES = {"system", "cpu", "memory", "disk", "processes", "network", "services_logs", "time", "display", "history",
               "triage"}
 LOAD_THRESHOLDS = (2.0, 4.0)  # system `load`: per-core 5-minute load, warning / critical
 

@@ -39,6 +39,29 @@ class ViewerStateTest(unittest.TestCase):
         return subprocess.run(["xdotool", "getwindowname", window], env=xvfb.env(), stdout=subprocess.PIPE,
                               text=True).stdout
 
+    def test_host_killed_with_unread_input_ends_the_viewer_at_once(self):
+        # A process that dies with bytes unread in its socket resets the connection instead of closing it,
+        # which to the viewer looks like the network failing: it tries to resume. The dial is then refused
+        # (nothing listens), which means elfdesk-host is gone: the viewer ends at once, not after 60 s.
+        with Xvfb() as customer, Xvfb() as engineer:
+            with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \
+                    Viewer(host, engineer.display) as viewer:
+                self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
+                window = find_window(engineer.display, "elfdesk")
+                self.assertIsNotNone(window)
+                host.proc.send_signal(signal.SIGSTOP)
+                subprocess.run(["xdotool", "mousemove", "--window", window, "40", "40", "click", "1",
+                                "type", "--delay", "20", "unread input"], env=engineer.env(), check=True)
+                time.sleep(0.5)
+                host.proc.send_signal(signal.SIGKILL)
+                host.proc.wait(10)
+                started = time.monotonic()
+                self.assertEqual(viewer.proc.wait(15), EXIT_NETWORK, viewer.stderr())
+                self.assertLess(time.monotonic() - started, 10, viewer.stderr())
+                ended = [line for line in viewer.stderr().splitlines() if "session ended:" in line]
+                self.assertTrue(ended, viewer.stderr())
+                self.assertIn("lost", ended[-1])
+
     def test_killed_host_ends_the_viewer_with_10_and_a_reason(self):
         with Xvfb() as customer, Xvfb() as engineer:
             with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \

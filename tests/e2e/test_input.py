@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import Host, Viewer, Xvfb, find_window, grab_window, png_rgb, png_size, wait_until, x_run
+from elfdesk_e2e import Host, Viewer, Xvfb, find_window, grab_window, held_on, png_rgb, png_size, wait_until, x_run
 
 HOST_W, HOST_H = 1280, 720
 TEXT = "Hello, World! äöü ß € ñ"
@@ -212,15 +212,6 @@ def motions(log_path):
         text = f.read()
     pattern = r"MotionNotify event,.*?\n.*?\((-?\d+),(-?\d+)\),.*?\n\s*state (0x[0-9a-f]+)"
     return [(int(m[3], 16), (int(m[1]), int(m[2]))) for m in re.finditer(pattern, text)]
-
-
-def held_on(display):
-    """Keys and buttons the XTest devices (where injected input comes from) hold down on `display`."""
-    held = []
-    for device in ("Virtual core XTEST keyboard", "Virtual core XTEST pointer"):
-        out = x_run(display, "xinput", "query-state", device, check=False).stdout
-        held += re.findall(r"((?:key|button)\[\d+\])=down", out)
-    return held
 
 
 if __name__ == "__main__":

@@ -57,6 +57,20 @@ class RecordTest(unittest.TestCase):
         customer.run("import", "-window", "root", screen)
         self.assertGreaterEqual(psnr(last, screen), 35.0)
 
+    def test_a_session_without_pictures_leaves_no_file(self):
+        """Declined before any picture (the customer never answers): no empty WebM, a line saying why."""
+        tmp = self.enterContext(tempfile.TemporaryDirectory())
+        customer = self.enterContext(Xvfb(640, 480))
+        engineer = self.enterContext(Xvfb(1024, 768))
+        host = Host("--consent", "ask", "--ui", "terminal", "--consent-timeout", "1", display=customer.display)
+        self.addCleanup(host.stop)
+        recording = os.path.join(tmp, "never.webm")
+        viewer = Viewer(host, engineer.display, "--record", recording)
+        self.addCleanup(viewer.stop)
+        self.assertEqual(viewer.proc.wait(30), 12, viewer.stderr())  # declined: its exit code, unchanged
+        self.assertFalse(os.path.exists(recording), os.listdir(tmp))
+        self.assertRegex(viewer.stderr(), r"nothing recorded, .*never\.webm not written")
+
 
 if __name__ == "__main__":
     unittest.main()

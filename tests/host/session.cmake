@@ -4,6 +4,7 @@
 # the desktop environment, the pure frame planner, the loop (encoder factory, flow control) turn by turn.
 elfdesk_add_test(NAME host_core_tests LABELS host
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/frame_scheduler_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/code_keeper_tests.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/resume_table_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/audit_log_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/host_options_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/top_off_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/pixel_update_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/scroll_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/window_drag_x11_test.cpp

@@ -32,9 +32,19 @@ struct WindowPixels {
   }
 };
 
+// The window may be unmapped or resized between the two requests (the UI thread redraws it meanwhile):
+// XGetImage then fails with BadMatch, which Xlib's default handler turns into exit(1). Such a grab is
+// simply not taken; the caller polls again.
+inline int ignore_x_error(Display*, XErrorEvent*) { return 0; }
+
 inline std::optional<WindowPixels> grab_window(const std::string& display, unsigned long window) {
   Display* dpy = XOpenDisplay(display.c_str());
   if (dpy == nullptr) return std::nullopt;
+  const auto previous = XSetErrorHandler(ignore_x_error);
+  struct Restore {
+    XErrorHandler handler;
+    ~Restore() { XSetErrorHandler(handler); }
+  } restore{previous};
   std::optional<WindowPixels> out;
   XWindowAttributes attrs{};
   if (XGetWindowAttributes(dpy, window, &attrs) != 0 && attrs.map_state == IsViewable) {

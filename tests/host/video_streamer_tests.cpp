@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "protocol/limits.hpp"
 #include "tests/host/scripted_screen.hpp"
@@ -68,4 +69,31 @@ TEST_CASE("VideoStreamer: without acknowledgements the loop stops at the schedul
   for (int turn = 0; turn < 200 && sent.size() < host::FrameScheduler::kFloorFrames + 1; ++turn)
     clock.advance(video.step().wait);
   CHECK(sent.size() == host::FrameScheduler::kFloorFrames + 1);
+}
+
+TEST_CASE("VideoStreamer: the layout is reported at the start and every MonitorSelect is answered") {
+  ManualClock clock;
+  clock.advance(1s);
+  using Cause = host::StreamerCallbacks::LayoutCause;
+  std::vector<std::tuple<Cause, bool, Rect>> reports;
+  host::StreamerCallbacks callbacks;
+  callbacks.send_frame = [](protocol::VideoFrame) {};
+  callbacks.on_layout = [&](const host::MonitorLayout& l, Cause cause, bool accepted) {
+    reports.emplace_back(cause, accepted, l.area);
+  };
+  host::VideoStreamer video(std::make_unique<test::ScriptedScreen>(clock, test::text_image(320, 240, 5), flips(0)),
+                            std::move(callbacks), {}, host::StreamerParts{&clock, {}});
+  video.step();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0] == std::tuple{Cause::started, true, Rect{0, 0, 320, 240}});
+  video.step();
+  CHECK(reports.size() == 1);  // nothing changed, nothing reported
+  video.select_monitor(3);     // this screen has no monitors: refused, still answered
+  video.step();
+  REQUIRE(reports.size() == 2);
+  CHECK(reports[1] == std::tuple{Cause::selected, false, Rect{0, 0, 320, 240}});
+  video.select_monitor(-1);
+  video.step();
+  REQUIRE(reports.size() == 3);
+  CHECK(reports[2] == std::tuple{Cause::selected, true, Rect{0, 0, 320, 240}});
 }

@@ -391,3 +391,69 @@ TEST_CASE("test pattern capturer: full first frame, then the moving square's old
   REQUIRE(cursor.has_value());
   CHECK(cursor->shape.has_value());
 }
+
+TEST_CASE("monitor layout: the shown monitor is followed by name through a change, else all") {
+  using host::Monitor;
+  const std::vector<Monitor> before{{"LEFT", Rect{0, 0, 100, 50}, true}, {"RIGHT", Rect{100, 0, 100, 50}, false}};
+  const std::vector<Monitor> reordered{{"NEW", Rect{0, 50, 10, 10}, false}, before[1], before[0]};
+  CHECK(host::follow_selection(before, 1, reordered) == 1);
+  CHECK(host::follow_selection(before, 0, reordered) == 2);
+  CHECK(host::follow_selection(before, 1, {before[0]}) == -1);  // RIGHT unplugged: all
+  CHECK(host::follow_selection(before, -1, reordered) == -1);   // all stays all
+  const std::vector<Monitor> nameless{{"", Rect{0, 0, 100, 50}, false}};
+  CHECK(host::follow_selection(nameless, 0, {{"X", Rect{1, 1, 5, 5}, false}, nameless[0]}) == 1);  // by place
+  CHECK(host::monitor_area(before, 1, 150, 50) == Rect{100, 0, 50, 50});  // clipped to the screen
+  CHECK(host::monitor_area(before, -1, 150, 50) == Rect{0, 0, 150, 50});
+  CHECK_FALSE(host::monitor_area(before, 2, 150, 50));
+  CHECK_FALSE(host::monitor_area({{"OFF", Rect{300, 0, 10, 10}, false}}, 0, 150, 50));
+  CHECK(host::describe_choice({before, 1, Rect{100, 0, 100, 50}}) == "1 RIGHT 100x50");
+  CHECK(host::describe_choice({before, -1, Rect{0, 0, 200, 50}}) == "all 200x50");
+}
+
+TEST_CASE("X11 capture: monitors listed from RandR, one chosen at run time, a removed one falls back to all") {
+  test::XvfbServer x(640, 480);
+  Painter paint(x.display());
+  XRRMonitorInfo* m = XRRAllocateMonitor(paint.d, 0);
+  m->name = XInternAtom(paint.d, "ELFDESK-RIGHT", False);
+  m->x = 320;
+  m->y = 0;
+  m->width = 320;
+  m->height = 480;
+  m->mwidth = 90;
+  m->mheight = 130;
+  XRRSetMonitor(paint.d, paint.root, m);
+  XRRFreeMonitors(m);
+  XSync(paint.d, False);
+  auto c = capturer(x.display());
+  must_capture(*c, 0ms);
+  const host::MonitorLayout all = c->layout();
+  CHECK(all.selected == -1);
+  CHECK(all.area == Rect{0, 0, 640, 480});
+  int right = -1;
+  for (std::size_t i = 0; i < all.monitors.size(); ++i)
+    if (all.monitors[i].name == "ELFDESK-RIGHT") right = static_cast<int>(i);
+  REQUIRE(right >= 0);
+  CHECK(all.monitors[static_cast<std::size_t>(right)].area == Rect{320, 0, 320, 480});
+
+  const auto generation = c->layout_generation();
+  CHECK_FALSE(c->select_monitor(static_cast<int>(all.monitors.size())));  // not there: nothing changes
+  CHECK(c->layout_generation() == generation);
+  REQUIRE(c->select_monitor(right));
+  CHECK(c->layout_generation() != generation);
+  CHECK(c->layout().area == Rect{320, 0, 320, 480});
+  CHECK(c->width() == 320);
+  paint.fill(Rect{330, 10, 20, 20}, 0x123456);
+  auto f = c->capture(2000ms, false);
+  REQUIRE(f.has_value());
+  REQUIRE(f->has_value());
+  CHECK((*f)->size_changed);  // the encoder restarts from a keyframe
+  CHECK(paint.same_pixels(*(*f)->image, 320, 0));
+
+  XRRDeleteMonitor(paint.d, paint.root, XInternAtom(paint.d, "ELFDESK-RIGHT", False));
+  XSync(paint.d, False);
+  const auto deadline = Clock::now() + 5s;
+  while (c->layout().selected != -1 && Clock::now() < deadline) (void)c->capture(50ms, false);
+  CHECK(c->layout().selected == -1);
+  CHECK(c->layout().area == Rect{0, 0, 640, 480});
+  CHECK(c->width() == 640);
+}

@@ -114,6 +114,26 @@ class PackageTest(unittest.TestCase):
                 launched.kill()
                 launched.wait()
 
+    def test_the_watcher_user_unit_is_shipped_not_enabled_and_runs(self):
+        unit = "/usr/lib/systemd/user/elfdesk-watch.service"
+        self.assertTrue(os.path.isfile(unit), "elfdesk-host ships no user unit for the watcher")
+        self.assertFalse(glob.glob("/etc/systemd/user/*/elfdesk-watch.service"), "enabled for every user")
+        with open(unit) as f:
+            text = f.read()
+        self.assertIn("WantedBy=graphical-session.target", text)
+        command = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
+        self.assertEqual(command[:2], ["/usr/bin/elfdesk-host", "--watch"])
+        with tempfile.TemporaryDirectory() as runtime:  # a user manager's runtime dir, for verify only
+            os.chmod(runtime, 0o700)
+            verified = run("systemd-analyze", "verify", "--user", unit, check=False,
+                           env=dict(self.env, XDG_RUNTIME_DIR=runtime))
+        self.assertNotIn("elfdesk-watch.service:", verified.stderr, verified.stderr)
+        with tempfile.TemporaryDirectory() as state:
+            once = run(*command, "--once", "--no-notify", "--state-dir", state, check=False, env=self.env)
+            self.assertIn(once.returncode, (0, 1, 2, 3), once.stderr)
+            with open(os.path.join(state, "watch-history.jsonl")) as f:
+                self.assertTrue(f.readline().startswith("{"))
+
     def test_bash_completion_offers_commands_options_and_probe_names(self):
         def complete(line):
             script = ("source /usr/share/bash-completion/bash_completion; "

@@ -236,7 +236,7 @@ TEST_CASE("registry: duplicates and bad names are rejected; describe() documents
                         return std::expected<ProbeOutput, Error>(ProbeOutput{});
                       })).has_value());
   auto described = registry.describe();
-  CHECK(described.size() == 10);
+  CHECK(described.size() == 11);  // nine families, triage, history
   for (const auto& p : described) {
     CHECK_FALSE(p["description"].get<std::string>().empty());
     for (const auto& a : p["args"]) CHECK_FALSE(a["help"].get<std::string>().empty());

@@ -60,6 +60,13 @@ TEST_CASE("monitor messages refuse a choice outside the list") {
   CHECK(payload_of(p::MonitorSelect{3}) == Bytes{0, 3});
 }
 
+TEST_CASE("a resume request carries a ticket and a proof of exactly their sizes") {
+  CHECK(encode_error(p::ResumeRequest{Bytes(15, 1), Bytes(32, 2)}) == ErrorCode::malformed);
+  CHECK(encode_error(p::ResumeRequest{Bytes(16, 1), Bytes(31, 2)}) == ErrorCode::malformed);
+  CHECK(encode_error(p::ResumeRequest{Bytes(16, 1), Bytes{}}) == ErrorCode::malformed);
+  CHECK(payload_of(p::ResumeRequest{Bytes(16, 1), Bytes(32, 2)}).size() == 4 + 16 + 4 + 32);
+}
+
 TEST_CASE("wire layout is big-endian with u16 string and u32 blob lengths") {
   auto ping = p::encode_frame(p::Ping{0x0102030405060708ull, 0x1122334455667788ull});
   REQUIRE(ping.has_value());

@@ -53,6 +53,8 @@ inline std::vector<Message> sample_messages() {
                                  pattern_bytes(32, 0x11), ""});
   m.emplace_back(MonitorList{{{"HDMI-1", 0, 0, 1920, 1080, true}, {"DP-2 ä", 1920, -120, 2560, 1440, false}}, 1});
   m.emplace_back(MonitorSelect{-1});
+  m.emplace_back(ResumeRequest{pattern_bytes(16, 0x11), pattern_bytes(32, 0x22)});
+  m.emplace_back(ResumeResult{false, "the session has ended"});
   return m;
 }
 
