@@ -102,7 +102,7 @@ void FrameScheduler::request_keyframe() {
 void FrameScheduler::restart() {
   const std::lock_guard lock(mutex_);
   in_flight_.clear();
-  window_saturated_ = false;
+  in_flight_bytes_ = 0;  // the window counts bytes of the frames forgotten above
   keyframe_requested_ = true;
 }
 
