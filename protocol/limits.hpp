@@ -27,7 +27,7 @@ inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 sh
 inline constexpr std::size_t kResumeTicketSize = 16;                // ResumeRequest.ticket: names the session
 inline constexpr std::size_t kResumeProofSize = 32;                 // ResumeRequest.proof: HMAC-SHA256
 inline constexpr std::uint8_t kMaxPointerButton = 8;                // buttons 1..8 (4-7 = wheel in X11)
-inline constexpr std::size_t kMaxFramesInFlight = 2;
+inline constexpr std::size_t kMaxFramesInFlight = 16;              // host-side cap; the viewer only acks
 inline constexpr std::size_t kMaxMonitors = 16;                     // MonitorList.monitors
 inline constexpr std::size_t kMaxUpdateRects = 256;                 // VideoFrame.coded, PixelUpdate.rects
 inline constexpr std::size_t kMaxScreenCopies = 16;                 // VideoFrame.copies

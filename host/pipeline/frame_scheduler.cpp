@@ -21,13 +21,25 @@ microseconds smooth(microseconds average, microseconds sample) {
 FrameScheduler::FrameScheduler(const Clock& clock, SchedulerConfig config)
     : clock_(clock), config_(config), target_kbps_(config.max_kbps) {
   config_.max_in_flight = std::clamp<std::size_t>(config_.max_in_flight, 1, limits::kMaxFramesInFlight);
-  window_start_ = clock_.now();
+  last_adapt_ = clock_.now();
 }
 
 bool FrameScheduler::can_send() const {
   const std::lock_guard lock(mutex_);
-  if (in_flight_.size() >= config_.max_in_flight) return false;
+  const std::size_t frames = in_flight_.size();
+  if (frames >= config_.max_in_flight) return false;
+  // Beyond the floor, the bytes in flight follow the path: enough to keep a long, fast path busy, not so
+  // many that they wait in a queue.
+  if (frames >= std::min(kFloorFrames, config_.max_in_flight) && in_flight_bytes_ >= window_bytes_locked())
+    return false;
   return clock_.now() - last_send_ >= microseconds(1'000'000 / config_.max_fps);
+}
+
+std::size_t FrameScheduler::window_bytes_locked() const {
+  // Twice the bandwidth-delay product lets the delivery rate show a faster link (the acks come as fast
+  // as the frames go); once it, when a queue stands, so the queue drains.
+  const std::uint64_t gain = path_.queue_delay() > config_.standing_queue ? 1 : 2;
+  return static_cast<std::size_t>(gain * path_.bdp_bytes());
 }
 
 std::chrono::milliseconds FrameScheduler::wait_hint() const {
@@ -41,9 +53,9 @@ std::chrono::milliseconds FrameScheduler::wait_hint() const {
 void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const std::lock_guard lock(mutex_);
   const auto now = clock_.now();
-  in_flight_.push_back({frame_id, bytes, now});
+  in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_.empty())});
+  in_flight_bytes_ += bytes;
   last_send_ = now;
-  if (in_flight_.size() >= config_.max_in_flight) window_saturated_ = true;
 }
 
 bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
@@ -58,7 +70,10 @@ bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
   const auto delay = std::max(duration_cast<microseconds>(now - it->at) - viewer, microseconds(0));
   viewer_time_ = smooth(viewer_time_, viewer);
   // Acks are in order on one TCP stream; anything older than the acked frame is acknowledged too.
-  for (auto i = in_flight_.begin(); i != std::next(it); ++i) window_bytes_ += i->bytes;
+  std::size_t acked = 0;
+  for (auto i = in_flight_.begin(); i != std::next(it); ++i) acked += i->bytes;
+  path_.on_ack(now, delay, acked, it->mark, it->bytes);
+  in_flight_bytes_ -= acked;
   in_flight_.erase(in_flight_.begin(), std::next(it));
   ack_delay_ = smooth(ack_delay_, delay);
   adapt_rate_locked(now);
@@ -66,19 +81,17 @@ bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
 }
 
 void FrameScheduler::adapt_rate_locked(TimePoint now) {
-  const auto elapsed = now - window_start_;
-  if (elapsed < milliseconds(1000)) return;
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  const int delivered_kbps = static_cast<int>(static_cast<double>(window_bytes_) * 8.0 / 1000.0 / seconds);
-  if (window_saturated_ && ack_delay_ > milliseconds(100)) {
-    // The link, not the screen, limits us: aim below what it delivered so queues drain.
-    target_kbps_ = std::clamp(delivered_kbps * 8 / 10, config_.min_kbps, config_.max_kbps);
+  if (now - last_adapt_ < milliseconds(1000)) return;
+  last_adapt_ = now;
+  if (path_.queue_delay() > config_.standing_queue) {
+    // A standing queue: the link, not the screen, limits us. Aim below what it delivers so the queue
+    // drains, and lower again each second it stands. (The path's own length is in min_rtt, not here.)
+    const int path_kbps = static_cast<int>(path_.delivery_rate_bps() / 1000);
+    const int base = path_kbps > 0 ? std::min(target_kbps_, path_kbps) : target_kbps_;
+    target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
   } else {
     target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(100, target_kbps_ / 8));
   }
-  window_start_ = now;
-  window_bytes_ = 0;
-  window_saturated_ = false;
 }
 
 void FrameScheduler::request_keyframe() {
@@ -89,7 +102,7 @@ void FrameScheduler::request_keyframe() {
 void FrameScheduler::restart() {
   const std::lock_guard lock(mutex_);
   in_flight_.clear();
-  window_saturated_ = false;
+  in_flight_bytes_ = 0;  // the window counts bytes of the frames forgotten above
   keyframe_requested_ = true;
 }
 
@@ -116,6 +129,26 @@ std::chrono::microseconds FrameScheduler::ack_delay() const {
 std::chrono::microseconds FrameScheduler::viewer_time() const {
   const std::lock_guard lock(mutex_);
   return viewer_time_;
+}
+
+std::chrono::microseconds FrameScheduler::min_rtt() const {
+  const std::lock_guard lock(mutex_);
+  return path_.min_rtt();
+}
+
+std::chrono::microseconds FrameScheduler::queue_delay() const {
+  const std::lock_guard lock(mutex_);
+  return path_.queue_delay();
+}
+
+int FrameScheduler::delivery_kbps() const {
+  const std::lock_guard lock(mutex_);
+  return static_cast<int>(path_.delivery_rate_bps() / 1000);
+}
+
+std::size_t FrameScheduler::window_bytes() const {
+  const std::lock_guard lock(mutex_);
+  return window_bytes_locked();
 }
 
 }  // namespace elfdesk::host

@@ -1,9 +1,10 @@
-// Decides when the video thread may capture and send the next frame: at most max_in_flight frames
-// unacknowledged (never more than limits::kMaxFramesInFlight), at most max_fps, keyframes only on request
-// (when to refine: TopOffTracker). A slow link shows up as late acks, which lowers the frame rate (fewer
-// sends) and the bitrate target instead of building a queue; the viewer's own decode and present time,
-// which each FrameAck reports, is taken out first, so a slow viewer holds frames back without being
-// mistaken for a slow link. Thread-safe: acks arrive from the network thread.
+// Decides when the video thread may capture and send the next frame: unacknowledged bytes within twice the
+// path's bandwidth-delay product (PathEstimate; at least kFloorFrames frames, at most max_in_flight <=
+// limits::kMaxFramesInFlight), at most max_fps, keyframes only on request (when to refine: TopOffTracker).
+// The bitrate target backs off on a standing queue (ack delay above the path's minimum), not on a long
+// path; the viewer's own decode and present time, which each FrameAck reports, is taken out first, so a
+// slow viewer holds frames back without being mistaken for a slow link. Thread-safe: acks arrive from the
+// network thread.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <mutex>
 
 #include "common/clock.hpp"
+#include "host/pipeline/path_estimate.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/messages.hpp"
 
@@ -23,6 +25,9 @@ struct SchedulerConfig {
   // video 40.5 -> 20.6 ms at 35.7 instead of 23.4 updates/s, with drag and scroll bytes about the same.
   int max_fps = 60;
   std::size_t max_in_flight = limits::kMaxFramesInFlight;  // capped at that limit (docs/protocol.md)
+  // A queue this long above the path's minimum round trip means the link is full: the bitrate target backs
+  // off. Below it, jitter and the viewer's ack timing, not a queue.
+  std::chrono::milliseconds standing_queue{30};
   std::chrono::milliseconds top_off_delay{250};  // an area still this long is refined (TopOffTracker)
   int max_kbps = 20000;
   int min_kbps = 300;
@@ -31,9 +36,12 @@ struct SchedulerConfig {
 class FrameScheduler {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
+  // Frames always allowed in flight, whatever the estimate (before the first ack, and on short paths):
+  // the window of the time before the path estimate, so lan and home pace as before.
+  static constexpr std::size_t kFloorFrames = 2;
   FrameScheduler(const Clock& clock, SchedulerConfig config);
 
-  // May a frame be captured and sent now? False while max_in_flight frames await acks or too soon.
+  // May a frame be captured and sent now? False while the in-flight window is full or too soon.
   bool can_send() const;
   // How long the video thread should sleep (or wait for damage) before asking again.
   std::chrono::milliseconds wait_hint() const;
@@ -52,28 +60,33 @@ class FrameScheduler {
   std::size_t in_flight() const;
   std::chrono::microseconds ack_delay() const;    // smoothed send-to-ack time, less the viewer's time
   std::chrono::microseconds viewer_time() const;  // smoothed decode + present time the viewer reports
+  std::chrono::microseconds min_rtt() const;      // the path's minimum ack delay (10 s window)
+  std::chrono::microseconds queue_delay() const;  // smoothed ack delay above min_rtt, own transmission out
+  int delivery_kbps() const;                      // the path's delivery rate estimate (4 s max)
+  std::size_t window_bytes() const;               // in-flight bytes allowed now (beyond kFloorFrames)
 
  private:
   struct Sent {
     std::uint64_t id;
     std::size_t bytes;
     TimePoint at;
+    PathEstimate::Mark mark;
   };
   void adapt_rate_locked(TimePoint now);
+  std::size_t window_bytes_locked() const;
 
   const Clock& clock_;
   SchedulerConfig config_;
   mutable std::mutex mutex_;
   std::deque<Sent> in_flight_;
+  std::size_t in_flight_bytes_ = 0;
+  PathEstimate path_;
   TimePoint last_send_{};
   bool keyframe_requested_ = true;  // a new viewer always starts with a keyframe
   std::chrono::microseconds ack_delay_{0};
   std::chrono::microseconds viewer_time_{0};
   int target_kbps_;
-  // delivery measurement window
-  TimePoint window_start_{};
-  std::size_t window_bytes_ = 0;
-  bool window_saturated_ = false;
+  TimePoint last_adapt_{};
 };
 
 }  // namespace elfdesk::host

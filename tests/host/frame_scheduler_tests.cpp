@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <deque>
+#include <utility>
+
 #include "common/clock.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
 
@@ -10,6 +14,52 @@ using namespace std::chrono_literals;
 namespace {
 // An ack from a viewer that took no time of its own (decode_us and present_us 0).
 protocol::FrameAck ack(std::uint64_t id) { return protocol::FrameAck{id, 0, 0}; }
+
+// A path for the scheduler's own loop on the manual clock, in 1 ms steps: a bottleneck of `kbps` (each
+// frame leaves when the link is free: a queue) and a fixed round trip after the frame's last byte.
+struct SimPath {
+  ManualClock& clock;
+  FrameScheduler& s;
+  std::chrono::milliseconds rtt;
+  std::int64_t kbps;
+  std::deque<std::pair<FrameScheduler::TimePoint, std::uint64_t>> acks{};
+  FrameScheduler::TimePoint link_free{};
+  std::uint64_t id = 0;
+  std::size_t most_in_flight = 0;
+  int sent = 0;
+
+  void run(std::chrono::milliseconds duration, std::size_t frame_bytes) {
+    const auto end = clock.now() + duration;
+    while (clock.now() < end) {
+      while (!acks.empty() && acks.front().first <= clock.now()) {
+        CHECK(s.on_ack(ack(acks.front().second)));
+        acks.pop_front();
+      }
+      if (s.can_send()) send(frame_bytes);
+      most_in_flight = std::max(most_in_flight, s.in_flight());
+      clock.advance(1ms);
+    }
+  }
+  void send(std::size_t bytes) {
+    link_free = std::max(clock.now(), link_free) +
+                std::chrono::microseconds(static_cast<std::int64_t>(bytes) * 8 * 1000 / kbps);
+    acks.emplace_back(link_free + rtt, ++id);
+    s.on_sent(id, bytes);
+    ++sent;
+  }
+};
+
+// A second of small frames acknowledged after `delay`: the path's minimum is known before a test starts.
+void warm_up(ManualClock& clock, std::initializer_list<FrameScheduler*> schedulers, std::uint64_t& id,
+             std::chrono::milliseconds delay) {
+  for (int i = 0; i < 20; ++i) {
+    ++id;
+    for (FrameScheduler* s : schedulers) s->on_sent(id, 1000);
+    clock.advance(delay);
+    for (FrameScheduler* s : schedulers) CHECK(s->on_ack(ack(id)));
+    clock.advance(50ms - delay);
+  }
+}
 }  // namespace
 
 TEST_CASE("a new viewer starts with a keyframe, later keyframes only on request") {
@@ -63,14 +113,16 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
   FrameScheduler s(clock, config);
   CHECK(s.target_kbps() == 8000);
   std::uint64_t id = 0;
-  // 2 s of a link that delivers 25 kB per 250 ms ack delay: about 800 kbit/s.
-  for (int i = 0; i < 8; ++i) {
+  warm_up(clock, {&s}, id, 5ms);  // the empty path answers in 5 ms
+  // 3 s of a link that delivers 25 kB per 250 ms ack delay: about 800 kbit/s, a queue of ~200 ms.
+  for (int i = 0; i < 12; ++i) {
     s.on_sent(++id, 25000);
     s.on_sent(++id, 25000);
     clock.advance(250ms);
     s.on_ack(ack(id));
   }
   CHECK(s.ack_delay() >= 200ms);
+  CHECK(s.queue_delay() > 30ms);
   CHECK(s.target_kbps() < 2000);
   CHECK(s.target_kbps() >= config.min_kbps);
   const int lowered = s.target_kbps();
@@ -86,15 +138,66 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
 
 TEST_CASE("max_in_flight comes from the protocol's limit and cannot exceed it") {
   ManualClock clock;
-  FrameScheduler s(clock, SchedulerConfig{.max_fps = 1000, .max_in_flight = 10});
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 1000, .max_in_flight = 100});
+  SimPath path{clock, s, 100ms, 100'000};  // 100 Mbit/s, 100 ms: a window of megabytes
+  path.run(3s, 100);
+  CHECK(s.window_bytes() > 100 * limits::kMaxFramesInFlight);
+  CHECK(path.most_in_flight == limits::kMaxFramesInFlight);  // 100 asked for, the limit allows fewer
+  CHECK(SchedulerConfig{}.max_in_flight == limits::kMaxFramesInFlight);
+}
+
+TEST_CASE("before any ack, and while the path's window is smaller, kFloorFrames frames may be in flight") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 1000});
   clock.advance(1s);
-  for (std::uint64_t id = 1; id <= limits::kMaxFramesInFlight; ++id) {
+  for (std::uint64_t id = 1; id <= FrameScheduler::kFloorFrames; ++id) {
     CHECK(s.can_send());
-    s.on_sent(id, 100);
+    s.on_sent(id, 100'000);
     clock.advance(2ms);
   }
-  CHECK_FALSE(s.can_send());  // 10 asked for, the protocol allows kMaxFramesInFlight
-  CHECK(SchedulerConfig{}.max_in_flight == limits::kMaxFramesInFlight);
+  CHECK_FALSE(s.can_send());
+  CHECK(s.window_bytes() == 0);  // no estimate yet
+}
+
+TEST_CASE("a long path without a queue keeps its bitrate target: the RTT is not congestion") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 30, .max_kbps = 8000, .min_kbps = 300});
+  SimPath path{clock, s, 120ms, 20'000};  // mobile's RTT, a link far faster than the 1.2 Mbit/s sent
+  path.run(6s, 5000);
+  CHECK(s.min_rtt() >= 119ms);
+  CHECK(s.min_rtt() <= 125ms);  // with a 5 kB frame's 2 ms on the link
+  CHECK(s.ack_delay() >= 120ms);  // above the old absolute 100 ms limit the whole time
+  CHECK(s.queue_delay() < 5ms);
+  CHECK(s.target_kbps() == 8000);
+  CHECK(path.sent >= 6 * 27);  // ~29 frames/s (34 ms steps), not 2 per round trip (~16/s)
+}
+
+TEST_CASE("a standing queue on a long path lowers the bitrate target towards the delivery rate") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 30, .max_kbps = 8000, .min_kbps = 300});
+  SimPath path{clock, s, 120ms, 1000};  // 1 Mbit/s
+  path.run(2s, 500);                    // 120 kbit/s: no queue, the path's minimum is learnt
+  CHECK(s.queue_delay() < 5ms);
+  CHECK(s.target_kbps() == 8000);
+  path.run(4s, 25'000);  // 6 Mbit/s of frames into 1 Mbit/s
+  CHECK(s.queue_delay() > 30ms);
+  CHECK(s.delivery_kbps() >= 900);
+  CHECK(s.delivery_kbps() <= 1100);
+  CHECK(s.target_kbps() < 1000);
+}
+
+TEST_CASE("the in-flight window grows with the bandwidth-delay product: a fast long path gets its frames") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 60, .max_kbps = 20000});
+  SimPath path{clock, s, 120ms, 20'000};  // 'far': 20 Mbit/s, 120 ms
+  path.run(2s, 20'000);                   // 60 frames/s of 20 kB: 9.6 Mbit/s
+  const int before = path.sent;
+  path.run(2s, 20'000);
+  CHECK(path.most_in_flight > 2);
+  CHECK(path.sent - before >= 2 * 55);  // ~60 frames/s; 2 frames per 128 ms round trip would be ~31
+  CHECK(s.window_bytes() > 2 * 20'000);
+  CHECK(s.queue_delay() < 10ms);
+  CHECK(s.target_kbps() == 20000);
 }
 
 TEST_CASE("the viewer's decode and present time is not taken for a slow link") {
@@ -102,9 +205,10 @@ TEST_CASE("the viewer's decode and present time is not taken for a slow link") {
   SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};
   FrameScheduler viewer_bound(clock, config), link_bound(clock, config);
   std::uint64_t id = 0;
-  // 2 s at 250 ms from send to ack, saturated. One viewer spends 240 ms of it decoding and presenting
+  warm_up(clock, {&viewer_bound, &link_bound}, id, 10ms);  // both paths: 10 ms when empty
+  // 3 s at 250 ms from send to ack, saturated. One viewer spends 240 ms of it decoding and presenting
   // (a slow machine), the other link has the whole delay in the network.
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 12; ++i) {
     ++id;
     for (FrameScheduler* s : {&viewer_bound, &link_bound}) {
       s->on_sent(id, 25000);
@@ -117,7 +221,9 @@ TEST_CASE("the viewer's decode and present time is not taken for a slow link") {
   CHECK(viewer_bound.ack_delay() == 10ms);  // 250 ms less the viewer's 240
   CHECK(viewer_bound.viewer_time() == 240ms);
   CHECK(viewer_bound.target_kbps() == 8000);  // not cut: the link kept up
+  CHECK(viewer_bound.queue_delay() < 5ms);
   CHECK(link_bound.ack_delay() >= 200ms);
+  CHECK(link_bound.queue_delay() > 30ms);
   CHECK(link_bound.target_kbps() < 2000);
   // A viewer that says it took longer than the round trip does not make the delay negative.
   viewer_bound.on_sent(++id, 100);

@@ -18,7 +18,7 @@ TEST_CASE("VideoStreamer on its own thread streams a moving test pattern in real
   streamer = &video;
   video.start();
   // The pattern changes 30 times a second. Without acknowledgements the streamer would stop at
-  // kMaxFramesInFlight updates; a slow machine gets plenty of time.
+  // FrameScheduler::kFloorFrames updates; a slow machine gets plenty of time.
   CHECK(viewer.wait_for_updates(30, 20s));
   const auto stopping = std::chrono::steady_clock::now();
   video.stop();

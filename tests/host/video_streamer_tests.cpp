@@ -51,7 +51,7 @@ TEST_CASE("VideoStreamer: an encoder that cannot be made is asked for again, and
   CHECK(frames[0].width == 320);
 }
 
-TEST_CASE("VideoStreamer: without acknowledgements the loop stops at kMaxFramesInFlight and waits") {
+TEST_CASE("VideoStreamer: without acknowledgements the loop stops at the scheduler's floor and waits") {
   ManualClock clock;
   clock.advance(1s);
   std::vector<std::uint64_t> sent;
@@ -61,14 +61,14 @@ TEST_CASE("VideoStreamer: without acknowledgements the loop stops at kMaxFramesI
   host::VideoStreamer video(std::make_unique<test::ScriptedScreen>(clock, test::text_image(320, 240, 5), flips(10)),
                             std::move(callbacks), {}, host::StreamerParts{&clock, {}});
   for (int turn = 0; turn < 200; ++turn) clock.advance(video.step().wait);  // 10 flips would take 400 ms
-  CHECK(sent.size() == limits::kMaxFramesInFlight);
+  CHECK(sent.size() == host::FrameScheduler::kFloorFrames);  // no path estimate yet
   const host::VideoStreamer::Turn waiting = video.step();
   CHECK_FALSE(waiting.finished);
   CHECK(waiting.wait >= 5ms);
   video.on_ack(protocol::FrameAck{sent.back(), 0, 0});  // the viewer caught up: both are acknowledged
-  for (int turn = 0; turn < 200 && sent.size() < limits::kMaxFramesInFlight + 1; ++turn)
+  for (int turn = 0; turn < 200 && sent.size() < host::FrameScheduler::kFloorFrames + 1; ++turn)
     clock.advance(video.step().wait);
-  CHECK(sent.size() == limits::kMaxFramesInFlight + 1);
+  CHECK(sent.size() == host::FrameScheduler::kFloorFrames + 1);
 }
 
 TEST_CASE("VideoStreamer: the layout is reported at the start and every MonitorSelect is answered") {
