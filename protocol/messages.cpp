@@ -29,7 +29,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::probe_result, ProbeResult> && kAt<MessageType::clipboard, Clipboard> &&
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
-              kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::remedy_request, RemedyRequest> &&
+              kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::path_report, PathReport> &&
+              kAt<MessageType::remedy_request, RemedyRequest> &&
               kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
               kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect>);
 
@@ -66,6 +67,7 @@ const char* name_of(MessageType type) {
     case MessageType::goodbye: return "Goodbye";
     case MessageType::pixel_update: return "PixelUpdate";
     case MessageType::bulk_chunk: return "BulkChunk";
+    case MessageType::path_report: return "PathReport";
     case MessageType::remedy_request: return "RemedyRequest";
     case MessageType::remedy_result: return "RemedyResult";
     case MessageType::transfer_control: return "TransferControl";

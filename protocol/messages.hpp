@@ -37,7 +37,8 @@ enum class MessageType : std::uint16_t {
   goodbye = 21,
   pixel_update = 22,
   bulk_chunk = 23,
-  // 24-39 unused; 40-49 remedies (issue 14).
+  path_report = 25,  // host -> engineer: the host's estimate of the path (kPathReport)
+  // 24, 26-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
@@ -56,7 +57,9 @@ inline constexpr std::uint32_t kProbes = 1u << 3;
 inline constexpr std::uint32_t kCursor = 1u << 4;
 inline constexpr std::uint32_t kChat = 1u << 5;
 inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
-inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors;
+inline constexpr std::uint32_t kPathReport = 1u << 9;  // PathReport: the host's path estimate, for the stats overlay
+inline constexpr std::uint32_t kAll =
+    kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors | kPathReport;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -292,6 +295,19 @@ struct Pong {
   friend bool operator==(const Pong&, const Pong&) = default;
 };
 
+// Host -> engineer about once a second while streaming, and at once on a big change: what the host's
+// FrameScheduler believes about the path, for the viewer's stats. Informational only; the viewer acts on
+// nothing in it. Sent only when both sides advertise capability::kPathReport.
+struct PathReport {
+  std::uint32_t min_rtt_us = 0;           // 0: no estimate yet
+  std::uint32_t delivery_rate_kbps = 0;   // 0: no estimate yet
+  std::uint32_t target_kbps = 0;          // the encoder's bitrate target
+  std::uint32_t queue_delay_us = 0;       // smoothed RTT above min RTT: the standing queue
+  std::uint32_t bytes_in_flight = 0;
+  std::uint16_t frames_in_flight = 0;     // at most limits::kMaxFramesInFlight
+  friend bool operator==(const PathReport&, const PathReport&) = default;
+};
+
 enum class GoodbyeReason : std::uint8_t {
   normal = 1,
   ended_by_customer = 2,
@@ -403,13 +419,13 @@ struct MonitorSelect {
 using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentRequest, ConsentResult,
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
-                             Pong, Goodbye, PixelUpdate, BulkChunk, RemedyRequest, RemedyResult, TransferControl,
+                             Pong, Goodbye, PixelUpdate, BulkChunk, PathReport, RemedyRequest, RemedyResult, TransferControl,
                              MonitorList, MonitorSelect>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 40, 41, 50, 60, 61};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 40, 41, 50, 60, 61};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);
