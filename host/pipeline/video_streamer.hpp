@@ -16,6 +16,7 @@
 #include "host/capture/screen_capturer.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
 #include "host/pipeline/frame_sender.hpp"
+#include "host/pipeline/path_reporter.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::host {
@@ -23,6 +24,7 @@ namespace elfdesk::host {
 struct StreamerCallbacks : PictureOutput {
   std::function<void(protocol::CursorShape)> send_cursor_shape;
   std::function<void(protocol::CursorPosition)> send_cursor_position;
+  std::function<void(protocol::PathReport)> send_path_report;  // empty: the viewer did not ask (kPathReport)
   std::function<void(const Error&)> on_fatal;  // the display went away
 };
 
@@ -52,6 +54,7 @@ class VideoStreamer {
  private:
   void run();
   void poll_cursor();
+  void report_path();
   void wait_for(std::chrono::milliseconds d);
 
   SteadyClock steady_;
@@ -60,6 +63,7 @@ class VideoStreamer {
   StreamerCallbacks callbacks_;
   FrameScheduler scheduler_;
   FrameSender sender_;
+  PathReporter path_reporter_;
   const BgraImage* last_image_ = nullptr;  // the last capture: what refinements are taken from
   CursorState last_cursor_;
   std::thread thread_;
