@@ -351,6 +351,14 @@ void fields(auto& io, Is<Pong> auto& m) {
   io.u64(m.nonce);
   io.u64(m.sent_us);
 }
+void fields(auto& io, Is<PathReport> auto& m) {
+  io.u32(m.min_rtt_us);
+  io.u32(m.delivery_rate_kbps);
+  io.u32(m.target_kbps);
+  io.u32(m.queue_delay_us);
+  io.u32(m.bytes_in_flight);
+  io.u16(m.frames_in_flight);
+}
 void fields(auto& io, Is<Goodbye> auto& m) {
   io.enumeration(m.reason);
   io.text(m.message, L::kMaxShortString);

@@ -167,6 +167,11 @@ Check check(const TransferControl& m) {
 Check check(const Goodbye& m) {
   return enum_in(m.reason, GoodbyeReason::normal, GoodbyeReason::version_mismatch, "goodbye reason");
 }
+Check check(const PathReport& m) {
+  return malformed_if(m.frames_in_flight > L::kMaxFramesInFlight,
+                      std::to_string(m.frames_in_flight) + " frames in flight exceed " +
+                          std::to_string(L::kMaxFramesInFlight));
+}
 Check check(const MonitorList& m) {
   if (auto e = malformed_if(m.selected < -1 || m.selected >= static_cast<int>(m.monitors.size()),
                             "selected monitor " + std::to_string(m.selected) + " is not in the list"))

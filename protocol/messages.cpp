@@ -36,6 +36,7 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::chat, Chat> && kAt<MessageType::ping, Ping> && kAt<MessageType::pong, Pong> &&
               kAt<MessageType::goodbye, Goodbye> && kAt<MessageType::pixel_update, PixelUpdate> &&
               kAt<MessageType::bulk_chunk, BulkChunk> && kAt<MessageType::session_info, SessionInfo> &&
+              kAt<MessageType::path_report, PathReport> &&
               kAt<MessageType::remedy_request, RemedyRequest> &&
               kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
               kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect> &&
@@ -77,6 +78,7 @@ const char* name_of(MessageType type) {
     case MessageType::pixel_patch: return "PixelPatch";
     case MessageType::bulk_chunk: return "BulkChunk";
     case MessageType::session_info: return "SessionInfo";
+    case MessageType::path_report: return "PathReport";
     case MessageType::remedy_request: return "RemedyRequest";
     case MessageType::remedy_result: return "RemedyResult";
     case MessageType::transfer_control: return "TransferControl";

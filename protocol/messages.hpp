@@ -38,7 +38,7 @@ enum class MessageType : std::uint16_t {
   pixel_update = 22,
   bulk_chunk = 23,
   session_info = 24,  // host -> engineer after consent: machine, user, a stable opaque host key
-  // 25 reserved for path reports (issue 13).
+  path_report = 25,  // host -> engineer: the host's estimate of the path (kPathReport)
   pixel_patch = 26,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
   // 27-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
@@ -63,10 +63,10 @@ inline constexpr std::uint32_t kChat = 1u << 5;
 inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSelect: the monitor chosen at run time
 inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may resume (ResumeRequest / ResumeResult)
 inline constexpr std::uint32_t kSessionInfo = 1u << 8;  // SessionInfo after consent (who and which machine)
-// Bit 9 is reserved for path reports (issue 13).
+inline constexpr std::uint32_t kPathReport = 1u << 9;  // PathReport: the host's path estimate, for the stats overlay
 inline constexpr std::uint32_t kPixelPatch = 1u << 10;  // small exact-pixel updates go as PixelPatch
 inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
-                                      kResume | kSessionInfo | kPixelPatch;
+                                      kResume | kSessionInfo | kPathReport | kPixelPatch;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -325,6 +325,19 @@ struct Pong {
   friend bool operator==(const Pong&, const Pong&) = default;
 };
 
+// Host -> engineer about once a second while streaming, and at once on a big change: what the host's
+// FrameScheduler believes about the path, for the viewer's stats. Informational only; the viewer acts on
+// nothing in it. Sent only when both sides advertise capability::kPathReport.
+struct PathReport {
+  std::uint32_t min_rtt_us = 0;           // 0: no estimate yet
+  std::uint32_t delivery_rate_kbps = 0;   // 0: no estimate yet
+  std::uint32_t target_kbps = 0;          // the encoder's bitrate target
+  std::uint32_t queue_delay_us = 0;       // smoothed RTT above min RTT: the standing queue
+  std::uint32_t bytes_in_flight = 0;
+  std::uint16_t frames_in_flight = 0;     // at most limits::kMaxFramesInFlight
+  friend bool operator==(const PathReport&, const PathReport&) = default;
+};
+
 enum class GoodbyeReason : std::uint8_t {
   normal = 1,
   ended_by_customer = 2,
@@ -463,12 +476,13 @@ using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentR
                              VideoFrame, FrameAck, KeyframeRequest, CursorShape, CursorPosition, KeyEvent,
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
                              Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult,
-                             TransferControl, MonitorList, MonitorSelect, ResumeRequest, ResumeResult, PixelPatch>;
+                             TransferControl, MonitorList, MonitorSelect, ResumeRequest, ResumeResult, PixelPatch,
+                             PathReport>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26, 25};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);

@@ -38,6 +38,25 @@ nlohmann::json monitors_json(const protocol::MonitorList& list) {
   return nlohmann::json{{"monitors", std::move(monitors)}, {"selected", list.selected}};
 }
 
+// `{"stats": true}` on the control socket: the same figures as the stats overlay; `path` is null until the
+// host sent a PathReport (an older host never does).
+nlohmann::json stats_json(const SessionStats& s) {
+  nlohmann::json out{{"bytes", s.bytes.load()},
+                     {"pictures", s.pictures.load()},
+                     {"round_trip_ms", static_cast<double>(s.round_trip_us.load()) / 1000.0},
+                     {"latency_ms", static_cast<double>(s.latency_us.load()) / 1000.0},
+                     {"path", nullptr}};
+  if (s.path_reports.load() == 0) return out;
+  out["path"] = nlohmann::json{{"reports", s.path_reports.load()},
+                               {"min_rtt_ms", static_cast<double>(s.path_min_rtt_us.load()) / 1000.0},
+                               {"delivery_kbps", s.path_delivery_kbps.load()},
+                               {"target_kbps", s.path_target_kbps.load()},
+                               {"queue_ms", static_cast<double>(s.path_queue_us.load()) / 1000.0},
+                               {"bytes_in_flight", s.path_bytes_in_flight.load()},
+                               {"frames_in_flight", s.path_frames_in_flight.load()}};
+  return out;
+}
+
 }  // namespace
 
 ViewerNetwork::ViewerNetwork(asio::io_context& io, EngineerOptions options, ViewerShared& shared,
@@ -270,6 +289,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
     for (const auto& line : core_->chat().lines()) lines.push_back(transfer::format_chat_line(line));
     return reply(nlohmann::json{{"lines", std::move(lines)}});
   }
+  if (request.contains("stats")) return reply(nlohmann::json{{"stats", stats_json(shared_.stats)}});
   if (!text("save_transcript").empty()) {
     auto saved = core_->chat().save(text("save_transcript"));
     if (!saved) return reply(Failure({saved.error().detail, 4}));
@@ -283,7 +303,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
   if (!text("push").empty()) return core_->transfers().push(text("push"), {}, std::move(finished));
   if (!text("pull").empty() && !text("out").empty())
     return core_->transfers().pull(text("pull"), text("out"), {}, std::move(finished));
-  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push, pull, monitors or monitor", 2}));
+  reply(Failure({"unknown request: expected calls, chat, chat_log, save_transcript, push, pull, stats, monitors or monitor", 2}));
 }
 
 void ViewerNetwork::post(std::function<void(SessionCore&)> task) {

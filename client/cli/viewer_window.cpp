@@ -153,6 +153,13 @@ void ViewerWindow::on_tick() {
   stats.dropped_frames = shared_.updates.dropped();
   stats.decode_ms = static_cast<double>(s.decode_us.load()) / 1000.0;
   stats.present_ms = static_cast<double>(s.present_us.load()) / 1000.0;
+  stats.has_path = s.path_reports.load() > 0;
+  stats.path_rtt_ms = static_cast<double>(s.path_min_rtt_us.load()) / 1000.0;
+  stats.path_queue_ms = static_cast<double>(s.path_queue_us.load()) / 1000.0;
+  stats.path_kbps = s.path_delivery_kbps.load();
+  stats.path_target_kbps = s.path_target_kbps.load();
+  stats.path_frames_in_flight = s.path_frames_in_flight.load();
+  stats.path_bytes_in_flight = s.path_bytes_in_flight.load();
   window_.set_stats(stats);
   last_bytes_ = bytes;
   last_pictures_ = pictures;

@@ -47,6 +47,10 @@ class MainMailbox {
 struct SessionStats {
   std::atomic<std::uint64_t> bytes{0}, pictures{0};
   std::atomic<std::uint64_t> round_trip_us{0}, decode_us{0}, present_us{0}, latency_us{0};
+  // The host's newest PathReport (all 0 until one came, path_reports counts them): its estimate of the path.
+  std::atomic<std::uint64_t> path_reports{0};
+  std::atomic<std::uint32_t> path_min_rtt_us{0}, path_delivery_kbps{0}, path_target_kbps{0}, path_queue_us{0};
+  std::atomic<std::uint32_t> path_bytes_in_flight{0}, path_frames_in_flight{0};
 };
 
 }  // namespace elfdesk::client

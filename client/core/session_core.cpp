@@ -84,6 +84,7 @@ void SessionCore::handle(protocol::Message& message) {
     if (on_session_info_) on_session_info_(*session_info_);
     return;
   }
+  if (auto* path = std::get_if<protocol::PathReport>(&message)) return record_path(*path);
   if (!links_.mailbox) return;
   if (auto* shape = std::get_if<protocol::CursorShape>(&message)) {
     links_.mailbox->put_cursor_shape(std::move(*shape));
@@ -96,6 +97,18 @@ void SessionCore::handle(protocol::Message& message) {
       log::warn("unreadable clipboard from the host: {}", text.error().detail);
     }
   }
+}
+
+void SessionCore::record_path(const protocol::PathReport& r) {
+  if (!links_.stats) return;
+  SessionStats& s = *links_.stats;
+  s.path_min_rtt_us = r.min_rtt_us;
+  s.path_delivery_kbps = r.delivery_rate_kbps;
+  s.path_target_kbps = r.target_kbps;
+  s.path_queue_us = r.queue_delay_us;
+  s.path_bytes_in_flight = r.bytes_in_flight;
+  s.path_frames_in_flight = r.frames_in_flight;
+  s.path_reports++;
 }
 
 void SessionCore::acknowledge(const PictureStamp& picture, std::uint64_t shown_us) {

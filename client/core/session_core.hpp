@@ -84,6 +84,7 @@ class SessionCore {
   SessionCore(EngineerSession session, PictureReceiver receiver, SessionLinks links);
   std::optional<PictureUpdate> receive_picture(const protocol::Message& message);
   void handle(protocol::Message& message);
+  void record_path(const protocol::PathReport& report);  // into links_.stats, for the overlay and the socket
 
   EngineerSession session_;
   PictureReceiver receiver_;

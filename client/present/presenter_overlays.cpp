@@ -14,10 +14,16 @@ constexpr int kPanelMaxWidth = 1100;
 const char* kMenuButton = "\u2261 F8";  // "≡": small, so it hides little of the picture
 
 std::vector<std::string> stats_lines(const PresenterStats& s) {
-  return {fmt::format("{:5.1f} fps   {:7.0f} kbit/s", s.fps, s.kbit_per_s),
-          fmt::format("rtt {:5.1f} ms   latency ~{:5.1f} ms", s.round_trip_ms, s.latency_ms),
-          fmt::format("decode {:4.1f} ms   present {:4.1f} ms", s.decode_ms, s.present_ms),
-          fmt::format("dropped {}", s.dropped_frames)};
+  std::vector<std::string> lines{fmt::format("{:5.1f} fps   {:7.0f} kbit/s", s.fps, s.kbit_per_s),
+                                 fmt::format("rtt {:5.1f} ms   latency ~{:5.1f} ms", s.round_trip_ms, s.latency_ms),
+                                 fmt::format("decode {:4.1f} ms   present {:4.1f} ms", s.decode_ms, s.present_ms),
+                                 fmt::format("dropped {}", s.dropped_frames)};
+  // What the host believes about the path: the queue is what keystrokes wait behind.
+  if (s.has_path)
+    lines.push_back(fmt::format("path: RTT {:.1f} ms, {} kbit/s, target {}, queue {:.1f} ms, in flight {} ({} kB)",
+                                s.path_rtt_ms, s.path_kbps, s.path_target_kbps, s.path_queue_ms,
+                                s.path_frames_in_flight, (s.path_bytes_in_flight + 999) / 1000));
+  return lines;
 }
 
 Rect to_rect(const SDL_Rect& r) { return {r.x, r.y, r.w, r.h}; }

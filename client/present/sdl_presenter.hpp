@@ -30,6 +30,10 @@ struct PresenterStats {
   std::uint64_t dropped_frames = 0;
   double decode_ms = 0;   // receipt to decoded, newest picture shown
   double present_ms = 0;  // decoded to on screen, newest picture shown
+  // The host's newest path estimate (protocol::PathReport); no line while has_path is false.
+  bool has_path = false;
+  double path_rtt_ms = 0, path_queue_ms = 0;
+  std::uint32_t path_kbps = 0, path_target_kbps = 0, path_frames_in_flight = 0, path_bytes_in_flight = 0;
   friend bool operator==(const PresenterStats&, const PresenterStats&) = default;
 };
 

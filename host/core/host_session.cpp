@@ -112,6 +112,8 @@ struct HostSession::Impl {
       callbacks.send_patch = [post_send](PixelPatch p) { post_send(std::move(p)); };
     callbacks.send_cursor_shape = [post_send](CursorShape s) { post_send(std::move(s)); };
     callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
+    if (setup.capabilities & protocol::capability::kPathReport)
+      callbacks.send_path_report = [post_send](PathReport r) { post_send(r); };
     // The session ends with the reason, so the audit record and the engineer's Goodbye say why.
     callbacks.on_fatal = [ex, owner = owner, lost = desktop](const Error& e) {
       asio::post(ex, [owner, lost, e] {

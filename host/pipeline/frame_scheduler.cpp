@@ -151,4 +151,9 @@ std::size_t FrameScheduler::window_bytes() const {
   return window_bytes_locked();
 }
 
+std::size_t FrameScheduler::in_flight_bytes() const {
+  const std::lock_guard lock(mutex_);
+  return in_flight_bytes_;
+}
+
 }  // namespace elfdesk::host

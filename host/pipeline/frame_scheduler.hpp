@@ -58,6 +58,7 @@ class FrameScheduler {
 
   int target_kbps() const;
   std::size_t in_flight() const;
+  std::size_t in_flight_bytes() const;            // bytes of the frames sent and not yet acked
   std::chrono::microseconds ack_delay() const;    // smoothed send-to-ack time, less the viewer's time
   std::chrono::microseconds viewer_time() const;  // smoothed decode + present time the viewer reports
   std::chrono::microseconds min_rtt() const;      // the path's minimum ack delay (10 s window)

@@ -97,10 +97,18 @@ void VideoStreamer::poll_cursor() {
   last_cursor_.visible = cursor->visible;
 }
 
+// While streaming only: before the first frame there is nothing to estimate.
+void VideoStreamer::report_path() {
+  if (!callbacks_.send_path_report || sender_.frames_sent() == 0) return;
+  if (auto report = path_reporter_.due(clock_.now(), path_report_of(scheduler_)))
+    callbacks_.send_path_report(*report);
+}
+
 VideoStreamer::Turn VideoStreamer::step() {
   if (!reported_generation_) report_layout(StreamerCallbacks::LayoutCause::started, true);
   apply_selection();
   poll_cursor();
+  report_path();
   if (!scheduler_.can_send()) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
   const bool keyframe = scheduler_.take_keyframe_request();
   // Before new damage: while something keeps changing, areas that stopped must still get their turn.

@@ -18,6 +18,7 @@
 #include "host/capture/screen_capturer.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
 #include "host/pipeline/frame_sender.hpp"
+#include "host/pipeline/path_reporter.hpp"
 #include "protocol/messages.hpp"
 
 namespace elfdesk::host {
@@ -25,6 +26,7 @@ namespace elfdesk::host {
 struct StreamerCallbacks : PictureOutput {
   std::function<void(protocol::CursorShape)> send_cursor_shape;
   std::function<void(protocol::CursorPosition)> send_cursor_position;
+  std::function<void(protocol::PathReport)> send_path_report;  // empty: the viewer did not ask (kPathReport)
   std::function<void(const Error&)> on_fatal;  // the display went away
   // The monitors or the shown area: once at the first turn, after every select_monitor() (answered even
   // when nothing changed) and whenever the screen's monitors change.
@@ -64,6 +66,7 @@ class VideoStreamer {
   void poll_cursor();
   void report_layout(StreamerCallbacks::LayoutCause cause, bool accepted);
   void apply_selection();
+  void report_path();
   void wait_for(std::chrono::milliseconds d);
 
   SteadyClock steady_;
@@ -72,6 +75,7 @@ class VideoStreamer {
   StreamerCallbacks callbacks_;
   FrameScheduler scheduler_;
   FrameSender sender_;
+  PathReporter path_reporter_;
   const BgraImage* last_image_ = nullptr;  // the last capture: what refinements are taken from
   CursorState last_cursor_;
   std::optional<std::uint64_t> reported_generation_;  // the capturer's layout generation last reported

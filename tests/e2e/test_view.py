@@ -1,7 +1,9 @@
 """`elfdesk view` as an engineer sees it: the host shares Xvfb display A, the viewer's window lives on another
 Xvfb display B, and the window's pixels (grabbed with ImageMagick's import) are compared with A's screen."""
+import json
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -137,6 +139,55 @@ class ViewTest(unittest.TestCase):
         self.assertIsNone(viewer.proc.poll(), "the viewer exited")
         starts = [e for e in self.host.audit() if e.get("event") == "session_start"]
         self.assertEqual(len(starts), 1, "the viewer reconnected")
+
+    def control_stats(self, path):
+        """The viewer's {"stats": true} answer on its control socket (None while it cannot answer)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(path)
+                s.sendall(b'{"stats": true}\n')
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            return json.loads(data).get("stats")
+        except (OSError, ValueError):
+            return None
+
+    def test_stats_carry_the_hosts_path_estimate(self):
+        """The host's PathReport reaches the viewer: its control socket's stats (the overlay's figures) carry a
+        plausible estimate of the loopback path once pictures flowed and were acknowledged."""
+        sock = self.path("view.sock")
+        self.start_viewer("--control-socket", sock)
+        pictures = [make_test_picture(self.path(f"p{i}.png"), HOST_W, HOST_H, f"picture {i}") for i in range(2)]
+        stop = threading.Event()
+
+        def animate():  # pictures to acknowledge: the estimate comes from the acks
+            for i in range(200):
+                if stop.wait(0.1):
+                    return
+                paint_root(self.a.display, pictures[i % 2])
+        painter = threading.Thread(target=animate)
+        painter.start()
+        self.addCleanup(painter.join)
+        self.addCleanup(stop.set)
+        latest = [None]
+
+        def estimated():
+            latest[0] = self.control_stats(sock)
+            path = (latest[0] or {}).get("path")
+            return bool(path) and path["min_rtt_ms"] > 0 and path["delivery_kbps"] > 0 and path["reports"] >= 2
+        self.assertTrue(wait_until(estimated, timeout=30, interval=0.5), f"no path estimate: {latest[0]}")
+        path = latest[0]["path"]
+        print(f"\nview, the host's path estimate on loopback: {path}")
+        self.assertLess(path["min_rtt_ms"], 100.0, "a loopback round trip")
+        self.assertGreater(path["target_kbps"], 0)
+        self.assertGreaterEqual(path["queue_ms"], 0.0)
+        self.assertLessEqual(path["frames_in_flight"], 16)
+        self.assertGreater(latest[0]["pictures"], 0)
 
 
 class StartupTest(unittest.TestCase):

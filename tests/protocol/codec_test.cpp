@@ -52,6 +52,25 @@ TEST_CASE("every message type round-trips through payload and frame encoding") {
   }
 }
 
+TEST_CASE("path report: fixed layout, frames in flight within the host's cap") {
+  CHECK(payload_of(p::PathReport{1, 2, 3, 4, 5, 6}) ==
+        Bytes{0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 6});
+  CHECK(p::encode_payload(p::PathReport{0, 0, 0, 0, 0, static_cast<std::uint16_t>(L::kMaxFramesInFlight)}).has_value());
+  CHECK(encode_error(p::PathReport{0, 0, 0, 0, 0, static_cast<std::uint16_t>(L::kMaxFramesInFlight + 1)}) ==
+        ErrorCode::malformed);
+  const auto type = static_cast<std::uint16_t>(p::MessageType::path_report);
+  Bytes bad = payload_of(p::PathReport{1, 2, 3, 4, 5, 6});
+  bad.back() = static_cast<std::uint8_t>(L::kMaxFramesInFlight + 1);
+  CHECK(!p::decode_payload(type, bad).has_value());
+  Bytes short_payload = payload_of(p::PathReport{1, 2, 3, 4, 5, 6});
+  short_payload.pop_back();
+  CHECK(!p::decode_payload(type, short_payload).has_value());
+  Bytes long_payload = payload_of(p::PathReport{1, 2, 3, 4, 5, 6});
+  long_payload.push_back(0);
+  CHECK(!p::decode_payload(type, long_payload).has_value());
+  CHECK(std::string(p::name_of(p::MessageType::path_report)) == "PathReport");
+}
+
 TEST_CASE("monitor messages refuse a choice outside the list") {
   CHECK(encode_error(p::MonitorList{{{"screen", 0, 0, 800, 600, true}}, 1}) == ErrorCode::malformed);
   CHECK(encode_error(p::MonitorList{{{"screen", 0, 0, 0, 600, true}}, 0}) == ErrorCode::malformed);

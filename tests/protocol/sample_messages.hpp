@@ -48,6 +48,7 @@ inline std::vector<Message> sample_messages() {
                              PixelFormat::palette, 2 + 3 * 4 + 6 + 2, pattern_bytes(40, 0x3C)});
   m.emplace_back(BulkChunk{3, 0xFFFFFFFF00000000ull, pattern_bytes(1500, 0x61)});
   m.emplace_back(SessionInfo{"büro-pc", "anna", "0123456789abcdef0123456789abcdef"});
+  m.emplace_back(PathReport{60500, 2950, 2400, 18000, 0xFFFFFFFFu, 16});
   m.emplace_back(RemedyRequest{11, "terminate_process", {{"pid", "4242"}, {"grace_ms", "500"}}, true});
   m.emplace_back(RemedyResult{11, RemedyOutcome::done, 321, pattern_bytes(90, 0x42), ""});
   m.emplace_back(TransferControl{7, TransferOp::done, TransferKind::pull, 52428800, "/home/kunde/Bericht ä.pdf",
