@@ -48,7 +48,6 @@ inline std::vector<Message> sample_messages() {
                              PixelFormat::palette, 2 + 3 * 4 + 6 + 2, pattern_bytes(40, 0x3C)});
   m.emplace_back(BulkChunk{3, 0xFFFFFFFF00000000ull, pattern_bytes(1500, 0x61)});
   m.emplace_back(SessionInfo{"büro-pc", "anna", "0123456789abcdef0123456789abcdef"});
-  m.emplace_back(PathReport{60500, 2950, 2400, 18000, 0xFFFFFFFFu, 16});
   m.emplace_back(RemedyRequest{11, "terminate_process", {{"pid", "4242"}, {"grace_ms", "500"}}, true});
   m.emplace_back(RemedyResult{11, RemedyOutcome::done, 321, pattern_bytes(90, 0x42), ""});
   m.emplace_back(TransferControl{7, TransferOp::done, TransferKind::pull, 52428800, "/home/kunde/Bericht ä.pdf",
@@ -61,6 +60,7 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(PixelPatch{0x123456789ull, 36'000'123'456ull, 1280, 720, {300, 0, 70000}, {{{0, 16, 1280, 700}, 0, 0}},
                             {{8, 16, 2, 3}, {1278, 719, 2, 1}}, PixelFormat::bits, false, 1 + 2 * 4 + 1,
                             pattern_bytes(10, 0x3C)});
+  m.emplace_back(PathReport{60500, 2950, 2400, 18000, 0xFFFFFFFFu, 16});
   return m;
 }
 
