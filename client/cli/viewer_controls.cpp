@@ -70,8 +70,8 @@ bool ViewerWindow::on_view_event(const SDL_Event& e) {
   // A window moved or resized under a resting pointer gets no motion event (X reports a crossing only when
   // the pointer leaves or enters it): the last motion's position is stale and may lie at an edge of the new
   // size while the pointer is nowhere near it. Unknown, so no panning, until the pointer moves again.
-  if (e.type == SDL_WINDOWEVENT && (e.window.event == SDL_WINDOWEVENT_LEAVE || e.window.event == SDL_WINDOWEVENT_MOVED ||
-                                    e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)) {
+  const Uint8 change = e.type == SDL_WINDOWEVENT ? e.window.event : Uint8{SDL_WINDOWEVENT_NONE};
+  if (change == SDL_WINDOWEVENT_LEAVE || change == SDL_WINDOWEVENT_MOVED || change == SDL_WINDOWEVENT_SIZE_CHANGED) {
     pointer_x_ = pointer_y_ = -1;
     edge_pan();
   }

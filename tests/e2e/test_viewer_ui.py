@@ -1,6 +1,7 @@
 """The viewer engineers enjoy, driven with xdotool as a user would and checked by pixels: fullscreen (F11)
 covers the viewer's display with the picture; 1:1 in a smaller window scrolls (Ctrl+Alt+arrows) to show the
-host's pixels at the offset, a click lands there on the host, and the pointer at an edge pans; the menu (F8 or its button) is opaque
+host's pixels at the offset, a click lands there on the host, and the pointer at an edge pans (but a pointer
+the window moved or shrank under does not); the menu (F8 or its button) is opaque
 and its Ctrl+Alt+Del / Alt+Tab reach the host's X server; the triage panel is opaque, in severity colours,
 wraps long lines; the scale mode comes back for the same host after a restart."""
 import glob
