@@ -1,11 +1,11 @@
 // elfdesk: the support engineer's command. Dispatches to a subcommand; each returns its exit code.
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "client/cli/commands.hpp"
 #include "common/log.hpp"
+#include "common/sigpipe.hpp"
 
 namespace {
 
@@ -41,18 +41,8 @@ unknown);
 
 }  // namespace
 
-// A write to a vanished peer (the X server at logout, a dropped socket) must be an error the code handles,
-// not SIGPIPE's silent death. A no-op handler rather than SIG_IGN: exec() resets handlers, so the programs
-// a probe or a remedy starts get the default back (an ignored SIGPIPE would be inherited by them).
-static void ignore_sigpipe_here_only() {
-  struct sigaction action {};
-  action.sa_handler = [](int) {};
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGPIPE, &action, nullptr);
-}
-
 int main(int argc, char** argv) {
-  ignore_sigpipe_here_only();
+  elfdesk::ignore_sigpipe_here_only();
   std::vector<std::string> args(argv + 1, argv + argc);
   elfdesk::log::set_level_from_env(elfdesk::log::Level::warn);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/sigpipe.hpp"
 #include "common/watch/watcher.hpp"
 #include "host/core/audit_log.hpp"
 #include "host/core/host_server.hpp"
@@ -66,16 +66,6 @@ void end_when_display_closes(HostServer& server) {
 }
 
 }  // namespace
-
-// A write to a vanished peer (the X server at logout, a dropped socket) must be an error the code handles,
-// not SIGPIPE's silent death. A no-op handler rather than SIG_IGN: exec() resets handlers, so the programs
-// a probe or a remedy starts get the default back (an ignored SIGPIPE would be inherited by them).
-static void ignore_sigpipe_here_only() {
-  struct sigaction action {};
-  action.sa_handler = [](int) {};
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGPIPE, &action, nullptr);
-}
 
 int main(int argc, char** argv) {
   ignore_sigpipe_here_only();

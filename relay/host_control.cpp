@@ -166,6 +166,23 @@ asio::awaitable<std::expected<void, std::string>> claim_for_reclaim(RelayState& 
   co_return std::unexpected("another relay node still holds this id; try again shortly");
 }
 
+// What Register and Reclaim both pass before any id is looked at: the relay protocol version, the
+// address's registration rate (a Reclaim spends a token like a Register), room for one more code. False
+// once refused (the peer is then closed).
+asio::awaitable<bool> admit_registration(Peer& peer, std::uint16_t version, const char* what) {
+  RelayState& state = peer.state;
+  using protocol::RelayRefusal;
+  if (version != protocol::kRelayProtocolVersion)
+    co_await refuse(peer, RelayRefusal::version, "this relay speaks relay protocol version 1", what);
+  else if (!state.registrations.allow(peer.address))
+    co_await refuse(peer, RelayRefusal::rate_limited, "too many registrations from your address; wait a minute", what);
+  else if (state.hosts.size() >= state.config.limits.max_registrations || state.stopping)
+    co_await refuse(peer, RelayRefusal::capacity, "this relay holds as many codes as it can; try again later", what);
+  else
+    co_return true;
+  co_return false;
+}
+
 bool same_bytes(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
   return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -186,12 +203,7 @@ std::vector<std::uint8_t> claim_verifier(std::span<const std::uint8_t> key) {
 asio::awaitable<void> serve_reclaim(std::shared_ptr<Peer> peer, protocol::RelayReclaim request) {
   RelayState& state = peer->state;
   using protocol::RelayRefusal;
-  if (request.version != protocol::kRelayProtocolVersion)
-    co_return co_await refuse(*peer, RelayRefusal::version, "this relay speaks relay protocol version 1", "reclaim");
-  if (!state.registrations.allow(peer->address))
-    co_return co_await refuse(*peer, RelayRefusal::rate_limited, "too many registrations from your address; wait a minute", "reclaim");
-  if (state.hosts.size() >= state.config.limits.max_registrations || state.stopping)
-    co_return co_await refuse(*peer, RelayRefusal::capacity, "this relay holds as many codes as it can; try again later", "reclaim");
+  if (!co_await admit_registration(*peer, request.version, "reclaim")) co_return;
   const auto verifier = claim_verifier(request.key);
   if (verifier.empty()) co_return co_await refuse(*peer, RelayRefusal::capacity, "the relay cannot hash", "reclaim");
   const std::string id = request.id;
@@ -215,12 +227,7 @@ asio::awaitable<void> serve_reclaim(std::shared_ptr<Peer> peer, protocol::RelayR
 asio::awaitable<void> serve_control(std::shared_ptr<Peer> peer, protocol::RelayRegister request) {
   RelayState& state = peer->state;
   using protocol::RelayRefusal;
-  if (request.version != protocol::kRelayProtocolVersion)
-    co_return co_await refuse(*peer, RelayRefusal::version, "this relay speaks relay protocol version 1", "register");
-  if (!state.registrations.allow(peer->address))
-    co_return co_await refuse(*peer, RelayRefusal::rate_limited, "too many registrations from your address; wait a minute", "register");
-  if (state.hosts.size() >= state.config.limits.max_registrations || state.stopping)
-    co_return co_await refuse(*peer, RelayRefusal::capacity, "this relay holds as many codes as it can; try again later", "register");
+  if (!co_await admit_registration(*peer, request.version, "register")) co_return;
   auto id = co_await claim_id(state);
   if (!id) co_return co_await refuse(*peer, RelayRefusal::capacity, id.error(), "register");
   std::vector<std::uint8_t> unbound;  // named: g++ 12 mishandles braced temporaries into coroutines

@@ -67,7 +67,14 @@ bool ViewerWindow::on_view_event(const SDL_Event& e) {
     pointer_y_ = e.motion.y;
     edge_pan();
   }
-  if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_LEAVE) pointer_x_ = pointer_y_ = -1;
+  // A window moved or resized under a resting pointer gets no motion event (X reports a crossing only when
+  // the pointer leaves or enters it): the last motion's position is stale and may lie at an edge of the new
+  // size while the pointer is nowhere near it. Unknown, so no panning, until the pointer moves again.
+  const Uint8 change = e.type == SDL_WINDOWEVENT ? e.window.event : Uint8{SDL_WINDOWEVENT_NONE};
+  if (change == SDL_WINDOWEVENT_LEAVE || change == SDL_WINDOWEVENT_MOVED || change == SDL_WINDOWEVENT_SIZE_CHANGED) {
+    pointer_x_ = pointer_y_ = -1;
+    edge_pan();
+  }
   return false;  // motion still reaches the customer
 }
 
@@ -76,13 +83,20 @@ void ViewerWindow::edge_pan() {
   const auto [dx, dy] = pointer_x_ < 0 || window_.menu_visible()
                             ? std::pair{0, 0}
                             : window_.viewport().edge_pan(pointer_x_, pointer_y_, kEdgeMargin, kEdgeStep);
+  const Viewport& v = window_.viewport();
   if (dx == 0 && dy == 0) {
-    if (pan_timer_ != 0) SDL_RemoveTimer(pan_timer_);
+    if (pan_timer_ == 0) return;
+    SDL_RemoveTimer(pan_timer_);
     pan_timer_ = 0;
+    log::info("viewer: edge panning stopped at {},{}", v.scroll_x, v.scroll_y);
     return;
   }
+  if (pan_timer_ == 0) {
+    log::info("viewer: edge panning from {},{} (pointer at {},{} of {}x{})", v.scroll_x, v.scroll_y, pointer_x_,
+              pointer_y_, v.window_width, v.window_height);
+    pan_timer_ = SDL_AddTimer(kPanIntervalMs, pan_tick, &window_);
+  }
   window_.scroll_by(dx, dy);
-  if (pan_timer_ == 0) pan_timer_ = SDL_AddTimer(kPanIntervalMs, pan_tick, &window_);
 }
 
 void ViewerWindow::toggle_fullscreen() {

@@ -292,6 +292,26 @@ def paint_root(display, path):
     x_run(display, "display", "-window", "root", path, check=False)
 
 
+# split_monitors: a SPLIT_W x SPLIT_H display as two RandR monitors side by side, LEFT red and RIGHT blue.
+SPLIT_W, SPLIT_H = 2560, 800
+SPLIT_RED, SPLIT_BLUE = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0)
+
+
+def split_monitors(display, directory):
+    """Splits the SPLIT_W x SPLIT_H X server `display` into the RandR monitors LEFT and RIGHT (`xrandr
+    --setmonitor`, 1280 wide each) and paints LEFT red and RIGHT blue (a PNG written to `directory`);
+    returns the monitors' RandR indices by name ({"LEFT": i, "RIGHT": j})."""
+    half = SPLIT_W // 2
+    for name, x in (("LEFT", 0), ("RIGHT", half)):
+        x_run(display, "xrandr", "--setmonitor", name, f"{half}/338x{SPLIT_H}/211+{x}+0", "none")
+    picture = os.path.join(directory, "halves.png")
+    subprocess.run(["convert", "-size", f"{half}x{SPLIT_H}", "xc:#c03030", "-size", f"{half}x{SPLIT_H}",
+                    "xc:#3060c0", "+append", "PNG24:" + picture], check=True)
+    paint_root(display, picture)
+    listed = x_run(display, "xrandr", "--listactivemonitors").stdout
+    return {name: int(index) for index, name in re.findall(r"^ *(\d+): \+?\*?(\w+)", listed, re.M)}
+
+
 def hide_cursor(display):
     """Gives the root window of `display` an invisible cursor, so cursor drawing cannot disturb picture checks."""
     with tempfile.TemporaryDirectory(prefix="elfdesk-cursor-") as tmp:

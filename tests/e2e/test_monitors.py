@@ -12,11 +12,10 @@ import subprocess
 import tempfile
 import unittest
 
-from elfdesk_e2e import (CLIENT_BIN, Host, Viewer, Xvfb, find_window, grab_window, hide_cursor, paint_root, png_crop, png_rgb,
-                         wait_until, x_run)
+from elfdesk_e2e import (CLIENT_BIN, SPLIT_BLUE, SPLIT_H, SPLIT_RED, SPLIT_W, Host, Viewer, Xvfb, find_window,
+                         grab_window, hide_cursor, png_crop, png_rgb, split_monitors, wait_until, x_run)
 
-HOST_W, HOST_H = 2560, 800
-RED, BLUE = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0)
+RED, BLUE = SPLIT_RED, SPLIT_BLUE
 WINDOW_W, WINDOW_H = 1280, 720
 
 
@@ -39,15 +38,10 @@ class MonitorTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="elfdesk-monitors-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.a = self.enterContext(Xvfb(HOST_W, HOST_H))
+        self.a = self.enterContext(Xvfb(SPLIT_W, SPLIT_H))
         self.b = self.enterContext(Xvfb(1440, 900))
         hide_cursor(self.a.display)
-        for name, x in (("LEFT", 0), ("RIGHT", 1280)):
-            x_run(self.a.display, "xrandr", "--setmonitor", name, f"1280/338x800/211+{x}+0", "none")
-        picture = os.path.join(self.dir, "halves.png")
-        subprocess.run(["convert", "-size", f"{HOST_W // 2}x{HOST_H}", "xc:#c03030", "-size",
-                        f"{HOST_W // 2}x{HOST_H}", "xc:#3060c0", "+append", "PNG24:" + picture], check=True)
-        paint_root(self.a.display, picture)
+        split_monitors(self.a.display, self.dir)
         self.host = Host("--consent", "accept", "--ui", "none", display=self.a.display)
         self.addCleanup(self.host.stop)
         self.socket = os.path.join(self.dir, "view.sock")
@@ -134,12 +128,9 @@ class MonitorTest(unittest.TestCase):
 class StartMonitorTest(unittest.TestCase):
     def test_view_monitor_asks_for_that_monitor_once_the_session_is_up(self):
         tmp = self.enterContext(tempfile.TemporaryDirectory())
-        a = self.enterContext(Xvfb(HOST_W, HOST_H))
+        a = self.enterContext(Xvfb(SPLIT_W, SPLIT_H))
         b = self.enterContext(Xvfb(1440, 900))
-        for name, x in (("LEFT", 0), ("RIGHT", 1280)):
-            x_run(a.display, "xrandr", "--setmonitor", name, f"1280/338x800/211+{x}+0", "none")
-        order = x_run(a.display, "xrandr", "--listactivemonitors").stdout
-        right = int(re.search(r"^ *(\d+): RIGHT", order, re.M).group(1))
+        right = split_monitors(a.display, tmp)["RIGHT"]
         host = Host("--consent", "accept", "--ui", "none", display=a.display)
         self.addCleanup(host.stop)
         path = os.path.join(tmp, "view.sock")

@@ -3,19 +3,16 @@ monitor of the host (a 2560x800 Xvfb split into two RandR monitors, LEFT red and
 window then shows that monitor (by pixels), the host audits the switch, and the menu's "All monitors"
 brings back both halves. The direct-session cases are in test_monitors.py and test_viewer_ui.py."""
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from elfdesk_e2e import (Xvfb, find_window, grab_window, hide_cursor, paint_root, png_crop, png_rgb, wait_until,
-                         x_run)
+from elfdesk_e2e import (SPLIT_BLUE, SPLIT_H, SPLIT_RED, SPLIT_W, Xvfb, find_window, grab_window, hide_cursor,
+                         png_crop, png_rgb, split_monitors, wait_until, x_run)
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
 from test_viewer_host_key import HOST_ARGS, RelayViewer
 
-HOST_W, HOST_H = 2560, 800
-RED, BLUE = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0)
+RED, BLUE = SPLIT_RED, SPLIT_BLUE
 FIRST_MONITOR_ROW = 6  # viewer_menu.cpp: four Send items, keyboard grab, "All monitors", then each monitor
 
 
@@ -28,15 +25,10 @@ class RelayViewerMenuTest(unittest.TestCase):
         self.pki = Pki(self.dir)
         self.relay = Relay(self.pki)
         self.addCleanup(self.relay.stop)
-        self.a = self.enterContext(Xvfb(HOST_W, HOST_H))
+        self.a = self.enterContext(Xvfb(SPLIT_W, SPLIT_H))
         self.b = self.enterContext(Xvfb(1440, 900))
         hide_cursor(self.a.display)
-        for name, x in (("LEFT", 0), ("RIGHT", 1280)):
-            x_run(self.a.display, "xrandr", "--setmonitor", name, f"1280/338x800/211+{x}+0", "none")
-        picture = os.path.join(self.dir, "halves.png")
-        subprocess.run(["convert", "-size", f"{HOST_W // 2}x{HOST_H}", "xc:#c03030", "-size",
-                        f"{HOST_W // 2}x{HOST_H}", "xc:#3060c0", "+append", "PNG24:" + picture], check=True)
-        paint_root(self.a.display, picture)
+        self.monitors = split_monitors(self.a.display, self.dir)
 
     def pixel(self, window, x, y):
         shot = grab_window(self.b.display, os.path.join(self.dir, "window.png"), window)
@@ -52,8 +44,7 @@ class RelayViewerMenuTest(unittest.TestCase):
         x_run(self.b.display, "xdotool", "windowfocus", "--sync", window, "key", "--clearmodifiers", *keys)
 
     def test_the_menu_switches_the_monitor_through_the_relay(self):
-        order = x_run(self.a.display, "xrandr", "--listactivemonitors").stdout
-        right = int(re.search(r"^ *(\d+): RIGHT", order, re.M).group(1))
+        right = self.monitors["RIGHT"]
         host = RelayHost(self.relay.address, self.pki.ca, *HOST_ARGS, display=self.a.display)
         self.addCleanup(host.stop)
         viewer = RelayViewer(host.code(), self.relay.address, self.pki.ca, self.b.display,

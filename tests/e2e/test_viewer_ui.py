@@ -1,6 +1,7 @@
 """The viewer engineers enjoy, driven with xdotool as a user would and checked by pixels: fullscreen (F11)
 covers the viewer's display with the picture; 1:1 in a smaller window scrolls (Ctrl+Alt+arrows) to show the
-host's pixels at the offset, a click lands there on the host, and the pointer at an edge pans; the menu (F8 or its button) is opaque
+host's pixels at the offset, a click lands there on the host, and the pointer at an edge pans (but a pointer
+the window moved or shrank under does not); the menu (F8 or its button) is opaque
 and its Ctrl+Alt+Del / Alt+Tab reach the host's X server; the triage panel is opaque, in severity colours,
 wraps long lines; the scale mode comes back for the same host after a restart."""
 import glob
@@ -157,6 +158,34 @@ class ViewerUiTest(unittest.TestCase):
         far_right = at(640, 100, "h2")
         self.assertTrue(wait_until(lambda: psnr(far_right, view("v2")) >= 32, timeout=15),
                         "edge panning did not reach the right end: %.1f dB" % psnr(far_right, view("v2")))
+        self.assertTrue(wait_until(lambda: "edge panning stopped at 640,100" in self.viewer.stderr(), timeout=10),
+                        self.viewer.stderr())
+
+    def test_one_to_one_does_not_pan_when_the_window_moves_and_shrinks_under_a_resting_pointer(self):
+        """X sends no motion when a window moves or resizes under a still pointer: the last position the
+        viewer saw (500,300 of the old window) lies at the new window's right edge, the pointer itself (300,300)
+        does not. Panning then moved the picture away from where the user had put it."""
+        b = self.enterContext(Xvfb(1024, 768))
+        window = self.start(b, "--scale", "1:1", size=(800, 600))
+        x_run(b.display, "xdotool", "mousemove", "500", "300")
+        view = lambda name: self.crop(self.shot(b, window, name), name + "-body", 0, 40, 480, 340)
+        at0 = lambda src, name: self.crop(src, name, 0, 40, 480, 340)
+        self.assertTrue(wait_until(lambda: psnr(at0(self.host_shot, "s0"), view("s0v")) >= 32, timeout=20),
+                        "no 1:1 picture: " + self.viewer.stderr())
+        x_run(b.display, "xdotool", "windowmove", "--sync", window, "200", "0", "windowsize", "--sync", window,
+              "510", "400")
+        # The host's picture changes where the window shows it: new pictures wake the viewer's loop, which
+        # (before the fix) panned on the stale position.
+        changed = os.path.join(self.dir, "changed.png")
+        subprocess.run(["convert", self.picture, "-fill", "#8e44ad", "-draw", "rectangle 40,60 300,300",
+                        "PNG24:" + changed], check=True)
+        paint_root(self.a.display, changed)
+        expected = at0(grab_window(self.a.display, os.path.join(self.dir, "host-changed.png")), "s1")
+        self.assertTrue(wait_until(lambda: psnr(expected, view("s1v")) >= 32, timeout=20),
+                        "the changed picture is not shown at 0,0: %.1f dB; %s" % (psnr(expected, view("s1v")),
+                                                                                  self.viewer.stderr()))
+        self.assertNotIn("edge panning", self.viewer.stderr())
+        self.assertGreaterEqual(psnr(expected, view("s2v")), 32, "the view moved")
 
     def test_menu_is_opaque_and_sends_ctrl_alt_del_and_alt_tab(self):
         b = self.enterContext(Xvfb(1024, 768))

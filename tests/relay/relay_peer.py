@@ -247,6 +247,39 @@ def register(relay, pki, source="127.0.0.1"):
     return control, relay_id
 
 
+class RelayFixture:
+    """A unittest.TestCase mixin: one PKI in a temporary directory per class (class attribute `prefix` names
+    it), and relays, peers and control connections that each test stops or closes when it ends."""
+    prefix = "elfdesk-relay-test-"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dir = tempfile.mkdtemp(prefix=cls.prefix)
+        cls.pki = Pki(cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def relay(self, *args, **kw):
+        relay = Relay(self.pki, self.dir, *args, name=f"relay{time.monotonic_ns()}", **kw)
+        self.addCleanup(relay.stop)
+        return relay
+
+    def peer(self, relay, source="127.0.0.1", **kw):
+        p = Peer(relay, self.pki, source, **kw)
+        self.addCleanup(p.close)
+        return p
+
+    def register(self, relay, source="127.0.0.1"):
+        """A control connection (closed after the test) and its id."""
+        control, relay_id = register(relay, self.pki, source)
+        self.addCleanup(control.close)
+        return control, relay_id
+
+
 def join_pair(relay, pki, control, relay_id, source="127.0.0.1"):
     """Engineer joins, host accepts on a data connection: both spliced. Returns (engineer, host_data)."""
     engineer = Peer(relay, pki, source)

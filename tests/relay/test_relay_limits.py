@@ -1,40 +1,20 @@
 """Abuse limits of the real elfdesk-relay, from several loopback source addresses (127.0.0.2, .3, ...):
 registration and join rates per address, joins per id, the session and registration caps, connections per
 address, and the deadlines that cut silent, idle and half-open connections."""
-import shutil
 import socket
-import tempfile
 import time
 import unittest
 
 import relay_peer as rp
 
 
-class RelayLimits(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="elfdesk-relay-limits-")
-        cls.pki = rp.Pki(cls.dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
+class RelayLimits(rp.RelayFixture, unittest.TestCase):
+    prefix = "elfdesk-relay-limits-"
 
     def relay(self, *limits, args=(), metrics=False):
+        """A relay with `limits` ("name=value", each given as --limit) and further arguments `args`."""
         extra = [a for limit in limits for a in ("--limit", limit)]
-        relay = rp.Relay(self.pki, self.dir, *extra, *args, name=f"relay{time.monotonic_ns()}", metrics=metrics)
-        self.addCleanup(relay.stop)
-        return relay
-
-    def peer(self, relay, source="127.0.0.1"):
-        p = rp.Peer(relay, self.pki, source)
-        self.addCleanup(p.close)
-        return p
-
-    def register(self, relay, source):
-        control, relay_id = rp.register(relay, self.pki, source)
-        self.addCleanup(control.close)
-        return control, relay_id
+        return super().relay(*extra, *args, metrics=metrics)
 
     def refusal(self, relay, data, source):
         p = self.peer(relay, source)

@@ -3,33 +3,14 @@ carries a session (Bind) gets that id back after losing its control connection, 
 SHA-256 it bound; nobody else gets a held or bound id; a bound id outlives the ttl; a restarted node (which
 forgot everything) gives a free id to the first Reclaim; Reclaim is rate-limited like Register."""
 import os
-import shutil
-import tempfile
 import time
 import unittest
 
 import relay_peer as rp
 
 
-class RelayReclaim(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="elfdesk-relay-reclaim-")
-        cls.pki = rp.Pki(cls.dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def relay(self, *args, **kw):
-        relay = rp.Relay(self.pki, self.dir, *args, name=f"relay{time.monotonic_ns()}", **kw)
-        self.addCleanup(relay.stop)
-        return relay
-
-    def peer(self, relay, **kw):
-        p = rp.Peer(relay, self.pki, **kw)
-        self.addCleanup(p.close)
-        return p
+class RelayReclaim(rp.RelayFixture, unittest.TestCase):
+    prefix = "elfdesk-relay-reclaim-"
 
     def reclaim(self, relay, relay_id, key, **kw):
         p = self.peer(relay, **kw)
@@ -37,8 +18,7 @@ class RelayReclaim(unittest.TestCase):
         return p, p.message()
 
     def bound(self, relay, key):
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         control.send(rp.bind_msg(key))
         self.assertTrue(rp.wait_until(lambda: [e for e in relay.events() if e["event"] == "bind"], 5), relay.events())
         return control, relay_id
@@ -77,8 +57,7 @@ class RelayReclaim(unittest.TestCase):
 
     def test_a_held_unbound_id_cannot_be_reclaimed(self):
         relay = self.relay()
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         _, answer = self.reclaim(relay, relay_id, os.urandom(32))
         self.assertEqual(answer[1][0], rp.NOT_YOURS)
         self.assertFalse(control.closed(timeout=0.5))
@@ -102,8 +81,7 @@ class RelayReclaim(unittest.TestCase):
     def test_a_bound_id_outlives_the_ttl_and_an_unbound_one_does_not(self):
         relay = self.relay("--ttl", "10", "--limit", "ping_every_ms=500")
         bound_control, bound_id = self.bound(relay, os.urandom(32))
-        plain, plain_id = rp.register(relay, self.pki)
-        self.addCleanup(plain.close)
+        plain, plain_id = self.register(relay)
         self.assertTrue(plain.closed(timeout=15), "the unbound id must end with its ttl")
         time.sleep(1)
         expired = [e for e in relay.events() if e["event"] in ("expired", "unregister")]

@@ -18,32 +18,12 @@ SANITIZED = os.environ.get("ELFDESK_SANITIZED") == "1"
 
 
 
-class RelayService(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="elfdesk-relay-test-")
-        cls.pki = rp.Pki(cls.dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def relay(self, *args, **kw):
-        relay = rp.Relay(self.pki, self.dir, *args, name=f"relay{time.monotonic_ns()}", **kw)
-        self.addCleanup(relay.stop)
-        return relay
-
-    def peer(self, relay, source="127.0.0.1"):
-        p = rp.Peer(relay, self.pki, source)
-        self.addCleanup(p.close)
-        return p
-
+class RelayService(rp.RelayFixture, unittest.TestCase):
     def test_register_gets_a_six_digit_id_and_the_ttl(self):
         relay = self.relay("--ttl", "120")
         ids = set()
         for _ in range(5):
-            control, relay_id = rp.register(relay, self.pki)
-            self.addCleanup(control.close)
+            control, relay_id = self.register(relay)
             self.assertRegex(relay_id, r"^[0-9]{6}$")
             ids.add(relay_id)
         self.assertEqual(len(ids), 5)
@@ -53,8 +33,7 @@ class RelayService(unittest.TestCase):
 
     def test_unknown_id_is_refused_with_no_such_session(self):
         relay = self.relay()
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         other = "%06d" % ((int(relay_id) + 1) % 1000000)
         engineer = self.peer(relay)
         engineer.send(rp.join_msg(other))
@@ -65,8 +44,7 @@ class RelayService(unittest.TestCase):
 
     def test_join_incoming_accept_spliced_and_large_transfers_both_ways(self):
         relay = self.relay(metrics=True)
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         engineer, host = rp.join_pair(relay, self.pki, control, relay_id)
         self.addCleanup(engineer.close)
         self.addCleanup(host.close)
@@ -92,8 +70,7 @@ class RelayService(unittest.TestCase):
 
     def test_a_side_that_never_reads_holds_back_the_other_and_memory_stays_bounded(self):
         relay = self.relay()
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         engineer, host = rp.join_pair(relay, self.pki, control, relay_id)
         self.addCleanup(engineer.close)
         self.addCleanup(host.close)
@@ -164,8 +141,7 @@ class RelayService(unittest.TestCase):
 
     def test_ping_is_answered_and_the_relay_pings(self):
         relay = self.relay("--limit", "ping_every_ms=200")
-        control, _ = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, _ = self.register(relay)
         self.assertEqual(control.message()[0], rp.PING)
         control.send(rp.frame(bytes([rp.PING])))
         kinds = {control.message()[0], control.message()[0]}  # our Pong may come after the relay's next Ping
@@ -183,8 +159,7 @@ class RelayService(unittest.TestCase):
 
     def test_a_host_that_does_not_accept_gives_host_gone(self):
         relay = self.relay("--limit", "accept_ms=300")
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         engineer = self.peer(relay)
         engineer.send(rp.join_msg(relay_id))
         control.expect(rp.INCOMING)
@@ -203,8 +178,7 @@ class RelayService(unittest.TestCase):
 
     def test_metrics_are_prometheus_text(self):
         relay = self.relay(metrics=True)
-        control, relay_id = rp.register(relay, self.pki)
-        self.addCleanup(control.close)
+        control, relay_id = self.register(relay)
         engineer = self.peer(relay)
         engineer.send(rp.join_msg("%06d" % ((int(relay_id) + 1) % 1000000)))
         engineer.expect(rp.REFUSED)
