@@ -285,10 +285,14 @@ class ElfdeskSystem:
             raise RuntimeError("elfdesk-host did not start")
         self.relay, (vip, vport) = bench.counter(port)
         self.viewer_started = time.monotonic()
+        # Every picture's timings (client/present/frame_trace.hpp), for bench/g2g_breakdown.py.
+        os.makedirs(bench.args.out, exist_ok=True)
+        self.frame_trace = os.path.abspath(os.path.join(
+            bench.args.out, f"frame-trace-{width}x{height}-{time.strftime('%H%M%S')}.csv"))
         self.viewer = bench.procs.start(
             bench.wrap("viewer", [bench.client_bin, "view", f"{vip}:{vport}", "--code-file", code_file,
                                   "--scale", "1:1"]),
-            env=xenv(b), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
+            env=xenv(b, ELFDESK_FRAME_TRACE=self.frame_trace), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
         # By class: the title is UTF-8 (an em dash), which xdotool's --name cannot read in the C locale.
         wid = bench.window_id(b, "^elfdesk$", by="--classname")
         bench.xdotool(b, "windowmove", wid, "0", "0")
@@ -607,7 +611,7 @@ def percentile(values, p):
 def latency_summary(result):
     s = result["samples_ms"]
     return dict(n=len(s), timeouts=result["timeouts"], median_ms=percentile(s, 0.5), p95_ms=percentile(s, 0.95),
-                samples_ms=s)
+                samples_ms=s, starts_us=result.get("starts_us", []))
 
 
 def split_latency(result, trace, via_input):
@@ -756,6 +760,9 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
     try:
         a, b = start_desktop(bench, width, height)
         system.start(bench, a, b, width, height)
+        if getattr(system, "frame_trace", None):
+            result["frame_trace"] = system.frame_trace
+            result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer
             result.update(first_picture(bench, system, a, b, width))
         time.sleep(3.0)
