@@ -22,6 +22,9 @@ import json
 import os
 import sys
 
+# "wait" split by the host's capture trace: the loop was busy before it asked for a frame (encoding,
+# sending, or held by the scheduler), then read the damage event, then started the grab.
+WAIT_PARTS = ["wait_loop", "wait_damage", "wait_grab"]
 STAGES = ["wait", "capture", "encode", "queue", "network", "decode", "handoff", "present", "probe"]
 
 
@@ -48,6 +51,13 @@ def load_trace(path):
     return rows
 
 
+def load_captures(path):
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {int(r["grab_start_us"]): {k: int(v) for k, v in r.items()} for r in csv.DictReader(f)}
+
+
 def paints(row, m):
     if row["kind"] == "v" and not row["rects"]:
         return True  # a keyframe
@@ -59,7 +69,7 @@ def area(row):
     return sum(w * h for _, _, w, h in row["rects"])
 
 
-def split(rows, marker, t0, latency_ms):
+def split(rows, grabs, marker, t0, latency_ms):
     seen = t0 + latency_ms * 1000
     carrier = next((r for r in rows if r["capture_time_us"] >= t0 - 500 and paints(r, marker) and
                     r["shown_us"] <= seen + 500), None)
@@ -70,6 +80,11 @@ def split(rows, marker, t0, latency_ms):
              network=r["received_us"] - r["written_us"], decode=r["decoded_us"] - r["received_us"],
              handoff=r["taken_us"] - r["decoded_us"], present=r["shown_us"] - r["taken_us"],
              probe=seen - r["shown_us"])
+    g = grabs.get(r["capture_time_us"])
+    if g:
+        called = max(t0, g["called_us"])
+        seen = max(called, g["damage_seen_us"]) if g["damage_seen_us"] else called
+        s.update(wait_loop=called - t0, wait_damage=seen - called, wait_grab=r["capture_time_us"] - seen)
     s = {k: v / 1000 for k, v in s.items()}
     s["total"] = latency_ms
     s["kind"] = r["kind"]
@@ -100,12 +115,13 @@ def main():
         if not trace or not os.path.exists(trace):
             continue
         rows = load_trace(trace)
+        grabs = load_captures(result.get("capture_trace"))
         for name, w in result["workloads"].items():
             if wanted and name not in wanted:
                 continue
             lat = w["latency"]
             for t0, ms in zip(lat.get("starts_us", []), lat["samples_ms"]):
-                s = split(rows, result["marker"], t0, ms)
+                s = split(rows, grabs, result["marker"], t0, ms)
                 per_workload.setdefault(name, {"samples": [], "unmatched": 0})
                 if s is None:
                     per_workload[name]["unmatched"] += 1
@@ -123,10 +139,14 @@ def main():
         out.append("")
         out.append("| stage | p50 ms | p95 ms | mean in the slowest 10% ms |")
         out.append("|---|---|---|---|")
-        for st in STAGES + ["total"]:
-            vals = [s[st] for s in ss]
-            out.append(f"| {st} | {percentile(vals, 0.5):.1f} | {percentile(vals, 0.95):.1f} | "
-                       f"{sum(s[st] for s in tail) / len(tail):.1f} |")
+        for st in STAGES[:1] + WAIT_PARTS + STAGES[1:] + ["total"]:
+            vals = [s[st] for s in ss if st in s]
+            tail_vals = [s[st] for s in tail if st in s]
+            if not vals:
+                continue
+            label = f"- {st[5:]} ({len(vals)} matched)" if st in WAIT_PARTS else st
+            out.append(f"| {label} | {percentile(vals, 0.5):.1f} | {percentile(vals, 0.95):.1f} | "
+                       f"{sum(tail_vals) / len(tail_vals) if tail_vals else 0:.1f} |")
         busy = [s for s in ss if s["busy_at_flip"]]
         out.append("")
         out.append(f"Host busy with an earlier update at the flip: {len(busy)} of {len(ss)} "
@@ -137,7 +157,9 @@ def main():
                    f"updates grabbed between the flip and its carrier p50 "
                    f"{percentile([s['frames_between'] for s in ss], 0.5):.0f}, max {max(s['frames_between'] for s in ss)}.")
         out.append("Slowest 10%: " + "; ".join(
-            f"{s['total']:.0f} ms = " + " + ".join(f"{st} {s[st]:.0f}" for st in STAGES if abs(s[st]) >= 1) +
+            f"{s['total']:.0f} ms = " + " + ".join(
+                f"{st} {s[st]:.0f}" for st in (WAIT_PARTS if "wait_loop" in s else ["wait"]) + STAGES[1:]
+                if abs(s.get(st, 0)) >= 1) +
             f" ({s['kind']}, {s['carrier_area']} px; busy {s['busy_kind'] if s['busy_at_flip'] else 'no'}, "
             f"in flight {s['in_flight']})" for s in sorted(tail, key=lambda s: -s["total"])))
         out.append("")

@@ -269,10 +269,17 @@ class ElfdeskSystem:
             os.remove(code_file)
         out_path = os.path.join(bench.tmp, "host.out")
         ip = bench.server_ip()
+        # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp),
+        # for bench/g2g_breakdown.py.
+        os.makedirs(bench.args.out, exist_ok=True)
+        stamp = f"{width}x{height}-{time.strftime('%H%M%S')}"
+        self.frame_trace = os.path.abspath(os.path.join(bench.args.out, f"frame-trace-{stamp}.csv"))
+        self.capture_trace = os.path.abspath(os.path.join(bench.args.out, f"capture-trace-{stamp}.csv"))
         self.server = bench.procs.start(bench.wrap("host", [
             bench.host_bin, "--listen", f"{ip}:0", "--code-file", code_file, "--audit-log", "-",
             "--consent", "accept", "--ui", "none", "--display", a]),
-            env=xenv(a), stdout=open(out_path, "w"), stderr=open(out_path + ".err", "w"))
+            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace), stdout=open(out_path, "w"),
+            stderr=open(out_path + ".err", "w"))
         port = None
         deadline = time.time() + 20
         while port is None and time.time() < deadline:
@@ -285,10 +292,6 @@ class ElfdeskSystem:
             raise RuntimeError("elfdesk-host did not start")
         self.relay, (vip, vport) = bench.counter(port)
         self.viewer_started = time.monotonic()
-        # Every picture's timings (client/present/frame_trace.hpp), for bench/g2g_breakdown.py.
-        os.makedirs(bench.args.out, exist_ok=True)
-        self.frame_trace = os.path.abspath(os.path.join(
-            bench.args.out, f"frame-trace-{width}x{height}-{time.strftime('%H%M%S')}.csv"))
         self.viewer = bench.procs.start(
             bench.wrap("viewer", [bench.client_bin, "view", f"{vip}:{vport}", "--code-file", code_file,
                                   "--scale", "1:1"]),
@@ -559,6 +562,8 @@ def scroller(go_file, stop_file):
     """Runs inside the full-screen xterm: 2 lines every 1/30 s (60 lines/s) between go and stop."""
     lines = []
     for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        if not name.endswith(".md"):  # docs/man is a directory: opening it killed the scroller (no scroll)
+            continue
         with open(os.path.join(ROOT, "docs", name), errors="replace") as f:
             lines += [line.rstrip("\n")[:200] for line in f]
     sys.stdout.write("\n".join(lines[:150]) + "\n")  # a full screen of text before the motion starts
@@ -762,6 +767,7 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
         system.start(bench, a, b, width, height)
         if getattr(system, "frame_trace", None):
             result["frame_trace"] = system.frame_trace
+            result["capture_trace"] = system.capture_trace
             result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer
             result.update(first_picture(bench, system, a, b, width))
