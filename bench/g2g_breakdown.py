@@ -135,7 +135,8 @@ def main():
         tail_cut = percentile([s["total"] for s in ss], 0.9)
         tail = [s for s in ss if s["total"] >= tail_cut]
         out.append(f"### {name}: {len(ss)} samples ({d['unmatched']} unmatched), "
-                   f"{sum(1 for s in ss if s['kind'] == 'p')} carried by exact pixels")
+                   f"{sum(1 for s in ss if s['kind'] == 'p')} carried by exact pixels, "
+                   f"{sum(1 for s in ss if 'wait_loop' in s)} with the host's grab times")
         out.append("")
         out.append("| stage | p50 ms | p95 ms | mean in the slowest 10% ms |")
         out.append("|---|---|---|---|")
@@ -144,7 +145,7 @@ def main():
             tail_vals = [s[st] for s in tail if st in s]
             if not vals:
                 continue
-            label = f"- {st[5:]} ({len(vals)} matched)" if st in WAIT_PARTS else st
+            label = f"- wait: {st[5:]}" if st in WAIT_PARTS else st
             out.append(f"| {label} | {percentile(vals, 0.5):.1f} | {percentile(vals, 0.95):.1f} | "
                        f"{sum(tail_vals) / len(tail_vals) if tail_vals else 0:.1f} |")
         busy = [s for s in ss if s["busy_at_flip"]]
