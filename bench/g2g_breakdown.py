@@ -101,6 +101,13 @@ def split(rows, grabs, marker, t0, latency_ms):
     return s
 
 
+def local(results_dir, path):
+    """A trace where results.json says, or else beside it (a moved or unpacked results directory)."""
+    if not path or os.path.exists(path):
+        return path
+    return os.path.join(results_dir, os.path.basename(path))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results")
@@ -111,11 +118,11 @@ def main():
     wanted = set(args.workloads.split(",")) if args.workloads else None
     per_workload = {}
     for result in run["results"]:
-        trace = result.get("frame_trace")
+        trace, captures = (local(args.results, result.get(k)) for k in ("frame_trace", "capture_trace"))
         if not trace or not os.path.exists(trace):
             continue
         rows = load_trace(trace)
-        grabs = load_captures(result.get("capture_trace"))
+        grabs = load_captures(captures)
         for name, w in result["workloads"].items():
             if wanted and name not in wanted:
                 continue
