@@ -269,10 +269,19 @@ class ElfdeskSystem:
             os.remove(code_file)
         out_path = os.path.join(bench.tmp, "host.out")
         ip = bench.server_ip()
+        # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp),
+        # for bench/g2g_breakdown.py; not when a test borrows this class without an output directory.
+        self.frame_trace = self.capture_trace = ""
+        if getattr(bench.args, "out", None):
+            os.makedirs(bench.args.out, exist_ok=True)
+            stamp = f"{width}x{height}-{time.strftime('%H%M%S')}"
+            self.frame_trace = os.path.abspath(os.path.join(bench.args.out, f"frame-trace-{stamp}.csv"))
+            self.capture_trace = os.path.abspath(os.path.join(bench.args.out, f"capture-trace-{stamp}.csv"))
         self.server = bench.procs.start(bench.wrap("host", [
             bench.host_bin, "--listen", f"{ip}:0", "--code-file", code_file, "--audit-log", "-",
             "--consent", "accept", "--ui", "none", "--display", a]),
-            env=xenv(a), stdout=open(out_path, "w"), stderr=open(out_path + ".err", "w"))
+            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace), stdout=open(out_path, "w"),
+            stderr=open(out_path + ".err", "w"))
         port = None
         deadline = time.time() + 20
         while port is None and time.time() < deadline:
@@ -288,7 +297,7 @@ class ElfdeskSystem:
         self.viewer = bench.procs.start(
             bench.wrap("viewer", [bench.client_bin, "view", f"{vip}:{vport}", "--code-file", code_file,
                                   "--scale", "1:1"]),
-            env=xenv(b), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
+            env=xenv(b, ELFDESK_FRAME_TRACE=self.frame_trace), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
         # By class: the title is UTF-8 (an em dash), which xdotool's --name cannot read in the C locale.
         wid = bench.window_id(b, "^elfdesk$", by="--classname")
         bench.xdotool(b, "windowmove", wid, "0", "0")
@@ -555,6 +564,8 @@ def scroller(go_file, stop_file):
     """Runs inside the full-screen xterm: 2 lines every 1/30 s (60 lines/s) between go and stop."""
     lines = []
     for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        if not name.endswith(".md"):  # docs/man is a directory: opening it killed the scroller (no scroll)
+            continue
         with open(os.path.join(ROOT, "docs", name), errors="replace") as f:
             lines += [line.rstrip("\n")[:200] for line in f]
     sys.stdout.write("\n".join(lines[:150]) + "\n")  # a full screen of text before the motion starts
@@ -607,7 +618,7 @@ def percentile(values, p):
 def latency_summary(result):
     s = result["samples_ms"]
     return dict(n=len(s), timeouts=result["timeouts"], median_ms=percentile(s, 0.5), p95_ms=percentile(s, 0.95),
-                samples_ms=s)
+                samples_ms=s, starts_us=result.get("starts_us", []))
 
 
 def split_latency(result, trace, via_input):
@@ -756,6 +767,10 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
     try:
         a, b = start_desktop(bench, width, height)
         system.start(bench, a, b, width, height)
+        if getattr(system, "frame_trace", None):
+            result["frame_trace"] = system.frame_trace
+            result["capture_trace"] = system.capture_trace
+            result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer
             result.update(first_picture(bench, system, a, b, width))
         time.sleep(3.0)

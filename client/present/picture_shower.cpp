@@ -1,5 +1,6 @@
 #include "client/present/picture_shower.hpp"
 
+#include "client/present/frame_trace.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 
@@ -8,6 +9,7 @@ namespace elfdesk::client {
 ShownPictures show_pictures(SdlPresenter& window, std::vector<PictureUpdate> updates) {
   ShownPictures shown;
   if (updates.empty()) return shown;
+  const std::uint64_t taken_us = monotonic_us();
   for (const PictureUpdate& update : updates) {
     if (const auto* video = std::get_if<VideoUpdate>(&update.content)) {
       (void)window.set_frame(video->image, video->coded, video->copies);  // fails only for an empty image
@@ -22,6 +24,7 @@ ShownPictures show_pictures(SdlPresenter& window, std::vector<PictureUpdate> upd
   shown.newest = updates.back().stamp();
   // Nothing to draw (or no window surface): the batch is as shown as it will be.
   shown.shown_us = window.frames_presented() > presented_before ? window.present_time_us() : monotonic_us();
+  trace_shown(updates, taken_us, shown.shown_us);
   return shown;
 }
 

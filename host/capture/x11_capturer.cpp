@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "host/capture/block_diff.hpp"
+#include "host/capture/capture_trace.hpp"
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_monitors.hpp"
@@ -119,6 +120,7 @@ class X11Capturer final : public ScreenCapturer {
   BgraImage frame_;                // last returned picture, updated block by block
   FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
+  GrabTimes times_;  // for ELFDESK_CAPTURE_TRACE only
   bool geometry_pending_ = false;
   bool need_full_ = true;
   bool size_changed_ = false;
@@ -267,6 +269,10 @@ std::expected<void, Error> X11Capturer::process_events() {
 
 void X11Capturer::handle(XEvent& event) {
   if (event.type == damage_event_ + XDamageNotify) {
+    if (!damage_pending_ && times_.damage_seen_us == 0 && capture_trace_on()) {
+      times_.damage_seen_us = steady_us(Clock::now());
+      times_.damage_server_ms = reinterpret_cast<const XDamageNotifyEvent&>(event).timestamp;
+    }
     damage_pending_ = true;
   } else if (event.type == xfixes_event_ + XFixesCursorNotify) {
     cursor_pending_ = true;
@@ -348,6 +354,12 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
   need_full_ = false;
   frame.capture_time_us = steady_us(started);
   frame.capture_us = static_cast<std::uint32_t>(steady_us(Clock::now()) - frame.capture_time_us);
+  if (capture_trace_on()) {
+    times_.grab_start_us = frame.capture_time_us;
+    times_.grab_end_us = frame.capture_time_us + frame.capture_us;
+    for (const Rect& r : frame.dirty) times_.dirty_pixels += static_cast<long>(r.width) * r.height;
+    trace_grab(std::exchange(times_, GrabTimes{}));
+  }
   return frame;
 }
 
@@ -366,6 +378,7 @@ std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
 std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chrono::milliseconds wait,
                                                                         bool force_full) {
   const auto deadline = Clock::now() + wait;
+  if (capture_trace_on()) times_.called_us = steady_us(Clock::now());
   for (;;) {
     if (auto ok = process_events(); !ok) return std::unexpected(ok.error());
     if (std::exchange(geometry_pending_, false)) {
@@ -380,6 +393,7 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
       const std::vector<Rect> damage = take_damage();
       auto frame = damage.empty() ? std::optional<CapturedFrame>{} : grab(&damage);
       if (!frame || *frame) return frame;
+      times_.damage_seen_us = 0;  // nothing changed after all: the next damage starts the next frame
     }
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
     if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());

@@ -16,9 +16,19 @@ struct ScrollMatch {
   int dx = 0; // > 0: content moved left; always 0 for a scroll
 };
 
+// What one detect_scroll read of the pictures (runs on every large change, video included, so it must
+// stay far below a full pass over both): rows fingerprinted, the bytes that took, and rows compared in full.
+struct ScrollCost {
+  long rows_fingerprinted = 0;
+  long bytes_fingerprinted = 0;
+  long rows_compared = 0;
+};
+
 // Looks inside `bounds` (where the screen changed) of two same-size pictures. Returns a match only when
-// it covers at least a quarter of the bounds' rows (and 64 rows), all verified byte for byte.
-std::optional<ScrollMatch> detect_scroll(const BgraImage& previous, const BgraImage& current, const Rect& bounds);
+// it covers at least a quarter of the bounds' rows (and 64 rows), all verified byte for byte. `cost`, if
+// given, is added to.
+std::optional<ScrollMatch> detect_scroll(const BgraImage& previous, const BgraImage& current, const Rect& bounds,
+                                         ScrollCost* cost = nullptr);
 
 // Checks that a window which was at `from` in `previous` shows the same pixels at `to` in `current` (same
 // size). Returns the longest run of rows that match in full (a window above it may hide the rest), when

@@ -43,8 +43,11 @@ TEST_CASE("detect_scroll finds the band that moved and how far") {
   test::fill_rect(before, Rect{0, 390, 640, 10}, 0x303030u);  // a status bar that stays
   BgraImage after = before;
   scroll_up(after, 0, 390, 2, 1000);  // a terminal prints two lines
-  const auto up = host::detect_scroll(before, after, Rect{0, 0, 640, 400});
+  host::ScrollCost cost;
+  const auto up = host::detect_scroll(before, after, Rect{0, 0, 640, 400}, &cost);
   REQUIRE(up.has_value());
+  CHECK(cost.rows_fingerprinted <= 400 + 48 + 8);  // the previous picture's rows and a sample of the current's
+  CHECK(cost.rows_compared <= 400);
   CHECK(up->dy == 2 * kLine);
   CHECK(up->area.x == 0);
   CHECK(up->area.width == 640);
@@ -72,6 +75,83 @@ TEST_CASE("detect_scroll finds nothing where nothing moved") {
   scroll_up(small, 0, 400, 1, 900);
   CHECK_FALSE(host::detect_scroll(before, small, Rect{0, 0, 640, 40}).has_value());  // too few rows to bother
   CHECK_FALSE(host::detect_scroll(before, BgraImage::make(320, 400), Rect{0, 0, 320, 400}).has_value());
+}
+
+TEST_CASE("detect_scroll: a page scrolled inside a browser-like region, with an unrelated change elsewhere") {
+  // 1920x1080: a sidebar of text that stays, a page (text, a photo-like picture) in a framed viewport
+  // scrolled by 57 rows (not a line's multiple), a clock in the top-right corner that changed too, so the
+  // change's bounds hold rows that match nowhere.
+  BgraImage before = test::text_image(1920, 1080, 7);
+  const Rect viewport{400, 160, 1504, 880};  // framed, up to the screen's right edge
+  test::fill_rect(before, Rect{viewport.x - 16, viewport.y - 16, viewport.width + 32, viewport.height + 32}, 0xd0d0d0u);
+  BgraImage page = BgraImage::make(viewport.width, 2000);
+  draw_lines(page, 0, 2000, 40);
+  test::draw_noise(page, Rect{300, 500, 600, 400}, 3);
+  const auto show = [&](BgraImage& img, int top) {
+    for (int y = 0; y < viewport.height; ++y)
+      std::memcpy(img.row(viewport.y + y) + viewport.x * 4, page.row(top + y), static_cast<std::size_t>(viewport.width) * 4);
+  };
+  show(before, 300);
+  BgraImage after = before;
+  show(after, 357);
+  test::draw_text(after, Rect{1776, 0, 144, 32}, 99);  // the clock
+  host::ScrollCost cost;
+  const Rect bounds{viewport.x - 16, 0, 1920 - viewport.x + 16, viewport.y + viewport.height + 16};
+  const auto m = host::detect_scroll(before, after, bounds, &cost);
+  REQUIRE(m.has_value());
+  CHECK(m->dy == 57);
+  CHECK(m->dx == 0);
+  CHECK(m->area.y >= 32);  // not the clock's rows
+  CHECK(m->area.y + m->area.height <= viewport.y + viewport.height - 57);  // not the rows it uncovered
+  CHECK(m->area.height >= viewport.height - 57 - 16 * 3);
+  for (int y = m->area.y; y < m->area.y + m->area.height; ++y)
+    REQUIRE(std::memcmp(after.row(y) + m->area.x * 4, before.row(y + 57) + m->area.x * 4,
+                        static_cast<std::size_t>(m->area.width) * 4) == 0);
+  // Finding it read a fraction of the rows' bytes (then compared the matching rows in full, once).
+  const long bounds_bytes = 4L * bounds.width * bounds.height;
+  INFO(cost.rows_fingerprinted << " rows fingerprinted, " << cost.bytes_fingerprinted << " bytes, "
+                               << cost.rows_compared << " rows compared");
+  CHECK(cost.bytes_fingerprinted * 4 < bounds_bytes);
+  CHECK(cost.rows_compared <= bounds.height);
+}
+
+TEST_CASE("detect_scroll: a terminal's middle scrolls one line under a fixed header and status bar") {
+  BgraImage before = BgraImage::make(1280, 720);
+  test::fill_rect(before, Rect{0, 0, 1280, 48}, 0x304050u);  // a header that stays
+  test::draw_text(before, Rect{0, 8, 600, 32}, 5);
+  draw_lines(before, 48, 688, 0);
+  test::fill_rect(before, Rect{0, 688, 1280, 32}, 0x303030u);  // a status bar
+  BgraImage after = before;
+  scroll_up(after, 48, 688, 1, 700);
+  test::draw_text(after, Rect{1100, 692, 160, 16}, 1);  // its clock ticked
+  const auto m = host::detect_scroll(before, after, Rect{0, 0, 1280, 720});
+  REQUIRE(m.has_value());
+  CHECK(m->dy == kLine);
+  CHECK(m->area.y >= 32);
+  CHECK(m->area.y + m->area.height <= 688 - kLine);
+  CHECK(m->area.height >= 688 - 48 - 2 * kLine);
+}
+
+TEST_CASE("detect_scroll on video-like change reads a fraction of the bytes and compares no rows") {
+  // A 640x360 video region at 1080p, its bounds stretched to the screen's corner by a marker there (as in
+  // the benchmark): every video row is new, every other row stays where it was.
+  BgraImage before = test::text_image(1920, 1080, 3);
+  test::draw_noise(before, Rect{864, 324, 640, 360}, 1);
+  host::ScrollCost cost;
+  for (std::uint32_t frame = 2; frame < 12; ++frame) {
+    BgraImage after = before;
+    test::draw_noise(after, Rect{864, 324, 640, 360}, frame);
+    test::fill_rect(after, Rect{1888, 1048, 32, 32}, frame % 2 ? 0u : 0xffffffu);
+    const Rect bounds{864, 324, 1920 - 864, 1080 - 324};
+    CHECK_FALSE(host::detect_scroll(before, after, bounds, &cost).has_value());
+    before = std::move(after);
+  }
+  const long both_frames_bytes = 10L * 2 * 4 * (1920 - 864) * (1080 - 324);  // what hashing every row read
+  INFO(cost.rows_fingerprinted << " rows fingerprinted, " << cost.bytes_fingerprinted << " bytes of "
+                               << both_frames_bytes << ", " << cost.rows_compared << " rows compared");
+  CHECK(cost.bytes_fingerprinted * 8 < both_frames_bytes);
+  CHECK(cost.rows_fingerprinted <= 10L * ((1080 - 324) + 48 + 16));  // the previous rows and a sample
+  CHECK(cost.rows_compared == 0);
 }
 
 namespace {
