@@ -81,25 +81,31 @@ bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
 }
 
 void FrameScheduler::adapt_rate_locked(TimePoint now) {
+  const int delivery_kbps = static_cast<int>(path_.delivery_rate_bps() / 1000);
   if (path_.standing()) {
     // Once a round at most: the acks show a cut one round trip, queue included, after it was made.
     const auto round = std::max<microseconds>(path_.min_rtt() + path_.queue_delay(), kMinRound);
     if (now - last_cut_ < round) return;
     last_cut_ = last_raise_ = now;
-    // The link, not the screen, limits us. Aim below what it delivers (the last rounds' rate: a link that
-    // slowed down is believed at once) so the queue drains.
-    const int path_kbps = static_cast<int>(path_.delivery_rate_bps() / 1000);
-    const int base = path_kbps > 0 ? std::min(target_kbps_, path_kbps) : target_kbps_;
-    target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
+    if (path_.queue_can_be_ours() && delivery_kbps > 0) {
+      // The link, not the screen, limits us. Aim below what it delivers (the last rounds' rate: a link
+      // that slowed down is believed at once) so the queue drains.
+      target_kbps_ = std::clamp(std::min(target_kbps_, delivery_kbps) * 85 / 100, config_.min_kbps, config_.max_kbps);
+    } else {
+      // Delay our few bytes in flight do not explain: retransmissions after a frame overflowed a shallow
+      // buffer, someone else's queue, a path that just got longer. Smaller frames help the first, backing
+      // off is fair to the second; what we sent lately is no measure of the link, so no cut to it.
+      target_kbps_ = std::clamp(target_kbps_ * 9 / 10, config_.min_kbps, config_.max_kbps);
+    }
     return;
   }
   if (now - last_raise_ < kRaiseEvery) return;
   last_raise_ = now;
-  // No queue: probe up, gently just after a cut (the link's rate is near), faster the longer the path has
-  // room (a link that got faster is used within seconds): 1/32 of the target per step in the first second
-  // after a cut, then 1/16, 1/8 and 1/4 (2.4x a second) from the fourth second on.
+  // No queue: probe up, gently for the first seconds after a cut (the link's rate is near: 1/32 of the
+  // target per step, 13% a second), then faster the longer the path has room, so a link that got faster
+  // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the sixth.
   const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
-  const int shift = static_cast<int>(std::clamp<std::int64_t>(5 - calm, 2, 5));
+  const int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
   target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(50, target_kbps_ >> shift));
 }
 

@@ -1,7 +1,7 @@
 // What the acks say about the path to the viewer, in the spirit of BBR: the minimum round trip (windowed
 // min of the network's share of each ack), the delivery rate (windowed max of bytes acked per interval; the
-// last round's while a queue stands) and the queueing delay (smoothed ack delay less that minimum and the
-// frame's own transmission). A delay our own bytes in flight cannot explain, for seconds, is a longer path.
+// last rounds' while a queue of ours stands) and the queueing delay (smoothed ack delay less that minimum and the
+// frame's own transmission). A delay that does not go away for seconds is a longer path.
 // Plain data on the caller's clock: FrameScheduler owns one under its mutex; not thread-safe by itself.
 #pragma once
 #include <chrono>
@@ -18,6 +18,8 @@ class PathEstimate {
     std::uint64_t delivered = 0;
     TimePoint at{};
     std::uint64_t in_flight = 0;  // bytes unacknowledged once it was sent, its own included
+    TimePoint sent{};               // when it was sent
+    TimePoint first_sent{};         // when the newest frame acknowledged by then had been sent
   };
 
   // A queue this long above the minimum is a standing one (SchedulerConfig::standing_queue).
@@ -40,6 +42,9 @@ class PathEstimate {
   std::uint64_t delivery_rate_bps() const;
   std::chrono::microseconds queue_delay() const;  // smoothed
   bool standing() const { return queue_delay_ > standing_queue_; }
+  // Whether the last acked frame was sent with more bytes in flight than the path holds (at its best rate
+  // of late): then a queue can be ours, and slowing to the rate it delivers drains it.
+  bool queue_can_be_ours() const { return ours_; }
   std::uint64_t bdp_bytes() const;                 // delivery rate x min RTT
 
  private:
@@ -59,9 +64,10 @@ class PathEstimate {
   bool have_queue_ = false;
   std::uint64_t delivered_ = 0;
   TimePoint delivered_at_{};
-  // Since when every ack showed a queue that our bytes in flight could not have made (none: max()), and
-  // the least network delay since then.
+  TimePoint acked_sent_at_{};  // when the newest acknowledged frame was sent
+  // Since when every ack showed a queue (none: max()), and the least network delay since then.
   TimePoint unexplained_since_ = TimePoint::max();
+  bool ours_ = false;
   std::chrono::microseconds unexplained_least_{0};
 };
 
