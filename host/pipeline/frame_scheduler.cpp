@@ -90,7 +90,8 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
     if (path_.queue_can_be_ours() && delivery_kbps > 0) {
       // The link, not the screen, limits us. Aim below what it delivers (the last rounds' rate: a link
       // that slowed down is believed at once) so the queue drains.
-      target_kbps_ = std::clamp(std::min(target_kbps_, delivery_kbps) * 85 / 100, config_.min_kbps, config_.max_kbps);
+      const int base = std::min(target_kbps_, delivery_kbps);
+      target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
     } else {
       // Delay our few bytes in flight do not explain: retransmissions after a frame overflowed a shallow
       // buffer, someone else's queue, a path that just got longer. Smaller frames help the first, backing
@@ -103,7 +104,8 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
   last_raise_ = now;
   // No queue: probe up, gently for the first seconds after a cut (the link's rate is near: 1/32 of the
   // target per step, 13% a second), then faster the longer the path has room, so a link that got faster
-  // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the sixth.
+  // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the
+  // sixth.
   const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
   const int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
   target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(50, target_kbps_ >> shift));

@@ -14,10 +14,10 @@ constexpr auto kMinRttWindow = std::chrono::seconds(10);
 constexpr auto kRateWindow = std::chrono::seconds(4);
 // While a queue stands the rate is the last two rounds' max, this long at least (a few acks).
 constexpr auto kMinRecentWindow = std::chrono::milliseconds(200);
-// A delay that stays above the minimum this long, through the cuts it causes, is a longer path, instead of
-// the 10 s the minimum would otherwise keep the old, short one (and cut the rate for a queue that is not
-// there). Longer than a queue of ours takes to drain after a cut (a link that slowed down 7x: ~1.5 s in
-// the simulation); a mistake (a queue of someone else's) costs little: the next short sample is the minimum.
+// A delay that stays above the minimum this long, through the cuts it causes, while our bytes in flight
+// could not hold such a queue, is a longer path, instead of the 10 s the minimum would otherwise keep the
+// old, short one (and cut the rate for a queue that is not there). A mistake (someone else's queue, the
+// tail of ours after a link slowed down) costs little: the next short sample is the minimum again.
 constexpr auto kPathChange = std::chrono::seconds(2);
 }  // namespace
 
@@ -35,7 +35,8 @@ void PathEstimate::on_ack(TimePoint now, microseconds network_delay, std::uint64
   acked_sent_at_ = newest.sent;
   // As BBR: the longer of the ack interval and the send interval, so acks that come in a bunch (the viewer
   // acknowledges the newest picture at its refresh, for all before it) do not show more than we sent.
-  const auto interval = duration_cast<microseconds>(std::max(now - newest.at, newest.sent - newest.first_sent)).count();
+  const auto interval =
+      duration_cast<microseconds>(std::max(now - newest.at, newest.sent - newest.first_sent)).count();
   if (interval >= 1000) {
     const auto bits = static_cast<std::int64_t>((delivered_ - newest.delivered) * 8);
     add(rate_bps_, {now, bits * 1'000'000 / interval}, kRateWindow, true);
@@ -84,10 +85,6 @@ void PathEstimate::add(std::deque<Sample>& filter, Sample sample, std::chrono::s
     filter.pop_back();
   filter.push_back(sample);
   while (filter.front().at + window < sample.at) filter.pop_front();
-}
-
-std::chrono::steady_clock::duration PathEstimate::min_rtt_age(TimePoint now) const {
-  return min_rtt_us_.empty() ? std::chrono::steady_clock::duration(0) : now - min_rtt_us_.front().at;
 }
 
 microseconds PathEstimate::min_rtt() const {

@@ -1,7 +1,7 @@
 // What the acks say about the path to the viewer, in the spirit of BBR: the minimum round trip (windowed
-// min of the network's share of each ack), the delivery rate (windowed max of bytes acked per interval; the
-// last rounds' while a queue of ours stands) and the queueing delay (smoothed ack delay less that minimum and the
-// frame's own transmission). A delay that does not go away for seconds is a longer path.
+// min of the network's share of each ack), the delivery rate (windowed max of bytes acked per interval;
+// the last rounds' while a queue of ours stands) and the queueing delay (smoothed ack delay less that
+// minimum and the frame's own transmission); a delay that does not go away for seconds is a longer path.
 // Plain data on the caller's clock: FrameScheduler owns one under its mutex; not thread-safe by itself.
 #pragma once
 #include <chrono>
@@ -18,8 +18,8 @@ class PathEstimate {
     std::uint64_t delivered = 0;
     TimePoint at{};
     std::uint64_t in_flight = 0;  // bytes unacknowledged once it was sent, its own included
-    TimePoint sent{};               // when it was sent
-    TimePoint first_sent{};         // when the newest frame acknowledged by then had been sent
+    TimePoint sent{};             // when it was sent
+    TimePoint first_sent{};       // when the newest frame acknowledged by then had been sent
   };
 
   // A queue this long above the minimum is a standing one (SchedulerConfig::standing_queue).
@@ -34,11 +34,9 @@ class PathEstimate {
               std::uint64_t newest_bytes);
 
   std::chrono::microseconds min_rtt() const;      // 0 until the first ack
-  // How long ago the minimum was measured: a queue that never drains hides the path's length after 10 s.
-  std::chrono::steady_clock::duration min_rtt_age(TimePoint now) const;
-  // Bits per second; 0 until a sample. The 4 s max while the path has room; while a queue stands, the max
-  // of the last two rounds: the sender is not what limits those samples, and a link that slowed down is
-  // believed within a round instead of after 4 s.
+  // Bits per second; 0 until a sample. The 4 s max; while a queue of ours stands, the max of the last two
+  // rounds: the sender is not what limits those samples, and a link that slowed down is believed within a
+  // round instead of after 4 s.
   std::uint64_t delivery_rate_bps() const;
   std::chrono::microseconds queue_delay() const;  // smoothed
   bool standing() const { return queue_delay_ > standing_queue_; }
@@ -65,9 +63,9 @@ class PathEstimate {
   std::uint64_t delivered_ = 0;
   TimePoint delivered_at_{};
   TimePoint acked_sent_at_{};  // when the newest acknowledged frame was sent
+  bool ours_ = false;  // queue_can_be_ours()
   // Since when every ack showed a queue (none: max()), and the least network delay since then.
   TimePoint unexplained_since_ = TimePoint::max();
-  bool ours_ = false;
   std::chrono::microseconds unexplained_least_{0};
 };
 

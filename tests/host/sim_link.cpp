@@ -27,7 +27,8 @@ void SimLink::send(std::uint64_t id, std::size_t bytes) {
   const std::size_t backlog = backlog_bytes();
   const bool overflowed = backlog < profile_.queue_bytes && backlog + bytes > profile_.queue_bytes;
   if (overflowed) ++drops_;
-  bottleneck_.push_back(InLink{id, static_cast<double>(bytes) * 8, static_cast<double>(bytes) * 8, now, overflowed, std::nullopt});
+  const double bits = static_cast<double>(bytes) * 8;
+  bottleneck_.push_back(InLink{id, bits, bits, now, overflowed, std::nullopt});
   deliveries_.push_back(Delivery{id, now, TimePoint{}, std::nullopt, microseconds(0)});
 }
 
@@ -102,8 +103,8 @@ void SimLink::run_viewer(TimePoint now) {
     }
     decoded_.clear();
     const auto present_us = static_cast<std::uint32_t>(duration_cast<microseconds>(shown - decoded_at).count());
-    acks_.emplace_back(shown + profile_.rtt / 2,
-                       protocol::FrameAck{newest, static_cast<std::uint32_t>(microseconds(kDecode).count()), present_us});
+    const auto decode_us = static_cast<std::uint32_t>(microseconds(kDecode).count());
+    acks_.emplace_back(shown + profile_.rtt / 2, protocol::FrameAck{newest, decode_us, present_us});
   }
 }
 

@@ -67,7 +67,8 @@ void SimSession::send_frame() {
   for (; first_unsent_key_ < keys_.size(); ++first_unsent_key_) keys_[first_unsent_key_].frame = id;
 }
 
-std::vector<SimSession::Ms> SimSession::g2g(const std::vector<Change>& changes, TimePoint from, TimePoint to) const {
+std::vector<SimSession::Ms> SimSession::g2g(const std::vector<Change>& changes, TimePoint from,
+                                            TimePoint to) const {
   std::vector<Ms> out;
   for (const Change& c : changes) {
     if (c.at < from || c.at >= to || c.frame == 0) continue;
@@ -77,7 +78,9 @@ std::vector<SimSession::Ms> SimSession::g2g(const std::vector<Change>& changes, 
   return out;
 }
 
-std::vector<SimSession::Ms> SimSession::video_g2g(TimePoint from, TimePoint to) const { return g2g(changes_, from, to); }
+std::vector<SimSession::Ms> SimSession::video_g2g(TimePoint from, TimePoint to) const {
+  return g2g(changes_, from, to);
+}
 
 std::vector<SimSession::Ms> SimSession::key_g2g(TimePoint from, TimePoint to) const { return g2g(keys_, from, to); }
 
