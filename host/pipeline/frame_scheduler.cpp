@@ -19,9 +19,9 @@ microseconds smooth(microseconds average, microseconds sample) {
 }  // namespace
 
 FrameScheduler::FrameScheduler(const Clock& clock, SchedulerConfig config)
-    : clock_(clock), config_(config), target_kbps_(config.max_kbps) {
+    : clock_(clock), config_(config), path_(config.standing_queue), target_kbps_(config.max_kbps) {
   config_.max_in_flight = std::clamp<std::size_t>(config_.max_in_flight, 1, limits::kMaxFramesInFlight);
-  last_adapt_ = clock_.now();
+  last_cut_ = last_raise_ = clock_.now();
 }
 
 bool FrameScheduler::can_send() const {
@@ -38,7 +38,7 @@ bool FrameScheduler::can_send() const {
 std::size_t FrameScheduler::window_bytes_locked() const {
   // Twice the bandwidth-delay product lets the delivery rate show a faster link (the acks come as fast
   // as the frames go); once it, when a queue stands, so the queue drains.
-  const std::uint64_t gain = path_.queue_delay() > config_.standing_queue ? 1 : 2;
+  const std::uint64_t gain = path_.standing() ? 1 : 2;
   return static_cast<std::size_t>(gain * path_.bdp_bytes());
 }
 
@@ -53,8 +53,8 @@ std::chrono::milliseconds FrameScheduler::wait_hint() const {
 void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const std::lock_guard lock(mutex_);
   const auto now = clock_.now();
-  in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_.empty())});
   in_flight_bytes_ += bytes;
+  in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
   last_send_ = now;
 }
 
@@ -81,17 +81,34 @@ bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
 }
 
 void FrameScheduler::adapt_rate_locked(TimePoint now) {
-  if (now - last_adapt_ < milliseconds(1000)) return;
-  last_adapt_ = now;
-  if (path_.queue_delay() > config_.standing_queue) {
-    // A standing queue: the link, not the screen, limits us. Aim below what it delivers so the queue
-    // drains, and lower again each second it stands. (The path's own length is in min_rtt, not here.)
-    const int path_kbps = static_cast<int>(path_.delivery_rate_bps() / 1000);
-    const int base = path_kbps > 0 ? std::min(target_kbps_, path_kbps) : target_kbps_;
-    target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
-  } else {
-    target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(100, target_kbps_ / 8));
+  const int delivery_kbps = static_cast<int>(path_.delivery_rate_bps() / 1000);
+  if (path_.standing()) {
+    // Once a round at most: the acks show a cut one round trip, queue included, after it was made.
+    const auto round = std::max<microseconds>(path_.min_rtt() + path_.queue_delay(), kMinRound);
+    if (now - last_cut_ < round) return;
+    last_cut_ = last_raise_ = now;
+    if (path_.queue_can_be_ours() && delivery_kbps > 0) {
+      // The link, not the screen, limits us. Aim below what it delivers (the last rounds' rate: a link
+      // that slowed down is believed at once) so the queue drains.
+      const int base = std::min(target_kbps_, delivery_kbps);
+      target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
+    } else {
+      // Delay our few bytes in flight do not explain: retransmissions after a frame overflowed a shallow
+      // buffer, someone else's queue, a path that just got longer. Smaller frames help the first, backing
+      // off is fair to the second; what we sent lately is no measure of the link, so no cut to it.
+      target_kbps_ = std::clamp(target_kbps_ * 9 / 10, config_.min_kbps, config_.max_kbps);
+    }
+    return;
   }
+  if (now - last_raise_ < kRaiseEvery) return;
+  last_raise_ = now;
+  // No queue: probe up, gently for the first seconds after a cut (the link's rate is near: 1/32 of the
+  // target per step, 13% a second), then faster the longer the path has room, so a link that got faster
+  // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the
+  // sixth.
+  const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
+  const int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
+  target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(50, target_kbps_ >> shift));
 }
 
 void FrameScheduler::request_keyframe() {

@@ -39,6 +39,10 @@ class FrameScheduler {
   // Frames always allowed in flight, whatever the estimate (before the first ack, and on short paths):
   // the window of the time before the path estimate, so lan and home pace as before.
   static constexpr std::size_t kFloorFrames = 2;
+  // The bitrate target is cut at most once a round trip (never more often than kMinRound) while a queue
+  // stands, and raised every kRaiseEvery while none does.
+  static constexpr std::chrono::milliseconds kMinRound{50};
+  static constexpr std::chrono::milliseconds kRaiseEvery{250};
   FrameScheduler(const Clock& clock, SchedulerConfig config);
 
   // May a frame be captured and sent now? False while the in-flight window is full or too soon.
@@ -87,7 +91,8 @@ class FrameScheduler {
   std::chrono::microseconds ack_delay_{0};
   std::chrono::microseconds viewer_time_{0};
   int target_kbps_;
-  TimePoint last_adapt_{};
+  TimePoint last_cut_{};    // the target was last lowered for a queue (or the start)
+  TimePoint last_raise_{};  // ... last raised (or lowered)
 };
 
 }  // namespace elfdesk::host

@@ -12,18 +12,31 @@ namespace {
 // a route change. The rate's window is shorter so a link that slows down (a handover) is believed soon.
 constexpr auto kMinRttWindow = std::chrono::seconds(10);
 constexpr auto kRateWindow = std::chrono::seconds(4);
+// While a queue stands the rate is the last two rounds' max, this long at least (a few acks).
+constexpr auto kMinRecentWindow = std::chrono::milliseconds(200);
+// A delay that stays above the minimum this long, through the cuts it causes, while our bytes in flight
+// could not hold such a queue, is a longer path, instead of the 10 s the minimum would otherwise keep the
+// old, short one (and cut the rate for a queue that is not there). A mistake (someone else's queue, the
+// tail of ours after a link slowed down) costs little: the next short sample is the minimum again.
+constexpr auto kPathChange = std::chrono::seconds(2);
 }  // namespace
 
-PathEstimate::Mark PathEstimate::mark(TimePoint now, bool idle) {
-  if (idle) delivered_at_ = now;
-  return Mark{delivered_, delivered_at_};
+PathEstimate::PathEstimate(microseconds standing_queue) : standing_queue_(standing_queue) {}
+
+PathEstimate::Mark PathEstimate::mark(TimePoint now, std::uint64_t in_flight, bool idle) {
+  if (idle) delivered_at_ = acked_sent_at_ = now;
+  return Mark{delivered_, delivered_at_, in_flight, now, acked_sent_at_};
 }
 
 void PathEstimate::on_ack(TimePoint now, microseconds network_delay, std::uint64_t acked_bytes, Mark newest,
                           std::uint64_t newest_bytes) {
   delivered_ += acked_bytes;
   delivered_at_ = now;
-  const auto interval = duration_cast<microseconds>(now - newest.at).count();
+  acked_sent_at_ = newest.sent;
+  // As BBR: the longer of the ack interval and the send interval, so acks that come in a bunch (the viewer
+  // acknowledges the newest picture at its refresh, for all before it) do not show more than we sent.
+  const auto interval =
+      duration_cast<microseconds>(std::max(now - newest.at, newest.sent - newest.first_sent)).count();
   if (interval >= 1000) {
     const auto bits = static_cast<std::int64_t>((delivered_ - newest.delivered) * 8);
     add(rate_bps_, {now, bits * 1'000'000 / interval}, kRateWindow, true);
@@ -38,6 +51,32 @@ void PathEstimate::on_ack(TimePoint now, microseconds network_delay, std::uint64
   queue = std::max(queue, microseconds(0));
   queue_delay_ = have_queue_ ? (queue_delay_ * 7 + queue) / 8 : queue;
   have_queue_ = true;
+  follow_longer_path(now, network_delay, newest.in_flight);
+}
+
+void PathEstimate::follow_longer_path(TimePoint now, microseconds network_delay, std::uint64_t in_flight) {
+  // A queue of ours needs more bytes in flight than the path holds at its best rate of late.
+  const auto best = rate_bps_.empty() ? 0 : static_cast<std::uint64_t>(rate_bps_.front().value);
+  ours_ = in_flight > best * static_cast<std::uint64_t>(min_rtt().count()) / 8 / 1'000'000;
+  // A queue we make goes away once the rate is cut; a delay that stays however we send, for seconds, is
+  // the path's (or someone else's queue, which we cannot drain either).
+  if (network_delay - min_rtt() <= standing_queue_) {
+    unexplained_since_ = TimePoint::max();
+    return;
+  }
+  if (unexplained_since_ == TimePoint::max()) {
+    unexplained_since_ = now;
+    unexplained_least_ = network_delay;
+  }
+  unexplained_least_ = std::min(unexplained_least_, network_delay);
+  // Taken for the path only when our own bytes in flight cannot hold such a queue now.
+  if (now - unexplained_since_ < kPathChange || ours_) return;
+  // The path got longer (a new route, a VPN, a handover): its old minimum would read as a queue for 10 s.
+  const auto longer = unexplained_least_ - min_rtt();
+  min_rtt_us_.clear();
+  min_rtt_us_.push_back(Sample{now, unexplained_least_.count()});
+  queue_delay_ = std::max(queue_delay_ - longer, microseconds(0));
+  unexplained_since_ = TimePoint::max();
 }
 
 void PathEstimate::add(std::deque<Sample>& filter, Sample sample, std::chrono::steady_clock::duration window,
@@ -53,7 +92,18 @@ microseconds PathEstimate::min_rtt() const {
 }
 
 std::uint64_t PathEstimate::delivery_rate_bps() const {
-  return rate_bps_.empty() ? 0 : static_cast<std::uint64_t>(rate_bps_.front().value);
+  if (rate_bps_.empty()) return 0;
+  if (!standing() || !ours_) return static_cast<std::uint64_t>(rate_bps_.front().value);
+  // While a queue of ours stands the sender does not limit the samples: the latest say what the link
+  // carries now. (Without our bytes behind the delay, the latest samples say only how little we sent.)
+  // The filter keeps each sample not beaten by a later one, largest first: the first one inside the
+  // recent window is that window's max.
+  const auto round = min_rtt() + queue_delay_;
+  const auto window = std::clamp<std::chrono::steady_clock::duration>(2 * round, kMinRecentWindow, kRateWindow);
+  const auto since = rate_bps_.back().at - window;
+  for (const Sample& s : rate_bps_)
+    if (s.at >= since) return static_cast<std::uint64_t>(s.value);
+  return static_cast<std::uint64_t>(rate_bps_.back().value);
 }
 
 microseconds PathEstimate::queue_delay() const { return queue_delay_; }

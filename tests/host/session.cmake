@@ -14,3 +14,9 @@ elfdesk_add_test(NAME host_core_tests LABELS host
           ${CMAKE_CURRENT_SOURCE_DIR}/path_reporter_tests.cpp
   LIBS elfdesk_host_core elfdesk_decode elfdesk_media deps::x11)
 elfdesk_precompile_network_headers(host_core_tests)
+# The rate controller (FrameScheduler + PathEstimate) on a simulated link with a manual clock (issue 13):
+# capacity steps, an RTT jump, a stall, a loss burst. Host core only, seconds to run.
+elfdesk_add_test(NAME rate_control_tests LABELS host
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/rate_control_sim_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/sim_link.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/sim_session.cpp
+  LIBS elfdesk_host_core)
