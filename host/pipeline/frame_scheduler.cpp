@@ -32,7 +32,7 @@ bool FrameScheduler::can_send() const {
   // many that they wait in a queue.
   if (frames >= std::min(kFloorFrames, config_.max_in_flight) && in_flight_bytes_ >= window_bytes_locked())
     return false;
-  return clock_.now() - last_send_ >= microseconds(1'000'000 / config_.max_fps);
+  return clock_.now() - pace_from_ >= microseconds(1'000'000 / config_.max_fps);
 }
 
 std::size_t FrameScheduler::window_bytes_locked() const {
@@ -42,10 +42,15 @@ std::size_t FrameScheduler::window_bytes_locked() const {
   return static_cast<std::size_t>(gain * path_.bdp_bytes());
 }
 
+void FrameScheduler::start_turn() {
+  const std::lock_guard lock(mutex_);
+  turn_started_ = clock_.now();
+}
+
 std::chrono::milliseconds FrameScheduler::wait_hint() const {
   const std::lock_guard lock(mutex_);
   const auto interval = microseconds(1'000'000 / config_.max_fps);
-  const auto since = clock_.now() - last_send_;
+  const auto since = clock_.now() - pace_from_;
   if (since >= interval) return milliseconds(0);
   return duration_cast<milliseconds>(interval - since) + milliseconds(1);
 }
@@ -55,7 +60,8 @@ void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const auto now = clock_.now();
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
-  last_send_ = now;
+  pace_from_ = turn_started_.value_or(now);
+  turn_started_.reset();
 }
 
 bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "common/clock.hpp"
 #include "host/pipeline/path_estimate.hpp"
@@ -49,6 +50,10 @@ class FrameScheduler {
   bool can_send() const;
   // How long the video thread should sleep (or wait for damage) before asking again.
   std::chrono::milliseconds wait_hint() const;
+  // The video thread starts the work for a frame (a capture came back, or a top-off begins). The frame
+  // rate cap counts from here, not from the send: a frame that took 12 ms to encode must not add the whole
+  // frame interval on top (that idled the loop ~17 ms after every frame and doubled glass-to-glass).
+  void start_turn();
   void on_sent(std::uint64_t frame_id, std::size_t bytes);
   // Returns false for an unknown or duplicate id (ignored). The ack's decode_us + present_us is the
   // viewer's time: the rest of the send-to-ack time is the network's (what the bitrate follows).
@@ -86,7 +91,8 @@ class FrameScheduler {
   std::deque<Sent> in_flight_;
   std::size_t in_flight_bytes_ = 0;
   PathEstimate path_;
-  TimePoint last_send_{};
+  TimePoint pace_from_{};                   // the work for the last sent frame began (the cap counts from it)
+  std::optional<TimePoint> turn_started_;  // start_turn(), until the frame it began is sent
   bool keyframe_requested_ = true;  // a new viewer always starts with a keyframe
   std::chrono::microseconds ack_delay_{0};
   std::chrono::microseconds viewer_time_{0};

@@ -111,6 +111,7 @@ VideoStreamer::Turn VideoStreamer::step() {
   report_path();
   if (!scheduler_.can_send()) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
   const bool keyframe = scheduler_.take_keyframe_request();
+  scheduler_.start_turn();
   // Before new damage: while something keeps changing, areas that stopped must still get their turn.
   if (!keyframe && last_image_ && sender_.top_off(*last_image_)) return {};
   const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, 30ms);
@@ -130,6 +131,7 @@ VideoStreamer::Turn VideoStreamer::step() {
     if (!keyframe && last_image_) sender_.lossless_pass(*last_image_);  // nothing changed: make it exact
     return {};
   }
+  scheduler_.start_turn();  // the capture may have waited for damage: the frame's work starts now
   const CapturedFrame& frame = **captured;
   last_image_ = frame.image;
   sender_.send(frame, plan_frame(frame, keyframe, sender_.exact_pixels()));

@@ -107,6 +107,33 @@ TEST_CASE("frames are paced to max_fps") {
   CHECK(s.wait_hint() == 0ms);
 }
 
+TEST_CASE("the frame interval counts from the start of a frame's work, not from its send") {
+  // A frame that took 12 ms to encode: at 60 fps the next one may start 16.7 ms after the first began,
+  // not 16.7 ms after it was sent (that idled the video loop after every frame and doubled the latency).
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 60});
+  clock.advance(1s);
+  s.start_turn();
+  clock.advance(12ms);  // capture, plan, encode
+  s.on_sent(1, 5000);
+  CHECK(s.on_ack(ack(1)));
+  clock.advance(4ms);
+  CHECK_FALSE(s.can_send());
+  CHECK(s.wait_hint() <= 2ms);
+  clock.advance(1ms);
+  CHECK(s.can_send());
+  // A turn that sent nothing (no damage) does not move the pace: the next send counts from its own start.
+  s.start_turn();
+  clock.advance(30ms);
+  s.start_turn();
+  clock.advance(3ms);
+  s.on_sent(2, 5000);
+  clock.advance(13ms);
+  CHECK_FALSE(s.can_send());
+  clock.advance(1ms);
+  CHECK(s.can_send());
+}
+
 TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy link raises it back") {
   ManualClock clock;
   SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};
