@@ -34,6 +34,15 @@ constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above whic
 // final sharpness unchanged at 47.6 dB; bench/run.py --quick).
 constexpr unsigned kNormalMinQ = 24, kNormalMaxQ = 50;
 constexpr unsigned kSharpMinQ = 2, kSharpMaxQ = 6;
+// The bitrate target while coding a sharp frame. The quantiser range alone does not hold: after 150 inter
+// frames libvpx's one-pass rate control (auto_worst_q) lets the worst quantiser float up to the average
+// inter-frame one (ni_av_qi, motion's 24-40), and under a small per-frame budget (the scheduler cuts the
+// target to a slow link's rate) it picked q 10-31 for top-offs: testsrc2's photo tile ended at ~40 dB
+// luma on mobile, a synthetic photo at 45 instead of 49 dB (tests/host/vp8_top_off_test.cpp). With 2
+// frames in flight a session rarely reached 150 frames, which is why the wider window seemed to cost
+// sharpness. A budget far above any frame lets the rate control keep to the range; what goes out and
+// when stays the scheduler's call.
+constexpr unsigned kSharpTargetKbps = 500'000;
 
 struct CodecDeleter {
   void operator()(vpx_codec_ctx_t* ctx) const {
@@ -144,6 +153,7 @@ std::expected<void, Error> Vp8Encoder::set_quality(bool sharp) {
   if (sharp == sharp_) return {};
   cfg_.rc_min_quantizer = sharp ? kSharpMinQ : kNormalMinQ;
   cfg_.rc_max_quantizer = sharp ? kSharpMaxQ : kNormalMaxQ;
+  cfg_.rc_target_bitrate = sharp ? kSharpTargetKbps : static_cast<unsigned>(settings_.target_kbps);
   if (vpx_codec_enc_config_set(codec_.get(), &cfg_) != VPX_CODEC_OK) {
     return std::unexpected(vpx_error(codec_.get(), "vp8 encoder quality"));
   }
@@ -235,9 +245,10 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::run(const EncodeRe
 }
 
 void Vp8Encoder::set_target_kbps(int kbps) {
-  if (kbps <= 0 || static_cast<unsigned>(kbps) == cfg_.rc_target_bitrate) return;
-  cfg_.rc_target_bitrate = static_cast<unsigned>(kbps);
+  if (kbps <= 0 || kbps == settings_.target_kbps) return;
   settings_.target_kbps = kbps;
+  if (sharp_) return;  // set_quality applies it when motion frames come back
+  cfg_.rc_target_bitrate = static_cast<unsigned>(kbps);
   // A failure leaves the previous target in place, which is safe; the next encode reports real errors.
   vpx_codec_enc_config_set(codec_.get(), &cfg_);
 }
