@@ -124,6 +124,44 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   CHECK(t.due(t0 + 850ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
 }
 
+TEST_CASE("TopOffTracker: a quick keyframe's blocks try the lossless pass first, photos then get a top-off at once") {
+  const host::TopOffTracker::TimePoint t0{1s};
+  host::TopOffTracker t(250ms, 500ms, /*lossless_pass=*/true);
+  t.on_quick_keyframe(64, 48, t0);
+  CHECK(t.pending());
+  CHECK(t.due(t0).empty());  // not a VP8 top-off first: most of a screen goes exact for fewer bytes
+  CHECK(t.settled(t0));      // nothing is known to move: the lossless pass may start now
+  CHECK(t.time_to_due(t0) == 0ms);
+  CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+  t.on_exact({Rect{0, 0, 64, 32}});        // text and flat UI went exact
+  t.on_kept_lossy({Rect{0, 32, 64, 16}});  // a photo: still coarse, so due for its top-off now
+  CHECK(t.due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});
+  t.on_sharpened({Rect{0, 32, 64, 16}});
+  CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});  // sharp, still lossy: asked once more
+  t.on_kept_lossy({Rect{0, 32, 64, 16}});
+  CHECK_FALSE(t.pending());
+
+  // Without exact pixels (an older viewer) only a top-off can sharpen it: all of it is due at once.
+  host::TopOffTracker without(250ms, 500ms);
+  without.on_quick_keyframe(64, 48, t0);
+  CHECK(without.due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+
+  // A video plays from the start: the screen never settles, so the lossless pass cannot run; the coarse
+  // rest is topped off after busy_delay like any area left behind by motion.
+  host::TopOffTracker busy(250ms, 500ms, /*lossless_pass=*/true);
+  busy.on_quick_keyframe(64, 48, t0);
+  for (auto at = t0 + 40ms; at < t0 + 1750ms; at += 40ms) {
+    busy.on_delta({Rect{48, 32, 16, 16}}, at);
+    CHECK(busy.due(at).empty());
+    CHECK(busy.lossless_due(at).empty());  // not settled
+  }
+  // Four busy_delays after the keyframe's "still since" (t0 - delay).
+  CHECK(busy.time_to_due(t0 + 1720ms) == 30ms);
+  busy.on_delta({Rect{48, 32, 16, 16}}, t0 + 1760ms);
+  const auto area = busy.due(t0 + 1760ms);  // all but the video's block
+  CHECK(area == std::vector<Rect>{Rect{0, 0, 64, 32}, Rect{0, 32, 48, 16}});
+}
+
 TEST_CASE("TopOffTracker: exact pixels over part of a blurred block leave the rest of it due") {
   host::TopOffTracker t(250ms, 500ms);
   t.on_keyframe(70, 40);  // the last block column is 6 pixels wide, the last row 8 high
