@@ -71,7 +71,7 @@ class TopOffTracker {
   bool lossless_pass_;
   int width_ = 0, height_ = 0, cols_ = 0, rows_ = 0;
   std::vector<std::uint8_t> state_;      // State per block
-  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred)
+  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred or coarse)
   std::size_t blurred_ = 0, lossy_ = 0, coarse_ = 0;  // blocks in each state
   TimePoint last_change_{};
 };
