@@ -37,6 +37,7 @@ struct EncodeRequest {
   bool force_keyframe = false;
   bool top_off = false;       // screen is still: refine quality of static areas
   std::uint64_t timestamp_us = 0;  // capture time (steady clock); 0: now. Drives rate control.
+  bool quick = false;  // a keyframe as a quick coarse picture (fixed quantiser), sharpened after (issue 13)
 };
 
 class VideoEncoder {

@@ -66,7 +66,9 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   std::vector<Rect> coded = coded_area(dirty, top_off, image);
   if (!dirty.empty() && !keyframe) dirty = coded;
   // Rate control runs on the loop's clock (the steady clock in the product, a manual one in tests).
-  auto encoded = encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off, now_us()});
+  // Keyframes go quick and coarse (issue 13's first picture); the tracker has every block sharpened after.
+  auto encoded =
+      encoder_->encode(EncodeRequest{&image, std::move(dirty), keyframe, top_off, now_us(), /*quick=*/true});
   if (!encoded) {
     log::error("encoding failed: {}", encoded.error().detail);
     scheduler_.request_keyframe();
@@ -157,7 +159,7 @@ void FrameSender::send(const CapturedFrame& frame, const FramePlan& plan) {
       encode_and_send(image, *vp8, plan.keyframe, false, stamp, move ? move->copies : std::vector<protocol::ScreenCopy>{});
   const auto now = clock_.now();
   if (sent == Sent::keyframe) {
-    top_off_.on_keyframe(image.width, image.height);
+    top_off_.on_quick_keyframe(image.width, image.height, now);  // asked for quick (encode_and_send)
   } else if (move && sent == Sent::delta) {
     // The copied area holds what its source held, also where it did not change (and may now be blurred).
     top_off_.on_copy(move->band, move->dx, move->dy, now);
@@ -174,7 +176,7 @@ bool FrameSender::top_off(const BgraImage& image) {
   if (area.empty()) return false;
   switch (encode_and_send(image, area, false, true, Stamp{now_us(), 0})) {
     case Sent::delta: top_off_.on_sharpened(area); break;
-    case Sent::keyframe: top_off_.on_keyframe(image.width, image.height); break;
+    case Sent::keyframe: top_off_.on_quick_keyframe(image.width, image.height, clock_.now()); break;
     case Sent::none: top_off_.on_delta(area, clock_.now()); break;  // try again after the delay
   }
   return true;

@@ -15,27 +15,38 @@ TopOffTracker::TopOffTracker(std::chrono::milliseconds delay, std::chrono::milli
     : delay_(delay), busy_delay_(std::max(delay, busy_delay)), lossless_pass_(lossless_pass) {}
 
 void TopOffTracker::set(std::size_t i, State s) {
-  if (s == kLossy && !lossless_pass_) s = kExact;  // nothing would ever improve it
+  if (s == kLossy && !lossless_pass_) s = kExact;      // nothing would ever improve it
+  if (s == kCoarse && !lossless_pass_) s = kBlurred;  // only a top-off can
   const auto count = [](std::size_t& n, bool was, bool is) {
     if (was && !is) --n;
     if (is && !was) ++n;
   };
   count(blurred_, state_[i] == kBlurred, s == kBlurred);
   count(lossy_, state_[i] == kLossy, s == kLossy);
+  count(coarse_, state_[i] == kCoarse, s == kCoarse);
   state_[i] = s;
 }
 
-void TopOffTracker::on_keyframe(int width, int height) {
+void TopOffTracker::reset(int width, int height, State state) {
   width_ = std::max(width, 0);
   height_ = std::max(height, 0);
   cols_ = (width_ + kBlock - 1) / kBlock;
   rows_ = (height_ + kBlock - 1) / kBlock;
   const auto cells = static_cast<std::size_t>(cols_) * static_cast<std::size_t>(rows_);
-  const State sharp = lossless_pass_ ? kLossy : kExact;
-  state_.assign(cells, sharp);
+  state_.assign(cells, kExact);
   changed_at_.assign(cells, TimePoint{});
-  blurred_ = 0;
-  lossy_ = sharp == kLossy ? cells : 0;
+  blurred_ = lossy_ = coarse_ = 0;
+  for (std::size_t i = 0; i < cells; ++i) set(i, state);
+}
+
+void TopOffTracker::on_keyframe(int width, int height) { reset(width, height, kLossy); }
+
+// Its blocks count as still for `delay` already: nothing is known to move, so the lossless pass may start
+// with the next idle turn, and what it leaves lossy is due for its top-off at once.
+void TopOffTracker::on_quick_keyframe(int width, int height, TimePoint now) {
+  reset(width, height, kCoarse);
+  std::fill(changed_at_.begin(), changed_at_.end(), now - delay_);
+  last_change_ = now - delay_;
 }
 
 template <typename F>
@@ -72,14 +83,18 @@ void TopOffTracker::on_delta(const std::vector<Rect>& dirty, TimePoint now) {
 }
 
 // Due: blurred blocks still for `delay`, once the whole screen has been still for `delay` too, or once the
-// oldest of them has waited `busy_delay` (something else keeps changing).
+// oldest of them has waited `busy_delay` (something else keeps changing). Coarse blocks wait for the
+// lossless pass, which needs a settled screen; while it is not, they are due after coarse_wait(): a scroll
+// or a drag replaces much of them meanwhile, a video playing from the start must not keep them coarse.
 std::vector<Rect> TopOffTracker::due(TimePoint now) const {
-  if (blurred_ == 0) return {};
+  if (blurred_ == 0 && (coarse_ == 0 || settled(now))) return {};
   std::vector<std::uint8_t> ripe(state_.size(), 0);
   TimePoint oldest = TimePoint::max();
   bool any = false;
   for (std::size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kBlurred || now - changed_at_[i] < delay_) continue;
+    const bool ripe_blurred = state_[i] == kBlurred && now - changed_at_[i] >= delay_;
+    const bool ripe_coarse = state_[i] == kCoarse && !settled(now) && now - changed_at_[i] >= coarse_wait();
+    if (!ripe_blurred && !ripe_coarse) continue;
     ripe[i] = 1;
     any = true;
     oldest = std::min(oldest, changed_at_[i]);
@@ -132,6 +147,7 @@ void TopOffTracker::on_kept_lossy(const std::vector<Rect>& area) {
   for (const Rect& r : area)
     for_whole_blocks(r, [&](std::size_t i) {
       if (state_[i] == kLossy) set(i, kExact);
+      if (state_[i] == kCoarse) set(i, kBlurred);  // due at once (changed_at_: see on_quick_keyframe)
     });
 }
 
@@ -140,6 +156,7 @@ std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
   TimePoint at = last_change_ + delay_;  // the screen settles (the lossless pass, and due() for all)
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (state_[i] == kBlurred) at = std::min(at, changed_at_[i] + busy_delay_);
+    if (state_[i] == kCoarse) at = std::min(at, changed_at_[i] + coarse_wait());
   }
   if (at <= now) return std::chrono::milliseconds(0);
   return std::chrono::ceil<std::chrono::milliseconds>(at - now);

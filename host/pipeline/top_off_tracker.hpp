@@ -1,9 +1,10 @@
 // Remembers, per 16x16 block, how well the viewer's picture matches the screen, and says which blocks are
 // due for refinement. A block coded by a VP8 delta at motion quality is blurred: once it has been still
 // for `delay` it is due for a sharp VP8 "top-off" (a changing area elsewhere, such as typing, a video or a
-// spinner, does not hold it back). A block coded sharp but lossy (a keyframe, a top-off) is a candidate for
-// the lossless pass: once the whole screen has settled, it may go as exact pixels. Exact pixels leave a
-// block with nothing more to send. Pure bookkeeping, no clock of its own; used on the video thread only.
+// spinner, does not hold it back). A block coded sharp but lossy (a top-off) is a candidate for the
+// lossless pass: once the whole screen has settled, it may go as exact pixels. A quick keyframe's coarse
+// blocks try the lossless pass first too; those it leaves (photos) are due for a top-off at once. Exact
+// pixels leave a block with nothing more to send. Pure bookkeeping, no clock of its own; video thread only.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -25,6 +26,10 @@ class TopOffTracker {
 
   // A keyframe (or a new screen size): everything is sharp, nothing is blurred.
   void on_keyframe(int width, int height);
+  // A quick keyframe (coarse, issue 13's first picture) at `now`: every block is to be sharpened, by the
+  // lossless pass where it pays (the screen counts as settled at once), else by a top-off; one also comes
+  // after coarse_wait() when something keeps the screen from settling (a video playing).
+  void on_quick_keyframe(int width, int height, TimePoint now);
   // A delta frame coded `dirty` at motion quality at `now`.
   void on_delta(const std::vector<Rect>& dirty, TimePoint now);
   // The blurred areas to top off now (block-aligned), or empty when none is due.
@@ -40,31 +45,34 @@ class TopOffTracker {
   // covers in part keeps its state.
   void on_exact(const std::vector<Rect>& area);
   // The lossless pass cannot do better than VP8 for the sharp blocks of `area` (a photo): they need
-  // nothing more. Blurred blocks stay due for their top-off.
+  // nothing more. Blurred blocks stay due for their top-off; coarse ones are due for it now.
   void on_kept_lossy(const std::vector<Rect>& area);
   // How long until due() or lossless_due() may return something (for the capture wait); max() when
   // nothing is pending.
   std::chrono::milliseconds time_to_due(TimePoint now) const;
-  bool pending() const { return blurred_ > 0 || lossy_ > 0; }
+  bool pending() const { return blurred_ > 0 || lossy_ > 0 || coarse_ > 0; }
   // Nothing was coded at motion quality for `delay`: the screen has settled (due() is not refining some
   // blocks while others keep changing).
   bool settled(TimePoint now) const { return now - last_change_ >= delay_; }
 
  private:
-  enum State : std::uint8_t { kExact = 0, kLossy = 1, kBlurred = 2 };  // ordered: higher is worse
+  enum State : std::uint8_t { kExact = 0, kLossy = 1, kCoarse = 2, kBlurred = 3 };  // ordered: higher is worse
   template <typename F>
   void for_blocks(const Rect& r, F&& f);
   template <typename F>
   void for_whole_blocks(const Rect& r, F&& f);
   void set(std::size_t i, State s);
+  void reset(int width, int height, State state);
+  // How long a quick keyframe's blocks wait for a settled screen before a top-off takes them.
+  std::chrono::milliseconds coarse_wait() const { return 4 * busy_delay_; }
 
   std::chrono::milliseconds delay_;
   std::chrono::milliseconds busy_delay_;
   bool lossless_pass_;
   int width_ = 0, height_ = 0, cols_ = 0, rows_ = 0;
   std::vector<std::uint8_t> state_;      // State per block
-  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred)
-  std::size_t blurred_ = 0, lossy_ = 0;  // blocks in each state
+  std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred or coarse)
+  std::size_t blurred_ = 0, lossy_ = 0, coarse_ = 0;  // blocks in each state
   TimePoint last_change_{};
 };
 

@@ -21,7 +21,7 @@ WIDTH, HEIGHT = 1280, 720
 TEXT = "typed through a 120 ms mobile link: The quick brown fox 0123456789 !@#$%"
 # CI's load on top of the issue's bound (one-way delay + 60 ms); the benchmark holds the real figures.
 LOOSE_SLACK_MS = 200
-LOOSE_SHARP_DB = 43.0  # luma PSNR 8 s after the motion when never 45 dB; video quality is ~30-35 dB
+SHARP_WITHIN_S = 2.0  # issue 13: sharp (>= 45 dB luma, bench/run.py's SHARP_DB) within 2 s after motion stops
 
 PROBE = os.path.join(BINARY_DIR, "bench", "probe", "elfdesk_bench_probe")
 MISSING = netlab.available() or (None if netlab.find_delay_line(BINARY_DIR) else "elfdesk_delay_line is not built") \
@@ -90,16 +90,17 @@ class MobileLinkTest(unittest.TestCase):
               f"({'met' if lat['p95_ms'] <= bound else 'missed'}), loose bound {bound + LOOSE_SLACK_MS:.0f} ms; "
               f"{row['kbps_down']:.0f} kbit/s on the link, {row['updates_per_s']:.1f} updates/s, bottleneck queue "
               f"{row.get('queue')}, sharp {row.get('sharp_s')} s after the video stopped "
-              f"({row.get('psnr_last')} dB at the end)", flush=True)
+              f"({row.get('psnr_last')} dB at the end, {row.get('psnr_3s')} dB 3 s after)", flush=True)
         self.assertGreaterEqual(lat["n"], 5, "too few glass-to-glass samples: the stream stalls")
         self.assertEqual(lat["timeouts"], 0, "a marker change took more than 3 s to show")
         self.assertLessEqual(lat["p95_ms"], bound + LOOSE_SLACK_MS)
-        # Loosely, as the issue asks of CI: the picture must recover from video quality after the motion. The
-        # issue's 45 dB within 2 s is the benchmark's figure; photo-like tiles (testsrc2's box) stay at VP8's
-        # sharp quality, 44.8-45.1 dB here, so a 45 dB assertion fails at random (issue 13, open).
-        settled = row.get("psnr_last") or 0.0
-        self.assertTrue(row.get("sharp_s") is not None or settled >= LOOSE_SHARP_DB,
-                        f"the picture did not recover after the video stopped: {settled} dB 8 s after")
+        # Strictly, as the issue states it. It was loosened (>= 43 dB) while two things held the picture at
+        # 44.8-45.1 dB: the viewer's menu button (now outside the compared area, bench/run.py pointer_box) and
+        # top-offs that libvpx coded at q 10-31 after 150 frames of motion (host/encode/vp8_encoder.cpp).
+        self.assertIsNotNone(row.get("sharp_s"), f"the picture was not sharp within 8 s after the video stopped: "
+                             f"{row.get('psnr_last')} dB at the end, differing {row.get('differing_3s')}")
+        self.assertLessEqual(row["sharp_s"], SHARP_WITHIN_S)
+        self.assertGreaterEqual(row.get("psnr_3s") or 0.0, bench_run.SHARP_DB, "sharp, then not sharp again")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <random>
 
 #include "client/decode/picture_update.hpp"
+#include "common/media/colour_convert.hpp"
 #include "common/media/psnr.hpp"
 #include "common/zstd_codec.hpp"
 #include "host/encode/pixel_encoder.hpp"
+#include "host/encode/video_encoder.hpp"
 #include "protocol/limits.hpp"
 #include "tests/host/decoding_viewer.hpp"
 #include "tests/host/scripted_screen.hpp"
@@ -315,6 +318,51 @@ TEST_CASE("VideoStreamer: after motion, text ends exact and a photo ends at VP8'
   CHECK(photo_still > photo_moving + 1.0);  // refined by VP8: sharper, not exact
   CHECK(photo_still >= 35.0);
   CHECK(photo_still < 99.0);
+}
+
+TEST_CASE("VideoStreamer: the first picture goes as a quick keyframe, then text goes exact and a photo sharp") {
+  constexpr int kW = 1280, kH = 720;
+  const Rect photo{768, 256, 256, 256};  // two tiles each way
+  BgraImage start = test::text_image(kW, kH, 4);
+  for (int y = photo.y; y < photo.y + photo.height; ++y)  // smooth shading: VP8 codes it well, zstd does not
+    for (int x = photo.x; x < photo.x + photo.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        start.row(y)[x * 4 + c] = static_cast<std::uint8_t>(
+            120 + 60 * std::sin((x + 7 * c) / 19.0) * std::cos(y / 23.0) + static_cast<double>((x * 7 + y * 13) % 3));
+  // What a sharp keyframe of the same picture costs (the first picture before issue 13's change).
+  auto sharp_encoder = host::make_vp8_encoder(host::EncoderSettings{kW, kH, 20000, 30});
+  REQUIRE(sharp_encoder.has_value());
+  const auto sharp_key = (*sharp_encoder)->encode(host::EncodeRequest{&start, {}, true, false, 1000});
+  REQUIRE((sharp_key && *sharp_key));
+  const std::size_t sharp_bytes = (**sharp_key).data.size();
+
+  std::vector<test::ScriptedScreen::Step> steps;
+  steps.push_back([](BgraImage& img) {  // a cursor blink far away ends the script
+    test::fill_rect(img, Rect{16, 16, 8, 16}, 0x000000u);
+    return std::vector<Rect>{Rect{16, 16, 8, 16}};
+  });
+  test::ScriptedSession session(start, std::move(steps));
+  const test::DecodingViewer& viewer = session.viewer;
+  REQUIRE(session.session.run_until([&] { return viewer.video_frames() >= 1; }));
+  const std::size_t first_bytes = viewer.frame_sizes().front();
+  const double first_db = media::psnr(start, viewer.shown());
+  session.play();
+  session.run_for(2000ms);
+  const BgraImage& final_image = session.screen.final_image;
+  const BgraImage shown = viewer.shown();
+  const Rect text{0, 0, photo.x, kH};
+  const I420Image want = media::bgra_to_i420(final_image), got = media::bgra_to_i420(shown);
+  const auto at = [&](const I420Image& img) { return img.y.data() + photo.y * img.width + photo.x; };
+  const double photo_luma = media::plane_psnr(at(want), want.width, at(got), got.width, photo.width, photo.height);
+  MESSAGE("first picture " << first_bytes << " B at " << first_db << " dB (a sharp keyframe: " << sharp_bytes
+                           << " B); then text " << media::psnr(final_image, shown, text) << " dB, photo luma "
+                           << photo_luma << " dB; " << viewer.video_frames() << " VP8 frames, "
+                           << viewer.pixel_updates() << " pixel updates, " << viewer.bytes() << " bytes");
+  CHECK(first_bytes * 10 < sharp_bytes * 7);  // quick: well under a sharp keyframe
+  CHECK(first_db >= 30.0);                     // recognisable
+  CHECK(media::psnr(final_image, shown, text) >= 99.0);  // text exact (the lossless pass)
+  CHECK(photo_luma >= 45.0);                              // the photo sharp (its top-off)
+  CHECK(photo_luma < 99.0);
 }
 
 TEST_CASE("VideoStreamer: a small change far from a large one goes ahead as exact pixels") {

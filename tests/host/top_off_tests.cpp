@@ -50,12 +50,18 @@ TEST_CASE("a top-off of the changed area makes it as sharp as a full-screen top-
   const Rect area{320, 192, 320, 160};
   Codec partial = make_codec(w, h);
   Codec full = make_codec(w, h);
-  for (Codec* c : {&partial, &full}) c->feed({&screen, {}, true, false});
+  // Frames a capture interval apart, as the streamer sends them (no faster than max_fps): libvpx's rate
+  // control takes its frame rate from the timestamps, and back-to-back wall-clock stamps made the sharp
+  // budget per frame depend on this machine's load.
+  std::uint64_t ts = 1000;
+  for (Codec* c : {&partial, &full}) c->feed({&screen, {}, true, false, ts});
   test::draw_text(screen, area, 7);  // typing: a block of text appears
-  for (Codec* c : {&partial, &full}) c->feed({&screen, {area}, false, false});
+  ts += 33'333;
+  for (Codec* c : {&partial, &full}) c->feed({&screen, {area}, false, false, ts});
   const double blurry = media::psnr(screen, partial.shown, area);
-  const std::size_t partial_bytes = partial.feed({&screen, {area}, false, true});
-  const std::size_t full_bytes = full.feed({&screen, {}, false, true});
+  ts += 250'000;
+  const std::size_t partial_bytes = partial.feed({&screen, {area}, false, true, ts});
+  const std::size_t full_bytes = full.feed({&screen, {}, false, true, ts});
   const double sharp = media::psnr(screen, partial.shown, area);
   INFO("delta " << blurry << " dB, after area top-off " << sharp << " dB; bytes " << partial_bytes << " vs " << full_bytes);
   CHECK(sharp > blurry + 3);
@@ -122,6 +128,44 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   t.on_delta({Rect{0, 0, 16, 16}}, t0 + 600ms);
   t.on_kept_lossy({Rect{0, 0, 64, 48}});  // blurred blocks stay due for their top-off
   CHECK(t.due(t0 + 850ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
+}
+
+TEST_CASE("TopOffTracker: a quick keyframe's blocks try the lossless pass first, photos then get a top-off at once") {
+  const host::TopOffTracker::TimePoint t0{1s};
+  host::TopOffTracker t(250ms, 500ms, /*lossless_pass=*/true);
+  t.on_quick_keyframe(64, 48, t0);
+  CHECK(t.pending());
+  CHECK(t.due(t0).empty());  // not a VP8 top-off first: most of a screen goes exact for fewer bytes
+  CHECK(t.settled(t0));      // nothing is known to move: the lossless pass may start now
+  CHECK(t.time_to_due(t0) == 0ms);
+  CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+  t.on_exact({Rect{0, 0, 64, 32}});        // text and flat UI went exact
+  t.on_kept_lossy({Rect{0, 32, 64, 16}});  // a photo: still coarse, so due for its top-off now
+  CHECK(t.due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});
+  t.on_sharpened({Rect{0, 32, 64, 16}});
+  CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});  // sharp, still lossy: asked once more
+  t.on_kept_lossy({Rect{0, 32, 64, 16}});
+  CHECK_FALSE(t.pending());
+
+  // Without exact pixels (an older viewer) only a top-off can sharpen it: all of it is due at once.
+  host::TopOffTracker without(250ms, 500ms);
+  without.on_quick_keyframe(64, 48, t0);
+  CHECK(without.due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
+
+  // A video plays from the start: the screen never settles, so the lossless pass cannot run; the coarse
+  // rest is topped off after busy_delay like any area left behind by motion.
+  host::TopOffTracker busy(250ms, 500ms, /*lossless_pass=*/true);
+  busy.on_quick_keyframe(64, 48, t0);
+  for (auto at = t0 + 40ms; at < t0 + 1750ms; at += 40ms) {
+    busy.on_delta({Rect{48, 32, 16, 16}}, at);
+    CHECK(busy.due(at).empty());
+    CHECK(busy.lossless_due(at).empty());  // not settled
+  }
+  // Four busy_delays after the keyframe's "still since" (t0 - delay).
+  CHECK(busy.time_to_due(t0 + 1720ms) == 30ms);
+  busy.on_delta({Rect{48, 32, 16, 16}}, t0 + 1760ms);
+  const auto area = busy.due(t0 + 1760ms);  // all but the video's block
+  CHECK(area == std::vector<Rect>{Rect{0, 0, 64, 32}, Rect{0, 32, 48, 16}});
 }
 
 TEST_CASE("TopOffTracker: exact pixels over part of a blurred block leave the rest of it due") {
