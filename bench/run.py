@@ -255,9 +255,20 @@ class Bench:
                              stderr=subprocess.DEVNULL, text=True, timeout=timeout)
         return out.stdout.strip()
 
-    def window_id(self, display, name, timeout=20, by="--name"):
-        wid = self.xdotool(display, "search", "--sync", "--onlyvisible", by, name, timeout=timeout)
-        return wid.splitlines()[0]
+    def window_id(self, display, name, timeout=60, by="--name"):
+        """The first visible window matching `name`, polled until `timeout`: under load a player's window can
+        take longer than one `xdotool search --sync` is given (it then printed nothing: an IndexError)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found = self.xdotool(display, "search", "--onlyvisible", by, name, timeout=10).splitlines()
+            except subprocess.TimeoutExpired:
+                found = []
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no visible window {by} {name!r} on {display} within {timeout} s")
+            time.sleep(0.2)
 
 
 class ElfdeskSystem:
