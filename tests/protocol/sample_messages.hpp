@@ -60,6 +60,9 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(PixelPatch{0x123456789ull, 36'000'123'456ull, 1280, 720, {300, 0, 70000}, {{{0, 16, 1280, 700}, 0, 0}},
                             {{8, 16, 2, 3}, {1278, 719, 2, 1}}, PixelFormat::bits, false, 1 + 2 * 4 + 1,
                             pattern_bytes(10, 0x3C)});
+  m.emplace_back(RegionFrame{0x0A0B0C0D0E0F1011ull, 36'000'200'000ull, 1920, 1080, true, {250, 4100, 7}, 3,
+                             {608, 304, 656, 368}, {{608, 304, 640, 360}, {1248, 656, 16, 16}},
+                             {{{0, 0, 320, 200}, 16, 0}}, pattern_bytes(300, 0x9D)});
   return m;
 }
 
