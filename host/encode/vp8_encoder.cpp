@@ -178,8 +178,9 @@ std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, boo
   int cpu_used = kSmallUpdateCpuUsed;
   if (settings_.cpu_used) {
     cpu_used = *settings_.cpu_used;
-  } else if (full || static_cast<double>(map.active_count()) >
-                         kLargeUpdateFraction * static_cast<double>(map.cells.size())) {
+  } else if (!settings_.region_stream &&
+             (full || static_cast<double>(map.active_count()) >
+                          kLargeUpdateFraction * static_cast<double>(map.cells.size()))) {
     cpu_used = kLargeUpdateCpuUsed;
   }
   return set_cpu_used(cpu_used);
@@ -195,7 +196,7 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
   // A top-off with dirty rectangles refines only those areas (a full-screen refinement of a 1080p frame
   // costs a keyframe's time and delays the next real change); without rectangles it covers everything.
   const bool full = keyframe || (request.top_off && request.dirty.empty());
-  const bool sharp = keyframe || request.top_off;
+  const bool sharp = (keyframe && !settings_.region_stream) || request.top_off;
   if (!full && request.dirty.empty()) return std::optional<EncodedFrame>{};
   const auto started = std::chrono::steady_clock::now();
   if (auto ok = prepare(request, full); !ok) return std::unexpected(ok.error());
