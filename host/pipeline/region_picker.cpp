@@ -28,6 +28,19 @@ bool contains(const Rect& outer, const Rect& inner) {
 void RegionPicker::reset() {
   recent_.clear();
   region_.reset();
+  since_new_ = 1 << 20;
+}
+
+const std::optional<Rect>& RegionPicker::change_to(std::optional<Rect> next, bool keep) {
+  if (next && next != region_) {
+    if (since_new_ < policy_.min_gap) {
+      if (!keep) region_.reset();
+      return region_;
+    }
+    since_new_ = 0;
+  }
+  region_ = next;
+  return region_;
 }
 
 // `damage` with the margin around it, on whole macroblocks, if that is small enough for a region.
@@ -49,6 +62,7 @@ std::optional<Rect> RegionPicker::place(const std::vector<Rect>& area, int width
   Rect box;
   for (const Rect& r : area) box = unite(box, r);
   if (box.empty()) return region_;
+  ++since_new_;
   recent_.push_back(box);
   while (recent_.size() > static_cast<std::size_t>(std::max(policy_.history, 1))) recent_.pop_front();
   Rect recent;
@@ -59,16 +73,14 @@ std::optional<Rect> RegionPicker::place(const std::vector<Rect>& area, int width
     // the region encoder's per-frame work follows. Only with a full history, so that it cannot flap.
     if (recent_.size() == static_cast<std::size_t>(policy_.history))
       if (auto smaller = candidate(recent, width, height); smaller && 2 * area_of(*smaller) < area_of(*region_))
-        region_ = smaller;
+        return change_to(smaller, true);
     return region_;
   }
-  if (region_) {
-    // Escaped: grow around both while that stays small, else back to full frames until the recent
-    // damage (which now holds this frame) is small again.
-    region_ = candidate(unite(*region_, box), width, height);
-    return region_;
-  }
-  if (recent_.size() >= static_cast<std::size_t>(policy_.min_frames)) region_ = candidate(recent, width, height);
+  // Escaped: grow around both while that stays small, else back to full frames until the recent damage
+  // (which now holds this frame) is small again.
+  if (region_) return change_to(candidate(unite(*region_, box), width, height), false);
+  if (recent_.size() >= static_cast<std::size_t>(policy_.min_frames))
+    return change_to(candidate(recent, width, height), false);
   return region_;
 }
 

@@ -16,6 +16,10 @@ struct RegionPolicy {
   int min_frames = 4;          // damage seen in at least this many of them before a region starts
   double max_share = 0.45;     // a region covers at most this share of the screen
   int margin = 32;             // pixels added around the damage (a moving window, jitter), then 16-aligned
+  // Frames between two new regions (each starts with a keyframe of the region stream): a window moved
+  // and resized across the screen kept escaping, growing and restarting its region, and the keyframes
+  // nearly doubled its bytes (bench, docs/performance.md). At most one a second, then.
+  int min_gap = 30;
 };
 
 class RegionPicker {
@@ -33,11 +37,15 @@ class RegionPicker {
 
  private:
   std::optional<Rect> candidate(Rect damage, int width, int height) const;
+  // Takes `next` as the region; a new region only after min_gap frames (else none, or the old one kept
+  // when `keep` is set).
+  const std::optional<Rect>& change_to(std::optional<Rect> next, bool keep);
 
   RegionPolicy policy_;
   std::deque<Rect> recent_;  // bounding box of each recent frame's VP8 area, newest last
   std::optional<Rect> region_;
   int screen_w_ = 0, screen_h_ = 0;
+  int since_new_ = 1 << 20;  // frames since the last new region
 };
 
 // The smallest rectangle holding both (either may be empty).

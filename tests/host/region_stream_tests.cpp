@@ -96,7 +96,7 @@ TEST_CASE("RegionPicker: steady damage in a small area becomes a region after a 
 }
 
 TEST_CASE("RegionPicker: damage that escapes a little grows the region, far away drops it, then it returns") {
-  host::RegionPicker picker;
+  host::RegionPicker picker(host::RegionPolicy{.min_gap = 0});
   const Rect video{600, 300, 640, 360};
   for (int i = 0; i < 4; ++i) picker.place({video}, kW, kH);
   const Rect first = *picker.region();
@@ -115,8 +115,23 @@ TEST_CASE("RegionPicker: damage that escapes a little grows the region, far away
   CHECK(host::contains(*again, video));
 }
 
+TEST_CASE("RegionPicker: at most one new region every min_gap frames; an escape in between drops it") {
+  host::RegionPicker picker;  // min_gap 30
+  const Rect video{600, 300, 640, 360};
+  for (int i = 0; i < 4; ++i) picker.place({video}, kW, kH);
+  REQUIRE(picker.region());
+  // Escaping right after the start: no growth (that would be a second keyframe within the gap).
+  CHECK_FALSE(picker.place({Rect{video.x + video.width + 40, 320, 64, 64}}, kW, kH));
+  int call = 5;  // calls so far; the region started at the 4th
+  while (call < 100) {
+    ++call;
+    if (picker.place({video}, kW, kH)) break;
+  }
+  CHECK(call - 4 == 30);  // back only once 30 frames passed since the region started
+}
+
 TEST_CASE("RegionPicker: a region shrinks when the damage settles in a much smaller part; a new size resets") {
-  host::RegionPicker picker;
+  host::RegionPicker picker(host::RegionPolicy{.min_gap = 0});
   const Rect wide{200, 200, 1000, 500}, small{300, 300, 160, 120};
   for (int i = 0; i < 4; ++i) picker.place({wide}, kW, kH);
   const Rect big = *picker.region();
@@ -161,7 +176,7 @@ TEST_CASE("VideoStreamer with the region stream: a video that moves starts a new
     test::draw_noise(img, Rect{0, 0, kW, kH}, 7);
     return std::vector<Rect>{Rect{0, 0, kW, kH}};
   });
-  add_video(steps, second, 14, 24);
+  add_video(steps, second, 24, 24);  // a new region comes at most 30 frames after the last
   const Outcome region = play(steps, true, second, text);
   const Outcome full = play(steps, false, second, text);
   CHECK(region.generations >= 2);  // the first place, the second (again after the fallback, or continued)
