@@ -33,6 +33,7 @@ class RegionStream {
   // a new generation.
   std::optional<Rect> place(const std::vector<Rect>& coded, const BgraImage& image);
   // Codes `coded` (inside the region place() returned) from `image`: only those blocks, at motion quality.
+  // `target_kbps` is the main stream's target; the region encoder gets a share of it (region_kbps).
   // nullopt when rate control dropped the frame.
   std::expected<std::optional<RegionCoded>, Error> encode(const BgraImage& image, const std::vector<Rect>& coded,
                                                           int target_kbps, std::uint64_t timestamp_us);

@@ -1,5 +1,5 @@
-// Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames and exact pixel
-// updates), decodes and composes them with the viewer's own PictureReceiver and RemotePicture, acknowledges each one, and
+// Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames, region frames and
+// exact pixel updates), decodes and composes them with the viewer's own PictureReceiver and RemotePicture, acknowledges each one, and
 // counts what arrived. Inline (deterministic step() runs: each update is shown and acknowledged inside the
 // streamer's callback, on the test's thread) or threaded (its own thread, as the real viewer: the
 // real-time smoke test). StreamedSession drives a streamer on a manual clock. Header-only test support.
