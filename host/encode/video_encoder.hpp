@@ -30,8 +30,8 @@ struct EncoderSettings {
   bool active_map = true;  // encode only dirty macroblocks; off only to measure what the map saves
   // The region stream's encoder (host/pipeline/region_stream.hpp): its keyframes are at motion quality
   // (the viewer takes only their coded blocks, which a top-off refines once they are still), and it
-  // always runs at the small-update speed (a region is small by construction; a full region is a video,
-  // not a scroll).
+  // always runs at one fast speed (a region is small by construction; a full region is a video, not a
+  // scroll).
   bool region_stream = false;
 };
 

@@ -6,10 +6,11 @@
 // - cpu-used is a fixed speed, never a positive "time budget" value: cpu-used 16 missed full-screen
 //   motion (scroll 70 Mbit/s at 26.7 dB, 45 ms), -6 scrolls at 4.4 Mbit/s, 34.8 dB. Up to 40% of the
 //   screen -10 was as cheap as 16 for typing and video and better for window drags (3.4 vs 5.1 Mbit/s,
-//   41 vs 36.6 dB); above that -6. Issue 17: the fixed speed -16 costs 18-21% less encode CPU than -10
-//   on a grainy 640x360 video and a document moved and resized at 1080p, at +9% / -2% bytes and -0.3 /
-//   +0.7 dB (docs/performance.md, "Host CPU (issue 17)"); dragged windows and scrolls now go as copies, so
-//   small updates use -16;
+//   41 vs 36.6 dB); above that -6. The region stream's encoder runs at -16: 21% less encode CPU than -10
+//   on a grainy 640x360 video at +5% bytes and -0.06 dB (docs/performance.md, "Host CPU (issue 17)").
+//   On full-screen frames -16 also saved 18-21%, but it halves the rate control's reach on noise (20
+//   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of more than 2x;
+//   vp8_encoder_test), so the main encoder keeps -10;
 // - keyframes only on request and well funded; "top-off" re-codes the whole screen at high quality once the
 //   screen is still, because the active map freezes everything else at the last coded quality.
 #include <algorithm>
@@ -28,7 +29,8 @@ namespace elfdesk::host {
 
 namespace {
 
-constexpr int kSmallUpdateCpuUsed = -16;
+constexpr int kSmallUpdateCpuUsed = -10;
+constexpr int kRegionCpuUsed = -16;
 constexpr int kLargeUpdateCpuUsed = -6;
 constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above which an update is "large"
 // Quantizer ranges (0..63). Normal frames may degrade under motion; top-off and keyframes must end sharp.
@@ -178,7 +180,7 @@ std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, boo
   if (vpx_codec_control(codec_.get(), VP8E_SET_ACTIVEMAP, &active) != VPX_CODEC_OK) {
     return std::unexpected(vpx_error(codec_.get(), "vp8 encoder active map"));
   }
-  int cpu_used = kSmallUpdateCpuUsed;
+  int cpu_used = settings_.region_stream ? kRegionCpuUsed : kSmallUpdateCpuUsed;
   if (settings_.cpu_used) {
     cpu_used = *settings_.cpu_used;
   } else if (!settings_.region_stream &&
