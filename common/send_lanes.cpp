@@ -10,6 +10,8 @@ std::size_t SendLanes::cost_of_picture(const protocol::Message& picture) {
     payload = video->data.size() + (video->coded.size() + video->copies.size()) * sizeof(protocol::ScreenCopy);
   else if (const auto* pixels = std::get_if<protocol::PixelUpdate>(&picture))
     payload = pixels->bgra_zstd.size() + (pixels->rects.size() + pixels->copies.size()) * sizeof(protocol::ScreenCopy);
+  else if (const auto* region = std::get_if<protocol::RegionFrame>(&picture))
+    payload = region->data.size() + (region->coded.size() + region->copies.size()) * sizeof(protocol::ScreenCopy);
   else if (const auto* patch = std::get_if<protocol::PixelPatch>(&picture))
     payload = patch->data.size() + (patch->rects.size() + patch->copies.size()) * sizeof(protocol::ScreenCopy);
   return payload + kPerMessageOverhead;

@@ -30,13 +30,15 @@ constexpr std::size_t kRectListVarMax = 3 + L::kMaxUpdateRects * 4 * 3;
 constexpr std::size_t kCopyListVarMax = 3 + L::kMaxScreenCopies * 6 * 3;
 constexpr std::size_t kPixelPatchMax =
     10 + 10 + 3 + 3 + 3 * 5 + kCopyListVarMax + kRectListVarMax + 1 + 1 + 5 + 5 + L::kMaxPixelUpdateCompressed;
+constexpr std::size_t kRegionFrameMax =
+    8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + 4 * 2 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
 constexpr std::size_t kProbeRequestMax =
     4 + 2 + L::kMaxShortString + 2 + L::kMaxProbeArgs * (2 + L::kMaxShortString + 2 + L::kMaxProbeArgValue);
 static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMaxFramePayload &&
-              kPixelPatchMax <= L::kMaxFramePayload &&
+              kPixelPatchMax <= L::kMaxFramePayload && kRegionFrameMax <= L::kMaxFramePayload &&
               kProbeResultMax <= L::kMaxFramePayload &&
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
@@ -247,6 +249,16 @@ void fields(auto& io, Is<VideoFrame> auto& m) {
   update_head(io, m);
   io.boolean(m.keyframe);
   timings(io, m.timings);
+  rect_list(io, m.coded);
+  copy_list(io, m.copies);
+  io.blob(m.data, L::kMaxVideoBytes);
+}
+void fields(auto& io, Is<RegionFrame> auto& m) {
+  update_head(io, m);
+  io.boolean(m.keyframe);
+  timings(io, m.timings);
+  io.u32(m.generation);
+  rect(io, m.region);
   rect_list(io, m.coded);
   copy_list(io, m.copies);
   io.blob(m.data, L::kMaxVideoBytes);
@@ -466,6 +478,7 @@ std::size_t max_payload_for(std::uint16_t type) {
     case MessageType::video_frame: return kVideoFrameMax;
     case MessageType::pixel_update: return kPixelUpdateMax;
     case MessageType::pixel_patch: return kPixelPatchMax;
+    case MessageType::region_frame: return kRegionFrameMax;
     case MessageType::cursor_shape: return kCursorShapeMax;
     case MessageType::probe_result: return kProbeResultMax;
     case MessageType::clipboard: return kClipboardMax;

@@ -68,6 +68,20 @@ Check check(const VideoFrame& m) {
   if (auto e = check_rects(m.coded, m.width, m.height)) return e;
   return check_copies(m.copies, m.width, m.height);
 }
+// The region inside the screen, every coded area (at least one) inside the region, copies on the screen.
+Check check(const RegionFrame& m) {
+  if (auto e = check_screen_size(m.width, m.height)) return e;
+  if (auto e = check_rects({m.region}, m.width, m.height)) return e;
+  if (auto e = malformed_if(m.coded.empty(), "region frame that names no coded area")) return e;
+  if (auto e = check_rects(m.coded, m.width, m.height)) return e;
+  for (const ScreenRect& r : m.coded)
+    if (auto e = malformed_if(r.x < m.region.x || r.y < m.region.y ||
+                                  r.x + r.width > m.region.x + m.region.width ||
+                                  r.y + r.height > m.region.y + m.region.height,
+                              "region frame codes an area outside its region"))
+      return e;
+  return check_copies(m.copies, m.width, m.height);
+}
 // The pixels of PixelUpdate and PixelPatch: rectangles and copies on the screen, a known format, a total
 // under the cap, and raw_size what the format needs for that many pixels.
 Check check_pixels(const auto& m, PixelFormat last_format) {

@@ -41,7 +41,8 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::remedy_result, RemedyResult> && kAt<MessageType::transfer_control, TransferControl> &&
               kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect> &&
               kAt<MessageType::resume_request, ResumeRequest> && kAt<MessageType::resume_result, ResumeResult> &&
-              kAt<MessageType::pixel_patch, PixelPatch>);
+              kAt<MessageType::pixel_patch, PixelPatch> &&
+              kAt<MessageType::region_frame, RegionFrame>);
 
 }  // namespace
 
@@ -76,6 +77,7 @@ const char* name_of(MessageType type) {
     case MessageType::goodbye: return "Goodbye";
     case MessageType::pixel_update: return "PixelUpdate";
     case MessageType::pixel_patch: return "PixelPatch";
+    case MessageType::region_frame: return "RegionFrame";
     case MessageType::bulk_chunk: return "BulkChunk";
     case MessageType::session_info: return "SessionInfo";
     case MessageType::path_report: return "PathReport";

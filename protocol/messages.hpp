@@ -40,7 +40,9 @@ enum class MessageType : std::uint16_t {
   session_info = 24,  // host -> engineer after consent: machine, user, a stable opaque host key
   path_report = 25,  // host -> engineer: the host's estimate of the path (kPathReport)
   pixel_patch = 26,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
-  // 27-39 unused; 40-49 remedies (issue 14).
+  // 27-29 unused.
+  region_frame = 30,  // host -> viewer: a VP8 frame of the region stream (capability kRegionStream)
+  // 31-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
@@ -65,8 +67,11 @@ inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may re
 inline constexpr std::uint32_t kSessionInfo = 1u << 8;  // SessionInfo after consent (who and which machine)
 inline constexpr std::uint32_t kPathReport = 1u << 9;  // PathReport: the host's path estimate, for the stats overlay
 inline constexpr std::uint32_t kPixelPatch = 1u << 10;  // small exact-pixel updates go as PixelPatch
+// A small moving area (a video, a window moved within an area) may go as RegionFrames of a second stream.
+inline constexpr std::uint32_t kRegionStream = 1u << 11;
 inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
-                                      kResume | kSessionInfo | kPathReport | kPixelPatch;
+                                      kResume | kSessionInfo | kPathReport | kPixelPatch |
+                                      kRegionStream;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -208,6 +213,29 @@ struct PixelPatch {
   std::uint32_t raw_size = 0;  // the data in `format`, uncompressed
   Bytes data;
   friend bool operator==(const PixelPatch&, const PixelPatch&) = default;
+};
+
+// Host -> viewer when both sides have capability::kRegionStream: one VP8 frame of a second, smaller stream
+// that shows only `region` of the screen, for damage that stays in a small area (a playing video, a window
+// moved within an area), so the host does not code a full-screen frame for it. The stream's picture is
+// region-sized; a new region (place or size) is a new `generation` and starts with a keyframe, which the
+// viewer decodes with a fresh decoder. Like a VideoFrame delta, the viewer applies `copies`, then takes the
+// decoded picture only inside `coded` (screen coordinates, inside the region; also for a keyframe, whose
+// other pixels the viewer already has). Shares frame ids, acks and order with the other picture messages;
+// the main stream's decoder is not involved.
+struct RegionFrame {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;
+  std::uint16_t width = 0;  // the screen
+  std::uint16_t height = 0;
+  bool keyframe = false;
+  FrameTimings timings;
+  std::uint32_t generation = 0;
+  ScreenRect region;               // where the stream's picture lies on the screen
+  std::vector<ScreenRect> coded;   // never empty
+  std::vector<ScreenCopy> copies;
+  Bytes data;  // one VP8 frame of region.width x region.height
+  friend bool operator==(const RegionFrame&, const RegionFrame&) = default;
 };
 
 // Viewer -> host once a frame is decoded (flow control and latency).
@@ -477,12 +505,13 @@ using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentR
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
                              Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult,
                              TransferControl, MonitorList, MonitorSelect, ResumeRequest, ResumeResult, PixelPatch,
-                             PathReport>;
+                             PathReport, RegionFrame>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26, 25};
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26, 25,
+    30};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);

@@ -81,14 +81,28 @@ Decoded PictureReceiver::receive(const protocol::PixelPatch& patch) {
                        clamp_us(done - start), patch.timings, patch.data.size()};
 }
 
+Decoded PictureReceiver::receive(const protocol::RegionFrame& frame) {
+  const auto start = now_us();
+  auto pixels = region_.decode(frame);
+  if (!pixels) {
+    log::debug("region frame {} not decoded: {}", frame.frame_id, pixels.error().detail);
+    return failed();
+  }
+  const auto done = now_us();
+  ++pictures_;
+  return PictureUpdate{std::move(*pixels), frame.frame_id, frame.capture_time_us, done,
+                       clamp_us(done - start), frame.timings, frame.data.size()};
+}
+
 bool PictureReceiver::is_picture(const protocol::Message& message) {
   return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message) ||
-         std::holds_alternative<protocol::PixelPatch>(message);
+         std::holds_alternative<protocol::PixelPatch>(message) || std::holds_alternative<protocol::RegionFrame>(message);
 }
 
 Decoded PictureReceiver::receive(const protocol::Message& message) {
   if (const auto* frame = std::get_if<protocol::VideoFrame>(&message)) return receive(*frame);
   if (const auto* patch = std::get_if<protocol::PixelPatch>(&message)) return receive(*patch);
+  if (const auto* region = std::get_if<protocol::RegionFrame>(&message)) return receive(*region);
   return receive(std::get<protocol::PixelUpdate>(message));
 }
 

@@ -1,4 +1,5 @@
-// The viewer's one way to take in a picture message: a VideoFrame or PixelUpdate becomes a PictureUpdate
+// The viewer's one way to take in a picture message: a VideoFrame, PixelUpdate, PixelPatch or RegionFrame
+// (decoded by its own RegionDecoder into exact-pixel rectangles) becomes a PictureUpdate
 // (decode time measured on an injectable clock), or, when it cannot be decoded, the KeyframeRequest to send.
 // Also how a picture is acknowledged once shown. Lives on one thread (the network thread); owns the decoder.
 #pragma once
@@ -7,6 +8,7 @@
 #include <variant>
 
 #include "client/decode/picture_update.hpp"
+#include "client/decode/region_decoder.hpp"
 #include "client/decode/remote_picture.hpp"
 #include "client/decode/video_decoder.hpp"
 #include "common/clock.hpp"
@@ -25,6 +27,7 @@ class PictureReceiver {
   Decoded receive(const protocol::VideoFrame& frame);
   Decoded receive(const protocol::PixelUpdate& update);
   Decoded receive(const protocol::PixelPatch& patch);
+  Decoded receive(const protocol::RegionFrame& frame);
   static bool is_picture(const protocol::Message& message);
   Decoded receive(const protocol::Message& message);  // is_picture(message) must hold
 
@@ -39,6 +42,7 @@ class PictureReceiver {
   Decoded failed();
 
   std::unique_ptr<VideoDecoder> decoder_;
+  RegionDecoder region_;
   const Clock* clock_;
   std::uint64_t pictures_ = 0, failures_ = 0;
 };

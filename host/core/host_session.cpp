@@ -110,6 +110,8 @@ struct HostSession::Impl {
     callbacks.send_pixels = [post_send](PixelUpdate p) { post_send(std::move(p)); };
     if ((setup.capabilities & capability::kPixelPatch) != 0)
       callbacks.send_patch = [post_send](PixelPatch p) { post_send(std::move(p)); };
+    if ((setup.capabilities & capability::kRegionStream) != 0)
+      callbacks.send_region = [post_send](RegionFrame r) { post_send(std::move(r)); };
     callbacks.send_cursor_shape = [post_send](CursorShape s) { post_send(std::move(s)); };
     callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
     if (setup.capabilities & protocol::capability::kPathReport)

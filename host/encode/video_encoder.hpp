@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -27,6 +28,11 @@ struct EncoderSettings {
   // measured reasons). Set only by benchmarks and tests.
   std::optional<int> cpu_used;
   bool active_map = true;  // encode only dirty macroblocks; off only to measure what the map saves
+  // The region stream's encoder (host/pipeline/region_stream.hpp): its keyframes are at motion quality
+  // (the viewer takes only their coded blocks, which a top-off refines once they are still), and it
+  // always runs at one fast speed (a region is small by construction; a full region is a video, not a
+  // scroll).
+  bool region_stream = false;
 };
 
 // What the encoder should do with a frame.
@@ -51,5 +57,8 @@ class VideoEncoder {
 };
 
 std::expected<std::unique_ptr<VideoEncoder>, Error> make_vp8_encoder(const EncoderSettings& settings);
+
+// How the pipeline makes its encoders (tests inject their own).
+using EncoderFactory = std::function<std::expected<std::unique_ptr<VideoEncoder>, Error>(const EncoderSettings&)>;
 
 }  // namespace elfdesk::host

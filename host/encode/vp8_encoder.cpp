@@ -5,8 +5,12 @@
 //   frame; without the map ~1 Mbit/s at 9-12 ms);
 // - cpu-used is a fixed speed, never a positive "time budget" value: cpu-used 16 missed full-screen
 //   motion (scroll 70 Mbit/s at 26.7 dB, 45 ms), -6 scrolls at 4.4 Mbit/s, 34.8 dB. Up to 40% of the
-//   screen -10 is as cheap as 16 for typing and video and better for window drags (3.4 vs 5.1 Mbit/s,
-//   41 vs 36.6 dB); above that -6;
+//   screen -10 was as cheap as 16 for typing and video and better for window drags (3.4 vs 5.1 Mbit/s,
+//   41 vs 36.6 dB); above that -6. The region stream's encoder runs at -16: 21% less encode CPU than -10
+//   on a grainy 640x360 video at +5% bytes and -0.06 dB (docs/performance.md, "Host CPU (issue 17)").
+//   On full-screen frames -16 also saved 18-21%, but it halves the rate control's reach on noise (20
+//   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of more than 2x;
+//   vp8_encoder_test), so the main encoder keeps -10;
 // - keyframes only on request; the host asks for them quick and coarse (issue 13: a sharp 1080p keyframe
 //   is ~100-200 KB, 0.3-0.6 s of a 3 Mbit/s link before anything shows) and sharpens them right after
 //   (the lossless pass, then a top-off of what stays lossy). "Top-off" re-codes areas at high quality once
@@ -28,6 +32,7 @@ namespace elfdesk::host {
 namespace {
 
 constexpr int kSmallUpdateCpuUsed = -10;
+constexpr int kRegionCpuUsed = -16;
 constexpr int kLargeUpdateCpuUsed = -6;
 constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above which an update is "large"
 // Quantizer ranges (0..63). Normal frames may degrade under motion; top-off and keyframes must end sharp.
@@ -194,11 +199,12 @@ std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, boo
   if (vpx_codec_control(codec_.get(), VP8E_SET_ACTIVEMAP, &active) != VPX_CODEC_OK) {
     return std::unexpected(vpx_error(codec_.get(), "vp8 encoder active map"));
   }
-  int cpu_used = kSmallUpdateCpuUsed;
+  int cpu_used = settings_.region_stream ? kRegionCpuUsed : kSmallUpdateCpuUsed;
   if (settings_.cpu_used) {
     cpu_used = *settings_.cpu_used;
-  } else if (full || static_cast<double>(map.active_count()) >
-                         kLargeUpdateFraction * static_cast<double>(map.cells.size())) {
+  } else if (!settings_.region_stream &&
+             (full || static_cast<double>(map.active_count()) >
+                          kLargeUpdateFraction * static_cast<double>(map.cells.size()))) {
     cpu_used = kLargeUpdateCpuUsed;
   }
   return set_cpu_used(cpu_used);
@@ -214,8 +220,12 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
   // A top-off with dirty rectangles refines only those areas (a full-screen refinement of a 1080p frame
   // costs a keyframe's time and delays the next real change); without rectangles it covers everything.
   const bool full = keyframe || (request.top_off && request.dirty.empty());
-  const Quality quality = keyframe ? (request.quick ? Quality::quick : Quality::sharp)
-                                   : request.top_off ? Quality::sharp : Quality::motion;
+  // A new region stream starts at motion quality: it is moving content, and the main encoder's top-offs
+  // sharpen it once it stops.
+  const Quality quality = request.top_off                              ? Quality::sharp
+                          : !keyframe || settings_.region_stream       ? Quality::motion
+                          : request.quick                              ? Quality::quick
+                                                                       : Quality::sharp;
   if (!full && request.dirty.empty()) return std::optional<EncodedFrame>{};
   const auto started = std::chrono::steady_clock::now();
   if (auto ok = prepare(request, full); !ok) return std::unexpected(ok.error());

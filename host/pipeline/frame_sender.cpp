@@ -33,7 +33,9 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
       scheduler_(scheduler),
       make_encoder_(make_encoder ? std::move(make_encoder) : EncoderFactory(make_vp8_encoder)),
       output_(std::move(output)),
-      top_off_(top_off_delay, top_off_delay * 2, static_cast<bool>(output_.send_pixels)) {}
+      top_off_(top_off_delay, top_off_delay * 2, static_cast<bool>(output_.send_pixels)) {
+  if (output_.send_region) region_.emplace(make_encoder_);
+}
 
 std::uint64_t FrameSender::now_us() const {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now().time_since_epoch()).count();
@@ -65,6 +67,12 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   // The viewer paints whole macroblocks of a delta, so the encoder must take whole blocks from the screen.
   std::vector<Rect> coded = coded_area(dirty, top_off, image);
   if (!dirty.empty() && !keyframe) dirty = coded;
+  // Motion inside a small area goes to the region stream; a keyframe starts it over. Refinements stay
+  // with the main encoder, which codes whatever blocks it is given from the screen as it is now.
+  if (region_ && keyframe) region_->reset();
+  if (region_ && !keyframe && !top_off && !coded.empty() && region_->place(coded, image) &&
+      send_region(image, coded, stamp, copies))
+    return Sent::delta;
   // Rate control runs on the loop's clock (the steady clock in the product, a manual one in tests).
   // Keyframes go quick and coarse (issue 13's first picture); the tracker has every block sharpened after.
   auto encoded =
@@ -93,6 +101,36 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   const bool sent_keyframe = frame.keyframe;
   output_.send_frame(std::move(frame));
   return sent_keyframe ? Sent::keyframe : Sent::delta;
+}
+
+// One region frame for `coded`, numbered and paced like any other. False (nothing sent) when the region
+// encoder failed or dropped it: the main encoder codes the frame instead.
+bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
+                              std::vector<protocol::ScreenCopy>& copies) {
+  auto encoded = region_->encode(image, coded, scheduler_.target_kbps(), now_us());
+  if (!encoded) {
+    log::warn("region encoding failed: {}", encoded.error().detail);
+    region_->reset();
+    return false;
+  }
+  if (!*encoded) return false;
+  RegionCoded& region = **encoded;
+  protocol::RegionFrame frame;
+  frame.frame_id = next_frame_id_++;
+  frame.capture_time_us = stamp.capture_time_us;
+  frame.width = static_cast<std::uint16_t>(image.width);
+  frame.height = static_cast<std::uint16_t>(image.height);
+  frame.keyframe = region.keyframe;
+  frame.timings = {stamp.capture_us, region.encode_us, 0};  // queue_us: filled in when written
+  frame.generation = region.generation;
+  frame.region = screen_rects({region.region}).front();
+  frame.coded = screen_rects(coded);
+  frame.copies = std::move(copies);
+  frame.data = std::move(region.data);
+  scheduler_.on_sent(frame.frame_id, frame.data.size());
+  frames_sent_++;
+  output_.send_region(std::move(frame));
+  return true;
 }
 
 // Exact pixels go out when that is cheaper than VP8 (see pixel_encoder.hpp). The VP8 encoder never sees

@@ -10,23 +10,25 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "common/clock.hpp"
 #include "host/encode/video_encoder.hpp"
 #include "host/pipeline/frame_planner.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
+#include "host/pipeline/region_stream.hpp"
 #include "host/pipeline/top_off_tracker.hpp"
 
 namespace elfdesk::host {
 
-using EncoderFactory = std::function<std::expected<std::unique_ptr<VideoEncoder>, Error>(const EncoderSettings&)>;
-
 // Where finished pictures go. Without send_pixels everything is coded as VP8. With send_patch as well (the
-// viewer has capability kPixelPatch) exact pixels go as PixelPatch instead of PixelUpdate.
+// viewer has capability kPixelPatch) exact pixels go as PixelPatch instead of PixelUpdate. With
+// send_region (capability kRegionStream) VP8 damage that stays in a small area goes as RegionFrames.
 struct PictureOutput {
   std::function<void(protocol::VideoFrame)> send_frame;
   std::function<void(protocol::PixelUpdate)> send_pixels;  // small changes as exact pixels
   std::function<void(protocol::PixelPatch)> send_patch;    // the same, compact; used instead when set
+  std::function<void(protocol::RegionFrame)> send_region;  // the region stream's frames
 };
 
 class FrameSender {
@@ -54,6 +56,8 @@ class FrameSender {
   bool ready_encoder(const BgraImage& image, bool& keyframe);
   Sent encode_and_send(const BgraImage& image, std::vector<Rect> dirty, bool keyframe, bool top_off, Stamp stamp,
                        std::vector<protocol::ScreenCopy> copies = {});
+  bool send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
+                   std::vector<protocol::ScreenCopy>& copies);
   bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
   std::uint64_t now_us() const;
 
@@ -62,6 +66,7 @@ class FrameSender {
   EncoderFactory make_encoder_;
   PictureOutput output_;
   std::unique_ptr<VideoEncoder> encoder_;
+  std::optional<RegionStream> region_;  // with output_.send_region
   int applied_kbps_ = 0;
   TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
   std::uint64_t next_frame_id_ = 1;

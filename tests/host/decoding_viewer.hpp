@@ -1,5 +1,5 @@
-// Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames and exact pixel
-// updates), decodes and composes them with the viewer's own PictureReceiver and RemotePicture, acknowledges each one, and
+// Test stand-in for `elfdesk view`: receives what a VideoStreamer sends (VP8 frames, region frames and
+// exact pixel updates), decodes and composes them with the viewer's own PictureReceiver and RemotePicture, acknowledges each one, and
 // counts what arrived. Inline (deterministic step() runs: each update is shown and acknowledged inside the
 // streamer's callback, on the test's thread) or threaded (its own thread, as the real viewer: the
 // real-time smoke test). StreamedSession drives a streamer on a manual clock. Header-only test support.
@@ -45,18 +45,21 @@ class DecodingViewer {
     if (thread_.joinable()) thread_.join();
   }
   // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates;
-  // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch).
-  host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false) {
+  // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch); with `regions` it
+  // may send RegionFrames (capability kRegionStream).
+  host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false, bool regions = false) {
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
     if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
     if (exact_pixels && patches) c.send_patch = [this](protocol::PixelPatch p) { receive(std::move(p)); };
+    if (regions) c.send_region = [this](protocol::RegionFrame r) { receive(std::move(r)); };
     return c;
   }
   // Threaded viewer: waits (on its condition, not a sleep) until `updates` have been shown.
   bool wait_for_updates(int updates, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return shown_.wait_for(lock, timeout, [&] { return video_frames_ + pixel_updates_ >= updates; });
+    return shown_.wait_for(lock, timeout,
+                           [&] { return video_frames_ + pixel_updates_ + region_frames_ >= updates; });
   }
   BgraImage shown() const {
     const std::lock_guard lock(mutex_);
@@ -71,9 +74,11 @@ class DecodingViewer {
   // its record to that), in order.
   std::vector<std::size_t> frame_sizes() const { return locked(frame_sizes_); }
   int patches() const { return locked(patches_); }
+  int region_frames() const { return locked(region_frames_); }
+  int region_generations() const { return locked(region_generations_); }  // region keyframes seen
 
  private:
-  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate, protocol::PixelPatch>;
+  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate, protocol::PixelPatch, protocol::RegionFrame>;
   template <typename T>
   T locked(const T& value) const {
     const std::lock_guard lock(mutex_);
@@ -133,9 +138,17 @@ class DecodingViewer {
       if (!video->copies.empty()) ++scrolls_;
       return;
     }
+    if (const auto* region = std::get_if<protocol::RegionFrame>(&item)) {
+      ++region_frames_;
+      if (region->keyframe) ++region_generations_;
+      bytes_ += region->data.size();
+      if (!region->copies.empty()) ++scrolls_;
+      return;
+    }
     std::visit(
         [&](const auto& update) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(update)>, protocol::VideoFrame>) {
+          using T = std::decay_t<decltype(update)>;
+          if constexpr (!std::is_same_v<T, protocol::VideoFrame> && !std::is_same_v<T, protocol::RegionFrame>) {
             ++pixel_updates_;
             long area = 0;
             for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
@@ -158,7 +171,7 @@ class DecodingViewer {
   std::condition_variable ready_, shown_;
   std::deque<Item> queue_;
   client::RemotePicture picture_;
-  int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0, patches_ = 0;
+  int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0, patches_ = 0, region_frames_ = 0, region_generations_ = 0;
   std::vector<std::size_t> frame_sizes_;
   std::size_t bytes_ = 0;
   std::vector<long> exact_areas_;
@@ -170,10 +183,11 @@ class DecodingViewer {
 // driven turn by turn from the test's thread: no thread, no sleep, the same run every time.
 struct StreamedSession {
   StreamedSession(ManualClock& c, std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
-                  bool exact_pixels = true, bool patches = false)
+                  bool exact_pixels = true, bool patches = false, bool regions = false)
       : clock(c),
         viewer([this](const protocol::FrameAck& ack) { video.on_ack(ack); }, /*threaded=*/false),
-        video(std::move(screen), viewer.callbacks(exact_pixels, patches), config, host::StreamerParts{&clock, {}}) {}
+        video(std::move(screen), viewer.callbacks(exact_pixels, patches, regions), config,
+              host::StreamerParts{&clock, {}}) {}
 
   // Runs the loop's turns, advancing the clock by each wait the loop asks for, until `done()` holds or
   // `limit` of clock time has passed. Returns whether `done()` holds.

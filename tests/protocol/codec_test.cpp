@@ -388,6 +388,48 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   }
 }
 
+TEST_CASE("region frames: a region inside the screen, coded areas inside the region, copies on the screen") {
+  const p::RegionFrame good{77, 36'000'000'000ull, 1920, 1080, false, {300, 2100, 0}, 2, {864, 320, 656, 368},
+                            {{864, 320, 640, 352}, {1504, 672, 16, 16}}, {{{0, 0, 64, 64}, 100, 100}}, Bytes(40, 9)};
+  const Bytes wire = payload_of(good);
+  // The fixed fields: VideoFrame's, plus generation u32 and region 4 x u16.
+  CHECK(wire.size() == 8 + 8 + 2 + 2 + 1 + 12 + 4 + 8 + (2 + 2 * 8) + (2 + 12) + 4 + 40);
+  auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::region_frame), wire);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{good});
+  CHECK(p::max_payload_for(static_cast<std::uint16_t>(p::MessageType::region_frame)) > L::kMaxVideoBytes);
+
+  auto bad = good;
+  bad.coded.clear();  // names no area (also a keyframe must: the viewer takes only coded areas)
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad.keyframe = true;
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.coded.push_back({848, 320, 16, 16});  // left of the region
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.coded.push_back({1504, 672, 16, 32});  // below the region
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.region = {1600, 900, 656, 368};  // reaches outside the screen
+  bad.coded = {{1600, 900, 16, 16}};
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.region.width = 0;  // empty
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.copies = {{{0, 0, 64, 64}, 1900, 0}};  // a copy landing outside the screen
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.width = 0;
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  // The same on decode: a good frame's bytes with the region moved off the screen.
+  Bytes moved = wire;
+  const std::size_t region_at = 8 + 8 + 2 + 2 + 1 + 12 + 4;
+  moved[region_at] = 0x07;  // x = 0x0760 = 1888: 1888 + 656 > 1920
+  CHECK(decode_error(p::MessageType::region_frame, moved) == ErrorCode::malformed);
+}
+
 TEST_CASE("messages at their limits encode within max_payload_for and decode") {
   const std::string short_text(L::kMaxShortString, 's');
   std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
@@ -403,6 +445,10 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
                     std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
                     std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}), p::PixelFormat::bgra, true,
                     static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw), Bytes(L::kMaxPixelUpdateCompressed, 3)},
+      p::RegionFrame{~0ull, ~0ull, 3840, 2160, true, {~0u, ~0u, ~0u}, ~0u, {0, 0, 3840, 2160},
+                     std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
+                     std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
+                     Bytes(L::kMaxVideoBytes, 7)},
       p::CursorShape{1, L::kMaxCursorDimension, L::kMaxCursorDimension, 255, 255,
                      Bytes(L::kMaxCursorDimension * L::kMaxCursorDimension * 4, 9)},
       p::ProbeResult{1, p::ProbeStatus::error, 3, L::kMaxProbeResultBytes, Bytes(L::kMaxProbeResultCompressed, 1),

@@ -61,6 +61,9 @@ inline std::vector<Message> sample_messages() {
                             {{8, 16, 2, 3}, {1278, 719, 2, 1}}, PixelFormat::bits, false, 1 + 2 * 4 + 1,
                             pattern_bytes(10, 0x3C)});
   m.emplace_back(PathReport{60500, 2950, 2400, 18000, 0xFFFFFFFFu, 16});
+  m.emplace_back(RegionFrame{0x0A0B0C0D0E0F1011ull, 36'000'200'000ull, 1920, 1080, true, {250, 4100, 7}, 3,
+                             {608, 304, 656, 368}, {{608, 304, 640, 360}, {1248, 656, 16, 16}},
+                             {{{0, 0, 320, 200}, 16, 0}}, pattern_bytes(300, 0x9D)});
   return m;
 }
 

@@ -1,0 +1,87 @@
+#include "host/pipeline/region_picker.hpp"
+
+#include <algorithm>
+
+#include "common/media/colour_convert.hpp"
+
+namespace elfdesk::host {
+
+namespace {
+
+long area_of(const Rect& r) { return r.empty() ? 0 : static_cast<long>(r.width) * r.height; }
+
+}  // namespace
+
+Rect unite(const Rect& a, const Rect& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  const int x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
+  const int x1 = std::max(a.x + a.width, b.x + b.width), y1 = std::max(a.y + a.height, b.y + b.height);
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
+bool contains(const Rect& outer, const Rect& inner) {
+  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width &&
+         inner.y + inner.height <= outer.y + outer.height;
+}
+
+void RegionPicker::reset() {
+  recent_.clear();
+  region_.reset();
+  since_new_ = 1 << 20;
+}
+
+const std::optional<Rect>& RegionPicker::change_to(std::optional<Rect> next, bool keep) {
+  if (next && next != region_) {
+    if (since_new_ < policy_.min_gap) {
+      if (!keep) region_.reset();
+      return region_;
+    }
+    since_new_ = 0;
+  }
+  region_ = next;
+  return region_;
+}
+
+// `damage` with the margin around it, on whole macroblocks, if that is small enough for a region.
+std::optional<Rect> RegionPicker::candidate(Rect damage, int width, int height) const {
+  damage = Rect{damage.x - policy_.margin, damage.y - policy_.margin, damage.width + 2 * policy_.margin,
+                damage.height + 2 * policy_.margin};
+  const Rect aligned = media::align_rect(damage, 16, width, height);
+  if (aligned.empty() || static_cast<double>(area_of(aligned)) > policy_.max_share * width * height)
+    return std::nullopt;
+  return aligned;
+}
+
+std::optional<Rect> RegionPicker::place(const std::vector<Rect>& area, int width, int height) {
+  if (width != screen_w_ || height != screen_h_) {
+    reset();
+    screen_w_ = width;
+    screen_h_ = height;
+  }
+  Rect box;
+  for (const Rect& r : area) box = unite(box, r);
+  if (box.empty()) return region_;
+  ++since_new_;
+  recent_.push_back(box);
+  while (recent_.size() > static_cast<std::size_t>(std::max(policy_.history, 1))) recent_.pop_front();
+  Rect recent;
+  for (const Rect& r : recent_) recent = unite(recent, r);
+
+  if (region_ && contains(*region_, box)) {
+    // Damage that settled into a much smaller part (a window stopped, a video left playing): shrink, so
+    // the region encoder's per-frame work follows. Only with a full history, so that it cannot flap.
+    if (recent_.size() == static_cast<std::size_t>(policy_.history))
+      if (auto smaller = candidate(recent, width, height); smaller && 2 * area_of(*smaller) < area_of(*region_))
+        return change_to(smaller, true);
+    return region_;
+  }
+  // Escaped: grow around both while that stays small, else back to full frames until the recent damage
+  // (which now holds this frame) is small again.
+  if (region_) return change_to(candidate(unite(*region_, box), width, height), false);
+  if (recent_.size() >= static_cast<std::size_t>(policy_.min_frames))
+    return change_to(candidate(recent, width, height), false);
+  return region_;
+}
+
+}  // namespace elfdesk::host
