@@ -112,6 +112,10 @@ std::uint64_t PathEstimate::delivery_rate_bps() const {
   return static_cast<std::uint64_t>(rate_bps_.back().value);
 }
 
+std::uint64_t PathEstimate::peak_rate_bps() const {
+  return rate_bps_.empty() ? 0 : static_cast<std::uint64_t>(rate_bps_.front().value);
+}
+
 microseconds PathEstimate::queue_delay() const { return queue_delay_; }
 
 std::uint64_t PathEstimate::bdp_bytes() const {

@@ -38,6 +38,7 @@ class PathEstimate {
   // showed it ours until the queue is gone), the max of the last two rounds: the sender is not what limits
   // those samples, and a link that slowed down is believed within a round instead of after 4 s.
   std::uint64_t delivery_rate_bps() const;
+  std::uint64_t peak_rate_bps() const;  // the 4 s max, whether a queue stands or not; 0 until a sample
   std::chrono::microseconds queue_delay() const;  // smoothed
   bool standing() const { return queue_delay_ > standing_queue_; }
   // Whether the last acked frame was sent with more bytes in flight than the path holds (at its best rate
