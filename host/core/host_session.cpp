@@ -1,7 +1,10 @@
 #include "host/core/host_session.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -36,6 +39,16 @@ MonitorList to_monitor_list(const MonitorLayout& layout) {
   }
   list.selected = static_cast<std::int16_t>(layout.selected < static_cast<int>(list.monitors.size()) ? layout.selected : -1);
   return list;
+}
+// SO_MAX_PACING_RATE: Linux TCP then paces the socket's packets itself (no fq qdisc needed since 4.13),
+// so a frame goes into the path at this rate instead of bursting into a shallow bottleneck buffer.
+// Bytes per second; ~0U lifts it. Best effort: a relay's socketpair or an old kernel just ignores it.
+void set_pacing_rate(Connection& conn, std::uint64_t bits_per_s) {
+  const std::uint64_t bytes = bits_per_s / 8;
+  const unsigned rate = bits_per_s == 0 || bytes >= std::numeric_limits<unsigned>::max()
+                            ? std::numeric_limits<unsigned>::max()
+                            : static_cast<unsigned>(bytes);
+  ::setsockopt(conn.stream().next_layer().native_handle(), SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof rate);
 }
 }  // namespace
 
@@ -116,6 +129,12 @@ struct HostSession::Impl {
     callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
     if (setup.capabilities & protocol::capability::kPathReport)
       callbacks.send_path_report = [post_send](PathReport r) { post_send(r); };
+    callbacks.set_pacing_rate = [ex, owner = owner](std::uint64_t bits_per_s) {
+      asio::post(ex, [owner, bits_per_s] {
+        if (auto session = owner.lock(); session && session->impl_->conn)
+          set_pacing_rate(*session->impl_->conn, bits_per_s);
+      });
+    };
     // The session ends with the reason, so the audit record and the engineer's Goodbye say why.
     callbacks.on_fatal = [ex, owner = owner, lost = desktop](const Error& e) {
       asio::post(ex, [owner, lost, e] {

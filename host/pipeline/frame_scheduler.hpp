@@ -1,6 +1,7 @@
-// Decides when the video thread may capture and send the next frame: unacknowledged bytes within twice the
-// path's bandwidth-delay product (PathEstimate; at least kFloorFrames frames, at most max_in_flight <=
-// limits::kMaxFramesInFlight), at most max_fps, keyframes only on request (when to refine: TopOffTracker).
+// Decides when the video thread may capture and send the next frame: unacknowledged bytes within the path's
+// bandwidth-delay product plus the queue target's worth (PathEstimate; at least kFloorFrames frames, at most
+// max_in_flight <= limits::kMaxFramesInFlight), at most max_fps, keyframes only on request (when to refine:
+// TopOffTracker), and the rate the socket paces its writes at.
 // The bitrate target backs off on a standing queue (ack delay above the path's minimum), not on a long
 // path; the viewer's own decode and present time, which each FrameAck reports, is taken out first, so a
 // slow viewer holds frames back without being mistaken for a slow link. Thread-safe: acks arrive from the
@@ -29,6 +30,9 @@ struct SchedulerConfig {
   // A queue this long above the path's minimum round trip means the link is full: the bitrate target backs
   // off. Below it, jitter and the viewer's ack timing, not a queue.
   std::chrono::milliseconds standing_queue{30};
+  // The queue the in-flight window allows on top of the path's bandwidth-delay product: issue 13's bound
+  // (glass-to-glass p95 <= one-way + 60 ms).
+  std::chrono::milliseconds queue_target{60};
   std::chrono::milliseconds top_off_delay{250};  // an area still this long is refined (TopOffTracker)
   int max_kbps = 20000;
   int min_kbps = 300;
@@ -74,6 +78,15 @@ class FrameScheduler {
   std::chrono::microseconds queue_delay() const;  // smoothed ack delay above min_rtt, own transmission out
   int delivery_kbps() const;                      // the path's delivery rate estimate (4 s max)
   std::size_t window_bytes() const;               // in-flight bytes allowed now (beyond kFloorFrames)
+  // The rate the connection should pace its writes at, bits/s (0: none). Known only once a queue of ours
+  // has shown what the link carries (what the sender delivers while the screen limits it, typing or a
+  // small video, says nothing of the link, and pacing below the link's rate would only delay each frame):
+  // then kPacingGainPercent of that rate, or twice the bitrate target if more; none on a fast path.
+  // A frame written at once bursts into the bottleneck's buffer; mobile's holds 15 KB, and a larger
+  // frame lost its tail and waited a retransmission round trip.
+  std::uint64_t pacing_rate_bps() const;
+  static constexpr std::uint64_t kPacingGainPercent = 125;
+  static constexpr std::uint64_t kNoPacingAbove = 10'000'000;
 
  private:
   struct Sent {
@@ -84,6 +97,7 @@ class FrameScheduler {
   };
   void adapt_rate_locked(TimePoint now);
   std::size_t window_bytes_locked() const;
+  std::uint64_t pacing_rate_locked() const;
 
   const Clock& clock_;
   SchedulerConfig config_;
@@ -99,6 +113,7 @@ class FrameScheduler {
   int target_kbps_;
   TimePoint last_cut_{};    // the target was last lowered for a queue (or the start)
   TimePoint last_raise_{};  // ... last raised (or lowered)
+  std::uint64_t link_bps_ = 0;  // the 4 s max delivery rate at the last cut for a queue of ours; 0: none yet
 };
 
 }  // namespace elfdesk::host

@@ -34,10 +34,11 @@ class PathEstimate {
               std::uint64_t newest_bytes);
 
   std::chrono::microseconds min_rtt() const;      // 0 until the first ack
-  // Bits per second; 0 until a sample. The 4 s max; while a queue of ours stands, the max of the last two
-  // rounds: the sender is not what limits those samples, and a link that slowed down is believed within a
-  // round instead of after 4 s.
+  // Bits per second; 0 until a sample. The 4 s max; while a queue of ours stands (from the first ack that
+  // showed it ours until the queue is gone), the max of the last two rounds: the sender is not what limits
+  // those samples, and a link that slowed down is believed within a round instead of after 4 s.
   std::uint64_t delivery_rate_bps() const;
+  std::uint64_t peak_rate_bps() const;  // the 4 s max, whether a queue stands or not; 0 until a sample
   std::chrono::microseconds queue_delay() const;  // smoothed
   bool standing() const { return queue_delay_ > standing_queue_; }
   // Whether the last acked frame was sent with more bytes in flight than the path holds (at its best rate
@@ -64,6 +65,7 @@ class PathEstimate {
   TimePoint delivered_at_{};
   TimePoint acked_sent_at_{};  // when the newest acknowledged frame was sent
   bool ours_ = false;  // queue_can_be_ours()
+  bool draining_ = false;  // a queue of ours stood since the queue last cleared: the recent rate holds
   // Since when every ack showed a queue (none: max()), and the least network delay since then.
   TimePoint unexplained_since_ = TimePoint::max();
   std::chrono::microseconds unexplained_least_{0};

@@ -42,6 +42,7 @@ void VideoStreamer::request_keyframe() {
 
 void VideoStreamer::restart() {
   scheduler_.restart();
+  pacing_again_ = true;
   wake_.notify_all();
 }
 
@@ -104,11 +105,23 @@ void VideoStreamer::report_path() {
     callbacks_.send_path_report(*report);
 }
 
+// A change of a twentieth or more (or to or from none) goes to the socket; the rest is noise.
+void VideoStreamer::update_pacing() {
+  if (!callbacks_.set_pacing_rate) return;
+  const std::uint64_t rate = scheduler_.pacing_rate_bps();
+  const bool again = pacing_again_.exchange(false);
+  const std::uint64_t step = pacing_bps_ / 20;
+  if (!again && (rate == 0) == (pacing_bps_ == 0) && rate + step >= pacing_bps_ && rate <= pacing_bps_ + step) return;
+  pacing_bps_ = rate;
+  callbacks_.set_pacing_rate(rate);
+}
+
 VideoStreamer::Turn VideoStreamer::step() {
   if (!reported_generation_) report_layout(StreamerCallbacks::LayoutCause::started, true);
   apply_selection();
   poll_cursor();
   report_path();
+  update_pacing();
   if (!scheduler_.can_send()) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
   const bool keyframe = scheduler_.take_keyframe_request();
   scheduler_.start_turn();

@@ -27,6 +27,9 @@ struct StreamerCallbacks : PictureOutput {
   std::function<void(protocol::CursorShape)> send_cursor_shape;
   std::function<void(protocol::CursorPosition)> send_cursor_position;
   std::function<void(protocol::PathReport)> send_path_report;  // empty: the viewer did not ask (kPathReport)
+  // The connection's socket should pace its writes at this rate, bits/s (0: not at all): called when
+  // FrameScheduler::pacing_rate_bps() moves, and again on a resumed connection. Empty: no pacing.
+  std::function<void(std::uint64_t)> set_pacing_rate;
   std::function<void(const Error&)> on_fatal;  // the display went away
   // The monitors or the shown area: once at the first turn, after every select_monitor() (answered even
   // when nothing changed) and whenever the screen's monitors change.
@@ -67,6 +70,7 @@ class VideoStreamer {
   void report_layout(StreamerCallbacks::LayoutCause cause, bool accepted);
   void apply_selection();
   void report_path();
+  void update_pacing();
   void wait_for(std::chrono::milliseconds d);
 
   SteadyClock steady_;
@@ -76,6 +80,8 @@ class VideoStreamer {
   FrameScheduler scheduler_;
   FrameSender sender_;
   PathReporter path_reporter_;
+  std::uint64_t pacing_bps_ = 0;          // what set_pacing_rate was last told
+  std::atomic<bool> pacing_again_{false};  // restart(): the new connection's socket has no pacing yet
   const BgraImage* last_image_ = nullptr;  // the last capture: what refinements are taken from
   CursorState last_cursor_;
   std::optional<std::uint64_t> reported_generation_;  // the capturer's layout generation last reported

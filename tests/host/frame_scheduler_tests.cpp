@@ -259,3 +259,23 @@ TEST_CASE("the viewer's decode and present time is not taken for a slow link") {
   CHECK(viewer_bound.ack_delay() >= 0ms);
   CHECK(viewer_bound.ack_delay() < 10ms);
 }
+
+TEST_CASE("the socket is paced only once a queue of ours showed the link's rate, and never on a fast path") {
+  ManualClock clock;
+  FrameScheduler slow(clock, SchedulerConfig{.max_fps = 30, .max_kbps = 8000, .min_kbps = 300});
+  SimPath path{clock, slow, 120ms, 1000};  // 1 Mbit/s
+  path.run(2s, 500);  // 120 kbit/s: the screen, not the link, limits what is sent
+  CHECK(slow.pacing_rate_bps() == 0);  // what an app-limited sender delivers says nothing of the link
+  path.run(4s, 25'000);  // 6 Mbit/s of frames into 1 Mbit/s: a queue of ours
+  CHECK(slow.target_kbps() < 1000);
+  // Above the link's rate (pacing must not hold a frame back), and at least twice the target.
+  CHECK(slow.pacing_rate_bps() >= 1'000'000);
+  CHECK(slow.pacing_rate_bps() >= 2'000ull * static_cast<std::uint64_t>(slow.target_kbps()));
+  CHECK(slow.pacing_rate_bps() <= 2 * 1'100'000 * FrameScheduler::kPacingGainPercent / 100);
+
+  FrameScheduler fast(clock, SchedulerConfig{.max_fps = 60, .max_kbps = 20000});
+  SimPath home{clock, fast, 40ms, 15'000};  // 15 Mbit/s: a queue too, but the path is fast
+  home.run(4s, 60'000);                     // 28.8 Mbit/s of frames
+  CHECK(fast.target_kbps() < 15000);
+  CHECK(fast.pacing_rate_bps() == 0);
+}

@@ -24,11 +24,23 @@ void SimLink::send(std::uint64_t id, std::size_t bytes) {
   const auto now = clock_.now();
   // Drop-tail: the packet that finds the buffer full is lost and TCP sends it again about one RTT later;
   // TCP then slows down, so the rest of an overflow waits in the sender's socket buffer, not lost again.
+  // Paced, the frame enters at the pacing rate while the link drains at its own: the backlog grows only
+  // by the difference (and not at all when the pacing is slower than the link).
   const std::size_t backlog = backlog_bytes();
-  const bool overflowed = backlog < profile_.queue_bytes && backlog + bytes > profile_.queue_bytes;
+  std::size_t peak = bytes;
+  auto paced_until = now;
+  if (pacing_kbps_ > 0) {
+    peak = pacing_kbps_ <= profile_.kbps
+               ? std::min<std::size_t>(bytes, 1500)
+               : static_cast<std::size_t>(static_cast<double>(bytes) * (1.0 - static_cast<double>(profile_.kbps) / pacing_kbps_));
+    paced_until = std::max(now, paced_until_) +
+                  microseconds(static_cast<std::int64_t>(static_cast<double>(bytes) * 8 * 1000 / pacing_kbps_));
+    paced_until_ = paced_until;
+  }
+  const bool overflowed = backlog < profile_.queue_bytes && backlog + peak > profile_.queue_bytes;
   if (overflowed) ++drops_;
   const double bits = static_cast<double>(bytes) * 8;
-  bottleneck_.push_back(InLink{id, bits, bits, now, overflowed, std::nullopt});
+  bottleneck_.push_back(InLink{id, bits, bits, now, overflowed, std::nullopt, paced_until});
   deliveries_.push_back(Delivery{id, now, TimePoint{}, std::nullopt, microseconds(0)});
 }
 
@@ -52,13 +64,15 @@ void SimLink::drain(TimePoint from, TimePoint to) {
     if (!front.started) front.started = from;
     const double bits_per_us = profile_.kbps / 1000.0;
     const auto needed = microseconds(static_cast<std::int64_t>(front.bits_left / bits_per_us + 0.999));
-    if (from + needed <= to) {
-      from += needed;
+    if (from + needed <= to && front.paced_until <= to) {
+      from = std::max(from + needed, front.paced_until);
       delivered_bits_ += front.bits_left;
       finish(front, from);
       bottleneck_.pop_front();
     } else {
-      const double sent = static_cast<double>(duration_cast<microseconds>(to - from).count()) * bits_per_us;
+      // (All of it may have left while its pacing is not done: it ends when the pacer has sent the last byte.)
+      const double sent =
+          std::min(front.bits_left, static_cast<double>(duration_cast<microseconds>(to - from).count()) * bits_per_us);
       front.bits_left -= sent;
       delivered_bits_ += sent;
       from = to;

@@ -1,6 +1,6 @@
 // A deterministic link and viewer for rate-control tests, on the test's ManualClock (one thread, no real
 // time): a bottleneck of `kbps` with a byte-limited drop-tail buffer, half the RTT each way, stalls and loss
-// bursts; the viewer decodes each frame, shows the newest at its 60 Hz refresh and acknowledges it with a
+// bursts, and the host socket's pacing; the viewer decodes each frame, shows the newest at its 60 Hz refresh and acknowledges it with a
 // FrameAck, as client/core/session_core does. The link carries one TCP stream, so nothing is lost: a drop or
 // a burst costs the frame (and every frame behind it) a retransmission, one RTT. Owned by the test.
 #pragma once
@@ -50,6 +50,9 @@ class SimLink {
 
   void set_rate_kbps(int kbps) { profile_.kbps = kbps; }
   void set_rtt(std::chrono::milliseconds rtt) { profile_.rtt = rtt; }
+  // The host's socket paces its writes at this rate (0: a frame goes into the link at once), as
+  // SO_MAX_PACING_RATE makes Linux TCP do.
+  void set_pacing_kbps(int kbps) { pacing_kbps_ = kbps; }
   // A stall (a handover, a Wi-Fi hiccup): the bottleneck delivers nothing until the end.
   void stall_until(TimePoint end) { stalled_until_ = end; }
   // Loss on the wire until `end`: each frame whose last byte leaves the bottleneck then is retransmitted.
@@ -73,6 +76,7 @@ class SimLink {
     TimePoint entered;
     bool overflowed;
     std::optional<TimePoint> started;
+    TimePoint paced_until;  // its last byte reaches the bottleneck no earlier
   };
   void drain(TimePoint from, TimePoint to);
   void finish(InLink& frame, TimePoint at);
@@ -86,6 +90,8 @@ class SimLink {
   TimePoint stalled_until_{};
   TimePoint losing_until_{};
   TimePoint last_arrival_{};
+  int pacing_kbps_ = 0;
+  TimePoint paced_until_{};  // the pacer has sent everything written before by then
   double delivered_bits_ = 0;  // bits that left the bottleneck, as they leave
   int drops_ = 0;
   std::deque<Delivery> deliveries_;

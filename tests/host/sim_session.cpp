@@ -60,6 +60,8 @@ void SimSession::send_frame() {
   if (first_unsent_key_ < keys_.size()) bytes += kKeyBytes;
   bytes = std::max(bytes, kKeyBytes);
   const auto id = ++next_id_;
+  // The host's socket paces at the scheduler's rate (host_session sets SO_MAX_PACING_RATE from it).
+  link_.set_pacing_kbps(static_cast<int>(scheduler_.pacing_rate_bps() / 1000));
   link_.send(id, bytes);
   scheduler_.on_sent(id, bytes);
   last_sent_ = now;
