@@ -16,12 +16,10 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "host/capture/block_diff.hpp"
 #include "host/capture/capture_trace.hpp"
-#include "host/capture/damage_settle.hpp"
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_monitors.hpp"
@@ -122,7 +120,6 @@ class X11Capturer final : public ScreenCapturer {
   BgraImage frame_;                // last returned picture, updated block by block
   FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
-  DamageSettle settle_;
   GrabTimes times_;  // for ELFDESK_CAPTURE_TRACE only
   bool geometry_pending_ = false;
   bool need_full_ = true;
@@ -393,15 +390,7 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
       return grab(nullptr);
     }
     if (std::exchange(damage_pending_, false)) {
-      std::vector<Rect> damage = take_damage();
-      // A small change on an idle screen: let the drawing that follows it (the cursor after a glyph) land
-      // and take it in the same frame. (A damage event that comes meanwhile finds nothing left to grab.)
-      if (const auto settle = settle_.before_grab(Clock::now(), damage); settle.count() > 0) {
-        std::this_thread::sleep_for(settle);
-        std::vector<Rect> more = take_damage();
-        damage.insert(damage.end(), more.begin(), more.end());
-      }
-      settle_.grabbed(Clock::now());
+      const std::vector<Rect> damage = take_damage();
       auto frame = damage.empty() ? std::optional<CapturedFrame>{} : grab(&damage);
       if (!frame || *frame) return frame;
       times_.damage_seen_us = 0;  // nothing changed after all: the next damage starts the next frame
