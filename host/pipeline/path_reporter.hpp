@@ -1,7 +1,7 @@
 // When the host tells the viewer what it believes about the path (protocol::PathReport): about once a
 // second while pictures flow, and at once when the estimate moved a lot. While the picture is idle (a
 // cursor blink, typing: less than kBusyBytes of pictures since the last report) the estimate learns
-// little and the ~50-byte report would be a third of typing's bytes; it then goes only on a big change,
+// little and the ~50-byte report a second would be ~5% of typing's bytes; it then goes only on a big change,
 // or every kIdleInterval so the viewer's figures never get very old. Plain data on the caller's clock;
 // VideoStreamer owns one on its video thread. Not thread-safe by itself.
 #pragma once
