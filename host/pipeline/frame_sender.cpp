@@ -37,6 +37,12 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
   if (output_.send_region) region_.emplace(make_encoder_);
 }
 
+void FrameSender::count_sent(std::uint64_t frame_id, std::size_t bytes) {
+  scheduler_.on_sent(frame_id, bytes);
+  frames_sent_++;
+  bytes_sent_ += bytes;
+}
+
 std::uint64_t FrameSender::now_us() const {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now().time_since_epoch()).count();
   return std::max<std::uint64_t>(static_cast<std::uint64_t>(us), 1);  // 0 would mean "now" to the encoder
@@ -96,8 +102,7 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   // queue_us stays 0: the Connection fills it in when it writes the frame.
   frame.timings = {stamp.capture_us, (*encoded)->encode_us, 0};
   frame.data = std::move((*encoded)->data);
-  scheduler_.on_sent(frame.frame_id, frame.data.size());
-  frames_sent_++;
+  count_sent(frame.frame_id, frame.data.size());
   const bool sent_keyframe = frame.keyframe;
   output_.send_frame(std::move(frame));
   return sent_keyframe ? Sent::keyframe : Sent::delta;
@@ -127,8 +132,7 @@ bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& c
   frame.coded = screen_rects(coded);
   frame.copies = std::move(copies);
   frame.data = std::move(region.data);
-  scheduler_.on_sent(frame.frame_id, frame.data.size());
-  frames_sent_++;
+  count_sent(frame.frame_id, frame.data.size());
   output_.send_region(std::move(frame));
   return true;
 }
@@ -170,8 +174,7 @@ bool FrameSender::send_pixels(const BgraImage& image, Stamp stamp, const PixelSt
     update.bgra_zstd = std::move(pixels->bgra_zstd);
     frame_id = update.frame_id;
   }
-  scheduler_.on_sent(frame_id, bytes);
-  frames_sent_++;
+  count_sent(frame_id, bytes);
   // The viewer applies the copy first, then the pixels; the tracker follows in that order (the copy's
   // source may lie under the new pixels, and moves the state it had before them).
   if (move) top_off_.on_copy(move->band, move->dx, move->dy, clock_.now());

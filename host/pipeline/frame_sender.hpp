@@ -46,6 +46,7 @@ class FrameSender {
   std::chrono::milliseconds time_to_due() const { return top_off_.time_to_due(clock_.now()); }
   bool exact_pixels() const { return static_cast<bool>(output_.send_pixels); }
   std::uint64_t frames_sent() const { return frames_sent_; }
+  std::uint64_t bytes_sent() const { return bytes_sent_; }  // coded picture bytes, video thread only
 
  private:
   struct Stamp {
@@ -59,6 +60,7 @@ class FrameSender {
   bool send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
                    std::vector<protocol::ScreenCopy>& copies);
   bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
+  void count_sent(std::uint64_t frame_id, std::size_t bytes);  // tells the scheduler, counts
   std::uint64_t now_us() const;
 
   const Clock& clock_;
@@ -71,6 +73,7 @@ class FrameSender {
   TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
   std::uint64_t next_frame_id_ = 1;
   std::atomic<std::uint64_t> frames_sent_{0};
+  std::uint64_t bytes_sent_ = 0;
 };
 
 }  // namespace elfdesk::host

@@ -44,12 +44,16 @@ protocol::PathReport path_report_of(const FrameScheduler& scheduler) {
   return r;
 }
 
-std::optional<protocol::PathReport> PathReporter::due(TimePoint now, const protocol::PathReport& current) {
+std::optional<protocol::PathReport> PathReporter::due(TimePoint now, const protocol::PathReport& current,
+                                                     std::uint64_t bytes_sent) {
   const auto since = now - last_at_;
-  const bool send = !last_ || since >= kInterval || (since >= kMinSpacing && big_change(*last_, current));
+  const bool idle = bytes_sent - bytes_at_last_ < kBusyBytes;
+  const bool send = !last_ || since >= (idle ? kIdleInterval : kInterval) ||
+                    (since >= kMinSpacing && big_change(*last_, current));
   if (!send) return std::nullopt;
   last_ = current;
   last_at_ = now;
+  bytes_at_last_ = bytes_sent;
   return current;
 }
 

@@ -101,7 +101,7 @@ void VideoStreamer::poll_cursor() {
 // While streaming only: before the first frame there is nothing to estimate.
 void VideoStreamer::report_path() {
   if (!callbacks_.send_path_report || sender_.frames_sent() == 0) return;
-  if (auto report = path_reporter_.due(clock_.now(), path_report_of(scheduler_)))
+  if (auto report = path_reporter_.due(clock_.now(), path_report_of(scheduler_), sender_.bytes_sent()))
     callbacks_.send_path_report(*report);
 }
 
