@@ -22,19 +22,12 @@ import json
 import os
 import sys
 
+from run import percentile  # bench/run.py's, so both report the same p50 / p95
+
 # "wait" split by the host's capture trace: the loop was busy before it asked for a frame (encoding,
 # sending, or held by the scheduler), then read the damage event, then started the grab.
 WAIT_PARTS = ["wait_loop", "wait_damage", "wait_grab"]
 STAGES = ["wait", "capture", "encode", "queue", "network", "decode", "handoff", "present", "probe"]
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    v = sorted(values)
-    k = (len(v) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def load_trace(path):

@@ -1,27 +1,17 @@
 #include "client/present/frame_trace.hpp"
 
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <string>
+
+#include "common/trace_file.hpp"
 
 namespace elfdesk::client {
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 std::FILE* trace_file() {
-  static const std::unique_ptr<std::FILE, FileCloser> file = []() -> std::unique_ptr<std::FILE, FileCloser> {
-    const char* path = std::getenv("ELFDESK_FRAME_TRACE");
-    if (path == nullptr || *path == '\0') return nullptr;
-    std::FILE* f = std::fopen(path, "w");
-    if (f != nullptr)
-      std::fputs("frame_id,kind,capture_time_us,capture_us,encode_us,queue_us,received_us,decoded_us,taken_us,"
-                 "shown_us,wire_bytes,rects\n", f);
-    return std::unique_ptr<std::FILE, FileCloser>(f);
-  }();
+  static const TraceFile file = open_trace_from_env(
+      "ELFDESK_FRAME_TRACE",
+      "frame_id,kind,capture_time_us,capture_us,encode_us,queue_us,received_us,decoded_us,taken_us,shown_us,wire_bytes,rects\n");
   return file.get();
 }
 

@@ -1,24 +1,15 @@
 #include "host/capture/capture_trace.hpp"
 
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
+
+#include "common/trace_file.hpp"
 
 namespace elfdesk::host {
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 std::FILE* trace_file() {
-  static const std::unique_ptr<std::FILE, FileCloser> file = []() -> std::unique_ptr<std::FILE, FileCloser> {
-    const char* path = std::getenv("ELFDESK_CAPTURE_TRACE");
-    if (path == nullptr || *path == '\0') return nullptr;
-    std::FILE* f = std::fopen(path, "w");
-    if (f != nullptr) std::fputs("grab_start_us,called_us,damage_seen_us,damage_server_ms,grab_end_us,dirty_pixels\n", f);
-    return std::unique_ptr<std::FILE, FileCloser>(f);
-  }();
+  static const TraceFile file = open_trace_from_env(
+      "ELFDESK_CAPTURE_TRACE", "grab_start_us,called_us,damage_seen_us,damage_server_ms,grab_end_us,dirty_pixels\n");
   return file.get();
 }
 

@@ -5,6 +5,7 @@ import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -159,6 +160,21 @@ def elfdesk(*args, timeout=60, env=None, input=None):
 
 
 # --- Pictures, windows and polling (view, input and screenshot tests). ImageMagick does the PNG work. ---
+
+def viewer_control(path, request, timeout=30):
+    """One request over the viewer's control socket (`elfdesk view --control-socket PATH`); the reply object."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall((json.dumps(request) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
 
 def wait_until(predicate, timeout=15, interval=0.05):
     """Calls `predicate` until it returns something truthy and returns that; None after `timeout` seconds."""

@@ -3,35 +3,18 @@ RIGHT blue, `xrandr --setmonitor`), a real `elfdesk view` on another Xvfb, switc
 socket. The viewer's window (grabbed by pixels) shows the chosen monitor, a click lands on that monitor at
 the place clicked, "all" brings back the full width, and a monitor removed while shown falls back to all
 without ending the session. The host audits each switch."""
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import unittest
 
 from elfdesk_e2e import (CLIENT_BIN, SPLIT_BLUE, SPLIT_H, SPLIT_RED, SPLIT_W, Host, Viewer, Xvfb, find_window,
-                         grab_window, hide_cursor, png_crop, png_rgb, split_monitors, wait_until, x_run)
+                         grab_window, hide_cursor, png_crop, png_rgb, split_monitors, viewer_control, wait_until, x_run)
 
 RED, BLUE = SPLIT_RED, SPLIT_BLUE
 WINDOW_W, WINDOW_H = 1280, 720
-
-
-def control(path, request):
-    """One request over the viewer's control socket; the reply object."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(30)
-        s.connect(path)
-        s.sendall((json.dumps(request) + "\n").encode())
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
 
 
 class MonitorTest(unittest.TestCase):
@@ -55,7 +38,7 @@ class MonitorTest(unittest.TestCase):
                                    timeout=20), self.viewer.stderr() + self.host.stderr())
 
     def ask(self, request):
-        return control(self.socket, request)
+        return viewer_control(self.socket, request)
 
     def index_of(self, name):
         listed = self.ask({"monitors": True})["monitors"]
@@ -137,7 +120,7 @@ class StartMonitorTest(unittest.TestCase):
         viewer = Viewer(host, b.display, "--control-socket", path, "--monitor", str(right))
         self.addCleanup(viewer.stop)
         shown = wait_until(lambda: os.path.exists(path) and
-                           control(path, {"monitors": True}).get("selected") == right, timeout=20)
+                           viewer_control(path, {"monitors": True}).get("selected") == right, timeout=20)
         self.assertTrue(shown, viewer.stderr() + host.stderr())
         switches = [r for r in host.audit() if r.get("event") == "monitor_switch"]
         self.assertEqual(switches[-1]["monitor"], f"{right} RIGHT 1280x800")

@@ -1,16 +1,15 @@
 """`elfdesk view` as an engineer sees it: the host shares Xvfb display A, the viewer's window lives on another
 Xvfb display B, and the window's pixels (grabbed with ImageMagick's import) are compared with A's screen."""
-import json
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
 import unittest
 
 from elfdesk_e2e import (Host, Viewer, Xvfb, elfdesk, find_window, grab_window, hide_cursor, make_test_picture,
-                         paint_root, png_crop, png_rgb, png_size, psnr, wait_until, without_menu_button, x_run)
+                         paint_root, png_crop, png_rgb, png_size, psnr, viewer_control, wait_until, without_menu_button,
+                         x_run)
 
 HOST_W, HOST_H = 1280, 720
 MIN_PSNR_STILL = 35.0   # a still picture, after the host's quality top-off
@@ -143,17 +142,7 @@ class ViewTest(unittest.TestCase):
     def control_stats(self, path):
         """The viewer's {"stats": true} answer on its control socket (None while it cannot answer)."""
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(10)
-                s.connect(path)
-                s.sendall(b'{"stats": true}\n')
-                data = b""
-                while not data.endswith(b"\n"):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            return json.loads(data).get("stats")
+            return viewer_control(path, {"stats": True}, timeout=10).get("stats")
         except (OSError, ValueError):
             return None
 
