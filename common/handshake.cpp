@@ -50,11 +50,8 @@ Error fail_auth(Connection& connection, std::string_view why) {
   return make_error(ErrorCode::auth_failed, std::string(kWrongCodeMessage) + " (" + std::string(why) + ")");
 }
 
-}  // namespace
-
-asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& connection,
-                                                                const protocol::Hello& mine) {
-  connection.send(mine);
+// The peer's Hello, negotiated against ours (sent already). On mismatch: Goodbye(version_mismatch).
+asio::awaitable<std::expected<PeerInfo, Error>> receive_hello(Connection& connection, const protocol::Hello& mine) {
   auto theirs = expect<protocol::Hello>(co_await connection.receive(), "Hello");
   if (!theirs) co_return std::unexpected(theirs.error());
   auto negotiated = protocol::negotiate(mine, *theirs);
@@ -67,11 +64,24 @@ asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& conne
   co_return PeerInfo{std::move(*theirs), negotiated->capabilities};
 }
 
-asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_engineer(Connection& connection,
-                                                                                 std::string code_digits) {
+}  // namespace
+
+asio::awaitable<std::expected<PeerInfo, Error>> exchange_hello(Connection& connection,
+                                                                const protocol::Hello& mine) {
+  connection.send(mine);
+  co_return co_await receive_hello(connection, mine);
+}
+
+asio::awaitable<std::expected<EngineerAdmission, Error>> open_as_engineer(Connection& connection,
+                                                                          const protocol::Hello& mine,
+                                                                          std::string code_digits,
+                                                                          protocol::Message after_auth) {
   auto party = make_party(connection, auth::Spake2Role::engineer, code_digits);
   if (!party) co_return std::unexpected(party.error());
+  connection.send(mine);
   connection.send(protocol::AuthShare{party->share()});
+  auto host = co_await receive_hello(connection, mine);
+  if (!host) co_return std::unexpected(host.error());
   auto share = expect<protocol::AuthShare>(co_await connection.receive(), "AuthShare");
   if (!share) co_return std::unexpected(share.error());
   auto confirm = expect<protocol::AuthConfirm>(co_await connection.receive(), "AuthConfirm");
@@ -79,26 +89,35 @@ asio::awaitable<std::expected<auth::ResumeSecret, Error>> authenticate_as_engine
   if (!party->process_peer_share(share->share) || !party->verify_peer_confirmation(confirm->mac))
     co_return std::unexpected(fail_auth(connection, "the host's key confirmation did not verify"));
   connection.send(protocol::AuthConfirm{party->confirmation()});
+  connection.send(std::move(after_auth));
   auto result = expect<protocol::AuthResult>(co_await connection.receive(), "AuthResult");
   if (!result) co_return std::unexpected(result.error());
   if (!result->ok)
     co_return std::unexpected(make_error(ErrorCode::auth_failed,
                                          result->reason.empty() ? kWrongCodeMessage : result->reason));
   connection.set_authenticated();
-  co_return first_resume_secret(connection, *party);
+  auto secret = first_resume_secret(connection, *party);
+  if (!secret) co_return std::unexpected(secret.error());
+  co_return EngineerAdmission{std::move(*host), std::move(*secret)};
 }
 
-asio::awaitable<std::expected<void, Error>> resume_as_engineer(Connection& connection, auth::ResumeSecret& secret) {
+asio::awaitable<std::expected<PeerInfo, Error>> resume_as_engineer(Connection& connection, const protocol::Hello& mine,
+                                                                    auth::ResumeSecret& secret) {
   auto binding = auth::export_channel_binding(connection.stream());
   if (!binding) co_return std::unexpected(binding.error());
+  connection.send(mine);
   connection.send(protocol::ResumeRequest{secret.ticket(), secret.proof(*binding)});
+  auto host = co_await receive_hello(connection, mine);
+  if (!host) co_return std::unexpected(host.error());
+  if ((host->capabilities & protocol::capability::kResume) == 0)
+    co_return std::unexpected(make_error(ErrorCode::auth_failed, "the host can no longer resume this session"));
   auto result = expect<protocol::ResumeResult>(co_await connection.receive(), "ResumeResult");
   if (!result) co_return std::unexpected(result.error());
   if (!result->ok)
     co_return std::unexpected(make_error(ErrorCode::auth_failed, result->reason.empty() ? "resume refused" : result->reason));
   secret = secret.next(*binding);
   connection.set_authenticated();
-  co_return std::expected<void, Error>{};
+  co_return std::move(*host);
 }
 
 asio::awaitable<std::expected<protocol::Message, Error>> receive_opening(Connection& connection) {

@@ -93,12 +93,10 @@ asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Con
                                                              std::string code) {
   auto& c = *conn;
   protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
-  auto peer = co_await exchange_hello(c, hello);
-  if (!peer) co_return std::unexpected(peer.error());
-  auto secret = co_await authenticate_as_engineer(c, std::move(code));
-  if (!secret) co_return std::unexpected(secret.error());
+  // The consent request leaves with our key confirmation (see open_as_engineer): one round trip less.
+  auto admitted = co_await open_as_engineer(c, hello, std::move(code), protocol::ConsentRequest{o.name, o.permissions});
+  if (!admitted) co_return std::unexpected(admitted.error());
   report(o, SessionState::waiting_for_customer);
-  c.send(protocol::ConsentRequest{o.name, o.permissions});
   auto answer = co_await c.receive(std::chrono::duration_cast<std::chrono::milliseconds>(o.consent_wait));
   if (!answer) co_return std::unexpected(answer.error());
   auto* result = std::get_if<protocol::ConsentResult>(&*answer);
@@ -111,9 +109,9 @@ asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Con
     co_return std::unexpected(make_error(ErrorCode::declined, result->reason.empty() ? "declined by the customer"
                                                                                      : result->reason));
   }
-  const bool resumable = (peer->capabilities & protocol::capability::kResume) != 0;
-  EngineerSession session{conn, std::move(*peer), result->granted_permissions, std::nullopt};
-  if (resumable) session.resume = std::move(*secret);
+  const bool resumable = (admitted->host.capabilities & protocol::capability::kResume) != 0;
+  EngineerSession session{conn, std::move(admitted->host), result->granted_permissions, std::nullopt};
+  if (resumable) session.resume = std::move(admitted->resume);
   co_return session;
 }
 
@@ -157,11 +155,7 @@ asio::awaitable<std::expected<std::shared_ptr<Connection>, Error>> resume_engine
   if (auto ok = co_await conn->handshake(TlsRole::client); !ok) co_return fail(ok.error());
   conn->start();
   protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
-  auto peer = co_await exchange_hello(*conn, hello);
-  if (!peer) co_return fail(peer.error());
-  if ((peer->capabilities & protocol::capability::kResume) == 0)
-    co_return fail(make_error(ErrorCode::auth_failed, "the host can no longer resume this session"));
-  if (auto ok = co_await resume_as_engineer(*conn, secret); !ok) co_return fail(ok.error());
+  if (auto ok = co_await resume_as_engineer(*conn, hello, secret); !ok) co_return fail(ok.error());
   co_return conn;
 }
 
