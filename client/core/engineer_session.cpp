@@ -94,7 +94,9 @@ asio::awaitable<std::expected<EngineerSession, Error>> admit(std::shared_ptr<Con
   auto& c = *conn;
   protocol::Hello hello{limits::kProtocolVersion, protocol::Role::engineer, o.capabilities, o.name, "elfdesk 0.1.0"};
   // The consent request leaves with our key confirmation (see open_as_engineer): one round trip less.
-  auto admitted = co_await open_as_engineer(c, hello, std::move(code), protocol::ConsentRequest{o.name, o.permissions});
+  // Named, not a temporary: g++ 12 mishandles a braced temporary passed by value into a coroutine.
+  protocol::Message consent_request = protocol::ConsentRequest{o.name, o.permissions};
+  auto admitted = co_await open_as_engineer(c, hello, std::move(code), std::move(consent_request));
   if (!admitted) co_return std::unexpected(admitted.error());
   report(o, SessionState::waiting_for_customer);
   auto answer = co_await c.receive(std::chrono::duration_cast<std::chrono::milliseconds>(o.consent_wait));

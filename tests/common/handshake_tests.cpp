@@ -54,8 +54,10 @@ TEST_CASE("the engineer's opening: the share leaves with Hello, the consent requ
   testing::Pair pair;
   std::optional<std::expected<EngineerAdmission, Error>> admitted;
   pair.run({}, [&](std::shared_ptr<Connection> engineer, std::shared_ptr<Connection> host) -> asio::awaitable<void> {
-    spawn(co_await asio::this_coro::executor,
-          open_as_engineer(*engineer, hello_of(p::Role::engineer), kCode, consent_request()), admitted);
+    // Named, not temporaries: g++ 12 mishandles a temporary passed by value into a coroutine.
+    const p::Hello engineer_hello = hello_of(p::Role::engineer);
+    p::Message request = consent_request();
+    spawn(co_await asio::this_coro::executor, open_as_engineer(*engineer, engineer_hello, kCode, std::move(request)), admitted);
     // The host has sent nothing yet: an engineer that waited for the host's Hello sends no share here.
     auto hello = co_await host->receive(2s);
     REQUIRE(hello);
@@ -99,8 +101,10 @@ TEST_CASE("the engineer's opening against the real host side: the right code is 
     testing::Pair pair;
     std::optional<std::expected<EngineerAdmission, Error>> admitted;
     pair.run({}, [&](std::shared_ptr<Connection> engineer, std::shared_ptr<Connection> host) -> asio::awaitable<void> {
-      spawn(co_await asio::this_coro::executor,
-            open_as_engineer(*engineer, hello_of(p::Role::engineer), engineer_code, consent_request()), admitted);
+      const p::Hello engineer_hello = hello_of(p::Role::engineer);
+      p::Message request = consent_request();
+      spawn(co_await asio::this_coro::executor, open_as_engineer(*engineer, engineer_hello, engineer_code, std::move(request)),
+            admitted);
       auto peer = co_await exchange_hello(*host, hello_of(p::Role::host));
       REQUIRE(peer);
       bool claimed = false;
@@ -133,8 +137,8 @@ TEST_CASE("a resume's opening: the ResumeRequest leaves with Hello, and the secr
   const auth::ResumeSecret host_secret = *engineer_secret;
   std::optional<std::expected<PeerInfo, Error>> resumed;
   pair.run({}, [&](std::shared_ptr<Connection> engineer, std::shared_ptr<Connection> host) -> asio::awaitable<void> {
-    spawn(co_await asio::this_coro::executor, resume_as_engineer(*engineer, hello_of(p::Role::engineer), *engineer_secret),
-          resumed);
+    const p::Hello engineer_hello = hello_of(p::Role::engineer);
+    spawn(co_await asio::this_coro::executor, resume_as_engineer(*engineer, engineer_hello, *engineer_secret), resumed);
     auto hello = co_await host->receive(2s);
     REQUIRE(hello);
     CHECK(std::holds_alternative<p::Hello>(*hello));
