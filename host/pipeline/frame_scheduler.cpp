@@ -32,7 +32,12 @@ bool FrameScheduler::can_send() const {
   // many that they wait in a queue.
   if (frames >= std::min(kFloorFrames, config_.max_in_flight) && in_flight_bytes_ >= window_bytes_locked())
     return false;
-  return clock_.now() - pace_from_ >= microseconds(1'000'000 / config_.max_fps);
+  return clock_.now() - pace_from_ >= interval_locked();
+}
+
+microseconds FrameScheduler::interval_locked() const {
+  const auto cap = microseconds(1'000'000 / config_.max_fps);
+  return quick_turn_ ? std::min(cap, duration_cast<microseconds>(config_.quick_interval)) : cap;
 }
 
 std::uint64_t FrameScheduler::pacing_rate_locked() const {
@@ -61,7 +66,7 @@ void FrameScheduler::start_turn() {
 
 std::chrono::milliseconds FrameScheduler::wait_hint() const {
   const std::lock_guard lock(mutex_);
-  const auto interval = microseconds(1'000'000 / config_.max_fps);
+  const auto interval = interval_locked();
   const auto since = clock_.now() - pace_from_;
   if (since >= interval) return milliseconds(0);
   return duration_cast<milliseconds>(interval - since) + milliseconds(1);
@@ -72,6 +77,12 @@ void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const auto now = clock_.now();
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
+  const bool small = bytes <= config_.quick_bytes;
+  if (turn_started_) {
+    quick_turn_ = small && now - *turn_started_ <= config_.quick_work;
+  } else {
+    quick_turn_ = quick_turn_ && small;  // a second message of the same turn
+  }
   pace_from_ = turn_started_.value_or(now);
   turn_started_.reset();
 }

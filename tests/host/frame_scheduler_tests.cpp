@@ -95,7 +95,7 @@ TEST_CASE("frames are paced to max_fps") {
   ManualClock clock;
   FrameScheduler s(clock, SchedulerConfig{.max_fps = 25});
   clock.advance(1s);
-  s.on_sent(1, 100);
+  s.on_sent(1, 5000);  // a VP8 frame's size: a few hundred bytes would be a quick turn (below)
   s.on_ack(ack(1));
   CHECK_FALSE(s.can_send());
   CHECK(s.wait_hint() > 0ms);
@@ -132,6 +132,71 @@ TEST_CASE("the frame interval counts from the start of a frame's work, not from 
   CHECK_FALSE(s.can_send());
   clock.advance(1ms);
   CHECK(s.can_send());
+}
+
+TEST_CASE("after a quick turn (few bytes, little work) the next may begin at quick_interval, not 1/max_fps") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 60, .quick_interval = 6ms, .quick_bytes = 1024,
+                                          .quick_work = 2000us});
+  clock.advance(1s);
+  std::uint64_t id = 0;
+  // One turn's work and send, `work` after it began; the ack comes at once (the window is not the point).
+  auto turn = [&](std::chrono::microseconds work, std::size_t bytes) {
+    s.start_turn();
+    clock.advance(work);
+    s.on_sent(++id, bytes);
+    CHECK(s.on_ack(ack(id)));
+  };
+  auto allowed_after = [&]() {
+    std::chrono::milliseconds waited{0};
+    while (!s.can_send()) {
+      clock.advance(1ms);
+      ++waited;
+    }
+    return waited;
+  };
+  SUBCASE("a typed glyph: the next change may go 6 ms after the turn began") {
+    turn(300us, 86);
+    CHECK(s.wait_hint() <= 7ms);
+    CHECK(allowed_after() == 6ms);
+  }
+  SUBCASE("a VP8 frame keeps the whole interval, however few its bytes") {
+    turn(4000us, 600);  // the encode took 4 ms
+    CHECK(allowed_after() == 13ms);  // 16.7 ms after it began
+  }
+  SUBCASE("a cheap turn that sent many bytes keeps the whole interval") {
+    turn(500us, 20000);
+    CHECK(allowed_after() == 17ms);
+  }
+  SUBCASE("a turn of two messages is quick only if both are small") {
+    s.start_turn();
+    clock.advance(400us);
+    s.on_sent(++id, 80);
+    s.on_sent(++id, 9000);
+    CHECK(s.on_ack(ack(id)));
+    CHECK(allowed_after() == 17ms);
+  }
+  SUBCASE("quick turns one after another: at most one per quick_interval, so a storm of small changes is "
+          "bounded to ~170 turns a second") {
+    int turns = 0;
+    const auto end = clock.now() + 1s;
+    while (clock.now() < end) {
+      if (s.can_send()) {
+        turn(200us, 60);
+        ++turns;
+      } else {
+        clock.advance(1ms);
+      }
+    }
+    CHECK(turns <= 1000 / 6 + 1);
+    CHECK(turns >= 1000 / 7);
+  }
+  SUBCASE("after a quick turn, a VP8 frame puts the whole interval back") {
+    turn(300us, 86);
+    CHECK(allowed_after() == 6ms);
+    turn(5000us, 30000);
+    CHECK(allowed_after() == 12ms);
+  }
 }
 
 TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy link raises it back") {
