@@ -102,13 +102,17 @@ void SessionInput::watch_clipboard() {
       log::warn("clipboard stopped: {}", ok.error().detail);
       return;
     }
-    if (auto text = impl_->shared_clipboard->take_local_text(); text && *text != impl_->last_clipboard) {
-      impl_->last_clipboard = *text;
-      if (auto conn = impl_->connection.lock())
-        conn->send(protocol::Clipboard{static_cast<std::uint32_t>(text->size()), zstd_compress(*text)});
-    }
+    forward_local_clipboard();
     watch_clipboard();
   });
+}
+
+void SessionInput::forward_local_clipboard() {
+  if (auto text = impl_->shared_clipboard->take_local_text(); text && *text != impl_->last_clipboard) {
+    impl_->last_clipboard = *text;
+    if (auto conn = impl_->connection.lock())
+      conn->send(protocol::Clipboard{static_cast<std::uint32_t>(text->size()), zstd_compress(*text)});
+  }
 }
 
 SessionInput::~SessionInput() { finish(); }
@@ -140,7 +144,9 @@ void SessionInput::handle(const protocol::Clipboard& event) {
     auto text = zstd_decompress_text(event.text_zstd, limits::kMaxClipboardBytes);
     if (!text) return std::unexpected(text.error());
     impl_->last_clipboard = *text;
-    return impl_->shared_clipboard->set_text(std::move(*text));
+    auto ok = impl_->shared_clipboard->set_text(std::move(*text));
+    forward_local_clipboard();  // a local copy that set_text found queued on the X connection
+    return ok;
   });
 }
 

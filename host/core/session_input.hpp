@@ -38,6 +38,7 @@ class SessionInput {
  private:
   void start_clipboard(const DesktopEnvironment& desktop, const asio::any_io_executor& executor);
   void watch_clipboard();
+  void forward_local_clipboard();  // sends text a local application copied, if any
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

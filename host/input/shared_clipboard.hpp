@@ -18,7 +18,9 @@ class SharedClipboard {
   // A file descriptor that becomes readable when process() has work.
   virtual int fd() const = 0;
   // Serves `utf8` as the clipboard's text until a local application copies something else. Text over
-  // limits::kMaxClipboardBytes is refused (invalid_argument); so is invalid UTF-8.
+  // limits::kMaxClipboardBytes is refused (invalid_argument); so is invalid UTF-8. Handles what it finds
+  // queued on the way, like process(): afterwards fd() again shows all pending work (take_local_text()
+  // may have text).
   virtual std::expected<void, Error> set_text(std::string utf8) = 0;
   // Handles everything pending; blocks up to `wait` for the first event when none is queued. Fails
   // (unavailable, for good) when the desktop went away.

@@ -260,6 +260,14 @@ std::expected<void, Error> X11Clipboard::set_text(std::string utf8) {
   impl_->served = std::move(utf8);
   XSetSelectionOwner(dpy, impl_->clipboard, impl_->window, impl_->server_time());
   impl_->owning = XGetSelectionOwner(dpy, impl_->clipboard) == impl_->window;
+  // Talking to the server (the timestamp, the owner check) reads whatever else is on the socket into
+  // Xlib's queue, where fd() no longer shows it: another client's request for the clipboard could wait
+  // there, unanswered, until some other event arrived (an xclip read went unanswered for 5 s in CI).
+  while (!impl_->connection.lost && XQLength(dpy) > 0) {
+    XEvent event;
+    XNextEvent(dpy, &event);
+    impl_->dispatch(event);
+  }
   if (!impl_->owning) return std::unexpected(make_error(ErrorCode::unavailable, "could not own the clipboard"));
   return {};
 }

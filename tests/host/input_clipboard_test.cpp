@@ -6,6 +6,9 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <thread>
+
+#include <poll.h>
 
 #include "host/input/x11_clipboard.hpp"
 #include "protocol/limits.hpp"
@@ -118,4 +121,38 @@ TEST_CASE("set_text refuses oversized and invalid text") {
   REQUIRE_FALSE(too_big.has_value());
   CHECK(too_big.error().code == elfdesk::ErrorCode::invalid_argument);
   CHECK_FALSE(clip->set_text(std::string("bad \xff utf8")).has_value());
+}
+
+// The host only calls process() when the X connection's fd becomes readable (an asio watch). set_text talks
+// to the server (a timestamp, the owner check) and so reads whatever else is on the socket into Xlib's
+// queue, where the fd no longer shows it: a request for our text that arrived meanwhile waited until some
+// other event came (an xclip read unanswered for 5 s in CI). Here the request is made to arrive first.
+TEST_CASE("a request that arrives while set_text talks to the server is answered without another event") {
+  elfdesk::test::XvfbServer xvfb(320, 240);
+  auto clip = open_clipboard(xvfb.display());
+  REQUIRE(clip->set_text("first"));
+  auto output = std::async(std::launch::async, [&] {
+    std::string out;
+    FILE* pipe = popen(("DISPLAY=" + xvfb.display() + " xclip -o -selection clipboard").c_str(), "r");
+    if (pipe == nullptr) return out;
+    char buffer[256];
+    std::size_t n = 0;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    pclose(pipe);
+    return out;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // xclip's request is on our socket by now
+  REQUIRE(clip->set_text("second"));
+  // As the host does: process only when the fd says there is something.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (output.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{clip->fd(), POLLIN, 0};
+    if (poll(&pfd, 1, 50) > 0) REQUIRE(clip->process());
+  }
+  const bool answered = output.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
+  CHECK(answered);
+  // Either way, let xclip finish.
+  while (output.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) REQUIRE(clip->process(std::chrono::milliseconds(10)));
+  CHECK(output.get() == "second");
 }
