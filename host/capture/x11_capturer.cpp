@@ -364,6 +364,9 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
 }
 
 std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
+  // The grab's round trips may have read damage into Xlib's queue: the socket then shows nothing, and a
+  // poll would sleep to the deadline with a change waiting.
+  if (XQLength(display_.get()) > 0) return {};
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   pollfd p{XConnectionNumber(display_.get()), POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0 &&
