@@ -24,11 +24,11 @@ std::unique_ptr<X11Clipboard> open_clipboard(const std::string& display) {
   return std::move(*clip);
 }
 
-// Runs a command while the clipboard keeps serving requests (xclip -o waits for our answer).
-std::string run_while_serving(X11Clipboard& clip, const std::string& display, const std::string& command) {
-  auto output = std::async(std::launch::async, [&] {
+// Starts `command` on `display` in the background; the future holds its output once it exits.
+std::future<std::string> start_command(const std::string& display, const std::string& command) {
+  return std::async(std::launch::async, [line = "DISPLAY=" + display + " " + command] {
     std::string out;
-    FILE* pipe = popen(("DISPLAY=" + display + " " + command).c_str(), "r");
+    FILE* pipe = popen(line.c_str(), "r");
     if (pipe == nullptr) return out;
     char buffer[4096];
     std::size_t n = 0;
@@ -36,6 +36,11 @@ std::string run_while_serving(X11Clipboard& clip, const std::string& display, co
     pclose(pipe);
     return out;
   });
+}
+
+// Runs a command while the clipboard keeps serving requests (xclip -o waits for our answer).
+std::string run_while_serving(X11Clipboard& clip, const std::string& display, const std::string& command) {
+  auto output = start_command(display, command);
   while (output.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) REQUIRE(clip.process(std::chrono::milliseconds(10)));
   return output.get();
 }
@@ -131,16 +136,7 @@ TEST_CASE("a request that arrives while set_text talks to the server is answered
   elfdesk::test::XvfbServer xvfb(320, 240);
   auto clip = open_clipboard(xvfb.display());
   REQUIRE(clip->set_text("first"));
-  auto output = std::async(std::launch::async, [&] {
-    std::string out;
-    FILE* pipe = popen(("DISPLAY=" + xvfb.display() + " xclip -o -selection clipboard").c_str(), "r");
-    if (pipe == nullptr) return out;
-    char buffer[256];
-    std::size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-    pclose(pipe);
-    return out;
-  });
+  auto output = start_command(xvfb.display(), "xclip -o -selection clipboard");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // xclip's request is on our socket by now
   REQUIRE(clip->set_text("second"));
   // As the host does: process only when the fd says there is something.
