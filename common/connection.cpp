@@ -132,7 +132,7 @@ std::expected<std::optional<protocol::Message>, Error> Connection::next_buffered
     auto frame = decoder_.next();
     if (!frame) return std::unexpected(frame.error());
     if (!*frame) return std::optional<protocol::Message>{};
-    auto message = protocol::decode_frame(**frame);
+    auto message = protocol::decode_frame(**frame, read_picture_);
     if (!message) {
       if (message.error().code == ErrorCode::unknown_type) {
         log::debug("skipping unknown message type {} from {}", (*frame)->type, peer_);
@@ -157,6 +157,7 @@ std::expected<std::optional<protocol::Message>, Error> Connection::next_buffered
       rtt_ = std::chrono::microseconds(monotonic_us() - pong->sent_us);
       continue;
     }
+    read_picture_.note(*message);
     return std::optional<protocol::Message>{std::move(*message)};
   }
 }
@@ -262,12 +263,13 @@ void Connection::close(protocol::GoodbyeReason reason, std::string message) {
 // Fills in queue_us now, as the update is about to be written, and encodes it. False: drop it.
 bool Connection::encode_picture(Outgoing& out) {
   stamp_queue_time(*out.picture, monotonic_us());
-  auto bytes = protocol::encode_frame(*out.picture);
+  auto bytes = protocol::encode_frame(*out.picture, written_picture_);
   if (!bytes) {
     log::error("cannot encode {} for {}: {}", protocol::name_of(protocol::type_of(*out.picture)), peer_,
                bytes.error().detail);
     return false;
   }
+  written_picture_.note(*out.picture);
   out.bytes = std::move(*bytes);
   out.picture.reset();
   return true;

@@ -19,6 +19,7 @@
 
 #include "common/send_lanes.hpp"
 #include "common/transport.hpp"
+#include "protocol/codec.hpp"
 #include "protocol/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
@@ -114,6 +115,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionTimeouts timeouts_;
   std::string peer_, peer_address_;
   protocol::FrameDecoder decoder_;
+  // The previous picture update written and read: what a PixelPatch's compact fields are relative to.
+  protocol::PictureBase written_picture_, read_picture_;
   SendLanes lanes_{kUnauthenticatedCaps};
   bool authenticated_ = false;
   asio::steady_timer write_signal_;

@@ -25,11 +25,11 @@ constexpr std::size_t kCopyListMax = 2 + L::kMaxScreenCopies * 6 * 2;
 constexpr std::size_t kVideoFrameMax = 8 + 8 + 2 + 2 + 1 + 3 * 4 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kPixelUpdateMax =
     8 + 8 + 2 + 2 + 3 * 4 + kCopyListMax + kRectListMax + 1 + 4 + 4 + L::kMaxPixelUpdateCompressed;
-// PixelPatch: every integer a varint (at most 10 bytes for a u64, 3 for a u16, 5 for a u32).
+// PixelPatch: flags, then every integer a varint (at most 10 bytes for a u64, 3 for a u16, 5 for a u32).
 constexpr std::size_t kRectListVarMax = 3 + L::kMaxUpdateRects * 4 * 3;
 constexpr std::size_t kCopyListVarMax = 3 + L::kMaxScreenCopies * 6 * 3;
 constexpr std::size_t kPixelPatchMax =
-    10 + 10 + 3 + 3 + 3 * 5 + kCopyListVarMax + kRectListVarMax + 1 + 1 + 5 + 5 + L::kMaxPixelUpdateCompressed;
+    1 + 10 + 10 + 3 + 3 + 3 * 5 + kCopyListVarMax + kRectListVarMax + 5 + 5 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kRegionFrameMax =
     8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + 4 * 2 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
@@ -53,7 +53,8 @@ Error error(ErrorCode code, std::string detail) { return make_error(code, std::m
 // Writes one field list (fields() below); the first failure sticks and later fields are skipped.
 class Encoder {
  public:
-  explicit Encoder(Bytes& out) : writer_(out) {}
+  Encoder(Bytes& out, const PictureBase& base) : writer_(out), base_(base) {}
+  const PictureBase& base() const { return base_; }
   void u8(std::uint8_t v) { writer_.u8(v); }
   void u16(std::uint16_t v) { writer_.u16(v); }
   void u32(std::uint32_t v) { writer_.u32(v); }
@@ -103,13 +104,18 @@ class Encoder {
     if (!r) error_ = std::move(r.error());
   }
   ByteWriter writer_;
+  const PictureBase& base_;
   std::optional<Error> error_;
 };
 
 // Reads the same field lists; after the first failure nothing more is read.
 class Decoder {
  public:
-  explicit Decoder(std::span<const std::uint8_t> in) : reader_(in) {}
+  Decoder(std::span<const std::uint8_t> in, const PictureBase& base) : reader_(in), base_(base) {}
+  const PictureBase& base() const { return base_; }
+  void reject(ErrorCode code, std::string detail) {
+    if (!error_) fail(code, std::move(detail));
+  }
   void u8(std::uint8_t& v) { read([&] { return reader_.u8(); }, v); }
   void u16(std::uint16_t& v) { read([&] { return reader_.u16(); }, v); }
   void u32(std::uint32_t& v) { read([&] { return reader_.u32(); }, v); }
@@ -186,6 +192,7 @@ class Decoder {
   }
   void fail(ErrorCode code, std::string detail) { error_ = error(code, std::move(detail)); }
   ByteReader reader_;
+  const PictureBase& base_;
   std::optional<Error> error_;
 };
 
@@ -272,33 +279,106 @@ void fields(auto& io, Is<PixelUpdate> auto& m) {
   io.u32(m.raw_size);
   io.blob(m.bgra_zstd, L::kMaxPixelUpdateCompressed);
 }
-// PixelUpdate's fields, each integer a varint: a typed glyph's update needs ~30 bytes of them, not ~55.
+// PixelPatch (docs/protocol.md): a flags byte, then varints; what the flags leave out is the base's (the
+// geometry), implied (one rectangle, raw_size = the data's size) or empty (copies). Frame id and capture
+// time are differences from the base's, wrapping, so every value has one encoding and none is refused.
+namespace patch_flag {
+constexpr std::uint8_t kFormat = 0x03;        // PixelFormat, 1..3
+constexpr std::uint8_t kCompressed = 0x04;    // data is zstd; raw_size follows
+constexpr std::uint8_t kGeometry = 0x08;      // width and height follow (they differ from the base's)
+constexpr std::uint8_t kCopies = 0x10;        // a copy count (>= 1) and the copies follow
+constexpr std::uint8_t kSeveralRects = 0x20;  // a rectangle count (>= 2) follows; otherwise exactly one
+constexpr std::uint8_t kAll = 0x3f;
+}  // namespace patch_flag
+
+std::uint64_t zigzag(std::uint64_t difference) {
+  const auto d = static_cast<std::int64_t>(difference);
+  return (static_cast<std::uint64_t>(d) << 1) ^ static_cast<std::uint64_t>(d >> 63);
+}
+std::uint64_t unzigzag(std::uint64_t z) { return (z >> 1) ^ (~(z & 1) + 1); }
+
 void var_rect(auto& io, auto& r) {
   io.varint(r.x);
   io.varint(r.y);
   io.varint(r.width);
   io.varint(r.height);
 }
-void fields(auto& io, Is<PixelPatch> auto& m) {
-  io.varint(m.frame_id);
-  io.varint(m.capture_time_us);
-  io.varint(m.width);
-  io.varint(m.height);
-  io.varint(m.timings.capture_us);
-  io.varint(m.timings.encode_us);
-  io.varint(m.timings.queue_us);
-  io.var_count(m.copies, L::kMaxScreenCopies);
-  for (auto& c : m.copies) {
-    var_rect(io, c.source);
-    io.varint(c.to_x);
-    io.varint(c.to_y);
+void var_copy(auto& io, auto& c) {
+  var_rect(io, c.source);
+  io.varint(c.to_x);
+  io.varint(c.to_y);
+}
+void var_timings(auto& io, auto& t) {
+  io.varint(t.capture_us);
+  io.varint(t.encode_us);
+  io.varint(t.queue_us);
+}
+
+void fields(Encoder& io, const PixelPatch& m) {
+  namespace F = patch_flag;
+  const PictureBase& base = io.base();
+  const bool geometry = m.width != base.width || m.height != base.height;
+  const auto flags = static_cast<std::uint8_t>((std::to_underlying(m.format) & F::kFormat) |
+                                               (m.compressed ? F::kCompressed : 0) | (geometry ? F::kGeometry : 0) |
+                                               (m.copies.empty() ? 0 : F::kCopies) |
+                                               (m.rects.size() > 1 ? F::kSeveralRects : 0));
+  io.u8(flags);
+  io.varint(m.frame_id - base.frame_id);
+  io.varint(zigzag(m.capture_time_us - base.capture_time_us));
+  if (geometry) {
+    io.varint(m.width);
+    io.varint(m.height);
   }
-  io.var_count(m.rects, L::kMaxUpdateRects);
-  for (auto& r : m.rects) var_rect(io, r);
-  io.enumeration(m.format);
-  io.boolean(m.compressed);
-  io.varint(m.raw_size);
+  var_timings(io, m.timings);
+  if (!m.copies.empty()) {
+    io.var_count(m.copies, L::kMaxScreenCopies);
+    for (const auto& c : m.copies) var_copy(io, c);
+  }
+  if (m.rects.size() > 1) io.var_count(m.rects, L::kMaxUpdateRects);
+  for (const auto& r : m.rects) var_rect(io, r);
+  if (m.compressed) io.varint(m.raw_size);
   io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
+}
+
+void fields(Decoder& io, PixelPatch& m) {
+  namespace F = patch_flag;
+  const PictureBase& base = io.base();
+  std::uint8_t flags = 0;
+  io.u8(flags);
+  if (io.failure()) return;
+  if ((flags & ~F::kAll) != 0) return io.reject(ErrorCode::malformed, "pixel patch flags beyond 0x3f");
+  m.format = static_cast<PixelFormat>(flags & F::kFormat);
+  m.compressed = (flags & F::kCompressed) != 0;
+  std::uint64_t frame_step = 0, time_step = 0;
+  io.varint(frame_step);
+  io.varint(time_step);
+  m.frame_id = base.frame_id + frame_step;
+  m.capture_time_us = base.capture_time_us + unzigzag(time_step);
+  m.width = base.width;
+  m.height = base.height;
+  if ((flags & F::kGeometry) != 0) {
+    io.varint(m.width);
+    io.varint(m.height);
+    if (!io.failure() && m.width == base.width && m.height == base.height)
+      return io.reject(ErrorCode::malformed, "pixel patch repeats the previous picture's geometry");
+  }
+  var_timings(io, m.timings);
+  if ((flags & F::kCopies) != 0) {
+    io.var_count(m.copies, L::kMaxScreenCopies);
+    if (!io.failure() && m.copies.empty()) return io.reject(ErrorCode::malformed, "pixel patch with a copy count of 0");
+    for (auto& c : m.copies) var_copy(io, c);
+  }
+  if ((flags & F::kSeveralRects) != 0) {
+    io.var_count(m.rects, L::kMaxUpdateRects);
+    if (!io.failure() && m.rects.size() < 2)
+      return io.reject(ErrorCode::malformed, "pixel patch with a rectangle count below 2");
+  } else {
+    m.rects.resize(1);
+  }
+  for (auto& r : m.rects) var_rect(io, r);
+  if (m.compressed) io.varint(m.raw_size);
+  io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
+  if (!m.compressed) m.raw_size = static_cast<std::uint32_t>(m.data.size());
 }
 void fields(auto& io, Is<FrameAck> auto& m) {
   io.u64(m.frame_id);
@@ -440,11 +520,11 @@ Error in_message(MessageType type, Error e) {
 }
 
 // Appends the payload of message to out.
-std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
+std::expected<void, Error> encode_into(Bytes& out, const Message& message, const PictureBase& base) {
   if (auto e = broken_rule(message)) return std::unexpected(in_message(type_of(message), std::move(*e)));
   return std::visit(
       [&](const auto& m) -> std::expected<void, Error> {
-        Encoder encoder(out);
+        Encoder encoder(out, base);
         fields(encoder, m);
         if (encoder.failure()) return std::unexpected(in_message(type_of(message), *encoder.failure()));
         return {};
@@ -452,11 +532,12 @@ std::expected<void, Error> encode_into(Bytes& out, const Message& message) {
       message);
 }
 
-template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const std::uint8_t> payload) {
+template <std::size_t I>
+std::expected<Message, Error> decode_as(std::span<const std::uint8_t> payload, const PictureBase& base) {
   using T = std::variant_alternative_t<I, Message>;
   constexpr auto kType = static_cast<MessageType>(kMessageTypeIds[I]);
   T m{};
-  Decoder decoder(payload);
+  Decoder decoder(payload, base);
   fields(decoder, m);
   decoder.finish();
   if (decoder.failure()) return std::unexpected(in_message(kType, *decoder.failure()));
@@ -465,7 +546,7 @@ template <std::size_t I> std::expected<Message, Error> decode_as(std::span<const
   return message;
 }
 
-using DecodeFn = std::expected<Message, Error> (*)(std::span<const std::uint8_t>);
+using DecodeFn = std::expected<Message, Error> (*)(std::span<const std::uint8_t>, const PictureBase&);
 template <std::size_t... I> constexpr std::array<DecodeFn, sizeof...(I)> decoder_table(std::index_sequence<I...>) {
   return {&decode_as<I>...};
 }
@@ -486,16 +567,26 @@ std::size_t max_payload_for(std::uint16_t type) {
   }
 }
 
-std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& message) {
+void PictureBase::note(const Message& message) {
+  std::visit(
+      [this](const auto& m) {
+        if constexpr (requires { m.frame_id; m.capture_time_us; m.width; m.height; }) {
+          *this = PictureBase{m.frame_id, m.capture_time_us, m.width, m.height};
+        }
+      },
+      message);
+}
+
+std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& message, const PictureBase& base) {
   Bytes out;
-  if (auto r = encode_into(out, message); !r) return std::unexpected(std::move(r.error()));
+  if (auto r = encode_into(out, message, base); !r) return std::unexpected(std::move(r.error()));
   return out;
 }
 
-std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message) {
+std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message, const PictureBase& base) {
   // Encode straight behind a placeholder header, then patch the length: no second copy of a video frame.
   Bytes out(limits::kFrameHeaderSize, 0);
-  if (auto r = encode_into(out, message); !r) return std::unexpected(std::move(r.error()));
+  if (auto r = encode_into(out, message, base); !r) return std::unexpected(std::move(r.error()));
   const auto type = static_cast<std::uint16_t>(type_of(message));
   const std::size_t length = out.size() - limits::kFrameHeaderSize;
   if (length > max_payload_for(type)) {
@@ -510,7 +601,8 @@ std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& mess
   return out;
 }
 
-std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
+std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload,
+                                             const PictureBase& base) {
   const int index = message_index_of(type);
   if (index < 0) {
     return std::unexpected(error(ErrorCode::unknown_type, "message type " + std::to_string(type) +
@@ -522,7 +614,7 @@ std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const
                                                            ": payload of " + std::to_string(payload.size()) +
                                                            " bytes exceeds its limit"));
   }
-  return kDecoders[static_cast<std::size_t>(index)](payload);
+  return kDecoders[static_cast<std::size_t>(index)](payload, base);
 }
 
 }  // namespace elfdesk::protocol

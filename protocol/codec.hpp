@@ -1,5 +1,6 @@
 // Message <-> bytes. encode_* never produce a frame a conforming decoder would reject; decode_* never
-// read past the input, never trust a length, and reject trailing bytes. Pure functions, any thread.
+// read past the input, never trust a length, and reject trailing bytes. Pure functions, any thread: the
+// one piece of context, the PictureBase a PixelPatch is relative to, is passed in by the caller.
 #pragma once
 #include <cstdint>
 #include <expected>
@@ -12,10 +13,24 @@
 
 namespace elfdesk::protocol {
 
+// What a PixelPatch's compact fields are relative to: the previous picture update (VideoFrame,
+// PixelUpdate, PixelPatch, RegionFrame) on the same connection, in wire order. Each end of a connection
+// keeps one per direction and note()s every picture update it writes or reads, after encoding or
+// decoding it; a new connection (a resume) starts from a default base. With the default base, frame id
+// and capture time are absolute and the geometry is always written (stateless callers, the fuzzer).
+struct PictureBase {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;
+  std::uint16_t width = 0;
+  std::uint16_t height = 0;
+  void note(const Message& message);  // a picture update moves the base to it; other messages do nothing
+  friend bool operator==(const PictureBase&, const PictureBase&) = default;
+};
+
 // Payload only (no frame header). Fails when a field exceeds its limit (e.g. text too long).
-std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& message);
+std::expected<std::vector<std::uint8_t>, Error> encode_payload(const Message& message, const PictureBase& base = {});
 // Header + payload, ready for the wire.
-std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message);
+std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& message, const PictureBase& base = {});
 
 // The largest payload a conforming sender can produce for this type id: video frames, probe results,
 // clipboard and cursor shapes get their own caps, every other (and every unknown) type
@@ -23,9 +38,10 @@ std::expected<std::vector<std::uint8_t>, Error> encode_frame(const Message& mess
 std::size_t max_payload_for(std::uint16_t type);
 
 // unknown_type for ids this version does not know; truncated/oversized/malformed for bad payloads.
-std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload);
-inline std::expected<Message, Error> decode_frame(const Frame& frame) {
-  return decode_payload(frame.type, frame.payload);
+std::expected<Message, Error> decode_payload(std::uint16_t type, std::span<const std::uint8_t> payload,
+                                             const PictureBase& base = {});
+inline std::expected<Message, Error> decode_frame(const Frame& frame, const PictureBase& base = {}) {
+  return decode_payload(frame.type, frame.payload, base);
 }
 
 }  // namespace elfdesk::protocol

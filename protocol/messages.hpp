@@ -39,8 +39,9 @@ enum class MessageType : std::uint16_t {
   bulk_chunk = 23,
   session_info = 24,  // host -> engineer after consent: machine, user, a stable opaque host key
   path_report = 25,  // host -> engineer: the host's estimate of the path (kPathReport)
-  pixel_patch = 26,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
-  // 27-29 unused.
+  // 26 retired: the first PixelPatch form, every field absolute (capability bit 10, also retired).
+  pixel_patch = 27,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
+  // 28-29 unused.
   region_frame = 30,  // host -> viewer: a VP8 frame of the region stream (capability kRegionStream)
   // 31-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
@@ -66,7 +67,9 @@ inline constexpr std::uint32_t kMonitors = 1u << 6;  // MonitorList / MonitorSel
 inline constexpr std::uint32_t kResume = 1u << 7;    // a dropped session may resume (ResumeRequest / ResumeResult)
 inline constexpr std::uint32_t kSessionInfo = 1u << 8;  // SessionInfo after consent (who and which machine)
 inline constexpr std::uint32_t kPathReport = 1u << 9;  // PathReport: the host's path estimate, for the stats overlay
-inline constexpr std::uint32_t kPixelPatch = 1u << 10;  // small exact-pixel updates go as PixelPatch
+// Bit 10 is retired (the first PixelPatch form). Small exact-pixel updates go as PixelPatch, its fields
+// relative to the previous picture update on the connection (protocol/codec.hpp, PictureBase).
+inline constexpr std::uint32_t kPixelPatch = 1u << 12;
 // A small moving area (a video, a window moved within an area) may go as RegionFrames of a second stream.
 inline constexpr std::uint32_t kRegionStream = 1u << 11;
 inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
@@ -196,10 +199,12 @@ struct PixelUpdate {
 };
 
 // Host -> viewer when both sides have capability::kPixelPatch: what a PixelUpdate says, for the small
-// updates of typing and a blinking cursor, in ~30 bytes of fields instead of ~55 (variable-length
-// integers on the wire) and with the data stored raw when compressing would not make it smaller (a glyph
-// in PixelFormat::bits is ~20 bytes; zstd's frame alone is ~10). Same frame ids, acks and order as
-// PixelUpdate and VideoFrame.
+// updates of typing and a blinking cursor, in ~16 bytes of fields instead of ~55, with the data stored
+// raw when compressing would not make it smaller (a glyph in PixelFormat::bits is ~20 bytes; zstd's
+// frame alone is ~10). Same frame ids, acks and order as PixelUpdate and VideoFrame. The struct holds
+// absolute values; on the wire every integer is a varint, the frame id and capture time are differences
+// from the previous picture update on the connection, and the screen geometry, copies, a rectangle
+// count and raw_size appear only when they say something (codec.hpp, PictureBase; docs/protocol.md).
 struct PixelPatch {
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;
@@ -510,7 +515,7 @@ using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentR
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 26, 25,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 27, 25,
     30};
 
 // The wire type id of the variant's alternative.

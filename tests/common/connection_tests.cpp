@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <stdexcept>
 
 #include "common/auth/tls_context.hpp"
 #include "common/clock.hpp"
@@ -85,6 +86,49 @@ TEST_CASE("queue_us is stamped when a picture update is written, from its own ca
     broken.width = 0;
     CHECK_FALSE(server->send(broken));
     CHECK(server->queued_video() == 0);
+  });
+}
+
+// A PixelPatch's frame id and capture time travel as differences from the picture before it, and its
+// geometry only on a change: both ends follow the pictures in wire order, so what arrives is what was sent.
+TEST_CASE("pixel patches cross a connection relative to the picture before them and arrive whole") {
+  Pair pair;
+  pair.run({}, [](auto client, auto server) -> asio::awaitable<void> {
+    std::vector<protocol::Message> sent;
+    auto first = keyframe(4710, 300);  // a 1080p screen, ten hours after boot
+    first.width = 1920;
+    first.height = 1080;
+    first.capture_time_us = 36'000'000'000;
+    sent.emplace_back(first);
+    for (std::uint64_t i = 1; i <= 6; ++i) {
+      protocol::PixelPatch patch{4710 + i, first.capture_time_us + i * 100'000, 1920, 1080, {300, 40, 0}, {},
+                                 {{static_cast<std::uint16_t>(i), 2, 1, 1}}, protocol::PixelFormat::bgra,
+                                 false, 4, {1, 2, 3, static_cast<std::uint8_t>(i)}};
+      if (i == 4) patch.height = 720;                 // a new screen size: the geometry goes along (and back)
+      if (i == 5) patch.capture_time_us -= 150'000;  // captured before the one before it
+      sent.emplace_back(patch);
+    }
+    for (const auto& m : sent) CHECK(server->send(m));
+    const auto queue_us_of = [](protocol::Message& m) -> std::uint32_t& {
+      return std::visit([](auto& x) -> std::uint32_t& {
+        if constexpr (requires { x.timings; }) return x.timings.queue_us;
+        else throw std::logic_error("not a picture update");
+      }, m);
+    };
+    std::uint64_t wire = 0, absolute = 0;
+    protocol::PictureBase base;
+    for (auto& m : sent) {
+      auto got = co_await client->receive(5s);
+      REQUIRE(got);
+      queue_us_of(m) = queue_us_of(*got);  // the writer's stamp; everything else must be as sent
+      CHECK(*got == m);
+      wire += protocol::encode_frame(m, base)->size();
+      absolute += protocol::encode_frame(m)->size();
+      base.note(m);
+    }
+    CHECK(client->bytes_received() == wire);  // what crossed is the relative form
+    // Each patch: the frame id 1 byte instead of 2, the time 3 instead of 6; four without geometry (4 bytes).
+    CHECK(wire + 6 * (1 + 3) + 4 * 4 == absolute);
   });
 }
 

@@ -22,9 +22,11 @@ namespace {
   std::abort();
 }
 
-// Decodes one payload; on success the message must re-encode to exactly these bytes and decode again.
-void check_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
-  auto decoded = p::decode_payload(type, payload);
+// Decodes one payload against `base` (what a PixelPatch is relative to); on success the message must
+// re-encode against the same base to exactly these bytes and decode again. A decoded picture update then
+// moves the base, as in the Connection's reader.
+void check_payload(std::uint16_t type, std::span<const std::uint8_t> payload, p::PictureBase& base) {
+  auto decoded = p::decode_payload(type, payload, base);
   const bool known = p::is_known_type(type);
   if (!decoded) {
     const ErrorCode code = decoded.error().code;
@@ -36,18 +38,20 @@ void check_payload(std::uint16_t type, std::span<const std::uint8_t> payload) {
   }
   if (!known) fail("unknown type decoded");
   if (static_cast<std::uint16_t>(p::type_of(*decoded)) != type) fail("decoded message has another type");
-  auto frame = p::encode_frame(*decoded);
+  auto frame = p::encode_frame(*decoded, base);
   if (!frame) fail("a decoded message does not re-encode");
   const std::span<const std::uint8_t> reencoded = std::span(*frame).subspan(elfdesk::limits::kFrameHeaderSize);
   if (!std::equal(reencoded.begin(), reencoded.end(), payload.begin(), payload.end())) {
     fail("re-encoding differs from the decoded bytes");
   }
-  auto again = p::decode_payload(type, reencoded);
+  auto again = p::decode_payload(type, reencoded, base);
   if (!again || !(*again == *decoded)) fail("re-encoded message does not decode to the same value");
+  base.note(*decoded);
 }
 
 void fuzz_stream(std::size_t chunk, std::span<const std::uint8_t> stream) {
   p::FrameDecoder decoder;
+  p::PictureBase base;
   for (std::size_t offset = 0; offset < stream.size(); offset += chunk) {
     decoder.feed(stream.subspan(offset, std::min(chunk, stream.size() - offset)));
     while (true) {
@@ -61,7 +65,7 @@ void fuzz_stream(std::size_t chunk, std::span<const std::uint8_t> stream) {
       if (!next->has_value()) break;
       const p::Frame& frame = **next;
       if (frame.payload.size() > p::max_payload_for(frame.type)) fail("frame over its per-type cap delivered");
-      check_payload(frame.type, frame.payload);
+      check_payload(frame.type, frame.payload, base);
     }
   }
 }
@@ -77,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz_stream(static_cast<std::size_t>(mode >> 1) + 1, input.subspan(1));
   } else if (size >= 3) {
     // Payload mode: bytes 1-2 are the type id (big-endian), the rest is the payload.
-    check_payload(static_cast<std::uint16_t>((input[1] << 8) | input[2]), input.subspan(3));
+    p::PictureBase base;
+    check_payload(static_cast<std::uint16_t>((input[1] << 8) | input[2]), input.subspan(3), base);
   }
   return 0;
 }

@@ -91,16 +91,26 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   bool ok = true;
   std::vector<std::uint8_t> stream{0x00};  // stream mode, 1-byte chunks
+  p::PictureBase written;                   // the stream's pictures relative to each other, as on a connection
   for (const auto& message : p::testing::sample_messages()) {
     const auto type = static_cast<std::uint16_t>(p::type_of(message));
     auto payload = p::encode_payload(message);
-    auto frame = p::encode_frame(message);
+    auto frame = p::encode_frame(message, written);
     if (!payload || !frame) return 1;
+    written.note(message);
     std::vector<std::uint8_t> seed{0x01, static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type)};
     seed.insert(seed.end(), payload->begin(), payload->end());
     ok &= write(dir + "/payload_" + two_digits(type) + "_" + p::name_of(p::type_of(message)) + ".bin", seed);
     stream.insert(stream.end(), frame->begin(), frame->end());
   }
+  // A keystroke after the last picture, on the same screen: a PixelPatch with no geometry, a step of 1.
+  const std::uint32_t keystroke_raw = 8 * 13 + 2 + 4 * 2;  // palette: an index a pixel, 2 colours
+  const p::PixelPatch keystroke{written.frame_id + 1, written.capture_time_us + 100'000, written.width,
+                                written.height, {310, 45, 12}, {}, {{8, 8, 8, 13}}, p::PixelFormat::palette,
+                                true, keystroke_raw, std::vector<std::uint8_t>(12, 0x44)};
+  auto relative = p::encode_frame(keystroke, written);
+  if (!relative) return 1;
+  stream.insert(stream.end(), relative->begin(), relative->end());
   ok &= write(dir + "/stream_all_1byte.bin", stream);
   stream[0] = 0xFE;  // the same stream in 128-byte chunks
   ok &= write(dir + "/stream_all_128byte.bin", stream);

@@ -129,7 +129,10 @@ class DecodingViewer {
     ack_(ack ? *ack : protocol::FrameAck{id, 0, 0});
   }
   void count(const Item& item) {
-    const auto frame = std::visit([](const auto& m) { return protocol::encode_frame(protocol::Message(m)); }, item);
+    // Sized as a connection writes it: a PixelPatch relative to the picture update before it.
+    const auto message = std::visit([](const auto& m) { return protocol::Message(m); }, item);
+    const auto frame = protocol::encode_frame(message, written_);
+    written_.note(message);
     CHECK_MESSAGE(frame.has_value(), "an update the codec refuses");
     frame_sizes_.push_back(frame ? frame->size() : 0);
     if (const auto* video = std::get_if<protocol::VideoFrame>(&item)) {
@@ -166,6 +169,7 @@ class DecodingViewer {
   }
 
   Ack ack_;
+  protocol::PictureBase written_;
   std::optional<client::PictureReceiver> receiver_;
   mutable std::mutex mutex_;
   std::condition_variable ready_, shown_;

@@ -339,16 +339,18 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   const std::uint32_t glyph = 1 + 2 * 4 + (8 * 13 + 7) / 8;
   const p::PixelPatch typed{4711, 36'000'123'456ull, 1920, 1080, {310, 45, 0}, {}, {{1900, 1060, 8, 13}},
                             p::PixelFormat::bits, false, glyph, Bytes(glyph, 0x5A)};
+  // Without a previous picture (the default base) the values are absolute: flags 1, frame id 2, capture
+  // time 6 (zigzag), geometry 2 + 2, timings 2 + 1 + 1, one rectangle 2 + 2 + 1 + 1, data length 1.
   const Bytes wire = payload_of(typed);
-  // frame id 2, capture time 6, geometry 2 + 2, timings 2 + 1 + 1, copies 1, rects 1 + 2 + 2 + 1 + 1,
-  // format 1, compressed 1, raw_size 1, data length 1: 28 bytes before the data (PixelUpdate: 55).
-  CHECK(wire.size() == 28 + glyph);
+  CHECK(wire.size() == 24 + glyph);
+  CHECK(wire[0] == 0x0b);  // format bits (3) | geometry
   auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), wire);
   REQUIRE(decoded.has_value());
   CHECK(*decoded == p::Message{typed});
   // Varints at the edges of their fields.
   auto edges = typed;
   edges.frame_id = ~0ull;
+  edges.capture_time_us = ~0ull;
   edges.timings = {~0u, 0, 127};
   edges.rects = {{0, 0, 1, 1}};
   edges.raw_size = 1 + 4 * 2 + 1;
@@ -358,12 +360,12 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   CHECK(*decoded == p::Message{edges});
   // One encoding per value: a zero group padded on is refused, as is a value beyond its field.
   Bytes padded = wire;
-  padded[0] |= 0x80;  // frame id 4711 = 0xE7 0x24: make the second byte continue into a zero group
-  padded[1] |= 0x80;
-  padded.insert(padded.begin() + 2, 0x00);
+  padded[1] |= 0x80;  // frame id 4711 = 0xE7 0x24: make the second byte continue into a zero group
+  padded[2] |= 0x80;
+  padded.insert(padded.begin() + 3, 0x00);
   CHECK(decode_error(p::MessageType::pixel_patch, padded) == ErrorCode::malformed);
   Bytes wide = wire;  // width 1920 (0x80 0x0F) made 0x80 0x80 0x04 = 65536, beyond a u16
-  const std::size_t width_at = 2 + 6;
+  const std::size_t width_at = 1 + 2 + 6;
   wide[width_at + 1] = 0x80;
   wide.insert(wide.begin() + static_cast<std::ptrdiff_t>(width_at) + 2, 0x04);
   CHECK(decode_error(p::MessageType::pixel_patch, wide) == ErrorCode::malformed);
@@ -372,8 +374,12 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   short_data.data.pop_back();
   CHECK(encode_error(short_data) == ErrorCode::malformed);
   auto compressed = short_data;
-  compressed.compressed = true;  // zstd of raw_size bytes: any length
-  CHECK(p::encode_payload(compressed).has_value());
+  compressed.compressed = true;  // zstd of raw_size bytes: any length, and raw_size is on the wire
+  const Bytes compressed_wire = payload_of(compressed);
+  CHECK(compressed_wire.size() == wire.size());  // raw_size's byte added, one data byte less
+  decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), compressed_wire);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{compressed});
   auto no_count = typed;
   no_count.raw_size = glyph + 1;  // 17 colours would be needed
   no_count.data.push_back(0);
@@ -381,11 +387,82 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   auto outside = typed;
   outside.rects[0].x = 1913;
   CHECK(encode_error(outside) == ErrorCode::malformed);
-  for (int value : {0, 4, 255}) {
+  // The flags: format 0 is no format, bits 6 and 7 are not defined.
+  for (int flags : {0x08, 0x48, 0x8b}) {
     Bytes bad = wire;
-    bad[28 - 4] = static_cast<std::uint8_t>(value);  // the format byte
+    bad[0] = static_cast<std::uint8_t>(flags);
     CHECK(decode_error(p::MessageType::pixel_patch, bad) == ErrorCode::malformed);
   }
+}
+
+// The fields a PixelPatch leaves out or sends as a difference come from the previous picture update on
+// the connection: a keystroke after a VP8 frame of the same screen is ~14 bytes of fields.
+TEST_CASE("pixel patches relative to the previous picture: frame id and time as differences, geometry only on a change") {
+  const std::uint32_t glyph = 1 + 2 * 4 + (8 * 13 + 7) / 8;
+  const p::VideoFrame before{4710, 36'000'023'456ull, 1920, 1080, false, {}, {{0, 0, 16, 16}}, {}, Bytes(40, 1)};
+  p::PictureBase base;
+  base.note(before);
+  CHECK(base == p::PictureBase{4710, 36'000'023'456ull, 1920, 1080});
+  base.note(p::FrameAck{4710, 1, 1});  // not a picture update: no change
+  CHECK(base == p::PictureBase{4710, 36'000'023'456ull, 1920, 1080});
+
+  const p::PixelPatch typed{4711, 36'000'123'456ull, 1920, 1080, {310, 45, 0}, {}, {{1900, 1060, 8, 13}},
+                            p::PixelFormat::bits, false, glyph, Bytes(glyph, 0x5A)};
+  auto encoded = p::encode_payload(typed, base);
+  REQUIRE(encoded.has_value());
+  // flags 1, frame step 1, time step 100 ms 3, timings 4, one rectangle 6, data length 1.
+  CHECK(encoded->size() == 16 + glyph);
+  CHECK((*encoded)[0] == 0x03);  // bits, no geometry, no copies, one rectangle
+  auto decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), *encoded, base);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{typed});
+  // The same bytes read against another base are another patch: the base is part of the meaning.
+  const p::PictureBase other{100, 5'000'000, 1920, 1080};
+  decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), *encoded, other);
+  REQUIRE(decoded.has_value());
+  CHECK(std::get<p::PixelPatch>(*decoded).frame_id == 101);
+  CHECK(std::get<p::PixelPatch>(*decoded).capture_time_us == 5'100'000);
+
+  // Backwards in time (zigzag) and a new screen size: both round trip.
+  auto resized = typed;
+  resized.capture_time_us = before.capture_time_us - 1000;
+  resized.width = 1280;
+  resized.height = 720;
+  resized.rects = {{10, 10, 8, 13}, {30, 10, 8, 13}};
+  resized.raw_size = 1 + 2 * 4 + (2 * 8 * 13 + 7) / 8;  // one palette, the bits of both rectangles
+  resized.data = Bytes(resized.raw_size, 0x11);
+  resized.copies = {{{0, 16, 1280, 700}, 0, 0}};
+  encoded = p::encode_payload(resized, base);
+  REQUIRE(encoded.has_value());
+  CHECK((*encoded)[0] == (0x03 | 0x08 | 0x10 | 0x20));
+  decoded = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), *encoded, base);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{resized});
+
+  // One encoding per value: a geometry equal to the base's, a copy count of 0 and a rectangle count of 1
+  // each have a shorter form and are refused.
+  const auto refused = [&](const Bytes& bytes) {
+    auto r = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), bytes, base);
+    return !r && r.error().code == ErrorCode::malformed;
+  };
+  const Bytes plain = *p::encode_payload(typed, base);
+  const std::size_t after_time = 1 + 1 + 3;
+  Bytes same_geometry = plain;
+  same_geometry[0] |= 0x08;
+  const Bytes geometry = {0x80, 0x0f, 0xb8, 0x08};  // 1920, 1080
+  same_geometry.insert(same_geometry.begin() + after_time, geometry.begin(), geometry.end());
+  CHECK(refused(same_geometry));
+  const std::size_t after_timings = after_time + 4;
+  Bytes no_copies = plain;
+  no_copies[0] |= 0x10;
+  no_copies.insert(no_copies.begin() + after_timings, 0x00);
+  CHECK(refused(no_copies));
+  Bytes one_rect = plain;
+  one_rect[0] |= 0x20;
+  one_rect.insert(one_rect.begin() + after_timings, 0x01);
+  CHECK(refused(one_rect));
+  // The unchanged bytes still decode (the insertions above are what is refused).
+  CHECK(p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), plain, base).has_value());
 }
 
 TEST_CASE("region frames: a region inside the screen, coded areas inside the region, copies on the screen") {
