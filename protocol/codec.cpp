@@ -222,11 +222,30 @@ void fields(auto& io, Is<ConsentResult> auto& m) {
   io.u32(m.granted_permissions);
   io.text(m.reason, L::kMaxShortString);
 }
-void rect(auto& io, auto& r) {
-  io.u16(r.x);
-  io.u16(r.y);
-  io.u16(r.width);
-  io.u16(r.height);
+// How a field list writes its integers: at their fixed width (u16, u32, u64) or as LEB128 varints
+// (PixelPatch). The shared pieces below (rectangle, copy, timings) take the form as a parameter.
+enum class Ints { fixed, varint };
+template <Ints F> void integer(auto& io, auto& v) {
+  if constexpr (F == Ints::varint) io.varint(v);
+  else if constexpr (sizeof(v) == 2) io.u16(v);
+  else if constexpr (sizeof(v) == 4) io.u32(v);
+  else io.u64(v);
+}
+template <Ints F = Ints::fixed> void rect(auto& io, auto& r) {
+  integer<F>(io, r.x);
+  integer<F>(io, r.y);
+  integer<F>(io, r.width);
+  integer<F>(io, r.height);
+}
+template <Ints F = Ints::fixed> void copy(auto& io, auto& c) {
+  rect<F>(io, c.source);
+  integer<F>(io, c.to_x);
+  integer<F>(io, c.to_y);
+}
+template <Ints F = Ints::fixed> void timings(auto& io, auto& t) {
+  integer<F>(io, t.capture_us);
+  integer<F>(io, t.encode_us);
+  integer<F>(io, t.queue_us);
 }
 void rect_list(auto& io, auto& rects) {
   io.count(rects, L::kMaxUpdateRects);
@@ -234,16 +253,7 @@ void rect_list(auto& io, auto& rects) {
 }
 void copy_list(auto& io, auto& copies) {
   io.count(copies, L::kMaxScreenCopies);
-  for (auto& c : copies) {
-    rect(io, c.source);
-    io.u16(c.to_x);
-    io.u16(c.to_y);
-  }
-}
-void timings(auto& io, auto& t) {
-  io.u32(t.capture_us);
-  io.u32(t.encode_us);
-  io.u32(t.queue_us);
+  for (auto& c : copies) copy(io, c);
 }
 // What every picture update starts with: id, capture time, screen geometry.
 void update_head(auto& io, auto& m) {
@@ -297,23 +307,6 @@ std::uint64_t zigzag(std::uint64_t difference) {
 }
 std::uint64_t unzigzag(std::uint64_t z) { return (z >> 1) ^ (~(z & 1) + 1); }
 
-void var_rect(auto& io, auto& r) {
-  io.varint(r.x);
-  io.varint(r.y);
-  io.varint(r.width);
-  io.varint(r.height);
-}
-void var_copy(auto& io, auto& c) {
-  var_rect(io, c.source);
-  io.varint(c.to_x);
-  io.varint(c.to_y);
-}
-void var_timings(auto& io, auto& t) {
-  io.varint(t.capture_us);
-  io.varint(t.encode_us);
-  io.varint(t.queue_us);
-}
-
 void fields(Encoder& io, const PixelPatch& m) {
   namespace F = patch_flag;
   const PictureBase& base = io.base();
@@ -329,13 +322,13 @@ void fields(Encoder& io, const PixelPatch& m) {
     io.varint(m.width);
     io.varint(m.height);
   }
-  var_timings(io, m.timings);
+  timings<Ints::varint>(io, m.timings);
   if (!m.copies.empty()) {
     io.var_count(m.copies, L::kMaxScreenCopies);
-    for (const auto& c : m.copies) var_copy(io, c);
+    for (const auto& c : m.copies) copy<Ints::varint>(io, c);
   }
   if (m.rects.size() > 1) io.var_count(m.rects, L::kMaxUpdateRects);
-  for (const auto& r : m.rects) var_rect(io, r);
+  for (const auto& r : m.rects) rect<Ints::varint>(io, r);
   if (m.compressed) io.varint(m.raw_size);
   io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
 }
@@ -362,11 +355,11 @@ void fields(Decoder& io, PixelPatch& m) {
     if (!io.failure() && m.width == base.width && m.height == base.height)
       return io.reject(ErrorCode::malformed, "pixel patch repeats the previous picture's geometry");
   }
-  var_timings(io, m.timings);
+  timings<Ints::varint>(io, m.timings);
   if ((flags & F::kCopies) != 0) {
     io.var_count(m.copies, L::kMaxScreenCopies);
     if (!io.failure() && m.copies.empty()) return io.reject(ErrorCode::malformed, "pixel patch with a copy count of 0");
-    for (auto& c : m.copies) var_copy(io, c);
+    for (auto& c : m.copies) copy<Ints::varint>(io, c);
   }
   if ((flags & F::kSeveralRects) != 0) {
     io.var_count(m.rects, L::kMaxUpdateRects);
@@ -375,7 +368,7 @@ void fields(Decoder& io, PixelPatch& m) {
   } else {
     m.rects.resize(1);
   }
-  for (auto& r : m.rects) var_rect(io, r);
+  for (auto& r : m.rects) rect<Ints::varint>(io, r);
   if (m.compressed) io.varint(m.raw_size);
   io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
   if (!m.compressed) m.raw_size = static_cast<std::uint32_t>(m.data.size());
