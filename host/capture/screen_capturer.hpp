@@ -54,6 +54,14 @@ class ScreenCapturer {
   // `unavailable` is permanent (display gone); others are temporary and the caller may retry.
   virtual std::expected<std::optional<CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                      bool force_full) = 0;
+  // Waits up to `wait` for damage and returns a frame of only the changes that are small and apart from
+  // the rest (small_and_apart: a marker, a glyph beside a playing video), leaving the rest, and any window
+  // moves, to the next capture(). What may go while the frame-rate cap holds the next frame back.
+  // std::nullopt when nothing like that changed in time, or a full frame is due. The default has none.
+  virtual std::expected<std::optional<CapturedFrame>, Error> capture_apart(std::chrono::milliseconds wait) {
+    (void)wait;
+    return std::optional<CapturedFrame>{};
+  }
   virtual std::expected<CursorState, Error> cursor() = 0;
   virtual int width() const = 0;
   virtual int height() const = 0;

@@ -18,6 +18,7 @@
 #include <string>
 #include <utility>
 
+#include "host/capture/apart_changes.hpp"
 #include "host/capture/block_diff.hpp"
 #include "host/capture/capture_trace.hpp"
 #include "host/capture/frame_history.hpp"
@@ -44,6 +45,10 @@ std::uint64_t steady_us(Clock::time_point t) {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
 }
+
+// More small pieces than this at once are a busy screen, not a marker or a glyph: they wait for the next
+// whole frame.
+constexpr std::size_t kMaxApartPieces = 8;
 
 Error unavailable(std::string what) { return make_error(ErrorCode::unavailable, std::move(what)); }
 
@@ -84,6 +89,7 @@ class X11Capturer final : public ScreenCapturer {
   std::expected<void, Error> init();
   std::expected<std::optional<CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                              bool force_full) override;
+  std::expected<std::optional<CapturedFrame>, Error> capture_apart(std::chrono::milliseconds wait) override;
   std::expected<CursorState, Error> cursor() override;
   int width() const override { return area_.width; }
   int height() const override { return area_.height; }
@@ -99,8 +105,9 @@ class X11Capturer final : public ScreenCapturer {
   std::vector<WindowMove> moves_since_last_frame();
   std::expected<Rect, Error> refresh_layout();
   std::expected<void, Error> reconfigure();
-  std::vector<Rect> take_damage();
-  std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage);
+  void take_damage(std::vector<Rect>& out);
+  enum class Moves { take, leave };  // leave: the frame is a piece split off (capture_apart)
+  std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage, Moves moves = Moves::take);
   std::expected<void, Error> wait_until(Clock::time_point deadline);
 
   X11CaptureOptions options_;
@@ -120,6 +127,7 @@ class X11Capturer final : public ScreenCapturer {
   BgraImage frame_;                // last returned picture, updated block by block
   FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
+  std::vector<Rect> held_damage_;  // taken from the server by capture_apart, left for the next capture()
   GrabTimes times_;  // for ELFDESK_CAPTURE_TRACE only
   bool geometry_pending_ = false;
   bool need_full_ = true;
@@ -314,21 +322,19 @@ std::vector<WindowMove> X11Capturer::moves_since_last_frame() {
   return moves;
 }
 
-// Fetches and clears the accumulated damage, in capture-area coordinates.
-std::vector<Rect> X11Capturer::take_damage() {
+// Fetches and clears the server's accumulated damage, in capture-area coordinates, onto `out`.
+void X11Capturer::take_damage(std::vector<Rect>& out) {
   XDamageSubtract(display_.get(), damage_, None, region_);
   int count = 0;
   std::unique_ptr<XRectangle, XFreeDeleter> rects(XFixesFetchRegion(display_.get(), region_, &count));
-  std::vector<Rect> out;
   for (int i = 0; rects && i < count; ++i) {
     const XRectangle& r = rects.get()[i];
     out.push_back(Rect{r.x - area_.x, r.y - area_.y, r.width, r.height});
   }
-  return out;
 }
 
 // Grabs the area; `damage` == nullptr means a full frame, otherwise only confirmed blocks are reported.
-std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::vector<Rect>* damage) {
+std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::vector<Rect>* damage, Moves moves) {
   const auto started = Clock::now();
   if (!shm_->grab(root_, area_.x, area_.y)) {
     if (connection_.lost) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
@@ -348,7 +354,7 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
     frame.changed = std::move(changes.changed);
   }
   frame.image = &frame_;
-  frame.moves = moves_since_last_frame();
+  if (moves == Moves::take) frame.moves = moves_since_last_frame();
   frame.size_changed = std::exchange(size_changed_, false);
   history_.hand_out(frame);
   need_full_ = false;
@@ -390,13 +396,40 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
     if (force_full || need_full_) {
       XDamageSubtract(display_.get(), damage_, None, None);  // the full grab covers all pending damage
       damage_pending_ = false;
+      held_damage_.clear();
       return grab(nullptr);
     }
-    if (std::exchange(damage_pending_, false)) {
-      const std::vector<Rect> damage = take_damage();
+    const bool fresh = std::exchange(damage_pending_, false);
+    if (fresh || !held_damage_.empty()) {
+      std::vector<Rect> damage = std::exchange(held_damage_, {});
+      if (fresh) take_damage(damage);
       auto frame = damage.empty() ? std::optional<CapturedFrame>{} : grab(&damage);
       if (!frame || *frame) return frame;
       times_.damage_seen_us = 0;  // nothing changed after all: the next damage starts the next frame
+    }
+    if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
+    if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());
+  }
+}
+
+// The damage taken here stays in held_damage_ until capture() (or a full grab) takes it; only the pieces
+// split off leave it. Window moves stay for capture(): a piece that small is never part of one.
+std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture_apart(std::chrono::milliseconds wait) {
+  const auto deadline = Clock::now() + wait;
+  for (;;) {
+    if (auto ok = process_events(); !ok) return std::unexpected(ok.error());
+    if (geometry_pending_ || need_full_) return std::optional<CapturedFrame>{};
+    if (std::exchange(damage_pending_, false)) {
+      take_damage(held_damage_);
+      const std::vector<bool> apart = small_and_apart(held_damage_);
+      std::vector<Rect> pieces, rest;
+      for (std::size_t i = 0; i < held_damage_.size(); ++i) (apart[i] ? pieces : rest).push_back(held_damage_[i]);
+      if (!pieces.empty() && pieces.size() <= kMaxApartPieces) {
+        held_damage_ = std::move(rest);
+        auto frame = grab(&pieces, Moves::leave);
+        if (!frame || *frame) return frame;
+        times_.damage_seen_us = 0;  // nothing changed after all
+      }
     }
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
     if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());

@@ -1,9 +1,9 @@
 #include "host/pipeline/frame_planner.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 #include "common/media/colour_convert.hpp"
+#include "host/capture/apart_changes.hpp"
 #include "host/capture/block_diff.hpp"
 #include "host/pipeline/scroll_detector.hpp"
 #include "protocol/limits.hpp"
@@ -11,19 +11,6 @@
 namespace elfdesk::host {
 
 namespace {
-
-// The smallest rectangle holding all of `rects` (empty for none).
-Rect bounding_box(const std::vector<Rect>& rects) {
-  if (rects.empty()) return {};
-  int x0 = rects.front().x, y0 = rects.front().y, x1 = x0, y1 = y0;
-  for (const Rect& r : rects) {
-    x0 = std::min(x0, r.x);
-    y0 = std::min(y0, r.y);
-    x1 = std::max(x1, r.x + r.width);
-    y1 = std::max(y1, r.y + r.height);
-  }
-  return Rect{x0, y0, x1 - x0, y1 - y0};
-}
 
 long area_of(const std::vector<Rect>& rects) {
   long sum = 0;
@@ -38,25 +25,6 @@ PixelPolicy uncovered_policy(const BgraImage& image) {
   PixelPolicy policy;
   policy.max_pixels = image.width * 96;
   return policy;
-}
-
-// Which rectangles are small (up to 32x32 pixels) and well away from the large ones. Fragments at the edge
-// of a large change (a dragged window's outline) stay with it: split off, they cost more bytes than time.
-std::vector<bool> small_and_apart(const std::vector<Rect>& rects) {
-  constexpr long kSmall = 32L * 32;
-  constexpr int kApart = 32;
-  const auto is_small = [](const Rect& r) { return static_cast<long>(r.width) * r.height <= kSmall; };
-  std::vector<Rect> larger;
-  std::copy_if(rects.begin(), rects.end(), std::back_inserter(larger), [&](const Rect& r) { return !is_small(r); });
-  const Rect large = bounding_box(larger);
-  const auto near_large = [&](const Rect& r) {
-    return !large.empty() && r.x < large.x + large.width + kApart && large.x < r.x + r.width + kApart &&
-           r.y < large.y + large.height + kApart && large.y < r.y + r.height + kApart;
-  };
-  std::vector<bool> out;
-  out.reserve(rects.size());
-  for (const Rect& r : rects) out.push_back(is_small(r) && !near_large(r));
-  return out;
 }
 
 // `r` without the part inside `hole`: up to four rectangles (above, below, left, right of it).

@@ -24,15 +24,27 @@ FrameScheduler::FrameScheduler(const Clock& clock, SchedulerConfig config)
   last_cut_ = last_raise_ = clock_.now();
 }
 
-bool FrameScheduler::can_send() const {
-  const std::lock_guard lock(mutex_);
+bool FrameScheduler::window_open_locked() const {
   const std::size_t frames = in_flight_.size();
   if (frames >= config_.max_in_flight) return false;
   // Beyond the floor, the bytes in flight follow the path: enough to keep a long, fast path busy, not so
   // many that they wait in a queue.
-  if (frames >= std::min(kFloorFrames, config_.max_in_flight) && in_flight_bytes_ >= window_bytes_locked())
-    return false;
-  return clock_.now() - pace_from_ >= interval_locked();
+  return frames < std::min(kFloorFrames, config_.max_in_flight) || in_flight_bytes_ < window_bytes_locked();
+}
+
+bool FrameScheduler::can_send() const {
+  const std::lock_guard lock(mutex_);
+  return window_open_locked() && clock_.now() - pace_from_ >= interval_locked();
+}
+
+std::optional<microseconds> FrameScheduler::overtake_after() const {
+  const std::lock_guard lock(mutex_);
+  if (!window_open_locked()) return std::nullopt;
+  const auto now = clock_.now();
+  const auto held_until = pace_from_ + interval_locked();
+  const auto allowed = began_ + config_.quick_interval;
+  if (now >= held_until || allowed >= held_until) return std::nullopt;
+  return std::max(duration_cast<microseconds>(allowed - now), microseconds(0));
 }
 
 microseconds FrameScheduler::interval_locked() const {
@@ -59,9 +71,10 @@ std::size_t FrameScheduler::window_bytes_locked() const {
                                   1'000'000);
 }
 
-void FrameScheduler::start_turn() {
+void FrameScheduler::start_turn(TurnKind kind) {
   const std::lock_guard lock(mutex_);
   turn_started_ = clock_.now();
+  overtaking_ = kind == TurnKind::overtaking;
 }
 
 std::chrono::milliseconds FrameScheduler::wait_hint() const {
@@ -77,13 +90,16 @@ void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const auto now = clock_.now();
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
-  const bool small = bytes <= config_.quick_bytes;
-  if (turn_started_) {
-    quick_turn_ = small && now - *turn_started_ <= config_.quick_work;
-  } else {
-    quick_turn_ = quick_turn_ && small;  // a second message of the same turn
+  if (turn_started_) began_ = *turn_started_;
+  if (!overtaking_) {
+    const bool small = bytes <= config_.quick_bytes;
+    if (turn_started_) {
+      quick_turn_ = small && now - *turn_started_ <= config_.quick_work;
+    } else {
+      quick_turn_ = quick_turn_ && small;  // a second message of the same turn
+    }
+    pace_from_ = turn_started_.value_or(now);
   }
-  pace_from_ = turn_started_.value_or(now);
   turn_started_.reset();
 }
 

@@ -122,7 +122,12 @@ VideoStreamer::Turn VideoStreamer::step() {
   poll_cursor();
   report_path();
   update_pacing();
-  if (!scheduler_.can_send()) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
+  if (!scheduler_.can_send()) {
+    const auto overtake_after = last_image_ && sender_.exact_pixels() ? scheduler_.overtake_after() : std::nullopt;
+    if (!overtake_after) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
+    if (*overtake_after > 0us) return Turn{false, std::chrono::ceil<std::chrono::milliseconds>(*overtake_after)};
+    return overtake();
+  }
   const bool keyframe = scheduler_.take_keyframe_request();
   scheduler_.start_turn();
   // Before new damage: while something keeps changing, areas that stopped must still get their turn.
@@ -130,13 +135,8 @@ VideoStreamer::Turn VideoStreamer::step() {
   const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, 30ms);
   auto captured = capturer_->capture(wait, keyframe);
   if (!captured) {
-    if (captured.error().code == ErrorCode::unavailable) {
-      if (callbacks_.on_fatal) callbacks_.on_fatal(captured.error());
-      return Turn{true, 0ms};
-    }
-    log::warn("capture failed: {}", captured.error().detail);
     if (keyframe) scheduler_.request_keyframe();
-    return Turn{false, 100ms};
+    return capture_failed(captured.error());
   }
   if (capturer_->layout_generation() != *reported_generation_)
     report_layout(StreamerCallbacks::LayoutCause::screen_changed, true);
@@ -148,6 +148,30 @@ VideoStreamer::Turn VideoStreamer::step() {
   const CapturedFrame& frame = **captured;
   last_image_ = frame.image;
   sender_.send(frame, plan_frame(frame, keyframe, sender_.exact_pixels()));
+  return {};
+}
+
+VideoStreamer::Turn VideoStreamer::capture_failed(const Error& error) {
+  if (error.code == ErrorCode::unavailable) {
+    if (callbacks_.on_fatal) callbacks_.on_fatal(error);
+    return Turn{true, 0ms};
+  }
+  log::warn("capture failed: {}", error.detail);
+  return Turn{false, 100ms};
+}
+
+// While the frame-rate cap holds the next turn back, the loop waits on the screen instead of sleeping:
+// small changes apart from the rest go as they come, as exact pixels (the planner's pieces ahead of VP8),
+// and what else changed waits for the turn the cap allows. The loop is idle here, so nothing is delayed.
+VideoStreamer::Turn VideoStreamer::overtake() {
+  auto captured = capturer_->capture_apart(scheduler_.wait_hint());
+  if (!captured) return capture_failed(captured.error());
+  // Nothing apart came in time (or a full frame is due): on to the turn the cap allows.
+  if (!*captured) return Turn{false, scheduler_.wait_hint()};
+  scheduler_.start_turn(FrameScheduler::TurnKind::overtaking);
+  const CapturedFrame& frame = **captured;
+  last_image_ = frame.image;
+  sender_.send(frame, plan_frame(frame, false, true));
   return {};
 }
 

@@ -72,6 +72,8 @@ class VideoStreamer {
   void report_path();
   void update_pacing();
   void wait_for(std::chrono::milliseconds d);
+  Turn overtake();
+  Turn capture_failed(const Error& error);
 
   SteadyClock steady_;
   const Clock& clock_;

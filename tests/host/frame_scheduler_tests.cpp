@@ -199,6 +199,72 @@ TEST_CASE("after a quick turn (few bytes, little work) the next may begin at qui
   }
 }
 
+TEST_CASE("while the cap alone holds the next turn back, small changes apart may overtake it") {
+  ManualClock clock;
+  FrameScheduler s(clock, SchedulerConfig{.max_fps = 60, .max_in_flight = 1, .quick_interval = 6ms,
+                                          .quick_bytes = 1024, .quick_work = 2000us});
+  clock.advance(1s);
+  std::uint64_t id = 0;
+  // One turn's work and send, `work` after it began; acknowledged at once unless told otherwise.
+  auto send = [&](FrameScheduler::TurnKind kind, std::chrono::microseconds work, std::size_t bytes,
+                  bool acked = true) {
+    s.start_turn(kind);
+    clock.advance(work);
+    s.on_sent(++id, bytes);
+    if (acked) CHECK(s.on_ack(ack(id)));
+  };
+  const auto overtaking = FrameScheduler::TurnKind::overtaking;
+  // A video's VP8 frame at 0 ms: 4 ms of encode, the whole interval after it.
+  send(FrameScheduler::TurnKind::regular, 4000us, 30000);
+  CHECK_FALSE(s.can_send());
+  CHECK(s.overtake_after() == 2000us);  // from quick_interval after the turn began
+  clock.advance(2ms);
+  CHECK_FALSE(s.can_send());
+  CHECK(s.overtake_after() == 0us);
+  SUBCASE("an overtaking turn leaves the cap where the frame before it put it") {
+    send(overtaking, 300us, 90);  // 6.0 - 6.3 ms
+    CHECK(s.overtake_after() == 5700us);  // the next one: quick_interval after this one began
+    clock.advance(6ms);
+    CHECK(s.overtake_after() == 0us);
+    CHECK_FALSE(s.can_send());
+    clock.advance(4ms);  // 16.3 ms after the VP8 frame began
+    CHECK_FALSE(s.can_send());
+    clock.advance(1ms);
+    CHECK(s.can_send());  // the cap's turn, as without the overtaking one
+    CHECK_FALSE(s.overtake_after());  // nothing to overtake
+  }
+  SUBCASE("overtaking turns one after another: at most one per quick_interval") {
+    int turns = 0;
+    while (!s.can_send()) {
+      if (s.overtake_after() == 0us) {
+        send(overtaking, 200us, 60);
+        ++turns;
+      } else {
+        clock.advance(1ms);
+      }
+    }
+    CHECK(turns == 2);  // at 6 and 12 ms of the 16.7
+  }
+  SUBCASE("never past the in-flight window") {
+    send(overtaking, 200us, 60, /*acked=*/false);  // fills the window of one frame
+    clock.advance(6ms);
+    CHECK_FALSE(s.can_send());
+    CHECK_FALSE(s.overtake_after());
+    CHECK(s.on_ack(ack(id)));
+    CHECK(s.overtake_after() == 0us);
+  }
+  SUBCASE("a regular turn after an overtaking one counts the cap from itself again") {
+    send(overtaking, 300us, 90);
+    clock.advance(11ms);
+    REQUIRE(s.can_send());
+    send(FrameScheduler::TurnKind::regular, 3000us, 20000);
+    clock.advance(13ms);  // 16 ms after it began
+    CHECK_FALSE(s.can_send());
+    clock.advance(1ms);
+    CHECK(s.can_send());
+  }
+}
+
 TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy link raises it back") {
   ManualClock clock;
   SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};

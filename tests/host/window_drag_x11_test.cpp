@@ -1,7 +1,8 @@
-// A window dragged on a real X server (Xvfb, no window manager), streamed by the real X11 capturer to the
-// viewer stand-in: the capturer's move hints must describe the grabbed pictures, so the drag goes as
-// copies (the vertical scroll detector cannot find a diagonal move) and the viewer ends bit-identical.
-// The streamer runs turn by turn on a manual clock; only the capturer waits for the X server.
+// The real X11 capturer and streamer on a real X server (Xvfb, no window manager), streaming to the viewer
+// stand-in turn by turn on a manual clock; only the capturer waits for the X server.
+// - A dragged window: the capturer's move hints must describe the grabbed pictures, so the drag goes as
+//   copies (the vertical scroll detector cannot find a diagonal move) and the viewer ends bit-identical.
+// - A marker beside a large change overtakes the frame-rate cap, and the large change still follows.
 #include <doctest/doctest.h>
 
 #include <X11/Xlib.h>
@@ -51,6 +52,11 @@ class ClockedCapturer final : public host::ScreenCapturer {
   std::expected<std::optional<host::CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                    bool force_full) override {
     auto frame = real_->capture(wait, force_full);
+    if (frame && !*frame) clock_.advance(wait);
+    return frame;
+  }
+  std::expected<std::optional<host::CapturedFrame>, Error> capture_apart(std::chrono::milliseconds wait) override {
+    auto frame = real_->capture_apart(wait);
     if (frame && !*frame) clock_.advance(wait);
     return frame;
   }
@@ -112,6 +118,61 @@ TEST_CASE("X11: a window dragged across the screen goes as copies and ends exact
   INFO(copies << " copies for 20 moves, " << wrong << " pixels wrong");
   CHECK(copies >= 10);  // captures may merge moves: each still one copy
   CHECK(wrong == 0);
+  XFreeGC(d, gc);
+  XCloseDisplay(d);
+}
+
+TEST_CASE("X11: a marker beside a large change goes ahead of the frame-rate cap; the large change follows") {
+  test::XvfbServer x(640, 480);
+  Display* d = XOpenDisplay(x.display().c_str());
+  REQUIRE(d != nullptr);
+  const Window root = XDefaultRootWindow(d);
+  GC gc = XCreateGC(d, root, 0, nullptr);
+  const auto fill = [&](Rect r, unsigned long rgb) {
+    XSetForeground(d, gc, rgb);
+    XFillRectangle(d, root, gc, r.x, r.y, static_cast<unsigned>(r.width), static_cast<unsigned>(r.height));
+  };
+  // Stripes over a large area: a change no turn sends in a few hundred bytes (VP8, then the whole cap).
+  const auto large_change = [&](unsigned long base) {
+    for (int i = 0; i < 60; ++i) fill(Rect{0, i * 5, 400, 5}, base + static_cast<unsigned long>(i) * 0x040302ul);
+  };
+  large_change(0x102030);
+  XSync(d, False);
+  auto capturer = host::make_x11_capturer(host::X11CaptureOptions{x.display(), -1});
+  REQUIRE_MESSAGE(capturer.has_value(), (capturer ? "" : capturer.error().detail));
+  ManualClock clock;
+  test::StreamedSession session(clock, std::make_unique<ClockedCapturer>(clock, std::move(*capturer)), {},
+                                /*exact_pixels=*/true, /*patches=*/true);
+  const test::DecodingViewer& viewer = session.viewer;
+  const auto settled = [&] { return test::differing_pixels(grab_root(d), viewer.shown()) == 0; };
+  for (int i = 0; i < 400 && !settled(); ++i) session.run_for(50ms);
+  REQUIRE(settled());
+
+  const auto next_update = [&] {
+    const std::uint64_t sent = session.video.frames_sent();
+    REQUIRE(session.run_until([&] { return session.video.frames_sent() > sent; }, 1s));
+  };
+  large_change(0x405060);  // the large change's turn: the cap holds the next for 16.7 ms after it began
+  XSync(d, False);
+  const int vp8_before = viewer.video_frames();
+  next_update();
+  REQUIRE(viewer.video_frames() == vp8_before + 1);
+  const auto large_sent = clock.now();
+  // Another large change and a marker far from it, both before the cap allows the next turn.
+  large_change(0x706050);
+  fill(Rect{600, 440, 8, 8}, 0xffffff);
+  XSync(d, False);
+  next_update();
+  INFO("the marker went " << std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - large_sent).count()
+                          << " ms after the large change's turn");
+  CHECK(clock.now() - large_sent < 16ms);          // ahead of the cap ...
+  CHECK(viewer.video_frames() == vp8_before + 1);  // ... alone, as exact pixels of the marker
+  CHECK(viewer.exact_areas().back() == 8 * 8);
+  next_update();  // the large change, when the cap allows
+  CHECK(clock.now() - large_sent >= 16ms);
+  CHECK(viewer.video_frames() == vp8_before + 2);
+  for (int i = 0; i < 200 && !settled(); ++i) session.run_for(50ms);
+  CHECK(test::differing_pixels(grab_root(d), viewer.shown()) == 0);
   XFreeGC(d, gc);
   XCloseDisplay(d);
 }

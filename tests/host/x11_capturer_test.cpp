@@ -235,6 +235,56 @@ TEST_CASE("X11 capture: drawing is reported block-aligned with the exact pixels"
   CHECK((*woke)->dirty == std::vector<Rect>{Rect{288, 192, 32, 16}});
 }
 
+TEST_CASE("X11 capture: capture_apart splits off small changes apart from a large one, capture() takes the rest") {
+  test::XvfbServer x(640, 480);
+  auto c = capturer(x.display());
+  Painter paint(x.display());
+  must_capture(*c, 0ms);
+  const auto pixel = [](const BgraImage& image, int px, int py) {
+    const std::uint8_t* p = image.row(py) + px * 4;
+    return static_cast<unsigned long>(p[2]) << 16 | static_cast<unsigned long>(p[1]) << 8 | p[0];
+  };
+  SUBCASE("a marker beside a large change goes alone; the large change follows, the marker not again") {
+    paint.fill(Rect{0, 0, 320, 240}, 0x3366cc);
+    paint.fill(Rect{600, 440, 8, 8}, 0xffffff);
+    auto apart = c->capture_apart(2000ms);
+    REQUIRE(apart.has_value());
+    REQUIRE(apart->has_value());
+    CHECK((*apart)->dirty == std::vector<Rect>{Rect{592, 432, 16, 16}});
+    CHECK(pixel(*(*apart)->image, 600, 440) == 0xffffff);
+    CHECK(pixel(*(*apart)->image, 10, 10) != 0x3366cc);  // not in the picture yet: not reported either
+    CHECK((*apart)->moves.empty());
+    const auto rest = must_capture(*c, 0ms);
+    CHECK(rest.dirty == std::vector<Rect>{Rect{0, 0, 320, 240}});
+    CHECK(paint.same_pixels(*rest.image, 0, 0));
+  }
+  SUBCASE("only a large change: nothing apart, all of it in the next capture") {
+    paint.fill(Rect{0, 0, 320, 240}, 0x3366cc);
+    const auto t0 = Clock::now();
+    auto apart = c->capture_apart(100ms);
+    REQUIRE(apart.has_value());
+    CHECK_FALSE(apart->has_value());
+    CHECK(Clock::now() - t0 >= 90ms);  // waited for a piece in vain
+    CHECK(must_capture(*c, 0ms).dirty == std::vector<Rect>{Rect{0, 0, 320, 240}});
+  }
+  SUBCASE("a small change next to a large one stays with it") {
+    paint.fill(Rect{0, 0, 320, 240}, 0x3366cc);
+    paint.fill(Rect{330, 100, 8, 8}, 0xffffff);  // 10 px from the large change
+    auto apart = c->capture_apart(50ms);
+    REQUIRE(apart.has_value());
+    CHECK_FALSE(apart->has_value());
+    const auto all = must_capture(*c, 0ms);
+    CHECK(paint.same_pixels(*all.image, 0, 0));
+  }
+  SUBCASE("many small pieces at once are a busy screen: they wait for the whole frame") {
+    for (int i = 0; i < 12; ++i) paint.fill(Rect{20 + i * 48, 400, 8, 8}, 0xffffff);
+    auto apart = c->capture_apart(50ms);
+    REQUIRE(apart.has_value());
+    CHECK_FALSE(apart->has_value());
+    CHECK(must_capture(*c, 0ms).dirty.size() == 12);
+  }
+}
+
 TEST_CASE("X11 capture: a moved top-level window comes with a move hint, a resized one without") {
   test::XvfbServer x(640, 480);
   auto c = capturer(x.display());
