@@ -14,6 +14,7 @@
 #include "host/capture/screen_capturer.hpp"
 #include "tests/host/decoding_viewer.hpp"
 #include "tests/host/video_test_images.hpp"
+#include "tests/support/x11_painter.hpp"
 #include "tests/support/xvfb.hpp"
 
 using namespace elfdesk;
@@ -73,15 +74,13 @@ class ClockedCapturer final : public host::ScreenCapturer {
 
 TEST_CASE("X11: a window dragged across the screen goes as copies and ends exact on the viewer") {
   test::XvfbServer x(800, 600);
-  Display* d = XOpenDisplay(x.display().c_str());
-  REQUIRE(d != nullptr);
-  const Window root = XDefaultRootWindow(d);
-  GC gc = XCreateGC(d, root, 0, nullptr);
+  test::RootPainter paint(x.display());
+  Display* d = paint.d;
+  const Window root = paint.root;
+  GC gc = paint.gc;
   // A desktop that is not flat (so a wrong copy would show) and a window of coloured bars.
-  for (int i = 0; i < 40; ++i) {
-    XSetForeground(d, gc, 0x102030ul + static_cast<unsigned long>(i) * 0x030507ul);
-    XFillRectangle(d, root, gc, 0, i * 15, 800, 15);
-  }
+  for (int i = 0; i < 40; ++i)
+    paint.fill(Rect{0, i * 15, 800, 15}, 0x102030ul + static_cast<unsigned long>(i) * 0x030507ul);
   XSetWindowAttributes attributes{};
   attributes.background_pixel = 0xf0f0f0;
   attributes.event_mask = ExposureMask;
@@ -118,26 +117,17 @@ TEST_CASE("X11: a window dragged across the screen goes as copies and ends exact
   INFO(copies << " copies for 20 moves, " << wrong << " pixels wrong");
   CHECK(copies >= 10);  // captures may merge moves: each still one copy
   CHECK(wrong == 0);
-  XFreeGC(d, gc);
-  XCloseDisplay(d);
 }
 
 TEST_CASE("X11: a marker beside a large change goes ahead of the frame-rate cap; the large change follows") {
   test::XvfbServer x(640, 480);
-  Display* d = XOpenDisplay(x.display().c_str());
-  REQUIRE(d != nullptr);
-  const Window root = XDefaultRootWindow(d);
-  GC gc = XCreateGC(d, root, 0, nullptr);
-  const auto fill = [&](Rect r, unsigned long rgb) {
-    XSetForeground(d, gc, rgb);
-    XFillRectangle(d, root, gc, r.x, r.y, static_cast<unsigned>(r.width), static_cast<unsigned>(r.height));
-  };
+  test::RootPainter paint(x.display());
+  Display* d = paint.d;
   // Stripes over a large area: a change no turn sends in a few hundred bytes (VP8, then the whole cap).
   const auto large_change = [&](unsigned long base) {
-    for (int i = 0; i < 60; ++i) fill(Rect{0, i * 5, 400, 5}, base + static_cast<unsigned long>(i) * 0x040302ul);
+    for (int i = 0; i < 60; ++i) paint.fill(Rect{0, i * 5, 400, 5}, base + static_cast<unsigned long>(i) * 0x040302ul);
   };
   large_change(0x102030);
-  XSync(d, False);
   auto capturer = host::make_x11_capturer(host::X11CaptureOptions{x.display(), -1});
   REQUIRE_MESSAGE(capturer.has_value(), (capturer ? "" : capturer.error().detail));
   ManualClock clock;
@@ -153,15 +143,13 @@ TEST_CASE("X11: a marker beside a large change goes ahead of the frame-rate cap;
     REQUIRE(session.run_until([&] { return session.video.frames_sent() > sent; }, 1s));
   };
   large_change(0x405060);  // the large change's turn: the cap holds the next for 16.7 ms after it began
-  XSync(d, False);
   const int vp8_before = viewer.video_frames();
   next_update();
   REQUIRE(viewer.video_frames() == vp8_before + 1);
   const auto large_sent = clock.now();
   // Another large change and a marker far from it, both before the cap allows the next turn.
   large_change(0x706050);
-  fill(Rect{600, 440, 8, 8}, 0xffffff);
-  XSync(d, False);
+  paint.fill(Rect{600, 440, 8, 8}, 0xffffff);
   next_update();
   INFO("the marker went " << std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - large_sent).count()
                           << " ms after the large change's turn");
@@ -173,6 +161,4 @@ TEST_CASE("X11: a marker beside a large change goes ahead of the frame-rate cap;
   CHECK(viewer.video_frames() == vp8_before + 2);
   for (int i = 0; i < 200 && !settled(); ++i) session.run_for(50ms);
   CHECK(test::differing_pixels(grab_root(d), viewer.shown()) == 0);
-  XFreeGC(d, gc);
-  XCloseDisplay(d);
 }
