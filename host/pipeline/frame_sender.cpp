@@ -225,14 +225,21 @@ bool FrameSender::top_off(const BgraImage& image) {
 
 // Every block not yet exact, cut into tiles; text, flat UI and gradients go as exact pixels (one update's
 // worth per call, the rest stay due), photos keep VP8's sharp quality. Only when idle, because a new change
-// must not wait behind it; and only when settled: sorting a playing video's hundreds of small still pieces
-// into tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms in four runs (bench,
-// video 640x360 at 1080p; 26-29 ms without).
+// must not wait behind it; and before the screen settles only for sharp blocks whose neighbourhood has
+// been still for a while (TopOffTracker::lossless_due): sorting a playing video's hundreds of small still
+// pieces into tiles, and sending two updates instead of one, put its p95 latency at 34-44 ms in four runs
+// (bench, video 640x360 at 1080p; 26-29 ms without).
 void FrameSender::lossless_pass(const BgraImage& image) {
-  const auto candidates = top_off_.lossless_due(clock_.now());
+  const auto now = clock_.now();
+  const auto candidates = top_off_.lossless_due(now);
   if (candidates.empty()) return;
   const PixelPolicy policy = refine_policy();
-  TileSplit split = split_exact_tiles(image, candidates, policy, policy.max_pixels);
+  // While something keeps changing elsewhere (a video), an update may take no more of the link than a
+  // picture's share: about 40 ms of the target rate at half a byte a pixel, one tile at least.
+  long max_pixels = policy.max_pixels;
+  if (!top_off_.settled(now))
+    max_pixels = std::clamp(static_cast<long>(scheduler_.target_kbps()) * 10, long{kExactTile} * kExactTile, max_pixels);
+  TileSplit split = split_exact_tiles(image, candidates, policy, max_pixels);
   top_off_.on_kept_lossy(split.lossy);  // blurred blocks among them stay due for their VP8 top-off
   if (split.exact.empty() || send_pixels(image, Stamp{now_us(), 0}, PixelStep{split.exact, policy, true}, nullptr))
     return;

@@ -27,6 +27,11 @@ void TopOffTracker::set(std::size_t i, State s) {
   state_[i] = s;
 }
 
+void TopOffTracker::touch(std::size_t i, TimePoint now) {
+  touched_at_[i] = now;
+  quiet_stale_ = true;
+}
+
 void TopOffTracker::reset(int width, int height, State state) {
   width_ = std::max(width, 0);
   height_ = std::max(height, 0);
@@ -35,6 +40,8 @@ void TopOffTracker::reset(int width, int height, State state) {
   const auto cells = static_cast<std::size_t>(cols_) * static_cast<std::size_t>(rows_);
   state_.assign(cells, kExact);
   changed_at_.assign(cells, TimePoint{});
+  touched_at_.assign(cells, TimePoint::min());
+  quiet_stale_ = true;
   blurred_ = lossy_ = coarse_ = 0;
   for (std::size_t i = 0; i < cells; ++i) set(i, state);
 }
@@ -46,6 +53,7 @@ void TopOffTracker::on_keyframe(int width, int height) { reset(width, height, kL
 void TopOffTracker::on_quick_keyframe(int width, int height, TimePoint now) {
   reset(width, height, kCoarse);
   std::fill(changed_at_.begin(), changed_at_.end(), now - delay_);
+  std::fill(touched_at_.begin(), touched_at_.end(), now - delay_);
   last_change_ = now - delay_;
 }
 
@@ -77,6 +85,7 @@ void TopOffTracker::on_delta(const std::vector<Rect>& dirty, TimePoint now) {
     for_blocks(r, [&](std::size_t i) {
       set(i, kBlurred);
       changed_at_[i] = now;
+      touch(i, now);
     });
   }
   if (!dirty.empty()) last_change_ = now;
@@ -105,10 +114,49 @@ std::vector<Rect> TopOffTracker::due(TimePoint now) const {
 }
 
 std::vector<Rect> TopOffTracker::lossless_due(TimePoint now) const {
-  if (!lossless_pass_ || !pending() || !settled(now)) return {};
+  if (!lossless_pass_ || !pending()) return {};
   std::vector<std::uint8_t> flags(state_.size(), 0);
-  for (std::size_t i = 0; i < state_.size(); ++i) flags[i] = state_[i] != kExact;
+  if (settled(now)) {
+    for (std::size_t i = 0; i < state_.size(); ++i) flags[i] = state_[i] != kExact;
+  } else {
+    if (lossy_ == 0) return {};
+    const auto& quiet = quiet_at();
+    bool any = false;
+    for (std::size_t i = 0; i < state_.size(); ++i) {
+      flags[i] = state_[i] == kLossy && quiet[i] <= now;
+      any = any || flags[i];
+    }
+    if (!any) return {};
+  }
   return merge_blocks(flags, cols_, rows_, kBlock, width_, height_);
+}
+
+// The latest touch within kQuietMargin blocks each way (a square), row by row and then column by column,
+// plus quiet_wait(). Recomputed at most once per change of the picture (a video: 30 times a second, ~8000
+// blocks at 1080p).
+const std::vector<TopOffTracker::TimePoint>& TopOffTracker::quiet_at() const {
+  if (!quiet_stale_) return quiet_at_;
+  std::vector<TimePoint> across(touched_at_.size());
+  const auto at = [&](int row, int col) {
+    return static_cast<std::size_t>(row) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(col);
+  };
+  for (int row = 0; row < rows_; ++row)
+    for (int col = 0; col < cols_; ++col) {
+      TimePoint latest = TimePoint::min();
+      for (int c = std::max(col - kQuietMargin, 0); c <= std::min(col + kQuietMargin, cols_ - 1); ++c)
+        latest = std::max(latest, touched_at_[at(row, c)]);
+      across[at(row, col)] = latest;
+    }
+  quiet_at_.resize(touched_at_.size());
+  for (int row = 0; row < rows_; ++row)
+    for (int col = 0; col < cols_; ++col) {
+      TimePoint latest = TimePoint::min();
+      for (int r = std::max(row - kQuietMargin, 0); r <= std::min(row + kQuietMargin, rows_ - 1); ++r)
+        latest = std::max(latest, across[at(r, col)]);
+      quiet_at_[at(row, col)] = latest == TimePoint::min() ? latest : latest + quiet_wait();
+    }
+  quiet_stale_ = false;
+  return quiet_at_;
 }
 
 void TopOffTracker::on_copy(const Rect& to, int dx, int dy, TimePoint now) {
@@ -131,6 +179,7 @@ void TopOffTracker::on_copy(const Rect& to, int dx, int dy, TimePoint now) {
                                        static_cast<std::size_t>(source_col)]);
     set(i, static_cast<State>(worst));
     if (worst == kBlurred) changed_at_[i] = now;
+    touch(i, now);
   });
   last_change_ = now;
 }
@@ -157,6 +206,11 @@ std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (state_[i] == kBlurred) at = std::min(at, changed_at_[i] + busy_delay_);
     if (state_[i] == kCoarse) at = std::min(at, changed_at_[i] + coarse_wait());
+  }
+  if (lossy_ > 0 && at > now) {  // not settled yet: a quiet neighbourhood's lossless pass may come sooner
+    const auto& quiet = quiet_at();
+    for (std::size_t i = 0; i < state_.size(); ++i)
+      if (state_[i] == kLossy) at = std::min(at, quiet[i]);
   }
   if (at <= now) return std::chrono::milliseconds(0);
   return std::chrono::ceil<std::chrono::milliseconds>(at - now);

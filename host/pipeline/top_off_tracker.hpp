@@ -3,8 +3,11 @@
 // for `delay` it is due for a sharp VP8 "top-off" (a changing area elsewhere, such as typing, a video or a
 // spinner, does not hold it back). A block coded sharp but lossy (a top-off) is a candidate for the
 // lossless pass: once the whole screen has settled, it may go as exact pixels. A quick keyframe's coarse
-// blocks try the lossless pass first too; those it leaves (photos) are due for a top-off at once. Exact
-// pixels leave a block with nothing more to send. Pure bookkeeping, no clock of its own; video thread only.
+// blocks try the lossless pass first too; those it leaves (photos) are due for a top-off at once. While
+// something keeps the screen from settling (a video playing), a sharp block whose neighbourhood has been
+// still for quiet_wait() is a candidate too: text beside a video must not stay lossy for as long as the
+// video plays. Exact pixels leave a block with nothing more to send. Pure bookkeeping, no clock of its
+// own; video thread only.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -34,7 +37,9 @@ class TopOffTracker {
   void on_delta(const std::vector<Rect>& dirty, TimePoint now);
   // The blurred areas to top off now (block-aligned), or empty when none is due.
   std::vector<Rect> due(TimePoint now) const;
-  // Once the screen has settled: every block that is not exact (block-aligned), for the lossless pass.
+  // For the lossless pass (block-aligned): once the screen has settled, every block that is not exact;
+  // before that, the sharp-but-lossy blocks with nothing changed within kQuietMargin blocks of them for
+  // quiet_wait() (a video's still pieces and the blocks around it stay out).
   std::vector<Rect> lossless_due(TimePoint now) const;
   // The viewer copied into `to` from (x + dx, y + dy) (a scroll, a dragged window): its blocks now hold
   // what their source held, as sharp or as blurred as that was; moved blurred blocks wait until it stops.
@@ -62,9 +67,16 @@ class TopOffTracker {
   template <typename F>
   void for_whole_blocks(const Rect& r, F&& f);
   void set(std::size_t i, State s);
+  void touch(std::size_t i, TimePoint now);
   void reset(int width, int height, State state);
+  // Per block: from when it and the blocks within kQuietMargin of it have been still for quiet_wait().
+  const std::vector<TimePoint>& quiet_at() const;
   // How long a quick keyframe's blocks wait for a settled screen before a top-off takes them.
   std::chrono::milliseconds coarse_wait() const { return 4 * busy_delay_; }
+  // How long a sharp block's neighbourhood must be still before the lossless pass takes it on a screen
+  // that has not settled: long enough that a video's momentarily still blocks rarely qualify.
+  std::chrono::milliseconds quiet_wait() const { return 2 * busy_delay_; }
+  static constexpr int kQuietMargin = 2;  // blocks (32 px): as far as a change's neighbourhood reaches
 
   std::chrono::milliseconds delay_;
   std::chrono::milliseconds busy_delay_;
@@ -72,6 +84,9 @@ class TopOffTracker {
   int width_ = 0, height_ = 0, cols_ = 0, rows_ = 0;
   std::vector<std::uint8_t> state_;      // State per block
   std::vector<TimePoint> changed_at_;    // when the block last changed (valid while blurred or coarse)
+  std::vector<TimePoint> touched_at_;    // when its picture last changed (coded, copied); min() if never
+  mutable std::vector<TimePoint> quiet_at_;  // quiet_at(), recomputed after a touch
+  mutable bool quiet_stale_ = true;
   std::size_t blurred_ = 0, lossy_ = 0, coarse_ = 0;  // blocks in each state
   TimePoint last_change_{};
 };

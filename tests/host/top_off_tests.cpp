@@ -3,6 +3,7 @@
 // a scroll the picture is sharp within a second, also while a small area elsewhere keeps changing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -111,11 +112,11 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   const host::TopOffTracker::TimePoint t0{1s};
   CHECK(t.pending());
   CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 0, 64, 48}});
-  t.on_delta({Rect{0, 0, 16, 16}}, t0);
+  t.on_delta({Rect{16, 16, 16, 16}}, t0);  // every block is within two of it (see the video case below)
   CHECK(t.lossless_due(t0 + 249ms).empty());  // not settled
   CHECK(t.time_to_due(t0) == 250ms);
-  CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
-  t.on_sharpened({Rect{0, 0, 16, 16}});  // the VP8 top-off: sharp, still lossy
+  CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{16, 16, 16, 16}});
+  t.on_sharpened({Rect{16, 16, 16, 16}});  // the VP8 top-off: sharp, still lossy
   CHECK(t.due(t0 + 250ms).empty());
   CHECK(t.lossless_due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 48}});
   t.on_exact({Rect{0, 0, 64, 32}});         // text went exact...
@@ -128,6 +129,41 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   t.on_delta({Rect{0, 0, 16, 16}}, t0 + 600ms);
   t.on_kept_lossy({Rect{0, 0, 64, 48}});  // blurred blocks stay due for their top-off
   CHECK(t.due(t0 + 850ms) == std::vector<Rect>{Rect{0, 0, 16, 16}});
+}
+
+TEST_CASE("TopOffTracker: while a video plays, sharp blocks whose neighbourhood is still go to the lossless pass") {
+  host::TopOffTracker t(250ms, 500ms, /*lossless_pass=*/true);
+  t.on_keyframe(256, 128);  // 16 x 8 blocks
+  t.on_exact({Rect{0, 0, 256, 128}});  // the lossless pass made the first picture exact
+  const host::TopOffTracker::TimePoint t0{1s};
+  const Rect text{0, 0, 64, 64}, beside{192, 0, 16, 16}, video{224, 0, 32, 32};  // beside: 2 blocks from the video
+  t.on_delta({text, beside}, t0);  // a window's text moved, and a block next to the video changed once
+  auto at = t0;
+  const auto play_until = [&](host::TopOffTracker::TimePoint end) {
+    for (; at < end; at += 40ms) {
+      t.on_delta({video}, at);
+      if (auto area = t.due(at); !area.empty()) t.on_sharpened(area);  // the top-off, as the sender does
+    }
+  };
+  play_until(t0 + 560ms);  // the top-off came at 520 ms (busy_delay)
+  CHECK(t.due(at).empty());
+  CHECK(t.lossless_due(at).empty());  // sharp now, but not still for long enough
+  play_until(t0 + 999ms);
+  CHECK(t.lossless_due(t0 + 999ms).empty());
+  CHECK(t.time_to_due(t0 + 999ms) == 1ms);
+  // A second after the text last changed, with nothing within two blocks of it changing since: the text,
+  // and not the block beside the video, whose neighbourhood never stops changing.
+  CHECK(t.lossless_due(t0 + 1000ms) == std::vector<Rect>{text});
+  t.on_exact({text});
+  play_until(t0 + 3s);
+  CHECK(t.lossless_due(at).empty());
+  // The video stops: once the screen settles, every block that is not exact is a candidate.
+  const auto stopped = at - 40ms;
+  CHECK(t.lossless_due(stopped + 249ms).empty());
+  const auto settled = t.lossless_due(stopped + 250ms);
+  CHECK(settled.size() == 2);
+  CHECK(std::ranges::count(settled, beside) == 1);
+  CHECK(std::ranges::count(settled, video) == 1);
 }
 
 TEST_CASE("TopOffTracker: a quick keyframe's blocks try the lossless pass first, photos then get a top-off at once") {
