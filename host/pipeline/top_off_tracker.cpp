@@ -119,14 +119,17 @@ std::vector<Rect> TopOffTracker::lossless_due(TimePoint now) const {
   if (settled(now)) {
     for (std::size_t i = 0; i < state_.size(); ++i) flags[i] = state_[i] != kExact;
   } else {
+    // Blocks come quiet one by one (a line crossing a still picture leaves a block behind each frame):
+    // the first waits `delay` more, so those that follow share its update.
     if (lossy_ == 0) return {};
     const auto& quiet = quiet_at();
-    bool any = false;
+    TimePoint first = TimePoint::max();
     for (std::size_t i = 0; i < state_.size(); ++i) {
       flags[i] = state_[i] == kLossy && quiet[i] <= now;
-      any = any || flags[i];
+      if (flags[i]) first = std::min(first, quiet[i]);
     }
-    if (!any) return {};
+    if (first == TimePoint::max()) return {};
+    if (first != TimePoint::min() && now - first < delay_) return {};  // min(): never touched since a keyframe
   }
   return merge_blocks(flags, cols_, rows_, kBlock, width_, height_);
 }
@@ -210,7 +213,8 @@ std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
   if (lossy_ > 0 && at > now) {  // not settled yet: a quiet neighbourhood's lossless pass may come sooner
     const auto& quiet = quiet_at();
     for (std::size_t i = 0; i < state_.size(); ++i)
-      if (state_[i] == kLossy) at = std::min(at, quiet[i]);
+      if (state_[i] == kLossy && quiet[i] != TimePoint::min()) at = std::min(at, quiet[i] + delay_);
+      else if (state_[i] == kLossy) at = now;
   }
   if (at <= now) return std::chrono::milliseconds(0);
   return std::chrono::ceil<std::chrono::milliseconds>(at - now);

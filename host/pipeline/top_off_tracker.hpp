@@ -39,7 +39,8 @@ class TopOffTracker {
   std::vector<Rect> due(TimePoint now) const;
   // For the lossless pass (block-aligned): once the screen has settled, every block that is not exact;
   // before that, the sharp-but-lossy blocks with nothing changed within kQuietMargin blocks of them for
-  // quiet_wait() (a video's still pieces and the blocks around it stay out).
+  // quiet_wait() (a video's still pieces and the blocks around it stay out), once the first of them has
+  // waited `delay` more (those that come quiet meanwhile go in the same update).
   std::vector<Rect> lossless_due(TimePoint now) const;
   // The viewer copied into `to` from (x + dx, y + dy) (a scroll, a dragged window): its blocks now hold
   // what their source held, as sharp or as blurred as that was; moved blurred blocks wait until it stops.
