@@ -71,6 +71,13 @@ std::size_t FrameScheduler::window_bytes_locked() const {
                                   1'000'000);
 }
 
+void FrameScheduler::forget_sent_before_locked(TimePoint at) {
+  while (!sent_lately_.empty() && sent_lately_.front().first < at) {
+    sent_lately_bytes_ -= sent_lately_.front().second;
+    sent_lately_.pop_front();
+  }
+}
+
 void FrameScheduler::start_turn(TurnKind kind) {
   const std::lock_guard lock(mutex_);
   turn_started_ = clock_.now();
@@ -88,6 +95,9 @@ std::chrono::milliseconds FrameScheduler::wait_hint() const {
 void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
   const std::lock_guard lock(mutex_);
   const auto now = clock_.now();
+  sent_lately_.emplace_back(now, bytes);
+  sent_lately_bytes_ += bytes;
+  forget_sent_before_locked(now - kSentWindow);
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
   if (turn_started_) began_ = *turn_started_;
@@ -152,13 +162,17 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
   }
   if (now - last_raise_ < kRaiseEvery) return;
   last_raise_ = now;
+  forget_sent_before_locked(now - kSentWindow);
+  const auto sent_kbps = static_cast<std::int64_t>(sent_lately_bytes_) * 8 / kSentWindow.count();
+  const int ceiling = static_cast<int>(std::min<std::int64_t>(sent_kbps * kRaiseOverSentPercent / 100, config_.max_kbps));
+  if (target_kbps_ >= ceiling) return;  // the screen, not the target, limits what is sent
   // No queue: probe up, gently for the first seconds after a cut (the link's rate is near: 1/32 of the
   // target per step, 13% a second), then faster the longer the path has room, so a link that got faster
   // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the
   // sixth.
   const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
   const int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
-  target_kbps_ = std::min(config_.max_kbps, target_kbps_ + std::max(50, target_kbps_ >> shift));
+  target_kbps_ = std::min(ceiling, target_kbps_ + std::max(50, target_kbps_ >> shift));
 }
 
 void FrameScheduler::request_keyframe() {

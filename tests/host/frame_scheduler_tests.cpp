@@ -284,14 +284,50 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
   CHECK(s.target_kbps() < 2000);
   CHECK(s.target_kbps() >= config.min_kbps);
   const int lowered = s.target_kbps();
-  // Then fast acks and no saturation: the target climbs again.
+  // Then fast acks and no saturation, the screen sending what the target allows: the target climbs again.
   for (int i = 0; i < 60; ++i) {
-    s.on_sent(++id, 1000);
+    s.on_sent(++id, static_cast<std::size_t>(s.target_kbps()) * 100 / 8);  // 100 ms of the target
     clock.advance(5ms);
     s.on_ack(ack(id));
     clock.advance(95ms);
   }
   CHECK(s.target_kbps() > lowered);
+}
+
+TEST_CASE("a sender that the screen limits does not raise the target past 1.5x what it sends") {
+  ManualClock clock;
+  SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};
+  FrameScheduler s(clock, config);
+  std::uint64_t id = 0;
+  warm_up(clock, {&s}, id, 5ms);
+  for (int i = 0; i < 12; ++i) {  // a saturated link, as above: the target is cut
+    s.on_sent(++id, 25000);
+    s.on_sent(++id, 25000);
+    clock.advance(250ms);
+    s.on_ack(ack(id));
+  }
+  const int lowered = s.target_kbps();
+  REQUIRE(lowered >= config.min_kbps);
+  REQUIRE(lowered < 2000);
+  // A small animation that needs 120 kbit/s plays on for 10 s, acked at once: nothing it sends says the
+  // link could take more, so the target stays (before: probed up to the 8000 cap, 1/4 a step after 5 s).
+  const auto play = [&](std::chrono::seconds seconds, std::size_t bytes_per_100ms) {
+    for (auto end = clock.now() + seconds; clock.now() < end;) {
+      s.on_sent(++id, bytes_per_100ms);
+      clock.advance(5ms);
+      s.on_ack(ack(id));
+      clock.advance(95ms);
+    }
+  };
+  play(1s, 1500);  // the queue's last acks may cut it once more
+  const int held = s.target_kbps();
+  CHECK(held <= lowered);
+  play(10s, 1500);
+  CHECK(s.target_kbps() == held);
+  // A busier scene sends 1200 kbit/s: the target may rise to 1.5x that, and no further.
+  play(10s, 15000);
+  CHECK(s.target_kbps() > held);
+  CHECK(s.target_kbps() <= 1800);
 }
 
 TEST_CASE("max_in_flight comes from the protocol's limit and cannot exceed it") {
