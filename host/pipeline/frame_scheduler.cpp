@@ -92,11 +92,14 @@ std::chrono::milliseconds FrameScheduler::wait_hint() const {
   return duration_cast<milliseconds>(interval - since) + milliseconds(1);
 }
 
-void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes) {
+void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps) {
   const std::lock_guard lock(mutex_);
   const auto now = clock_.now();
-  sent_lately_.emplace_back(now, bytes);
-  sent_lately_bytes_ += bytes;
+  const std::size_t as_if_target = budget_kbps > 0 && budget_kbps < target_kbps_
+                                       ? bytes * static_cast<std::size_t>(target_kbps_) / static_cast<std::size_t>(budget_kbps)
+                                       : bytes;
+  sent_lately_.emplace_back(now, as_if_target);
+  sent_lately_bytes_ += as_if_target;
   forget_sent_before_locked(now - kSentWindow);
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});

@@ -61,6 +61,10 @@ class FrameScheduler {
   // Google congestion control, 1.5x the incoming rate): a sender that the screen limits learns nothing
   // about the link by raising it. On poor a 640x360 video sending 0.85 Mbit/s had its target probed up to
   // 5 Mbit/s in 6 s; the next busy scene then burst far past the 1 Mbit/s link (g2g 600 ms, then a cut).
+  // A frame whose encoder was given less than the target (the region stream's, sqrt of its share of the
+  // screen) counts as if the whole target were spent alike: compared with raw bytes, a region that spent
+  // all of its third could never raise the target, only see it cut, and on mobile the video's bitrate
+  // fell by half within a minute (1256 -> 672 kbit/s).
   static constexpr std::chrono::milliseconds kSentWindow{1000};
   static constexpr int kRaiseOverSentPercent = 150;
   FrameScheduler(const Clock& clock, SchedulerConfig config);
@@ -82,7 +86,9 @@ class FrameScheduler {
   // An overtaking turn's sends leave the cap where the turn before it put it.
   enum class TurnKind { regular, overtaking };
   void start_turn(TurnKind kind = TurnKind::regular);
-  void on_sent(std::uint64_t frame_id, std::size_t bytes);
+  // `budget_kbps`: the bitrate the frame's encoder was given, when less than the target (0: the target,
+  // or no encoder's rate control, as for exact pixels).
+  void on_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps = 0);
   // Returns false for an unknown or duplicate id (ignored). The ack's decode_us + present_us is the
   // viewer's time: the rest of the send-to-ack time is the network's (what the bitrate follows).
   bool on_ack(const protocol::FrameAck& ack);
@@ -131,7 +137,8 @@ class FrameScheduler {
   mutable std::mutex mutex_;
   std::deque<Sent> in_flight_;
   std::size_t in_flight_bytes_ = 0;
-  std::deque<std::pair<TimePoint, std::size_t>> sent_lately_;  // sends of the last kSentWindow
+  // Sends of the last kSentWindow, each scaled to the whole target (kSentWindow's comment).
+  std::deque<std::pair<TimePoint, std::size_t>> sent_lately_;
   std::size_t sent_lately_bytes_ = 0;
   PathEstimate path_;
   TimePoint pace_from_{};                   // the work for the last sent frame began (the cap counts from it)

@@ -37,8 +37,8 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
   if (output_.send_region) region_.emplace(make_encoder_);
 }
 
-void FrameSender::count_sent(std::uint64_t frame_id, std::size_t bytes) {
-  scheduler_.on_sent(frame_id, bytes);
+void FrameSender::count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps) {
+  scheduler_.on_sent(frame_id, bytes, budget_kbps);
   frames_sent_++;
   bytes_sent_ += bytes;
 }
@@ -132,7 +132,7 @@ bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& c
   frame.coded = screen_rects(coded);
   frame.copies = std::move(copies);
   frame.data = std::move(region.data);
-  count_sent(frame.frame_id, frame.data.size());
+  count_sent(frame.frame_id, frame.data.size(), region.kbps);
   output_.send_region(std::move(frame));
   return true;
 }

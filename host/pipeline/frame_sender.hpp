@@ -60,7 +60,8 @@ class FrameSender {
   bool send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
                    std::vector<protocol::ScreenCopy>& copies);
   bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
-  void count_sent(std::uint64_t frame_id, std::size_t bytes);  // tells the scheduler, counts
+  // Tells the scheduler (budget_kbps: FrameScheduler::on_sent), counts.
+  void count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps = 0);
   std::uint64_t now_us() const;
 
   const Clock& clock_;

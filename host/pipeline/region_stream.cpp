@@ -68,7 +68,8 @@ std::expected<std::optional<RegionCoded>, Error> RegionStream::encode(const Bgra
                                                                       int target_kbps, std::uint64_t timestamp_us) {
   const std::optional<Rect>& region = picker_.region();
   if (!region) return std::unexpected(make_error(ErrorCode::invalid_argument, "region stream: no region"));
-  if (auto ok = ready_encoder(*region, region_kbps(target_kbps, *region, image)); !ok)
+  const int kbps = region_kbps(target_kbps, *region, image);
+  if (auto ok = ready_encoder(*region, kbps); !ok)
     return std::unexpected(ok.error());
   const bool keyframe = needs_keyframe_;
   EncodeRequest request{&crop_, {}, keyframe, false, timestamp_us};
@@ -88,7 +89,8 @@ std::expected<std::optional<RegionCoded>, Error> RegionStream::encode(const Bgra
     coded_region_ = *region;
     needs_keyframe_ = false;
   }
-  return RegionCoded{*region, generation_, (*encoded)->keyframe, std::move((*encoded)->data), (*encoded)->encode_us};
+  return RegionCoded{*region, generation_, (*encoded)->keyframe, std::move((*encoded)->data), (*encoded)->encode_us,
+                     kbps};
 }
 
 }  // namespace elfdesk::host

@@ -22,6 +22,7 @@ struct RegionCoded {
   bool keyframe = false;
   std::vector<std::uint8_t> data;
   std::uint32_t encode_us = 0;
+  int kbps = 0;  // the bitrate its encoder was given: the target scaled to the region (region_kbps)
 };
 
 class RegionStream {

@@ -294,31 +294,52 @@ TEST_CASE("late acks on a saturated link lower the bitrate target, a healthy lin
   CHECK(s.target_kbps() > lowered);
 }
 
-TEST_CASE("a sender that the screen limits does not raise the target past 1.5x what it sends") {
+namespace {
+// A scheduler whose target a saturated link has cut (as above), then a sender on a link far faster than
+// it: each 100 ms one frame, acked at once.
+struct AfterCut {
   ManualClock clock;
   SchedulerConfig config{.max_fps = 30, .max_in_flight = 2, .max_kbps = 8000, .min_kbps = 300};
-  FrameScheduler s(clock, config);
+  FrameScheduler s{clock, config};
   std::uint64_t id = 0;
-  warm_up(clock, {&s}, id, 5ms);
-  for (int i = 0; i < 12; ++i) {  // a saturated link, as above: the target is cut
-    s.on_sent(++id, 25000);
-    s.on_sent(++id, 25000);
-    clock.advance(250ms);
-    s.on_ack(ack(id));
+  int lowered = 0;
+
+  AfterCut() {
+    warm_up(clock, {&s}, id, 5ms);
+    for (int i = 0; i < 12; ++i) {
+      s.on_sent(++id, 25000);
+      s.on_sent(++id, 25000);
+      clock.advance(250ms);
+      s.on_ack(ack(id));
+    }
+    lowered = s.target_kbps();
   }
-  const int lowered = s.target_kbps();
-  REQUIRE(lowered >= config.min_kbps);
-  REQUIRE(lowered < 2000);
-  // A small animation that needs 120 kbit/s plays on for 10 s, acked at once: nothing it sends says the
-  // link could take more, so the target stays (before: probed up to the 8000 cap, 1/4 a step after 5 s).
-  const auto play = [&](std::chrono::seconds seconds, std::size_t bytes_per_100ms) {
+  // Frames of `bytes(target)` for `seconds`, their encoder given `budget(target)` kbit/s (0: the target).
+  template <typename Bytes, typename Budget>
+  void play(std::chrono::seconds seconds, Bytes bytes, Budget budget) {
     for (auto end = clock.now() + seconds; clock.now() < end;) {
-      s.on_sent(++id, bytes_per_100ms);
+      const int target = s.target_kbps();
+      s.on_sent(++id, bytes(target), budget(target));
       clock.advance(5ms);
       s.on_ack(ack(id));
       clock.advance(95ms);
     }
-  };
+  }
+  void play(std::chrono::seconds seconds, std::size_t bytes_per_100ms) {
+    play(seconds, [=](int) { return bytes_per_100ms; }, [](int) { return 0; });
+  }
+};
+}  // namespace
+
+TEST_CASE("a sender that the screen limits does not raise the target past 1.5x what it sends") {
+  AfterCut run;
+  const int lowered = run.lowered;
+  REQUIRE(lowered >= run.config.min_kbps);
+  REQUIRE(lowered < 2000);
+  FrameScheduler& s = run.s;
+  // A small animation that needs 120 kbit/s plays on for 10 s, acked at once: nothing it sends says the
+  // link could take more, so the target stays (before: probed up to the 8000 cap, 1/4 a step after 5 s).
+  const auto play = [&](std::chrono::seconds seconds, std::size_t bytes_per_100ms) { run.play(seconds, bytes_per_100ms); };
   play(1s, 1500);  // the queue's last acks may cut it once more
   const int held = s.target_kbps();
   CHECK(held <= lowered);
@@ -328,6 +349,21 @@ TEST_CASE("a sender that the screen limits does not raise the target past 1.5x w
   play(10s, 15000);
   CHECK(s.target_kbps() > held);
   CHECK(s.target_kbps() <= 1800);
+}
+
+TEST_CASE("a region encoder that spends all of its share of the target lets the target rise") {
+  AfterCut run;
+  REQUIRE(run.lowered < 2000);
+  // The region stream's encoder gets a third of the target (sqrt of a 640x360 region's share of 1080p)
+  // and spends all of it. That is a sender the target limits, so the target is probed up as usual; with
+  // raw bytes against 1.5x it could only fall (before: held at `lowered` for the 10 s).
+  const auto third = [](int target) { return target / 3; };
+  run.play(10s, [&](int target) { return static_cast<std::size_t>(third(target)) * 100 / 8; }, third);
+  CHECK(run.s.target_kbps() >= 2 * run.lowered);
+  // The same region spending a tenth of what it was given (a still scene) raises nothing.
+  const int risen = run.s.target_kbps();
+  run.play(10s, [&](int target) { return static_cast<std::size_t>(third(target)) * 10 / 8; }, third);
+  CHECK(run.s.target_kbps() == risen);
 }
 
 TEST_CASE("max_in_flight comes from the protocol's limit and cannot exceed it") {
