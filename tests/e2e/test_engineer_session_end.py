@@ -39,6 +39,12 @@ class ViewerStateTest(unittest.TestCase):
         return subprocess.run(["xdotool", "getwindowname", window], env=xvfb.env(), stdout=subprocess.PIPE,
                               text=True).stdout
 
+    def unread_bytes(self, host):
+        """Bytes waiting in the host's end of the session's connection (Recv-Q)."""
+        out = subprocess.run(["ss", "-Htn", "state", "established", f"( sport = :{host.port} )"],
+                             stdout=subprocess.PIPE, text=True).stdout.split()
+        return int(out[0]) if out else 0
+
     def test_host_killed_with_unread_input_ends_the_viewer_at_once(self):
         # A process that dies with bytes unread in its socket resets the connection instead of closing it,
         # which to the viewer looks like the network failing: it tries to resume. The dial is then refused
@@ -49,10 +55,15 @@ class ViewerStateTest(unittest.TestCase):
                 self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
                 window = find_window(engineer.display, "elfdesk")
                 self.assertIsNotNone(window)
+                # The host says "session started" as it sends its answer: the viewer holds a resumable session
+                # only once it has read it (on a slow machine under ASan, after the host was stopped).
+                self.assertTrue(wait_until(lambda: "connected" in self.title(engineer, window), timeout=20),
+                                self.title(engineer, window) + viewer.stderr())
                 host.proc.send_signal(signal.SIGSTOP)
                 subprocess.run(["xdotool", "mousemove", "--window", window, "40", "40", "click", "1",
                                 "type", "--delay", "20", "unread input"], env=engineer.env(), check=True)
-                time.sleep(0.5)
+                self.assertTrue(wait_until(lambda: self.unread_bytes(host) > 0, timeout=10),
+                                "the typed input never reached the host's socket")
                 host.proc.send_signal(signal.SIGKILL)
                 host.proc.wait(10)
                 started = time.monotonic()
