@@ -29,16 +29,26 @@ void RegionPicker::reset() {
   recent_.clear();
   region_.reset();
   since_new_ = 1 << 20;
+  gap_ = policy_.min_gap;
+}
+
+void RegionPicker::region_ends(bool settled) {
+  if (!region_) return;
+  const bool held = settled || since_new_ >= policy_.short_life;
+  gap_ = held ? policy_.min_gap : std::max(policy_.min_gap, std::min(2 * gap_, policy_.max_gap));
 }
 
 const std::optional<Rect>& RegionPicker::change_to(std::optional<Rect> next, bool keep) {
-  if (next && next != region_) {
-    if (since_new_ < policy_.min_gap) {
-      if (!keep) region_.reset();
-      return region_;
+  if (next == region_) return region_;
+  if (next && since_new_ < gap_) {  // too soon for another keyframe of the region stream
+    if (!keep) {
+      region_ends(false);
+      region_.reset();
     }
-    since_new_ = 0;
+    return region_;
   }
+  region_ends(keep);
+  if (next) since_new_ = 0;
   region_ = next;
   return region_;
 }

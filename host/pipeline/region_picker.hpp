@@ -20,6 +20,12 @@ struct RegionPolicy {
   // and resized across the screen kept escaping, growing and restarting its region, and the keyframes
   // nearly doubled its bytes (bench, docs/performance.md). At most one a second, then.
   int min_gap = 30;
+  // A region that damage escapes within this many frames of its start did not hold: the motion roams (a
+  // document dragged and resized over the screen started a region every 0.75 s, each a new encoder and a
+  // 30-90 KB keyframe, for a quarter of the workload's bytes and no CPU saved). Each such region doubles
+  // the gap before the next one, up to max_gap; a region that holds, or settles smaller, sets it back.
+  int short_life = 90;
+  int max_gap = 240;
 };
 
 class RegionPicker {
@@ -31,21 +37,24 @@ class RegionPicker {
   // hysteresis: it grows when damage escapes it while staying small, is dropped when damage escapes too
   // far, and shrinks when the last `history` frames' damage fits in half of it.
   std::optional<Rect> place(const std::vector<Rect>& area, int width, int height);
-  // Forget everything (a keyframe, a new screen size, a new viewer).
+  // Forget everything (a keyframe, a new screen size, a new viewer), the gap's backoff included.
   void reset();
   const std::optional<Rect>& region() const { return region_; }
 
  private:
   std::optional<Rect> candidate(Rect damage, int width, int height) const;
-  // Takes `next` as the region; a new region only after min_gap frames (else none, or the old one kept
-  // when `keep` is set).
+  // Takes `next` as the region; a new region only after gap_ frames (else none, or the old one kept when
+  // `keep` is set: a shrink).
   const std::optional<Rect>& change_to(std::optional<Rect> next, bool keep);
+  // The current region ends (dropped, grown, or shrunk when `settled`): sets gap_ by how long it held.
+  void region_ends(bool settled);
 
   RegionPolicy policy_;
   std::deque<Rect> recent_;  // bounding box of each recent frame's VP8 area, newest last
   std::optional<Rect> region_;
   int screen_w_ = 0, screen_h_ = 0;
   int since_new_ = 1 << 20;  // frames since the last new region
+  int gap_ = policy_.min_gap;  // frames before the next new region may start
 };
 
 // The smallest rectangle holding both (either may be empty).

@@ -116,7 +116,7 @@ TEST_CASE("RegionPicker: damage that escapes a little grows the region, far away
 }
 
 TEST_CASE("RegionPicker: at most one new region every min_gap frames; an escape in between drops it") {
-  host::RegionPicker picker;  // min_gap 30
+  host::RegionPicker picker(host::RegionPolicy{.short_life = 0});  // min_gap 30, no backoff
   const Rect video{600, 300, 640, 360};
   for (int i = 0; i < 4; ++i) picker.place({video}, kW, kH);
   REQUIRE(picker.region());
@@ -128,6 +128,43 @@ TEST_CASE("RegionPicker: at most one new region every min_gap frames; an escape 
     if (picker.place({video}, kW, kH)) break;
   }
   CHECK(call - 4 == 30);  // back only once 30 frames passed since the region started
+}
+
+TEST_CASE("RegionPicker: regions that damage escapes soon after they start come ever more rarely; one that holds resets that") {
+  host::RegionPicker picker;  // min_gap 30, short_life 90, max_gap 240
+  const Rect video{600, 300, 640, 360};
+  const Rect far{1800, 1000, 64, 64};  // with the video's region, more than max_share of the screen
+  // Frames fed (the video's damage) until a region starts, counting the one that starts it.
+  const auto frames_until_region = [&] {
+    int frames = 1;
+    while (frames < 1000 && !picker.place({video}, kW, kH)) ++frames;
+    return frames;
+  };
+  CHECK(frames_until_region() == 4);  // min_frames
+  // Roaming motion: each region is escaped right after its start, so each next one comes twice as late.
+  std::vector<int> start_to_start;
+  for (int i = 0; i < 4; ++i) {
+    CHECK_FALSE(picker.place({far}, kW, kH));
+    start_to_start.push_back(1 + frames_until_region());
+  }
+  CHECK(start_to_start == std::vector<int>{60, 120, 240, 240});
+  // A region that holds for short_life frames sets the gap back: the next short-lived one doubles min_gap.
+  for (int i = 0; i < 90; ++i) REQUIRE(picker.place({video}, kW, kH));
+  CHECK_FALSE(picker.place({far}, kW, kH));
+  frames_until_region();  // the far damage leaves the history; the gap has passed long ago
+  CHECK_FALSE(picker.place({far}, kW, kH));
+  CHECK(1 + frames_until_region() == 60);
+  // So does one that settles into a smaller part (a window dragged, then its video left playing): it
+  // shrinks once the gap (now 60) allows, and the next short-lived one doubles min_gap, not 60.
+  const Rect corner{640, 320, 160, 120};
+  int frames = 0;
+  while (frames < 200 && picker.region()->width > 400) {
+    REQUIRE(picker.place({corner}, kW, kH));
+    ++frames;
+  }
+  CHECK(frames == 60);
+  CHECK_FALSE(picker.place({far}, kW, kH));
+  CHECK(1 + frames_until_region() == 60);
 }
 
 TEST_CASE("RegionPicker: a region shrinks when the damage settles in a much smaller part; a new size resets") {
@@ -171,17 +208,19 @@ TEST_CASE("VideoStreamer with the region stream: a 640x360 video at 1080p goes a
 TEST_CASE("VideoStreamer with the region stream: a video that moves starts a new generation; a full-screen change falls back") {
   const Rect first{160, 160, 640, 360}, second{1120, 640, 640, 360}, text{64, 900, 256, 128};
   std::vector<test::ScriptedScreen::Step> steps;
-  add_video(steps, first, 12);
-  add_video(steps, second, 12, 12);  // far away: the region cannot grow over both
+  // Long enough in the first place to count as a region that held (RegionPolicy::short_life): the next
+  // region may come at once, not after a backoff.
+  add_video(steps, first, 100);
+  add_video(steps, second, 12, 100);  // far away: the region cannot grow over both
   steps.push_back([](BgraImage& img) {  // a full-screen change: full frames
     test::draw_noise(img, Rect{0, 0, kW, kH}, 7);
     return std::vector<Rect>{Rect{0, 0, kW, kH}};
   });
-  add_video(steps, second, 24, 24);  // a new region comes at most 30 frames after the last
+  add_video(steps, second, 24, 112);  // the second place's region was short-lived: full frames may follow
   const Outcome region = play(steps, true, second, text);
   const Outcome full = play(steps, false, second, text);
-  CHECK(region.generations >= 2);  // the first place, the second (again after the fallback, or continued)
-  CHECK(region.region_frames >= 20);
+  CHECK(region.generations >= 2);  // the first place, the second
+  CHECK(region.region_frames >= 90);
   CHECK(region.video_frames >= 3);  // keyframe, the full-screen change, frames while it is remembered
   CHECK(region.still_db >= full.still_db - 0.5);  // as sharp as the full-frame stream once still
   CHECK(region.text_still_db >= full.text_still_db - 0.5);
