@@ -8,9 +8,10 @@
 //   screen -10 was as cheap as 16 for typing and video and better for window drags (3.4 vs 5.1 Mbit/s,
 //   41 vs 36.6 dB); above that -6. The region stream's encoder runs at -16: 21% less encode CPU than -10
 //   on a grainy 640x360 video at +5% bytes and -0.06 dB (docs/performance.md, "Host CPU (issue 17)").
-//   On full-screen frames -16 also saved 18-21%, but it halves the rate control's reach on noise (20
-//   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of more than 2x;
-//   vp8_encoder_test), so the main encoder keeps -10;
+//   On full-screen frames -16 also saved 18-21%, but it narrows the rate control's reach on noise (20
+//   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of 2x; vp8_encoder_test), so the
+//   main encoder keeps -10 on slow paths and takes -16 for small motion only at a fast path's target
+//   (4000 kbps and above): document move+resize -15% host CPU at the same bytes (docs/performance.md);
 // - keyframes only on request; the host asks for them quick and coarse (issue 13: a sharp 1080p keyframe
 //   is ~100-200 KB, 0.3-0.6 s of a 3 Mbit/s link before anything shows) and sharpens them right after
 //   (the lossless pass, then a top-off of what stays lossy). "Top-off" re-codes areas at high quality once
@@ -35,6 +36,12 @@ constexpr int kSmallUpdateCpuUsed = -10;
 constexpr int kRegionCpuUsed = -16;
 constexpr int kLargeUpdateCpuUsed = -6;
 constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above which an update is "large"
+// Small motion updates on a fast path: at a bitrate target this high the link is not what limits the
+// session (the scheduler cuts the target as soon as a queue stands), so the encoder may spend bytes to
+// save the customer's CPU, and the rate control's reach on noise, which -16 narrows, is not needed. Below
+// it the main encoder keeps -10 (docs/performance.md, "Host CPU on a fast path").
+constexpr int kFastPathCpuUsed = -16;
+constexpr int kFastPathKbps = 4000;
 // Quantizer ranges (0..63). Normal frames may degrade under motion; top-off and keyframes must end sharp.
 // Motion frames never go below 24: what moves is refined by a top-off once it stops, and with a floor of 4
 // the rate control spent its whole budget on motion (1080p window drag 4.1-4.4 Mbit/s, 2.6 with 24,
@@ -92,7 +99,7 @@ class Vp8Encoder final : public VideoEncoder {
   int height() const override { return settings_.height; }
 
  private:
-  std::expected<void, Error> prepare(const EncodeRequest& request, bool full);
+  std::expected<void, Error> prepare(const EncodeRequest& request, bool full, Quality quality);
   std::expected<void, Error> set_quality(Quality quality);
   std::expected<void, Error> set_cpu_used(int cpu_used);
   std::expected<std::optional<EncodedFrame>, Error> run(const EncodeRequest& request);
@@ -185,7 +192,7 @@ std::expected<void, Error> Vp8Encoder::set_cpu_used(int cpu_used) {
 }
 
 // Converts what changed into the persistent codec image and tells libvpx which macroblocks to code.
-std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, bool full) {
+std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, bool full, Quality quality) {
   const media::I420View dst = view();
   ActiveMap map = build_active_map(full ? std::vector<Rect>{} : request.dirty, settings_.width, settings_.height);
   if (full) {
@@ -206,6 +213,8 @@ std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, boo
              (full || static_cast<double>(map.active_count()) >
                           kLargeUpdateFraction * static_cast<double>(map.cells.size()))) {
     cpu_used = kLargeUpdateCpuUsed;
+  } else if (!settings_.region_stream && quality == Quality::motion && settings_.target_kbps >= kFastPathKbps) {
+    cpu_used = kFastPathCpuUsed;
   }
   return set_cpu_used(cpu_used);
 }
@@ -228,7 +237,7 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
                                                                        : Quality::sharp;
   if (!full && request.dirty.empty()) return std::optional<EncodedFrame>{};
   const auto started = std::chrono::steady_clock::now();
-  if (auto ok = prepare(request, full); !ok) return std::unexpected(ok.error());
+  if (auto ok = prepare(request, full, quality); !ok) return std::unexpected(ok.error());
   if (auto ok = set_quality(quality); !ok) return std::unexpected(ok.error());
   auto frame = run(request);
   if (frame && *frame) {
