@@ -10,7 +10,7 @@
 //   on a grainy 640x360 video at +5% bytes and -0.06 dB (docs/performance.md, "Host CPU (issue 17)").
 //   On full-screen frames -16 also saved 18-21%, but it narrows the rate control's reach on noise (20
 //   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of 2x; vp8_encoder_test), so the
-//   main encoder keeps -10 on slow paths and takes -16 for small motion only at a fast path's target
+//   main encoder keeps -10 on slow paths and takes -16 for small updates only at a fast path's target
 //   (4000 kbps and above): document move+resize -15% host CPU at the same bytes (docs/performance.md);
 // - keyframes only on request; the host asks for them quick and coarse (issue 13: a sharp 1080p keyframe
 //   is ~100-200 KB, 0.3-0.6 s of a 3 Mbit/s link before anything shows) and sharpens them right after
@@ -36,10 +36,12 @@ constexpr int kSmallUpdateCpuUsed = -10;
 constexpr int kRegionCpuUsed = -16;
 constexpr int kLargeUpdateCpuUsed = -6;
 constexpr double kLargeUpdateFraction = 0.4;  // share of macroblocks above which an update is "large"
-// Small motion updates on a fast path: at a bitrate target this high the link is not what limits the
-// session (the scheduler cuts the target as soon as a queue stands), so the encoder may spend bytes to
-// save the customer's CPU, and the rate control's reach on noise, which -16 narrows, is not needed. Below
-// it the main encoder keeps -10 (docs/performance.md, "Host CPU on a fast path").
+// Small updates on a fast path: at a bitrate target this high the link is not what limits the session
+// (the scheduler cuts the target as soon as a queue stands), so the encoder may spend bytes to save the
+// customer's CPU, and the rate control's reach on noise, which -16 narrows, is not needed. Below it the
+// main encoder keeps -10. Top-offs too: a sharp refinement at -10 of motion coded at -16 ended a noisy
+// photo at 38.3 dB, at -16 at 39.4 (-10 throughout: 39.2; pixel_update_tests). (docs/performance.md,
+// "Roaming motion leaves the region stream, and a fast path's speed")
 constexpr int kFastPathCpuUsed = -16;
 constexpr int kFastPathKbps = 4000;
 // Quantizer ranges (0..63). Normal frames may degrade under motion; top-off and keyframes must end sharp.
@@ -99,7 +101,7 @@ class Vp8Encoder final : public VideoEncoder {
   int height() const override { return settings_.height; }
 
  private:
-  std::expected<void, Error> prepare(const EncodeRequest& request, bool full, Quality quality);
+  std::expected<void, Error> prepare(const EncodeRequest& request, bool full);
   std::expected<void, Error> set_quality(Quality quality);
   std::expected<void, Error> set_cpu_used(int cpu_used);
   std::expected<std::optional<EncodedFrame>, Error> run(const EncodeRequest& request);
@@ -192,7 +194,7 @@ std::expected<void, Error> Vp8Encoder::set_cpu_used(int cpu_used) {
 }
 
 // Converts what changed into the persistent codec image and tells libvpx which macroblocks to code.
-std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, bool full, Quality quality) {
+std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, bool full) {
   const media::I420View dst = view();
   ActiveMap map = build_active_map(full ? std::vector<Rect>{} : request.dirty, settings_.width, settings_.height);
   if (full) {
@@ -213,7 +215,7 @@ std::expected<void, Error> Vp8Encoder::prepare(const EncodeRequest& request, boo
              (full || static_cast<double>(map.active_count()) >
                           kLargeUpdateFraction * static_cast<double>(map.cells.size()))) {
     cpu_used = kLargeUpdateCpuUsed;
-  } else if (!settings_.region_stream && quality == Quality::motion && settings_.target_kbps >= kFastPathKbps) {
+  } else if (!settings_.region_stream && settings_.target_kbps >= kFastPathKbps) {
     cpu_used = kFastPathCpuUsed;
   }
   return set_cpu_used(cpu_used);
@@ -237,7 +239,7 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
                                                                        : Quality::sharp;
   if (!full && request.dirty.empty()) return std::optional<EncodedFrame>{};
   const auto started = std::chrono::steady_clock::now();
-  if (auto ok = prepare(request, full, quality); !ok) return std::unexpected(ok.error());
+  if (auto ok = prepare(request, full); !ok) return std::unexpected(ok.error());
   if (auto ok = set_quality(quality); !ok) return std::unexpected(ok.error());
   auto frame = run(request);
   if (frame && *frame) {
