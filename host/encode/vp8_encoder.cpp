@@ -11,7 +11,7 @@
 //   On full-screen frames -16 also saved 18-21%, but it narrows the rate control's reach on noise (20
 //   noise frames: 1.78x fewer bytes at 300 than at 8000 kbps instead of 2x; vp8_encoder_test), so the
 //   main encoder keeps -10 on slow paths and takes -16 for small updates only at a fast path's target
-//   (4000 kbps and above): document move+resize -15% host CPU at the same bytes (docs/performance.md);
+//   (4000 kbps and above): document move+resize host CPU 1.76x -> 1.6x x11vnc's (docs/performance.md);
 // - keyframes only on request; the host asks for them quick and coarse (issue 13: a sharp 1080p keyframe
 //   is ~100-200 KB, 0.3-0.6 s of a 3 Mbit/s link before anything shows) and sharpens them right after
 //   (the lossless pass, then a top-off of what stays lossy). "Top-off" re-codes areas at high quality once
