@@ -22,7 +22,7 @@ struct RegionPolicy {
   int min_gap = 30;
   // A region that damage escapes within this many frames of its start did not hold: the motion roams (a
   // document dragged and resized over the screen started a region every 0.75 s, each a new encoder and a
-  // 30-90 KB keyframe, for a quarter of the workload's bytes and no CPU saved). Each such region doubles
+  // 30-90 KB keyframe, for a fifth of the workload's bytes and no CPU saved). Each such region doubles
   // the gap before the next one, up to max_gap; a region that holds, or settles smaller, sets it back.
   int short_life = 90;
   int max_gap = 240;

@@ -131,7 +131,7 @@ TEST_CASE("encoder rejects bad settings and mismatched images") {
 
 // From 3000 kbps, about the most a slow link's target reaches, down to 300: the reach a slow path needs.
 // On noise the quantiser range bounds it (motion frames take q 24-50): about 2x, 294 -> 148 KB. (At 4000
-// and above the main encoder codes small motion at its fast speed, which spends fewer bytes on this noise
+// and above the main encoder codes small updates at its fast speed, which spends fewer bytes on this noise
 // at q 24 than -10 does, 229 KB at 8000 kbps, and so narrows the span; a fast path does not need it.)
 TEST_CASE("the rate target changes frame sizes at runtime") {
   BgraImage img = test::gradient_image(640, 360);
