@@ -221,6 +221,18 @@ def png_crop(src, dst, x, y, width, height):
     return dst
 
 
+def shows_exactly(host_display, viewer_display, window, width, height, directory, grabbed_at=None):
+    """True when the top-left width x height of the viewer's `window` equals the host's screen pixel for
+    pixel. `grabbed_at` (a list) gets the moment the viewer's window was grabbed: the picture was exact
+    then, however long the grabs and the comparison took (about a second under load)."""
+    reference = grab_window(host_display, os.path.join(directory, "host.png"))
+    if grabbed_at is not None:
+        grabbed_at.append(time.monotonic())
+    shot = grab_window(viewer_display, os.path.join(directory, "window.png"), window)
+    picture = png_crop(shot, os.path.join(directory, "picture.png"), 0, 0, width, height)
+    return psnr(reference, picture) == float("inf")
+
+
 # The viewer's menu button (client/present/presenter_overlays.cpp) lies within this box (width, height) at
 # its window's top right corner, over the picture.
 MENU_BUTTON_BOX = (64, 40)

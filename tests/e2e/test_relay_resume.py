@@ -15,8 +15,7 @@ import tempfile
 import time
 import unittest
 
-from elfdesk_e2e import CLIENT_BIN, Xvfb, find_window, grab_window, hide_cursor, png_crop, psnr, wait_until, \
-    window_name, x_run
+from elfdesk_e2e import CLIENT_BIN, Xvfb, find_window, hide_cursor, shows_exactly, wait_until, window_name, x_run
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
 from test_resume import FreezingProxy
 
@@ -94,12 +93,7 @@ class RelayGoneResumeTest(unittest.TestCase):
             return f.read()
 
     def exact_picture(self, grabbed_at=None):
-        """`grabbed_at` (a list) gets the moment the viewer's window was grabbed (test_resume.py: why)."""
-        reference = grab_window(self.a.display, self.path("host.png"))
-        if grabbed_at is not None:
-            grabbed_at.append(time.monotonic())
-        shot = grab_window(self.b.display, self.path("window.png"), self.window)
-        return psnr(reference, png_crop(shot, self.path("picture.png"), 0, 0, HOST_W, HOST_H)) == float("inf")
+        return shows_exactly(self.a.display, self.b.display, self.window, HOST_W, HOST_H, self.dir, grabbed_at)
 
     def assert_resumed_exactly(self, timeout):
         resumed = wait_until(lambda: self.host.events("session_resumed"), timeout=timeout)

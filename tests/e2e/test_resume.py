@@ -20,8 +20,8 @@ import threading
 import time
 import unittest
 
-from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, grab_window, held_on,
-                         hide_cursor, png_crop, psnr, wait_until, window_name, x_run)
+from elfdesk_e2e import (CONSENT_BUTTONS, CLIENT_BIN, HOST_BIN, Host, Xvfb, elfdesk, find_window, held_on, hide_cursor,
+                         shows_exactly, wait_until, window_name, x_run)
 from mitm_proxy import MitmProxy
 from relay_e2e import RELAY_BIN, Pki, Relay, RelayHost
 
@@ -168,13 +168,7 @@ class LinkDropTest(unittest.TestCase):
             return f.read()
 
     def exact_picture(self, grabbed_at=None):
-        """True when the viewer's picture equals A's screen pixel for pixel. `grabbed_at` (a list) gets the
-        moment the viewer's window was grabbed: the picture was exact then, whatever the comparison took."""
-        reference = grab_window(self.a.display, self.path("host.png"))
-        if grabbed_at is not None:
-            grabbed_at.append(time.monotonic())
-        shot = grab_window(self.b.display, self.path("window.png"), self.window)
-        return psnr(reference, png_crop(shot, self.path("picture.png"), 0, 0, HOST_W, HOST_H)) == float("inf")
+        return shows_exactly(self.a.display, self.b.display, self.window, HOST_W, HOST_H, self.dir, grabbed_at)
 
     def events(self, name):
         return [e for e in read_audit(self.audit_file) if e["event"] == name]
