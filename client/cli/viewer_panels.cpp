@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
-#include <fstream>
 
 #include "client/cli/viewer_window.hpp"
 #include "common/log.hpp"
+#include "common/replace_file.hpp"
 #include "common/probes/advice.hpp"
 
 namespace elfdesk::client {
@@ -30,13 +30,17 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-// The triage report as the host sent it, in the current directory; returns the file name.
+// The triage report as the host sent it, in the current directory, whole or not at all (a script that
+// picks up elfdesk-triage-*.json never reads half of one); returns where it went, for the transcript.
 std::string save_triage(const nlohmann::json& document) {
   char name[64];
   const std::time_t now = std::time(nullptr);
   std::strftime(name, sizeof name, "elfdesk-triage-%Y%m%d-%H%M%S.json", std::localtime(&now));
-  std::ofstream(name) << document.dump(2) << "\n";
-  return name;
+  if (auto saved = replace_file(name, document.dump(2) + "\n"); !saved) {
+    log::warn("triage report not saved: {}", saved.error().detail);
+    return "report not saved: " + saved.error().detail;
+  }
+  return std::string("report saved to ") + name;
 }
 
 TextColour severity_colour(probes::Severity s) {
@@ -86,7 +90,7 @@ void ViewerWindow::show_triage(const std::expected<probes::ReceivedReport, Error
   const std::string summary = answer->document.value("data", nlohmann::json::object())
                                   .value("summary", nlohmann::json::object())
                                   .value("text", std::string("triage finished"));
-  network_.post([note = "findings: " + summary + " (report saved to " + saved + ")"](SessionCore& core) {
+  network_.post([note = "findings: " + summary + " (" + saved + ")"](SessionCore& core) {
     core.chat().note(note);
   });
   if (!panel_open_) return;

@@ -8,7 +8,7 @@
 #include <system_error>
 #include <vector>
 
-#include <unistd.h>
+#include "common/replace_file.hpp"
 
 namespace elfdesk::client {
 namespace {
@@ -72,22 +72,9 @@ std::expected<void, Error> ViewerStateFile::remember(const std::string& host, co
   std::filesystem::create_directories(path_.parent_path(), ec);
   if (ec) return std::unexpected(make_error(ErrorCode::unavailable, path_.parent_path().string() + ": " + ec.message()));
   std::filesystem::permissions(path_.parent_path(), std::filesystem::perms::owner_all, ec);
-  // Written beside the file and renamed over it: a crash or a second viewer never leaves half a file.
-  const auto temporary = path_.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << nlohmann::json{{"version", 1}, {"hosts", list}}.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(temporary, ec);
-      return std::unexpected(make_error(ErrorCode::unavailable, "cannot write " + temporary));
-    }
-  }
-  std::filesystem::rename(temporary, path_, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    return std::unexpected(make_error(ErrorCode::unavailable, path_.string() + ": " + ec.message()));
-  }
+  // A crash or a second viewer never leaves half a file.
+  if (auto written = replace_file(path_, nlohmann::json{{"version", 1}, {"hosts", list}}.dump(2) + "\n"); !written)
+    return std::unexpected(make_error(ErrorCode::unavailable, written.error().detail));
   return {};
 }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "common/replace_file.hpp"
+
 namespace elfdesk::probes {
 namespace {
 
@@ -53,14 +55,7 @@ std::expected<void, Error> rewrite_newest(const std::filesystem::path& path, std
   std::string text;
   text.reserve(used);
   for (std::size_t i = lines.size() - keep; i < lines.size(); ++i) text += lines[i] + "\n";
-  const auto temp = path.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("cannot write", temp);
-  auto written = write_all(fd, text, temp);
-  ::close(fd);
-  if (!written) return written;
-  if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("cannot replace", path);
-  return {};
+  return replace_file(path, text);
 }
 
 }  // namespace

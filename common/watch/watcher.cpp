@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/replace_file.hpp"
 
 extern char** environ;
 
@@ -38,13 +39,7 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 void write_json_file(const std::filesystem::path& path, const nlohmann::json& doc) {
-  const auto temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << doc.dump() << "\n";
-    if (!out) return log::warn("cannot write {}", temp);
-  }
-  std::filesystem::rename(temp, path);
+  if (auto written = replace_file(path, doc.dump() + "\n"); !written) log::warn("{}", written.error().detail);
 }
 
 std::string plain_summary(const probes::Finding& f) {
