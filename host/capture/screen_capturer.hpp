@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/image.hpp"
+#include "host/capture/damage_settle.hpp"
 #include "host/capture/monitor_layout.hpp"
 #include "host/capture/window_moves.hpp"
 #include "protocol/error.hpp"
@@ -50,7 +51,9 @@ class ScreenCapturer {
  public:
   virtual ~ScreenCapturer() = default;
   // Waits up to `wait` for damage. Returns a frame when pixels changed (or `force_full` is set, in which
-  // case dirty is the whole screen), std::nullopt when nothing changed, or an error. An error with code
+  // case dirty is the whole screen), std::nullopt when nothing changed, or an error. After a window moved
+  // or resized, a large change is grabbed when its burst of repaints is over (DamageSettle), a few
+  // milliseconds past `wait` at most; small pieces apart from it that arrive meanwhile come first, alone. An error with code
   // `unavailable` is permanent (display gone); others are temporary and the caller may retry.
   virtual std::expected<std::optional<CapturedFrame>, Error> capture(std::chrono::milliseconds wait,
                                                                      bool force_full) = 0;
@@ -79,6 +82,7 @@ class ScreenCapturer {
 struct X11CaptureOptions {
   std::string display;  // empty: $DISPLAY
   int monitor = -1;     // -1: whole screen; otherwise the XRandR monitor index
+  SettlePolicy settle;  // when a large change's burst is over (tests widen it to be sure of their timing)
 };
 
 std::expected<std::unique_ptr<ScreenCapturer>, Error> make_x11_capturer(const X11CaptureOptions& options);

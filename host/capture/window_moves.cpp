@@ -1,10 +1,15 @@
 #include "host/capture/window_moves.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace elfdesk::host {
 
-void WindowMoves::place(WindowId id, const Rect& where) { now_[id] = where; }
+bool WindowMoves::place(WindowId id, const Rect& where) {
+  const auto [it, added] = now_.try_emplace(id, where);
+  if (added) return true;
+  return !(std::exchange(it->second, where) == where);
+}
 
 void WindowMoves::forget(WindowId id) { now_.erase(id); }
 

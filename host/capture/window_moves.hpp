@@ -23,7 +23,8 @@ class WindowMoves {
  public:
   using WindowId = std::uint64_t;
   // A window appeared or its geometry changed (root coordinates, borders included).
-  void place(WindowId id, const Rect& where);
+  // True when the window is new or its rectangle changed (not for a restack at the same place).
+  bool place(WindowId id, const Rect& where);
   void forget(WindowId id);  // destroyed, or no longer a top-level window
   // Windows whose place changed, at the same size, since the last call; largest first. The first call
   // reports nothing (no earlier frame to move from).

@@ -21,6 +21,7 @@
 #include "host/capture/apart_changes.hpp"
 #include "host/capture/block_diff.hpp"
 #include "host/capture/capture_trace.hpp"
+#include "host/capture/damage_settle.hpp"
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_monitors.hpp"
@@ -108,6 +109,7 @@ class X11Capturer final : public ScreenCapturer {
   void take_damage(std::vector<Rect>& out);
   enum class Moves { take, leave };  // leave: the frame is a piece split off (capture_apart)
   std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage, Moves moves = Moves::take);
+  std::expected<std::optional<CapturedFrame>, Error> grab_apart();
   std::expected<void, Error> wait_until(Clock::time_point deadline);
 
   X11CaptureOptions options_;
@@ -127,7 +129,8 @@ class X11Capturer final : public ScreenCapturer {
   BgraImage frame_;                // last returned picture, updated block by block
   FrameHistory history_;           // the picture before the last returned frame's change
   bool damage_pending_ = false;
-  std::vector<Rect> held_damage_;  // taken from the server by capture_apart, left for the next capture()
+  DamageSettle settle_{options_.settle};  // a large change is grabbed when its burst is over
+  std::vector<Rect> held_damage_;  // taken from the server, not grabbed yet (capture_apart, a burst's hold)
   GrabTimes times_;  // for ELFDESK_CAPTURE_TRACE only
   bool geometry_pending_ = false;
   bool need_full_ = true;
@@ -282,6 +285,7 @@ void X11Capturer::handle(XEvent& event) {
       times_.damage_server_ms = reinterpret_cast<const XDamageNotifyEvent&>(event).timestamp;
     }
     damage_pending_ = true;
+    settle_.damage_seen(Clock::now());
   } else if (event.type == xfixes_event_ + XFixesCursorNotify) {
     cursor_pending_ = true;
   } else if (randr_event_ >= 0 &&
@@ -292,7 +296,9 @@ void X11Capturer::handle(XEvent& event) {
     geometry_pending_ = true;
   } else if (event.type == ConfigureNotify && event.xconfigure.event == root_) {
     const XConfigureEvent& c = event.xconfigure;
-    windows_.place(c.window, Rect{c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width});
+    // A restack alone (the bench's marker raises itself at every flip) is no motion.
+    if (windows_.place(c.window, Rect{c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width}))
+      settle_.window_configured(Clock::now());
   } else if (event.type == CreateNotify && event.xcreatewindow.parent == root_) {
     const XCreateWindowEvent& c = event.xcreatewindow;
     windows_.place(c.window, Rect{c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width});
@@ -397,12 +403,23 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
       XDamageSubtract(display_.get(), damage_, None, None);  // the full grab covers all pending damage
       damage_pending_ = false;
       held_damage_.clear();
+      settle_.grabbed();
       return grab(nullptr);
     }
     const bool fresh = std::exchange(damage_pending_, false);
     if (fresh || !held_damage_.empty()) {
       std::vector<Rect> damage = std::exchange(held_damage_, {});
       if (fresh) take_damage(damage);
+      if (const auto until = settle_.hold_until(damage, Clock::now())) {
+        held_damage_ = std::move(damage);  // more of the burst may come: wait for it, or for its bound
+        if (fresh) {  // a marker or a glyph apart from the burst does not wait for it
+          auto pieces = grab_apart();
+          if (!pieces || *pieces) return pieces;
+        }
+        if (auto ok = wait_until(*until); !ok) return std::unexpected(ok.error());
+        continue;
+      }
+      settle_.grabbed();
       auto frame = damage.empty() ? std::optional<CapturedFrame>{} : grab(&damage);
       if (!frame || *frame) return frame;
       times_.damage_seen_us = 0;  // nothing changed after all: the next damage starts the next frame
@@ -410,6 +427,19 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
     if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());
   }
+}
+
+// Grabs the pieces of held_damage_ that are small and apart from the rest (a frame of them alone), leaving
+// the rest held; nothing when there are none, or too many to be anything but a busy screen.
+std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab_apart() {
+  const std::vector<bool> apart = small_and_apart(held_damage_);
+  std::vector<Rect> pieces, rest;
+  for (std::size_t i = 0; i < held_damage_.size(); ++i) (apart[i] ? pieces : rest).push_back(held_damage_[i]);
+  if (pieces.empty() || pieces.size() > kMaxApartPieces) return std::optional<CapturedFrame>{};
+  held_damage_ = std::move(rest);
+  auto frame = grab(&pieces, Moves::leave);
+  if (frame && !*frame) times_.damage_seen_us = 0;  // nothing changed after all
+  return frame;
 }
 
 // The damage taken here stays in held_damage_ until capture() (or a full grab) takes it; only the pieces
@@ -421,15 +451,8 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture_apart(st
     if (geometry_pending_ || need_full_) return std::optional<CapturedFrame>{};
     if (std::exchange(damage_pending_, false)) {
       take_damage(held_damage_);
-      const std::vector<bool> apart = small_and_apart(held_damage_);
-      std::vector<Rect> pieces, rest;
-      for (std::size_t i = 0; i < held_damage_.size(); ++i) (apart[i] ? pieces : rest).push_back(held_damage_[i]);
-      if (!pieces.empty() && pieces.size() <= kMaxApartPieces) {
-        held_damage_ = std::move(rest);
-        auto frame = grab(&pieces, Moves::leave);
-        if (!frame || *frame) return frame;
-        times_.damage_seen_us = 0;  // nothing changed after all
-      }
+      auto frame = grab_apart();
+      if (!frame || *frame) return frame;
     }
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
     if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());

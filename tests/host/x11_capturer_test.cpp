@@ -5,6 +5,7 @@
 #include <X11/cursorfont.h>
 #include <X11/extensions/Xrandr.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -141,6 +142,10 @@ TEST_CASE("WindowMoves reports windows that moved at the same size since the las
   w.place(3, Rect{5, 300, 50, 50});
   w.forget(3);                         // gone before the frame
   CHECK(w.take_moves().empty());
+  // place() tells whether a window is new or changed: a restack at the same place is no motion.
+  CHECK(w.place(4, Rect{0, 0, 10, 10}));
+  CHECK_FALSE(w.place(4, Rect{0, 0, 10, 10}));
+  CHECK(w.place(4, Rect{0, 0, 10, 12}));
 }
 
 TEST_CASE("X11 capture: first frame is full, a still screen yields nothing and honours the wait") {
@@ -250,6 +255,84 @@ TEST_CASE("X11 capture: capture_apart splits off small changes apart from a larg
     CHECK_FALSE(apart->has_value());
     CHECK(must_capture(*c, 0ms).dirty.size() == 12);
   }
+}
+
+TEST_CASE("X11 capture: a window's resize and its repaint that follows are grabbed as one frame") {
+  test::XvfbServer x(640, 480);
+  // Wider than the host's 2 / 8 ms so that a loaded machine's scheduling cannot split a burst here.
+  auto made = host::make_x11_capturer(
+      host::X11CaptureOptions{x.display(), -1, host::SettlePolicy{128 * 128, 60ms, 400ms}});
+  REQUIRE(made.has_value());
+  auto& c = **made;
+  Painter paint(x.display());
+  XSetWindowAttributes attributes{};
+  attributes.background_pixel = 0x3060c0;
+  const Window w = XCreateWindow(paint.d, paint.root, 40, 40, 200, 150, 0, CopyFromParent, InputOutput,
+                                 CopyFromParent, CWBackPixel, &attributes);
+  XMapWindow(paint.d, w);
+  XSync(paint.d, False);
+  must_capture(c, 0ms);
+  const auto colour_at = [](const BgraImage& image, int px, int py) {
+    const std::uint8_t* p = image.row(py) + px * 4;
+    return static_cast<unsigned long>(p[2]) << 16 | static_cast<unsigned long>(p[1]) << 8 | p[0];
+  };
+  const auto repaint = [&](unsigned long rgb) {  // what a toolkit does after its window changed size
+    XSetForeground(paint.d, paint.gc, rgb);
+    XFillRectangle(paint.d, w, paint.gc, 0, 0, 400, 300);
+    XSync(paint.d, False);
+  };
+  SUBCASE("the content painted 15 ms after the resize comes in the same frame") {
+    std::thread toolkit([&] {
+      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);  // the server paints the new area's background
+      XSync(paint.d, False);
+      std::this_thread::sleep_for(15ms);
+      repaint(0xcc6633);
+    });
+    const auto frame = must_capture(c);
+    toolkit.join();
+    CHECK(colour_at(*frame.image, 70, 60) == 0xcc6633);
+    CHECK(colour_at(*frame.image, 400, 290) == 0xcc6633);
+    auto none = c.capture(0ms, false);
+    REQUIRE(none.has_value());
+    CHECK_FALSE(none->has_value());
+  }
+  SUBCASE("a window dragged and repainting without a pause is grabbed at the bound") {
+    std::atomic<bool> stop{false};
+    std::thread animation([&] {
+      for (int i = 0; !stop; ++i) {
+        XMoveWindow(paint.d, w, 60 + i % 2, 50);
+        repaint(0x101010 * static_cast<unsigned long>(i % 8 + 1));
+        std::this_thread::sleep_for(20ms);
+      }
+    });
+    const auto t0 = Clock::now();
+    must_capture(c);
+    const auto took = Clock::now() - t0;
+    stop = true;
+    animation.join();
+    CHECK(took >= 350ms);
+    CHECK(took < 1500ms);
+  }
+  SUBCASE("a marker apart from the held change goes first, alone") {
+    XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);
+    XSync(paint.d, False);
+    paint.fill(Rect{600, 440, 8, 8}, 0xffffff);
+    const auto marker = must_capture(c, 0ms);
+    CHECK(marker.dirty == std::vector<Rect>{Rect{592, 432, 16, 16}});
+    CHECK(colour_at(*marker.image, 400, 290) != 0x3060c0);  // the window's new area: not in the picture yet
+    const auto t0 = Clock::now();
+    const auto rest = must_capture(c, 0ms);
+    CHECK(Clock::now() - t0 < 400ms);
+    CHECK(colour_at(*rest.image, 400, 290) == 0x3060c0);
+  }
+  SUBCASE("without windows moving a large change is not held") {
+    const auto t0 = Clock::now();
+    repaint(0x33cc66);
+    const auto frame = must_capture(c, 0ms);
+    CHECK(Clock::now() - t0 < 50ms);
+    CHECK(colour_at(*frame.image, 100, 100) == 0x33cc66);
+  }
+  XDestroyWindow(paint.d, w);
 }
 
 TEST_CASE("X11 capture: a moved top-level window comes with a move hint, a resized one without") {
