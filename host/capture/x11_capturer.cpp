@@ -439,6 +439,9 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab_apart() {
   held_damage_ = std::move(rest);
   auto frame = grab(&pieces, Moves::leave);
   if (frame && !*frame) times_.damage_seen_us = 0;  // nothing changed after all
+  // Nothing left held: the burst those pieces began is over. A window that moves later starts its own
+  // (else the hold's bound would count from a marker flipped long before, and hold nothing).
+  if (frame && held_damage_.empty()) settle_.grabbed();
   return frame;
 }
 

@@ -296,6 +296,22 @@ TEST_CASE("X11 capture: a window's resize and its repaint that follows are grabb
     REQUIRE(none.has_value());
     CHECK_FALSE(none->has_value());
   }
+  SUBCASE("a marker sent alone long before does not cut the next resize's hold short") {
+    paint.fill(Rect{600, 440, 8, 8}, 0xffffff);
+    auto marker = c.capture_apart(2000ms);
+    REQUIRE(marker.has_value());
+    REQUIRE(marker->has_value());
+    std::this_thread::sleep_for(450ms);  // past the bound, counted from the marker's damage
+    std::thread toolkit([&] {
+      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);
+      XSync(paint.d, False);
+      std::this_thread::sleep_for(15ms);
+      repaint(0xcc6633);
+    });
+    const auto frame = must_capture(c);
+    toolkit.join();
+    CHECK(colour_at(*frame.image, 400, 290) == 0xcc6633);
+  }
   SUBCASE("a window dragged and repainting without a pause is grabbed at the bound") {
     std::atomic<bool> stop{false};
     std::thread animation([&] {
