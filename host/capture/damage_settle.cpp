@@ -4,15 +4,13 @@
 
 namespace elfdesk::host {
 
-void DamageSettle::seen(TimePoint now) {
+void DamageSettle::damage_seen(TimePoint now) {
   if (!first_) first_ = now;
   last_ = now;
 }
 
-void DamageSettle::damage_seen(TimePoint now) { seen(now); }
-
 void DamageSettle::window_configured(TimePoint now) {
-  seen(now);
+  damage_seen(now);  // the change is part of the burst: it starts one as damage does
   configured_ = now;
 }
 

@@ -42,7 +42,6 @@ class DamageSettle {
   void grabbed();
 
  private:
-  void seen(TimePoint now);
   SettlePolicy policy_;
   std::optional<TimePoint> first_;  // the burst's first event since the last grab
   TimePoint last_{};                // its latest

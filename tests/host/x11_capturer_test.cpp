@@ -31,6 +31,12 @@ std::unique_ptr<host::ScreenCapturer> capturer(const std::string& display, int m
   return std::move(*c);
 }
 
+// The pixel at (x, y) as 0xRRGGBB.
+unsigned long colour_at(const BgraImage& image, int x, int y) {
+  const std::uint8_t* p = image.row(y) + x * 4;
+  return static_cast<unsigned long>(p[2]) << 16 | static_cast<unsigned long>(p[1]) << 8 | p[0];
+}
+
 host::CapturedFrame must_capture(host::ScreenCapturer& c, std::chrono::milliseconds wait = 2000ms) {
   auto f = c.capture(wait, false);
   REQUIRE(f.has_value());
@@ -212,10 +218,6 @@ TEST_CASE("X11 capture: capture_apart splits off small changes apart from a larg
   auto c = capturer(x.display());
   Painter paint(x.display());
   must_capture(*c, 0ms);
-  const auto pixel = [](const BgraImage& image, int px, int py) {
-    const std::uint8_t* p = image.row(py) + px * 4;
-    return static_cast<unsigned long>(p[2]) << 16 | static_cast<unsigned long>(p[1]) << 8 | p[0];
-  };
   SUBCASE("a marker beside a large change goes alone; the large change follows, the marker not again") {
     paint.fill(Rect{0, 0, 320, 240}, 0x3366cc);
     paint.fill(Rect{600, 440, 8, 8}, 0xffffff);
@@ -223,8 +225,8 @@ TEST_CASE("X11 capture: capture_apart splits off small changes apart from a larg
     REQUIRE(apart.has_value());
     REQUIRE(apart->has_value());
     CHECK((*apart)->dirty == std::vector<Rect>{Rect{592, 432, 16, 16}});
-    CHECK(pixel(*(*apart)->image, 600, 440) == 0xffffff);
-    CHECK(pixel(*(*apart)->image, 10, 10) != 0x3366cc);  // not in the picture yet: not reported either
+    CHECK(colour_at(*(*apart)->image, 600, 440) == 0xffffff);
+    CHECK(colour_at(*(*apart)->image, 10, 10) != 0x3366cc);  // not in the picture yet: not reported either
     CHECK((*apart)->moves.empty());
     const auto rest = must_capture(*c, 0ms);
     CHECK(rest.dirty == std::vector<Rect>{Rect{0, 0, 320, 240}});
@@ -272,24 +274,26 @@ TEST_CASE("X11 capture: a window's resize and its repaint that follows are grabb
   XMapWindow(paint.d, w);
   XSync(paint.d, False);
   must_capture(c, 0ms);
-  const auto colour_at = [](const BgraImage& image, int px, int py) {
-    const std::uint8_t* p = image.row(py) + px * 4;
-    return static_cast<unsigned long>(p[2]) << 16 | static_cast<unsigned long>(p[1]) << 8 | p[0];
-  };
   const auto repaint = [&](unsigned long rgb) {  // what a toolkit does after its window changed size
     XSetForeground(paint.d, paint.gc, rgb);
     XFillRectangle(paint.d, w, paint.gc, 0, 0, 400, 300);
     XSync(paint.d, False);
   };
-  SUBCASE("the content painted 15 ms after the resize comes in the same frame") {
+  // The server resizes the window and paints the new area's background; the toolkit repaints 15 ms later.
+  // Captured meanwhile.
+  const auto capture_resize_and_repaint = [&] {
     std::thread toolkit([&] {
-      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);  // the server paints the new area's background
+      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);
       XSync(paint.d, False);
       std::this_thread::sleep_for(15ms);
       repaint(0xcc6633);
     });
     const auto frame = must_capture(c);
     toolkit.join();
+    return frame;
+  };
+  SUBCASE("the content painted 15 ms after the resize comes in the same frame") {
+    const auto frame = capture_resize_and_repaint();
     CHECK(colour_at(*frame.image, 70, 60) == 0xcc6633);
     CHECK(colour_at(*frame.image, 400, 290) == 0xcc6633);
     auto none = c.capture(0ms, false);
@@ -302,14 +306,7 @@ TEST_CASE("X11 capture: a window's resize and its repaint that follows are grabb
     REQUIRE(marker.has_value());
     REQUIRE(marker->has_value());
     std::this_thread::sleep_for(450ms);  // past the bound, counted from the marker's damage
-    std::thread toolkit([&] {
-      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);
-      XSync(paint.d, False);
-      std::this_thread::sleep_for(15ms);
-      repaint(0xcc6633);
-    });
-    const auto frame = must_capture(c);
-    toolkit.join();
+    const auto frame = capture_resize_and_repaint();
     CHECK(colour_at(*frame.image, 400, 290) == 0xcc6633);
   }
   SUBCASE("a window dragged and repainting without a pause is grabbed at the bound") {
