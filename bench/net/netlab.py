@@ -330,7 +330,10 @@ def stop_process(p, sig=signal.SIGTERM):
 
 # ---------------------------------------------------------------------------------------- command line
 def check(lab, seconds=3.0):
-    """Measures the emulated link: TCP handshake RTT and the rate of a bulk transfer each way."""
+    """Measures the emulated link: TCP handshake RTT, and during a bulk transfer each way the rate the
+    bottleneck sent at (its own byte counter: IP packets with headers) and the TCP goodput the receiver got.
+    Goodput over a window of a few RTTs is noisy: a drop holds everything behind it at the receiver until
+    the retransmission comes an RTT later, and then it all arrives at once."""
     listener = lab.socket("host")
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((lab.host_ip, 0))
@@ -345,34 +348,36 @@ def check(lab, seconds=3.0):
         listener.accept()[0].close()
         c.close()
     result = dict(profile=lab.profile.name, rtt_ms=sorted(rtts)[2])
-    for direction in ("down", "up"):
+    for direction, dev in (("down", "rv"), ("up", "rh")):
         c = lab.socket("viewer")
         c.connect((lab.host_ip, port))
         s = listener.accept()[0]
         sender, receiver = (s, c) if direction == "down" else (c, s)
-        got = [0]
+        received = [0]
+        receiver.settimeout(0.2)
+        t0 = time.monotonic()
 
         def drain():
-            while True:
-                data = receiver.recv(1 << 20)
-                if not data:
-                    return
-                got[0] += len(data)
+            while time.monotonic() - t0 < seconds:
+                try:
+                    received[0] += len(receiver.recv(1 << 20))
+                except socket.timeout:
+                    pass
 
         t = threading.Thread(target=drain)
         t.start()
         chunk = b"x" * 65536
-        t0 = time.monotonic()
-        start_bytes = None
+        link_start = None
         while time.monotonic() - t0 < seconds:
             sender.send(chunk)
-            if start_bytes is None and time.monotonic() - t0 > seconds / 3:  # past slow start
-                start_bytes, t1 = got[0], time.monotonic()
-        rate = (got[0] - start_bytes) * 8 / 1000 / (time.monotonic() - t1)
-        sender.close()
+            if link_start is None and time.monotonic() - t0 > seconds / 3:  # past slow start
+                link_start = (time.monotonic(), lab.queue(dev)["sent"])
+        link_rate = (lab.queue(dev)["sent"] - link_start[1]) * 8 / 1000 / (time.monotonic() - link_start[0])
         t.join()
-        receiver.close()
-        result[f"{direction}_kbit"] = round(rate)
+        receiver.close()  # before the sender: what is still queued is dropped, not drained at the link rate
+        sender.close()
+        result[f"{direction}_kbit"] = round(link_rate)
+        result[f"{direction}_goodput_kbit"] = round(received[0] * 8 / 1000 / seconds)
     listener.close()
     return result
 
