@@ -73,6 +73,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<std::expected<void, Error>> send_bulk(protocol::BulkChunk chunk);
   // The code is proven (both sides call it after SPAKE2): lift the pre-authentication limits.
   void set_authenticated();
+  // The peer's Hello carries capability::kPatchRecall: PixelPatches written from now on may name recent
+  // data instead of carrying it again (protocol::PictureBase). Reading takes recalls either way.
+  void allow_patch_recall() { written_picture_.recall = true; }
   // Sends Goodbye, flushes what is queued, closes TLS; then the connection ends with ErrorCode::closed.
   void close(protocol::GoodbyeReason reason, std::string message);
   // The one failure path: records the first error, closes the socket, wakes every coroutine.

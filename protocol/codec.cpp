@@ -1,5 +1,6 @@
 #include "protocol/codec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <limits>
@@ -298,8 +299,16 @@ constexpr std::uint8_t kCompressed = 0x04;    // data is zstd; raw_size follows
 constexpr std::uint8_t kGeometry = 0x08;      // width and height follow (they differ from the base's)
 constexpr std::uint8_t kCopies = 0x10;        // a copy count (>= 1) and the copies follow
 constexpr std::uint8_t kSeveralRects = 0x20;  // a rectangle count (>= 2) follows; otherwise exactly one
-constexpr std::uint8_t kAll = 0x3f;
+constexpr std::uint8_t kRecalled = 0x40;      // a slot number instead of the data; format and kCompressed 0
+constexpr std::uint8_t kAll = 0x7f;
 }  // namespace patch_flag
+
+// Whether `rects` have exactly these widths and heights, in order (recalled data fits only those).
+bool same_sizes(const std::vector<ScreenRect>& rects, const std::vector<std::pair<std::uint16_t, std::uint16_t>>& sizes) {
+  return rects.size() == sizes.size() &&
+         std::equal(rects.begin(), rects.end(), sizes.begin(),
+                    [](const ScreenRect& r, const auto& size) { return r.width == size.first && r.height == size.second; });
+}
 
 std::uint64_t zigzag(std::uint64_t difference) {
   const auto d = static_cast<std::int64_t>(difference);
@@ -311,8 +320,11 @@ void fields(Encoder& io, const PixelPatch& m) {
   namespace F = patch_flag;
   const PictureBase& base = io.base();
   const bool geometry = m.width != base.width || m.height != base.height;
-  const auto flags = static_cast<std::uint8_t>((std::to_underlying(m.format) & F::kFormat) |
-                                               (m.compressed ? F::kCompressed : 0) | (geometry ? F::kGeometry : 0) |
+  const std::optional<std::size_t> slot = base.recall ? base.find(m) : std::nullopt;
+  const auto data_flags = slot ? F::kRecalled
+                               : static_cast<std::uint8_t>((std::to_underlying(m.format) & F::kFormat) |
+                                                           (m.compressed ? F::kCompressed : 0));
+  const auto flags = static_cast<std::uint8_t>(data_flags | (geometry ? F::kGeometry : 0) |
                                                (m.copies.empty() ? 0 : F::kCopies) |
                                                (m.rects.size() > 1 ? F::kSeveralRects : 0));
   io.u8(flags);
@@ -329,6 +341,7 @@ void fields(Encoder& io, const PixelPatch& m) {
   }
   if (m.rects.size() > 1) io.var_count(m.rects, L::kMaxUpdateRects);
   for (const auto& r : m.rects) rect<Ints::varint>(io, r);
+  if (slot) return io.varint(static_cast<std::uint32_t>(*slot));
   if (m.compressed) io.varint(m.raw_size);
   io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
 }
@@ -339,7 +352,10 @@ void fields(Decoder& io, PixelPatch& m) {
   std::uint8_t flags = 0;
   io.u8(flags);
   if (io.failure()) return;
-  if ((flags & ~F::kAll) != 0) return io.reject(ErrorCode::malformed, "pixel patch flags beyond 0x3f");
+  if ((flags & ~F::kAll) != 0) return io.reject(ErrorCode::malformed, "pixel patch flags beyond 0x7f");
+  const bool recalled = (flags & F::kRecalled) != 0;
+  if (recalled && (flags & (F::kFormat | F::kCompressed)) != 0)
+    return io.reject(ErrorCode::malformed, "recalled pixel patch with its own format");
   m.format = static_cast<PixelFormat>(flags & F::kFormat);
   m.compressed = (flags & F::kCompressed) != 0;
   std::uint64_t frame_step = 0, time_step = 0;
@@ -369,6 +385,20 @@ void fields(Decoder& io, PixelPatch& m) {
     m.rects.resize(1);
   }
   for (auto& r : m.rects) rect<Ints::varint>(io, r);
+  if (recalled) {
+    std::uint32_t slot = 0;
+    io.varint(slot);
+    if (io.failure()) return;
+    if (slot >= base.slots.size()) return io.reject(ErrorCode::malformed, "pixel patch recalls an empty slot");
+    const RecalledData& kept = base.slots[slot];
+    if (!same_sizes(m.rects, kept.sizes))
+      return io.reject(ErrorCode::malformed, "pixel patch recalls data of other rectangle sizes");
+    m.format = kept.format;
+    m.compressed = kept.compressed;
+    m.raw_size = kept.raw_size;
+    m.data = kept.data;
+    return;
+  }
   if (m.compressed) io.varint(m.raw_size);
   io.var_blob(m.data, L::kMaxPixelUpdateCompressed);
   if (!m.compressed) m.raw_size = static_cast<std::uint32_t>(m.data.size());
@@ -560,11 +590,42 @@ std::size_t max_payload_for(std::uint16_t type) {
   }
 }
 
+namespace {
+
+RecalledData recalled_data(const PixelPatch& patch) {
+  RecalledData kept{{}, patch.format, patch.compressed, patch.raw_size, patch.data};
+  for (const ScreenRect& r : patch.rects) kept.sizes.emplace_back(r.width, r.height);
+  return kept;
+}
+
+bool same_data(const RecalledData& kept, const PixelPatch& patch) {
+  return kept.format == patch.format && kept.compressed == patch.compressed && kept.raw_size == patch.raw_size &&
+         kept.data == patch.data && same_sizes(patch.rects, kept.sizes);
+}
+
+}  // namespace
+
+std::optional<std::size_t> PictureBase::find(const PixelPatch& patch) const {
+  if (patch.data.size() > kRecallMaxData) return std::nullopt;
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (same_data(slots[i], patch)) return i;
+  return std::nullopt;
+}
+
 void PictureBase::note(const Message& message) {
   std::visit(
       [this](const auto& m) {
         if constexpr (requires { m.frame_id; m.capture_time_us; m.width; m.height; }) {
-          *this = PictureBase{m.frame_id, m.capture_time_us, m.width, m.height};
+          frame_id = m.frame_id;
+          capture_time_us = m.capture_time_us;
+          width = m.width;
+          height = m.height;
+        }
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, PixelPatch>) {
+          if (m.data.size() > kRecallMaxData || find(m)) return;
+          if (slots.size() < kRecallSlots) slots.push_back(recalled_data(m));
+          else slots[next_slot] = recalled_data(m);
+          next_slot = (next_slot + 1) % kRecallSlots;
         }
       },
       message);

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <expected>
+#include <optional>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -18,12 +20,34 @@ namespace elfdesk::protocol {
 // keeps one per direction and note()s every picture update it writes or reads, after encoding or
 // decoding it; a new connection (a resume) starts from a default base. With the default base, frame id
 // and capture time are absolute and the geometry is always written (stateless callers, the fuzzer).
+//
+// It also holds the recent small PixelPatch data (capability kPatchRecall): a patch whose data and
+// rectangle sizes equal one of the last kRecallSlots distinct ones goes as that slot's number instead of
+// the data (a letter typed again, a cursor blinking, a marker flipping back). Both ends fill the slots the
+// same way, from the patches they note(): each small one whose data is not there yet takes the next slot
+// in turn. The writing end recalls only when `recall` is set (the peer's Hello has kPatchRecall); the
+// reading end always takes a recall that names a filled slot whose sizes match.
+inline constexpr std::size_t kRecallSlots = 32;
+inline constexpr std::size_t kRecallMaxData = 512;  // larger data is not kept: it rarely repeats exactly
+struct RecalledData {
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> sizes;  // each rectangle's width and height
+  PixelFormat format = PixelFormat::bits;
+  bool compressed = false;
+  std::uint32_t raw_size = 0;
+  Bytes data;
+  friend bool operator==(const RecalledData&, const RecalledData&) = default;
+};
 struct PictureBase {
   std::uint64_t frame_id = 0;
   std::uint64_t capture_time_us = 0;
   std::uint16_t width = 0;
   std::uint16_t height = 0;
+  bool recall = false;                  // writing end: PixelPatch data may go as a slot number
+  std::vector<RecalledData> slots;      // up to kRecallSlots, filled in turn
+  std::size_t next_slot = 0;
   void note(const Message& message);  // a picture update moves the base to it; other messages do nothing
+  // The slot holding exactly this patch's data and rectangle sizes, if any.
+  std::optional<std::size_t> find(const PixelPatch& patch) const;
   friend bool operator==(const PictureBase&, const PictureBase&) = default;
 };
 

@@ -72,9 +72,11 @@ inline constexpr std::uint32_t kPathReport = 1u << 9;  // PathReport: the host's
 inline constexpr std::uint32_t kPixelPatch = 1u << 12;
 // A small moving area (a video, a window moved within an area) may go as RegionFrames of a second stream.
 inline constexpr std::uint32_t kRegionStream = 1u << 11;
+// A PixelPatch may name one of the recent small patches' data instead of carrying it (PictureBase).
+inline constexpr std::uint32_t kPatchRecall = 1u << 13;
 inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
                                       kResume | kSessionInfo | kPathReport | kPixelPatch |
-                                      kRegionStream;
+                                      kRegionStream | kPatchRecall;
 }  // namespace capability
 
 // Permission bits a customer grants.

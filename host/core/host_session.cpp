@@ -87,6 +87,7 @@ struct HostSession::Impl {
 
   // Chat and transfers speak over one connection: made again for each (a transfer cut by a drop has failed).
   void make_connection_parts() {
+    if ((setup.capabilities & capability::kPatchRecall) != 0) conn->allow_patch_recall();
     chat = std::make_shared<HostChat>(conn, ui, audit, setup.engineer_name);
     transfers = std::make_shared<HostTransfers>(TransferContext{conn, ui, &audit, &options, &runner, &probe_pool,
                                                                 setup.engineer_name, setup.peer, setup.permissions});

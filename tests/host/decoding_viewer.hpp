@@ -45,9 +45,11 @@ class DecodingViewer {
     if (thread_.joinable()) thread_.join();
   }
   // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates;
-  // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch); with `regions` it
-  // may send RegionFrames (capability kRegionStream).
-  host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false, bool regions = false) {
+  // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch, and kPatchRecall
+  // unless `recall` is false); with `regions` it may send RegionFrames (capability kRegionStream).
+  host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false, bool regions = false,
+                                    bool recall = true) {
+    written_.recall = patches && recall;
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
     if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
@@ -135,6 +137,14 @@ class DecodingViewer {
     written_.note(message);
     CHECK_MESSAGE(frame.has_value(), "an update the codec refuses");
     frame_sizes_.push_back(frame ? frame->size() : 0);
+    if (frame) {  // and read back as the viewer's connection reads it, against its own base
+      const auto header = protocol::parse_frame_header(
+          std::span<const std::uint8_t, limits::kFrameHeaderSize>(frame->data(), limits::kFrameHeaderSize));
+      const auto read = protocol::decode_payload(
+          header ? header->type : 0, std::span(*frame).subspan(limits::kFrameHeaderSize), read_);
+      CHECK_MESSAGE((read && *read == message), "an update that does not read back as written");
+      if (read) read_.note(*read);
+    }
     if (const auto* video = std::get_if<protocol::VideoFrame>(&item)) {
       ++video_frames_;
       bytes_ += video->data.size();
@@ -169,7 +179,7 @@ class DecodingViewer {
   }
 
   Ack ack_;
-  protocol::PictureBase written_;
+  protocol::PictureBase written_, read_;
   std::optional<client::PictureReceiver> receiver_;
   mutable std::mutex mutex_;
   std::condition_variable ready_, shown_;
@@ -187,10 +197,10 @@ class DecodingViewer {
 // driven turn by turn from the test's thread: no thread, no sleep, the same run every time.
 struct StreamedSession {
   StreamedSession(ManualClock& c, std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
-                  bool exact_pixels = true, bool patches = false, bool regions = false)
+                  bool exact_pixels = true, bool patches = false, bool regions = false, bool recall = true)
       : clock(c),
         viewer([this](const protocol::FrameAck& ack) { video.on_ack(ack); }, /*threaded=*/false),
-        video(std::move(screen), viewer.callbacks(exact_pixels, patches, regions), config,
+        video(std::move(screen), viewer.callbacks(exact_pixels, patches, regions, recall), config,
               host::StreamerParts{&clock, {}}) {}
 
   // Runs the loop's turns, advancing the clock by each wait the loop asks for, until `done()` holds or

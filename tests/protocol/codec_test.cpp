@@ -387,7 +387,7 @@ TEST_CASE("pixel patches: varint fields, the bits format, raw data, and the same
   auto outside = typed;
   outside.rects[0].x = 1913;
   CHECK(encode_error(outside) == ErrorCode::malformed);
-  // The flags: format 0 is no format, bits 6 and 7 are not defined.
+  // The flags: format 0 is no format, bit 7 is not defined, bit 6 (a recall) needs a filled slot.
   for (int flags : {0x08, 0x48, 0x8b}) {
     Bytes bad = wire;
     bad[0] = static_cast<std::uint8_t>(flags);
@@ -463,6 +463,86 @@ TEST_CASE("pixel patches relative to the previous picture: frame id and time as 
   CHECK(refused(one_rect));
   // The unchanged bytes still decode (the insertions above are what is refused).
   CHECK(p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), plain, base).has_value());
+}
+
+// kPatchRecall: both ends keep the recent small patches' data in the same slots; a repeat goes as its slot.
+TEST_CASE("pixel patches recalled: a repeat is a slot number, read back against the reader's own slots") {
+  const std::uint32_t glyph = 1 + 2 * 4 + (8 * 13 + 7) / 8;
+  const p::PixelPatch first{500, 1'000'000, 1920, 1080, {300, 40, 0}, {}, {{100, 200, 8, 13}},
+                            p::PixelFormat::bits, false, glyph, Bytes(glyph, 0x5A)};
+  p::PictureBase writer, reader;
+  writer.recall = true;
+  const auto send = [&](const p::PixelPatch& patch) {
+    auto bytes = p::encode_payload(patch, writer);
+    REQUIRE(bytes.has_value());
+    writer.note(patch);
+    auto read = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), *bytes, reader);
+    REQUIRE(read.has_value());
+    CHECK(*read == p::Message{patch});
+    reader.note(*read);
+    return *bytes;
+  };
+  const Bytes sent = send(first);
+  CHECK((sent[0] & 0x40) == 0);  // new data: carried
+  auto again = first;  // the same letter elsewhere on the line, later
+  again.frame_id = 503;
+  again.capture_time_us = 1'300'000;
+  again.rects = {{164, 200, 8, 13}};
+  p::PictureBase no_recall = writer;
+  no_recall.recall = false;
+  const Bytes carried = *p::encode_payload(again, no_recall);
+  const Bytes recalled = send(again);
+  CHECK(recalled[0] == 0x40);  // recalled: no format of its own, one rectangle
+  CHECK(recalled.size() + glyph == carried.size());  // the data and its length byte became the slot (0)
+  CHECK(writer.slots == reader.slots);
+  CHECK(writer.slots.size() == 1);  // a recall adds nothing
+
+  // The slots fill in turn and the oldest goes: after kRecallSlots other patches, `first` is sent again.
+  for (std::uint32_t i = 0; i < p::kRecallSlots; ++i) {
+    auto other = first;
+    other.frame_id = 600 + i;
+    other.data = Bytes(glyph, static_cast<std::uint8_t>(i));
+    CHECK((send(other)[0] & 0x40) == 0);
+  }
+  again.frame_id = 700;
+  CHECK((send(again)[0] & 0x40) == 0);
+  CHECK(writer.slots == reader.slots);
+  // Large data is never kept; a writer whose peer lacks kPatchRecall never recalls.
+  auto large = first;
+  large.rects = {{0, 0, 64, 64}};
+  large.format = p::PixelFormat::bgra;
+  large.raw_size = 64 * 64 * 4;
+  large.data = Bytes(large.raw_size, 7);
+  send(large);
+  CHECK((send(large)[0] & 0x40) == 0);
+  p::PictureBase plain = writer;
+  plain.recall = false;
+  CHECK((p::encode_payload(again, plain)->at(0) & 0x40) == 0);
+
+  // Refused: a slot that holds nothing, data recalled for other rectangle sizes, a recall with a format.
+  const auto refused = [](const Bytes& bytes, const p::PictureBase& base) {
+    auto r = p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), bytes, base);
+    return !r && r.error().code == ErrorCode::malformed;
+  };
+  p::PictureBase one;
+  one.note(first);
+  one.recall = true;
+  Bytes ok = *p::encode_payload(again, one);
+  REQUIRE(ok[0] == 0x40);
+  CHECK(refused(ok, p::PictureBase{}));  // the reader has no slot 0
+  Bytes beyond = ok;
+  beyond.back() = 5;  // slot 5: empty
+  CHECK(refused(beyond, one));
+  p::PictureBase reader_one;
+  reader_one.note(first);
+  Bytes wrong_size = ok;  // ..., width 8, height 13, slot 0: the rectangle made 9 wide
+  REQUIRE(wrong_size[wrong_size.size() - 3] == 8);
+  wrong_size[wrong_size.size() - 3] = 9;
+  CHECK(refused(wrong_size, reader_one));
+  Bytes with_format = ok;
+  with_format[0] |= 0x03;
+  CHECK(refused(with_format, reader_one));
+  CHECK(p::decode_payload(static_cast<std::uint16_t>(p::MessageType::pixel_patch), ok, reader_one).has_value());
 }
 
 TEST_CASE("region frames: a region inside the screen, coded areas inside the region, copies on the screen") {
