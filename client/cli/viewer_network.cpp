@@ -12,6 +12,9 @@
 namespace elfdesk::client {
 namespace {
 
+// How the end of a connection that went away without a Goodbye reads to the engineer.
+std::string lost_text(const Error& lost) { return "the connection to the host was lost (" + lost.detail + ")"; }
+
 // The line the window shows in state `s`, before there is a picture.
 std::string status_text(SessionState s, const EngineerOptions& o) {
   const std::string where = o.host + ":" + std::to_string(o.port);
@@ -115,7 +118,10 @@ void ViewerNetwork::end(int exit_code, const std::string& why) {
 asio::awaitable<void> ViewerNetwork::session(asio::ssl::context& tls) {
   auto session = co_await open_engineer_session(tls, options_);
   if (!session) {
-    end(exit_code_for(session.error()), session.error().detail);
+    // A host killed right after the customer said yes, before the viewer had the whole answer, closes
+    // the connection without a Goodbye: as lost as it would be a moment later.
+    const Error& error = session.error();
+    end(exit_code_for(error), error.code == ErrorCode::closed ? lost_text(error) : error.detail);
     co_return;
   }
   const bool control = (session->granted & protocol::permission::kControl) != 0;
@@ -175,8 +181,7 @@ asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::
                           : options_.via_relay && lost.code == ErrorCode::closed
                               ? "the relay closed the connection (it may have restarted); trying to reconnect (up to " +
                                     seconds_text(timing_.window) + ")"
-                              : "the connection to the host was lost (" + lost.detail + "); trying to reconnect (up to " +
-                                    seconds_text(timing_.window) + ")";
+                              : lost_text(lost) + "; trying to reconnect (up to " + seconds_text(timing_.window) + ")";
   std::fprintf(stderr, "elfdesk: %s\n", why.c_str());
   core_->connection_lost(why);
   show_state("reconnecting...", "Reconnecting... " + why);
@@ -202,8 +207,7 @@ asio::awaitable<std::optional<std::string>> ViewerNetwork::reconnect(asio::ssl::
     // A killed host's socket may close with a reset (unread bytes), which looks like the network; but a
     // dial refused at its address means elfdesk-host is not running there any more: nothing can resume.
     if (!options_.via_relay && !options_.listen && is_refused(conn.error()))
-      co_return "the connection to the host was lost (" + lost.detail + ") and " + conn.error().detail +
-                ": elfdesk-host has ended";
+      co_return lost_text(lost) + " and " + conn.error().detail + ": elfdesk-host has ended";
     pause.expires_after(std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now()));
     co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   }
@@ -226,7 +230,7 @@ asio::awaitable<void> ViewerNetwork::stream(asio::ssl::context& tls) {
         co_return end(10, *ended);
       }
       // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
-      co_return end(exit_code_for(event.error()), "the connection to the host was lost (" + event.error().detail + ")");
+      co_return end(exit_code_for(event.error()), lost_text(event.error()));
     }
     if (event->goodbye) co_return end(exit_code_for_goodbye(*event->goodbye), describe_goodbye(*event->goodbye));
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.

@@ -90,7 +90,10 @@ class BundleTest(unittest.TestCase):
         self.assertTrue(host.wait_for_output(r"wants to run read-only diagnostics"), host.stdout())
         host.proc.stdin.write(b"y\n")
         host.proc.stdin.flush()
-        self.assertTrue(host.wait_for_output(r"wants to download a support bundle"), host.stdout())
+        # The engineer's request follows the diagnostics answer; under ASan on a busy CI machine it took
+        # longer than 15 s once. On a failure the client's own words say where it stood.
+        self.assertTrue(host.wait_for_output(r"wants to download a support bundle", timeout=45),
+                        host.stdout() + "\nclient: " + ("running" if proc.poll() is None else proc.stderr.read()))
         host.proc.stdin.write(b"n\n")
         host.proc.stdin.flush()
         _, err = proc.communicate(timeout=30)
