@@ -49,7 +49,7 @@ class DecodingViewer {
   // unless `recall` is false); with `regions` it may send RegionFrames (capability kRegionStream).
   host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false, bool regions = false,
                                     bool recall = true) {
-    written_.recall = patches && recall;
+    written_.recall = still_clock_.recall = patches && recall;
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
     if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
@@ -75,6 +75,10 @@ class DecodingViewer {
   // Each update's size as a frame on the wire (the codec's payload and the 8-byte frame header; TLS adds
   // its record to that), in order.
   std::vector<std::size_t> frame_sizes() const { return locked(frame_sizes_); }
+  // The same, with each update's clock fields held still (its timings 0, its capture time the previous
+  // update's): what an update costs apart from how long the host took, which varies from run to run (a
+  // varint timing crosses a byte under ASan). Comparing two sessions' sizes byte for byte needs these.
+  std::vector<std::size_t> still_clock_sizes() const { return locked(still_clock_sizes_); }
   int patches() const { return locked(patches_); }
   int region_frames() const { return locked(region_frames_); }
   int region_generations() const { return locked(region_generations_); }  // region keyframes seen
@@ -137,6 +141,7 @@ class DecodingViewer {
     written_.note(message);
     CHECK_MESSAGE(frame.has_value(), "an update the codec refuses");
     frame_sizes_.push_back(frame ? frame->size() : 0);
+    still_clock_sizes_.push_back(size_with_still_clock(item));
     if (frame) {  // and read back as the viewer's connection reads it, against its own base
       const auto header = protocol::parse_frame_header(
           std::span<const std::uint8_t, limits::kFrameHeaderSize>(frame->data(), limits::kFrameHeaderSize));
@@ -178,15 +183,28 @@ class DecodingViewer {
     }
   }
 
+  std::size_t size_with_still_clock(Item item) {
+    std::visit(
+        [&](auto& m) {
+          m.timings = {};
+          m.capture_time_us = still_clock_.capture_time_us;
+        },
+        item);
+    const auto message = std::visit([](const auto& m) { return protocol::Message(m); }, item);
+    const auto frame = protocol::encode_frame(message, still_clock_);
+    still_clock_.note(message);
+    return frame ? frame->size() : 0;
+  }
+
   Ack ack_;
-  protocol::PictureBase written_, read_;
+  protocol::PictureBase written_, read_, still_clock_;
   std::optional<client::PictureReceiver> receiver_;
   mutable std::mutex mutex_;
   std::condition_variable ready_, shown_;
   std::deque<Item> queue_;
   client::RemotePicture picture_;
   int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0, patches_ = 0, region_frames_ = 0, region_generations_ = 0;
-  std::vector<std::size_t> frame_sizes_;
+  std::vector<std::size_t> frame_sizes_, still_clock_sizes_;
   std::size_t bytes_ = 0;
   std::vector<long> exact_areas_;
   bool done_ = false;
