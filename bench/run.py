@@ -782,6 +782,7 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
         system.start(bench, a, b, width, height)
         if getattr(system, "frame_trace", None):
             result["frame_trace"] = system.frame_trace
+            result["viewer_started_us"] = int(system.viewer_started * 1e6)  # the traces' clock (monotonic)
             result["capture_trace"] = system.capture_trace
             result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer

@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "elfdesk-host: %s\n", desktop.error().detail.c_str());
     return 2;
   }
-  if (auto shareable = (*desktop)->check(); !shareable) {  // before a code is shown
-    std::fprintf(stderr, "elfdesk-host: %s\n", shareable.error().detail.c_str());
+  const auto shared_area = (*desktop)->check();  // before a code is shown
+  if (!shared_area) {
+    std::fprintf(stderr, "elfdesk-host: %s\n", shared_area.error().detail.c_str());
     return 2;
   }
   const std::string audit_path = options->audit_log == "-"     ? ""
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   HostServer server(*options, *audit, ui.get(), *desktop);
+  server.prepare_video(*shared_area);  // while the code is read out and the engineer connects
   end_when_display_closes(server);
   if (ui) {
     ui->set_on_end_session([&server] { server.end_session(); });

@@ -1,6 +1,7 @@
 // `elfdesk view`: the engineer's live window. Wiring only: the arguments, the control socket, the window
 // (ViewerWindow, main thread) and the session (ViewerNetwork, network thread). Main thread.
 #include <cstdio>
+#include <mutex>
 
 #include "client/cli/commands.hpp"
 #include "client/cli/control_socket.hpp"
@@ -122,6 +123,28 @@ std::unique_ptr<ControlSocketServer> open_control_socket(asio::io_context& io, c
   return std::move(*control);
 }
 
+// The session's end stops the window's loop, but the network starts before the window exists (so that the
+// handshake's round trips overlap SDL's start-up, ~120 ms on Xvfb and more on a desktop with a compositor):
+// an end that comes first is kept and stops the window as soon as it is attached. Any thread.
+class WindowStop {
+ public:
+  void request() {
+    const std::lock_guard lock(mutex_);
+    requested_ = true;
+    if (window_) window_->stop();
+  }
+  void attach(SdlPresenter& window) {
+    const std::lock_guard lock(mutex_);
+    window_ = &window;
+    if (requested_) window.stop();
+  }
+
+ private:
+  std::mutex mutex_;
+  SdlPresenter* window_ = nullptr;
+  bool requested_ = false;
+};
+
 void report_recording(const std::expected<RecordingSummary, Error>& done, bool allowed) {
   if (!done) {
     std::fprintf(stderr, "elfdesk view: the recording failed: %s\n", done.error().detail.c_str());
@@ -164,22 +187,29 @@ int run_view_command(const std::vector<std::string>& words) {
   }
   asio::io_context io(1);
   const auto control = open_control_socket(io, view->control_socket);
+  // The session first, then the window: what the network hands over before the window is there waits in
+  // `shared` until the window's first wake.
+  ViewerShared shared;
+  WindowStop window_stop;
+  ViewerNetwork network(io, std::move(view->target.options), shared, [&window_stop] { window_stop.request(); },
+                        control.get());
+  network.set_transcript(view->transcript);
+  if (view->monitor) network.set_start_monitor(*view->monitor);
+  network.start();
   auto presenter = SdlPresenter::create(PresenterOptions{"elfdesk — connecting", 1280, 720});
   if (!presenter) {
     std::fprintf(stderr, "elfdesk view: cannot open a window: %s\n", presenter.error().detail.c_str());
+    network.finish();
     return 10;
   }
   SdlPresenter& window = **presenter;
   if (view->one_to_one) window.set_scale_mode(ScaleMode::one_to_one);
   window.show_stats(view->stats);
-  ViewerShared shared;
   shared.updates.set_waker(window.waker());
   shared.mailbox.set_waker(window.waker());
-  ViewerNetwork network(io, std::move(view->target.options), shared, [&window] { window.stop(); }, control.get());
   ViewerWindow ui(window, network, shared, view->settings);
-  network.set_transcript(view->transcript);
-  if (view->monitor) network.set_start_monitor(*view->monitor);
-  network.start();
+  window_stop.attach(window);
+  window.wake();  // whatever came before the wakers were set
   window.run_loop(ui.loop());
   // Window closed (or session over): release anything held remotely, say goodbye, stop the network.
   ui.release_all();

@@ -18,6 +18,7 @@
 #include "host/core/host_relay.hpp"
 #include "host/core/host_session.hpp"
 #include "host/core/resume_table.hpp"
+#include "host/encode/spare_encoder.hpp"
 #include "protocol/limits.hpp"
 
 namespace elfdesk::host {
@@ -53,6 +54,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   AuditLog& audit;
   ConsentUi* ui;
   std::shared_ptr<const DesktopEnvironment> desktop;
+  SpareEncoder spare_encoder;  // the first session's video encoder, made ahead; outlives every session
   asio::io_context io{1};
   asio::ssl::context tls;
   std::unique_ptr<HostRelay> relay;       // relay mode: registers `transport` at the relay (outlives it)
@@ -395,7 +397,8 @@ asio::awaitable<bool> HostServer::State::admit(std::shared_ptr<Connection> conn,
   } else {
     resumes.close();
   }
-  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui, &resumes);
+  session = std::make_shared<HostSession>(conn, *consent, options, audit, desktop, ui, &resumes,
+                                          spare_encoder.factory());
   if (ui) ui->show_session(SessionInfo{consent->engineer_name, consent->peer, consent->permissions});
   const SessionSummary summary = co_await session->run();
   ++pending;
@@ -463,6 +466,10 @@ std::expected<void, Error> HostServer::start() {
     if (st->ui) st->ui->quit();
   });
   return {};
+}
+
+void HostServer::prepare_video(Rect shared_area) {
+  state_->spare_encoder.prepare(EncoderSettings{shared_area.width, shared_area.height});
 }
 
 void HostServer::stop(std::string reason) {

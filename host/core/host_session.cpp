@@ -58,6 +58,7 @@ struct HostSession::Impl {
   const HostOptions& options;
   AuditLog& audit;
   std::shared_ptr<const DesktopEnvironment> desktop;  // chosen once by the server; not null
+  EncoderFactory make_encoder;                        // the streamer's; empty: VP8 made on demand
   std::unique_ptr<VideoStreamer> video;
   std::unique_ptr<SessionInput> input;
   probes::ProbeRunner runner;
@@ -79,9 +80,10 @@ struct HostSession::Impl {
   MonitorLayout shown;  // what the engineer sees now (the streamer's last report)
 
   Impl(std::shared_ptr<Connection> c, SessionSetup s, const HostOptions& o, AuditLog& a,
-       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u, ResumeTable* r)
-      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), runner(make_runner(o)),
-        remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, u, runner), ui(u), resumes(r) {
+       std::shared_ptr<const DesktopEnvironment> d, ConsentUi* u, ResumeTable* r, EncoderFactory e)
+      : conn(std::move(c)), setup(std::move(s)), options(o), audit(a), desktop(std::move(d)), make_encoder(std::move(e)),
+        runner(make_runner(o)), remedies({setup.engineer_name, setup.peer, setup.permissions}, o, a, u, runner), ui(u),
+        resumes(r) {
     make_connection_parts();
   }
 
@@ -150,7 +152,8 @@ struct HostSession::Impl {
         if (auto session = owner.lock()) session->impl_->on_layout(layout, cause, accepted);
       });
     };
-    video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks));
+    video = std::make_unique<VideoStreamer>(std::move(capturer), std::move(callbacks), SchedulerConfig{},
+                                            StreamerParts{nullptr, make_encoder});
     video->start();
     input = std::make_unique<SessionInput>(*desktop, options, area, setup.permissions, audit, conn);
     return {};
@@ -239,9 +242,9 @@ struct HostSession::Impl {
 
 HostSession::HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
                          AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop, ConsentUi* ui,
-                         ResumeTable* resumes)
+                         ResumeTable* resumes, EncoderFactory make_encoder)
     : impl_(std::make_unique<Impl>(std::move(connection), std::move(setup), options, audit, std::move(desktop), ui,
-                                   resumes)) {}
+                                   resumes, std::move(make_encoder))) {}
 
 
 HostSession::~HostSession() = default;

@@ -17,6 +17,7 @@
 #include "host/core/audit_log.hpp"
 #include "host/core/host_options.hpp"
 #include "host/core/resume_table.hpp"
+#include "host/encode/video_encoder.hpp"
 #include "host/platform/desktop_environment.hpp"
 #include "host/ui/consent_ui.hpp"
 
@@ -42,7 +43,8 @@ class HostSession : public std::enable_shared_from_this<HostSession> {
   HostSession(std::shared_ptr<Connection> connection, SessionSetup setup, const HostOptions& options,
               AuditLog& audit, std::shared_ptr<const DesktopEnvironment> desktop,  // desktop: not null
               ConsentUi* ui = nullptr,   // asks the customer about each remedy; null: only --consent accept
-              ResumeTable* resumes = nullptr);  // open: the session may resume; must outlive the session
+              ResumeTable* resumes = nullptr,  // open: the session may resume; must outlive the session
+              EncoderFactory make_encoder = {});  // the video encoders (SpareEncoder's); empty: VP8 on demand
   ~HostSession();
   asio::awaitable<SessionSummary> run();
   // Ends the session from our side (customer, Ctrl-C, shutdown). Network thread.

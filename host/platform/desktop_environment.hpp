@@ -29,8 +29,9 @@ class DesktopEnvironment {
   // A null clipboard: this desktop has none to share, which is not an error.
   virtual std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const = 0;
   // Opens what would be shared, once, and closes it again: a wrong display or monitor fails at start,
-  // before a code is shown, not after the customer said yes.
-  virtual std::expected<void, Error> check() const = 0;
+  // before a code is shown, not after the customer said yes. Returns the area a session would share now
+  // (its size is the first picture's).
+  virtual std::expected<Rect, Error> check() const = 0;
   // True once the desktop went away for good (the X server closed): the host ends and exits.
   virtual bool lost() const = 0;
 };

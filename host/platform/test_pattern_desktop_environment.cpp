@@ -19,7 +19,7 @@ class TestPatternDesktopEnvironment final : public DesktopEnvironment {
   std::expected<std::unique_ptr<SharedClipboard>, Error> make_clipboard() const override {
     return std::unique_ptr<SharedClipboard>();
   }
-  std::expected<void, Error> check() const override { return {}; }
+  std::expected<Rect, Error> check() const override { return Rect{0, 0, width_, height_}; }
   bool lost() const override { return false; }
 
  private:

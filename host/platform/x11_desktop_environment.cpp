@@ -26,11 +26,11 @@ class X11DesktopEnvironment final : public DesktopEnvironment {
     return std::unique_ptr<SharedClipboard>(std::move(*clipboard));
   }
   // The capturer opens the display and finds the monitor (XRandR) exactly as a session will.
-  std::expected<void, Error> check() const override {
+  std::expected<Rect, Error> check() const override {
     auto capturer = make_capturer();
     if (!capturer)
       return std::unexpected(make_error(capturer.error().code, "cannot share display " + display_ + ": " + capturer.error().detail));
-    return {};
+    return (*capturer)->layout().area;
   }
   bool lost() const override { return x11_display_closed(); }
 

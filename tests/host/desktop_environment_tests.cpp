@@ -79,9 +79,9 @@ TEST_CASE("DesktopEnvironment::check: a display or monitor that is not there fai
   options.display = x.display();
   auto desktop = host::make_desktop_environment(options);
   REQUIRE(desktop.has_value());
-  CHECK((*desktop)->check().has_value());
+  CHECK((*desktop)->check() == Rect{0, 0, 320, 240});  // what a session would share: the first encoder's size
   options.monitor = 0;  // Xvfb's one RandR monitor
-  CHECK(host::make_desktop_environment(options).value()->check().has_value());
+  CHECK(host::make_desktop_environment(options).value()->check() == Rect{0, 0, 320, 240});
 
   options.monitor = 7;
   auto no_monitor = host::make_desktop_environment(options).value()->check();
@@ -96,7 +96,9 @@ TEST_CASE("DesktopEnvironment::check: a display or monitor that is not there fai
   CHECK(no_display.error().detail.find("cannot open X display ':59999'") != std::string::npos);
 
   options.fake_screen = true;
-  CHECK(host::make_desktop_environment(options).value()->check().has_value());
+  const auto pattern = host::make_desktop_environment(options).value()->check();
+  REQUIRE(pattern.has_value());
+  CHECK((pattern->width > 0 && pattern->height > 0));
 }
 
 // Last in this file: once an X server of the process went away, the desktop stays lost (the host exits).
