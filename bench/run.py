@@ -8,6 +8,7 @@ on B for input-to-screen latency, and compares A's screen with the viewer's pict
 Standard library only. See docs/performance.md for the method and bench/run.sh for the entry point.
 """
 import argparse
+import csv
 import dataclasses
 import json
 import os
@@ -764,6 +765,26 @@ def first_picture(bench, system, a, b, width, limit=10.0):
     return times
 
 
+def first_shown(result):
+    """From elfdesk's frame trace: when its first picture was shown, and where the time went (ms from
+    starting the viewer: host capture start; capture, encode and queue on the host; received; shown).
+    Exact where first_picture's grabs are ~0.1-0.3 s apart. Empty for a system without the trace."""
+    path = result.get("frame_trace")
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    first, t0 = rows[0], result["viewer_started_us"]
+    at = lambda key: (int(first[key]) - t0) / 1000.0
+    return {"first_shown_s": at("shown_us") / 1000.0,
+            "first_picture_stages_ms": {"capture_start": at("capture_time_us"), "capture": int(first["capture_us"]) / 1000,
+                                        "encode": int(first["encode_us"]) / 1000, "queue": int(first["queue_us"]) / 1000,
+                                        "received": at("received_us"), "shown": at("shown_us"),
+                                        "bytes": int(first["wire_bytes"])}}
+
+
 def run_system(bench, system, width, height, seconds, input_samples, workloads, link=None):
     if link:  # the same run through an emulated link: server in its namespace, viewer in the other
         with netlab.NetLab(link, binary_dir=bench.build) as lab:
@@ -787,6 +808,7 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
             result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer
             result.update(first_picture(bench, system, a, b, width))
+            result.update(first_shown(result))
         time.sleep(3.0)
         result["psnr_connected"] = bench.probe("psnr", a=a, b=b, **pointer_box(width))["psnr_luma_db"]
         geo = marker_geometry(width, height)
@@ -1118,6 +1140,8 @@ def link_report(run):
                        f"| {lat['n']} ({lat['timeouts']}) | {sharp} | {w['updates_per_s']:.1f} | "
                        f"{w['kbps_down']:.0f} | {queue} | {q.get('drops', '-')} | {target} |")
         first = f"{fmt(r.get('first_picture_s'))} / {fmt(r.get('first_sharp_s'))}"
+        if r.get("first_shown_s") is not None:
+            first += f" (shown {r['first_shown_s']:.2f})"
         out.append(f"| {link['name']} | first picture (30 dB / sharp) s | {r['system']} | {first} | | | | | | | |")
         i = r["input_latency"]
         out.append(f"| {link['name']} | input to screen | {r['system']} | {fmt(i['median_ms'])} / {fmt(i['p95_ms'])} "
