@@ -232,6 +232,8 @@ asio::awaitable<void> ViewerNetwork::stream(asio::ssl::context& tls) {
       // The host vanished (killed, network down): "closed by peer" is no goodbye, and never a success.
       co_return end(exit_code_for(event.error()), lost_text(event.error()));
     }
+    // The host answers the engineer's own Goodbye with one: that is no news ("ended by the host" was wrong).
+    if (event->goodbye && core_->closed_by_us()) co_return end(0);
     if (event->goodbye) co_return end(exit_code_for_goodbye(*event->goodbye), describe_goodbye(*event->goodbye));
     // A full queue means the main thread is stuck or far behind: it was emptied; start over from a keyframe.
     if (event->picture && !shared_.updates.put(std::move(*event->picture))) core_->request_keyframe();

@@ -73,6 +73,23 @@ class ViewerStateTest(unittest.TestCase):
                 self.assertTrue(ended, viewer.stderr())
                 self.assertIn("lost", ended[-1])
 
+    def test_engineer_who_quits_ends_with_0_and_the_host_says_so(self):
+        # Ctrl-C in the engineer's terminal (SDL turns it into the same quit as the window's close button):
+        # the viewer says goodbye and exits 0 without blaming the host, whose Goodbye only answers its own.
+        with Xvfb() as customer, Xvfb() as engineer:
+            with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \
+                    Viewer(host, engineer.display) as viewer:
+                self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
+                window = find_window(engineer.display, "elfdesk")
+                self.assertIsNotNone(window, viewer.stderr())
+                self.assertTrue(wait_until(lambda: "connected" in self.title(engineer, window), timeout=20),
+                                self.title(engineer, window) + viewer.stderr())
+                viewer.proc.send_signal(signal.SIGINT)
+                self.assertEqual(viewer.proc.wait(15), 0, viewer.stderr())
+                self.assertNotIn("session ended", viewer.stderr())
+                self.assertTrue(host.wait_for_output(r"session ended \(ended by the engineer\)"),
+                                host.stdout() + host.stderr())
+
     def test_killed_host_ends_the_viewer_with_10_and_a_reason(self):
         with Xvfb() as customer, Xvfb() as engineer:
             with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \
