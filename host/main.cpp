@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   HostServer server(*options, *audit, ui.get(), *desktop);
-  server.prepare_video(*shared_area);  // while the code is read out and the engineer connects
+  server.set_shared_area(*shared_area);
   end_when_display_closes(server);
   if (ui) {
     ui->set_on_end_session([&server] { server.end_session(); });

@@ -54,7 +54,8 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
   AuditLog& audit;
   ConsentUi* ui;
   std::shared_ptr<const DesktopEnvironment> desktop;
-  SpareEncoder spare_encoder;  // the first session's video encoder, made ahead; outlives every session
+  SpareEncoder spare_encoder;  // a session's first video encoder, made ahead; outlives every session
+  Rect shared_area;            // its size (set_shared_area); empty: none made ahead
   asio::io_context io{1};
   asio::ssl::context tls;
   std::unique_ptr<HostRelay> relay;       // relay mode: registers `transport` at the relay (outlives it)
@@ -381,8 +382,12 @@ asio::awaitable<bool> HostServer::State::admit(std::shared_ptr<Connection> conn,
   session_reserved = true;
   admission.record_success(address);
   audit.record("authentication", {{"peer", conn->peer()}, {"result", "ok"}, {"engineer", peer->hello.name}});
+  // Only a proven engineer has the host spend the ~50 MB and 120-140 ms (1080p) of an encoder, and only
+  // one: nothing before authentication makes one, and nothing is held while the host waits.
+  if (!shared_area.empty()) spare_encoder.prepare(EncoderSettings{shared_area.width, shared_area.height});
   auto consent = co_await run_consent(*conn, *peer, options, ui, audit);
   if (!consent) {
+    spare_encoder.drop();
     session_reserved = false;
     codes->release();
     if (options.once) shut_down("session declined");
@@ -403,6 +408,7 @@ asio::awaitable<bool> HostServer::State::admit(std::shared_ptr<Connection> conn,
   const SessionSummary summary = co_await session->run();
   ++pending;
   session.reset();
+  spare_encoder.drop();  // untaken when the screen changed size: not held until the next engineer
   if (relay) relay->release_hold();
   session_reserved = false;
   if (ui) ui->show_ended(summary.end_reason);
@@ -468,9 +474,7 @@ std::expected<void, Error> HostServer::start() {
   return {};
 }
 
-void HostServer::prepare_video(Rect shared_area) {
-  state_->spare_encoder.prepare(EncoderSettings{shared_area.width, shared_area.height});
-}
+void HostServer::set_shared_area(Rect area) { state_->shared_area = area; }
 
 void HostServer::stop(std::string reason) {
   asio::post(state_->io, [s = state_, reason = std::move(reason)] { s->shut_down(reason); });

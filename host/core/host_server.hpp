@@ -24,9 +24,10 @@ class HostServer {
 
   // Binds (or starts dialing) and starts the network thread. Prints the address and code on stdout.
   std::expected<void, Error> start();
-  // Makes the first session's video encoder ahead, on its own thread, for `shared_area` (what
-  // DesktopEnvironment::check() found): the session takes it if the screen is still that size.
-  void prepare_video(Rect shared_area);
+  // The area DesktopEnvironment::check() found: once an engineer has proven the code, each session's
+  // first video encoder is made for its size on its own thread (SpareEncoder), beside consent and the
+  // capture's set-up; the session takes it if the screen is still that size. Before start().
+  void set_shared_area(Rect area);
   // Ends any session ("ended by the customer") and stops. Any thread.
   void stop(std::string reason);
   // The customer pressed "End session". Any thread.

@@ -42,6 +42,16 @@ std::unique_ptr<VideoEncoder> SpareEncoder::take(const EncoderSettings& settings
   return std::move(*made);
 }
 
+void SpareEncoder::drop() {
+  std::future<Made> unused;
+  {
+    const std::lock_guard lock(mutex_);
+    prepared_.reset();
+    unused = std::move(spare_);
+  }
+  if (unused.valid()) unused.wait();  // and freed here, outside the lock
+}
+
 EncoderFactory SpareEncoder::factory() {
   return [this](const EncoderSettings& settings) -> Made {
     if (auto spare = take(settings)) return spare;

@@ -1,8 +1,9 @@
 // One video encoder made ahead of need, on its own thread. libvpx zeroes tens of megabytes when it makes
 // a VP8 encoder (its token buffer: ~50 MB at 1080p, above glibc's mmap threshold, so every encoder faults
 // fresh pages in: 120-140 ms on this project's VMs). Made on demand, that time sat between a session's
-// first capture and its first picture on the wire. The host makes one for the shared screen's size while
-// the customer reads out the code; the session's first encoder is that one when the size still matches.
+// first capture and its first picture on the wire. The host makes one for the shared screen's size once an
+// engineer has proven the code, while the customer is asked and the session sets up its capture; the
+// session's first encoder is that one when the size still matches.
 #pragma once
 #include <future>
 #include <mutex>
@@ -29,6 +30,9 @@ class SpareEncoder {
   EncoderFactory factory();
   // The spare when it matches `settings`, else nothing (and the spare, if any, is kept).
   std::unique_ptr<VideoEncoder> take(const EncoderSettings& settings);
+  // Frees a spare nobody took (a declined session, a screen of another size), waiting for it if it is
+  // still being made. Any thread.
+  void drop();
 
  private:
   using Made = std::expected<std::unique_ptr<VideoEncoder>, Error>;

@@ -116,3 +116,18 @@ TEST_CASE("SpareEncoder: a spare that could not be made is made again on demand,
   REQUIRE_FALSE(error.has_value());
   CHECK(error.error().detail == "vp8 encoder init failed");
 }
+
+TEST_CASE("SpareEncoder: drop() frees a spare nobody took; the next prepare() makes a new one") {
+  CountingFactory counting;
+  host::SpareEncoder spare(counting.factory());
+  spare.drop();  // nothing prepared: nothing to do
+  spare.prepare(host::EncoderSettings{320, 240});
+  spare.drop();  // a declined session, or a screen that changed size
+  CHECK(spare.take(host::EncoderSettings{320, 240}) == nullptr);
+  CHECK(counting.made == 1);
+  spare.prepare(host::EncoderSettings{320, 240});  // the next engineer's
+  auto next = spare.take(host::EncoderSettings{320, 240});
+  REQUIRE(next != nullptr);
+  CHECK(counting.made == 2);
+  check_codes(*next, 320, 240);
+}
