@@ -336,6 +336,13 @@ class StolenProofTest(unittest.TestCase):
             self.addCleanup(viewer.kill)
             started = wait_until(lambda: [e for e in host.audit() if e["event"] == "session_start"], timeout=30)
             self.assertTrue(started, host.stderr())
+            # The host audits the start as it sends its answer: freeze only once the viewer has read it (its
+            # title says so), or the viewer is still opening the session and has nothing to resume.
+            window = find_window(x.display, "elfdesk")
+            self.assertIsNotNone(window)
+            title = lambda: subprocess.run(["xdotool", "getwindowname", window], env=x.env(),
+                                           stdout=subprocess.PIPE, text=True).stdout
+            self.assertTrue(wait_until(lambda: "connected" in title(), timeout=20), title())
             proxy.mode = "tls"   # from now on the man in the middle terminates TLS itself
             proxy.frozen.set()   # and the engineer's link goes silent
             ended = wait_until(lambda: viewer.poll() is not None, timeout=30)
