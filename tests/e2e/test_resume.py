@@ -295,6 +295,16 @@ class LinkDropTest(unittest.TestCase):
         self.assertGreaterEqual(len(outgoing), 2, "the host did not dial again")
 
 
+def viewer_holds_the_session(xvfb):
+    """Waits until the viewer's window on `xvfb` says connected. The host audits session_start as it sends
+    its answer; a link frozen before the viewer read it leaves the viewer still opening the session, with
+    nothing to resume (CI froze it there twice, on a loaded machine)."""
+    window = find_window(xvfb.display, "elfdesk")
+    title = lambda: subprocess.run(["xdotool", "getwindowname", window], env=xvfb.env(), stdout=subprocess.PIPE,
+                                   text=True).stdout
+    return window is not None and wait_until(lambda: "connected" in title(), timeout=20)
+
+
 class FreezingProxy(MitmProxy):
     """MitmProxy whose connections can be frozen (bytes stop flowing both ways, nothing is closed: a link
     that went silent) and whose later connections terminate TLS (set `mode` to "tls")."""
@@ -336,13 +346,7 @@ class StolenProofTest(unittest.TestCase):
             self.addCleanup(viewer.kill)
             started = wait_until(lambda: [e for e in host.audit() if e["event"] == "session_start"], timeout=30)
             self.assertTrue(started, host.stderr())
-            # The host audits the start as it sends its answer: freeze only once the viewer has read it (its
-            # title says so), or the viewer is still opening the session and has nothing to resume.
-            window = find_window(x.display, "elfdesk")
-            self.assertIsNotNone(window)
-            title = lambda: subprocess.run(["xdotool", "getwindowname", window], env=x.env(),
-                                           stdout=subprocess.PIPE, text=True).stdout
-            self.assertTrue(wait_until(lambda: "connected" in title(), timeout=20), title())
+            self.assertTrue(viewer_holds_the_session(x), "the viewer never said connected")
             proxy.mode = "tls"   # from now on the man in the middle terminates TLS itself
             proxy.frozen.set()   # and the engineer's link goes silent
             ended = wait_until(lambda: viewer.poll() is not None, timeout=30)
@@ -385,6 +389,7 @@ class RelayResumeTest(unittest.TestCase):
             self.addCleanup(viewer.wait)
             self.addCleanup(viewer.kill)
             self.assertTrue(wait_until(lambda: host.events("session_start"), timeout=30), host.stdout())
+            self.assertTrue(viewer_holds_the_session(b), "the viewer never said connected")
             proxy.frozen.set()  # later connections are relayed untouched (TCP): only this path went silent
             resumed = wait_until(lambda: host.events("session_resumed"), timeout=30)
 
