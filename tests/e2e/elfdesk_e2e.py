@@ -285,6 +285,16 @@ def find_window(display, regex, timeout=15, by="name"):
     return wait_until(search, timeout)
 
 
+def wait_viewer_connected(display, timeout=20):
+    """The viewer's window on `display` once its title says connected, or None. The host audits
+    session_start (and prints "session started") as it sends its answer; the viewer holds the session, and
+    could resume it, only once it has read that answer."""
+    window = find_window(display, "elfdesk")
+    if window is None:
+        return None
+    return window if wait_until(lambda: "connected" in (window_name(display, window) or ""), timeout) else None
+
+
 class Viewer(_Program):
     """A running `elfdesk view` on an X display (the engineer's screen), stopped (killed if need be) on exit."""
 

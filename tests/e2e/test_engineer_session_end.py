@@ -9,7 +9,7 @@ import time
 import unittest
 
 from elfdesk_e2e import (CLIENT_BIN, EXIT_BUSY, EXIT_NETWORK, Host, Viewer, Xvfb, find_window, grab_window,
-                         png_rgb, wait_until)
+                         png_rgb, wait_until, wait_viewer_connected)
 
 
 def non_black_pixels(path):
@@ -53,12 +53,10 @@ class ViewerStateTest(unittest.TestCase):
             with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \
                     Viewer(host, engineer.display) as viewer:
                 self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
-                window = find_window(engineer.display, "elfdesk")
-                self.assertIsNotNone(window)
-                # The host says "session started" as it sends its answer: the viewer holds a resumable session
-                # only once it has read it (on a slow machine under ASan, after the host was stopped).
-                self.assertTrue(wait_until(lambda: "connected" in self.title(engineer, window), timeout=20),
-                                self.title(engineer, window) + viewer.stderr())
+                # The viewer holds a resumable session only once it has read the host's answer (on a slow
+                # machine under ASan, after the host was stopped).
+                window = wait_viewer_connected(engineer.display)
+                self.assertIsNotNone(window, viewer.stderr())
                 host.proc.send_signal(signal.SIGSTOP)
                 subprocess.run(["xdotool", "mousemove", "--window", window, "40", "40", "click", "1",
                                 "type", "--delay", "20", "unread input"], env=engineer.env(), check=True)
@@ -80,10 +78,7 @@ class ViewerStateTest(unittest.TestCase):
             with Host("--consent", "accept", "--ui", "none", display=customer.display) as host, \
                     Viewer(host, engineer.display) as viewer:
                 self.assertTrue(host.wait_for_output(r"session started"), host.stdout() + host.stderr())
-                window = find_window(engineer.display, "elfdesk")
-                self.assertIsNotNone(window, viewer.stderr())
-                self.assertTrue(wait_until(lambda: "connected" in self.title(engineer, window), timeout=20),
-                                self.title(engineer, window) + viewer.stderr())
+                self.assertIsNotNone(wait_viewer_connected(engineer.display), viewer.stderr())
                 viewer.proc.send_signal(signal.SIGINT)
                 self.assertEqual(viewer.proc.wait(15), 0, viewer.stderr())
                 self.assertNotIn("session ended", viewer.stderr())
