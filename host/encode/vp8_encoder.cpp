@@ -64,6 +64,15 @@ constexpr unsigned kSharpTargetKbps = 500'000;
 // about half a sharp keyframe's bytes.
 constexpr unsigned kQuickQ = 40;
 
+// libvpx gives each frame the bitrate target's worth of the time since the frame before (its frame rate
+// follows the timestamps). After a pause, or while the scheduler's in-flight window holds frames back on
+// a link that just got slower, one frame was then hundreds of milliseconds' worth and stood that long in
+// the bottleneck's queue: frames sent 180 ms apart on a 3 Mbit/s link were each 180 ms of the link, so
+// they kept coming 180 ms apart (rate_control_tests, the 20 -> 3 Mbit/s step: the queue stood 1.8-2.5 s).
+// The encoder's clock advances at most this much a frame, a 20 fps frame's interval: a video's frames
+// (30 fps: 33 ms) keep their real spacing, and a frame that waited gets no more than its share.
+constexpr std::uint64_t kMaxFrameSpanUs = 50'000;
+
 enum class Quality { motion, quick, sharp };
 
 struct CodecDeleter {
@@ -115,7 +124,7 @@ class Vp8Encoder final : public VideoEncoder {
   Quality quality_ = Quality::motion;
   int cpu_used_ = 0;
   std::int64_t last_pts_ = -1;
-  std::uint64_t start_us_ = 0;
+  std::uint64_t last_ts_ = 0;  // the caller's timestamp of the last frame
 };
 
 std::expected<void, Error> Vp8Encoder::init() {
@@ -253,9 +262,12 @@ std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::encode(const Encod
 
 std::expected<std::optional<EncodedFrame>, Error> Vp8Encoder::run(const EncodeRequest& request) {
   const std::uint64_t ts = request.timestamp_us != 0 ? request.timestamp_us : now_us();
-  if (last_pts_ < 0) start_us_ = ts;  // pts counts from the first frame, whatever clock the caller uses
-  auto pts = static_cast<std::int64_t>(ts - std::min(ts, start_us_));
-  if (pts <= last_pts_) pts = last_pts_ + 1;
+  // pts counts from the first frame, whatever clock the caller uses, and advances by at most
+  // kMaxFrameSpanUs a frame (see there).
+  const std::int64_t pts =
+      last_pts_ < 0 ? 0
+                    : last_pts_ + static_cast<std::int64_t>(std::clamp<std::uint64_t>(ts - std::min(ts, last_ts_), 1, kMaxFrameSpanUs));
+  last_ts_ = ts;
   last_pts_ = pts;
   const auto duration = static_cast<unsigned long>(1000000 / settings_.max_fps);
   const bool keyframe = request.force_keyframe || first_frame_;

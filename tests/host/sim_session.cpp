@@ -46,9 +46,10 @@ void SimSession::send_frame() {
   const bool video = first_unsent_change_ < changes_.size();
   std::size_t bytes = 0;
   if (video) {
-    // VP8's rate control spends the target over the time the frame covers.
+    // VP8's rate control spends the target over the time the frame covers, as the encoder tells it: at
+    // most 50 ms (Vp8Encoder's kMaxFrameSpanUs).
     const auto covered = std::clamp(duration_cast<microseconds>(now - last_sent_), microseconds(16'667),
-                                    microseconds(200'000));
+                                    microseconds(50'000));
     bytes = static_cast<std::size_t>(static_cast<std::int64_t>(scheduler_.target_kbps()) * covered.count() / 8'000);
     // However long the frame waited, it is one picture: at most what the content takes at full quality.
     bytes = std::min(bytes, static_cast<std::size_t>(source_.demand_kbps * 1000 / 8 / source_.fps));
