@@ -1,6 +1,7 @@
 // Role interface of a video encoder: BGRA frame + changed rectangles in, one compressed frame out.
 // Lives on the host's video thread; owns the codec context.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -12,6 +13,11 @@
 #include "protocol/error.hpp"
 
 namespace elfdesk::host {
+
+// A frame is given the bitrate target's worth of the time since the frame before it, and never more than
+// this much time: a frame that waited (a pause, a full in-flight window after the link slowed) gets one
+// frame's share, not the wait's. Why, and what it changed: vp8_encoder.cpp.
+inline constexpr std::chrono::microseconds kMaxFrameSpan{50'000};
 
 struct EncodedFrame {
   std::vector<std::uint8_t> data;

@@ -69,9 +69,9 @@ constexpr unsigned kQuickQ = 40;
 // a link that just got slower, one frame was then hundreds of milliseconds' worth and stood that long in
 // the bottleneck's queue: frames sent 180 ms apart on a 3 Mbit/s link were each 180 ms of the link, so
 // they kept coming 180 ms apart (rate_control_tests, the 20 -> 3 Mbit/s step: the queue stood 1.8-2.5 s).
-// The encoder's clock advances at most this much a frame, a 20 fps frame's interval: a video's frames
-// (30 fps: 33 ms) keep their real spacing, and a frame that waited gets no more than its share.
-constexpr std::uint64_t kMaxFrameSpanUs = 50'000;
+// So the encoder's clock advances at most kMaxFrameSpan a frame (video_encoder.hpp), a 20 fps frame's
+// interval: a video's frames (30 fps: 33 ms) keep their real spacing.
+constexpr auto kMaxFrameSpanUs = static_cast<std::uint64_t>(kMaxFrameSpan.count());
 
 enum class Quality { motion, quick, sharp };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/encode/video_encoder.hpp"
+
 namespace elfdesk::test {
 
 using std::chrono::duration_cast;
@@ -47,9 +49,9 @@ void SimSession::send_frame() {
   std::size_t bytes = 0;
   if (video) {
     // VP8's rate control spends the target over the time the frame covers, as the encoder tells it: at
-    // most 50 ms (Vp8Encoder's kMaxFrameSpanUs).
-    const auto covered = std::clamp(duration_cast<microseconds>(now - last_sent_), microseconds(16'667),
-                                    microseconds(50'000));
+    // most host::kMaxFrameSpan.
+    const auto covered =
+        std::clamp(duration_cast<microseconds>(now - last_sent_), microseconds(16'667), host::kMaxFrameSpan);
     bytes = static_cast<std::size_t>(static_cast<std::int64_t>(scheduler_.target_kbps()) * covered.count() / 8'000);
     // However long the frame waited, it is one picture: at most what the content takes at full quality.
     bytes = std::min(bytes, static_cast<std::size_t>(source_.demand_kbps * 1000 / 8 / source_.fps));
