@@ -165,6 +165,8 @@ std::string describe_goodbye(const protocol::Goodbye& goodbye) {
     case normal: why = "ended by the host"; break;
   }
   if (why.empty()) why = "ended by the host";
+  // The host's message often says the reason again ("ended by the customer (window closed)"): then it alone.
+  if (goodbye.message.starts_with(why)) return goodbye.message;
   return goodbye.message.empty() ? why : why + ": " + goodbye.message;
 }
 

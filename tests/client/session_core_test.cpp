@@ -124,6 +124,11 @@ TEST_CASE("session core: a goodbye is described for a person, never with an empt
     CHECK_FALSE(describe_goodbye(protocol::Goodbye{reason, ""}).empty());
   }
   CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::ended_by_customer, ""}) == "ended by the customer");
+  // The host repeats the reason in its message when the customer ends it: said once, not twice.
+  CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::ended_by_customer, "ended by the customer"}) ==
+        "ended by the customer");
+  CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::ended_by_customer, "ended by the customer (window closed)"}) ==
+        "ended by the customer (window closed)");
   CHECK(describe_goodbye(protocol::Goodbye{GoodbyeReason::shutting_down, "host stopped"}) ==
         "the host is shutting down: host stopped");
   CHECK_FALSE(describe_goodbye(protocol::Goodbye{static_cast<GoodbyeReason>(200), ""}).empty());
