@@ -137,7 +137,7 @@ void draw_session_bar(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
                  "elfdesk: " + sanitize_display_text(s.engineer_name) + " from " +
                      sanitize_display_text(s.peer_address, 64) + " is connected",
                  kWhite, 10, 4, sdl::Align::left, text_width);
-  sdl::draw_text(r, fonts.small.get(), "can " + describe_permissions(s.permissions), kWhite, 10, 23,
+  sdl::draw_text(r, fonts.small.get(), "has: " + permission_words(s.permissions), kWhite, 10, 23,
                  sdl::Align::left, text_width);
   draw_button(r, fonts, view, ConsentButton::chat);
   draw_button(r, fonts, view, ConsentButton::end_session);

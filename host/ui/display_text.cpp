@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <utility>
 #include <vector>
 
 #include "protocol/messages.hpp"
@@ -100,6 +101,18 @@ std::vector<std::string> permission_clauses(std::uint32_t permissions, bool loca
   if ((permissions & p::kRecord) != 0) parts.emplace_back("record the session as a video (kept by the engineer)");
   if ((permissions & p::kFiles) != 0) parts.emplace_back("send and receive files (you approve each one)");
   return parts;
+}
+
+std::string permission_words(std::uint32_t permissions) {
+  namespace p = protocol::permission;
+  static constexpr std::pair<std::uint32_t, const char*> kWords[] = {
+      {p::kView, "screen"},       {p::kControl, "keyboard and mouse"}, {p::kClipboard, "clipboard"},
+      {p::kProbes, "diagnostics"}, {p::kRemedies, "fixes"},             {p::kRecord, "recording"},
+      {p::kFiles, "files"}};
+  std::string out;
+  for (const auto& [bit, word] : kWords)
+    if ((permissions & bit) != 0) out += (out.empty() ? "" : ", ") + std::string(word);
+  return out.empty() ? "nothing yet" : out;
 }
 
 std::string describe_permissions(std::uint32_t permissions, bool local_net_checks) {

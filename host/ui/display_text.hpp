@@ -27,6 +27,10 @@ std::string describe_permissions(std::uint32_t permissions, bool local_net_check
 // The same clauses one by one (one line each in the window); empty for no permission.
 std::vector<std::string> permission_clauses(std::uint32_t permissions, bool local_net_checks = false);
 
+// The same in a word or two each, for the session bar's one line: "screen, keyboard and mouse, diagnostics".
+// The bar is 720 pixels wide; the clauses of a full session shrank to a few pixels high there.
+std::string permission_words(std::uint32_t permissions);
+
 // "Alice (from 203.0.113.7:51234) wants to view your screen and control your keyboard and mouse"
 std::string question_text(const ConsentQuestion& question);
 

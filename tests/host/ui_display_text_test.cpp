@@ -51,6 +51,10 @@ TEST_CASE("the question lists everything the engineer could do, and diagnostics 
   CHECK(permission_clauses(full).size() == 4);
   CHECK(permission_clauses(0).empty());
   CHECK(describe_permissions(0) == "do nothing yet");
+  // The session bar's one line: a word or two each (the clauses of a full session shrank unreadably there).
+  CHECK(permission_words(full) == "screen, keyboard and mouse, clipboard, diagnostics");
+  CHECK(permission_words(perm::kProbes) == "diagnostics");
+  CHECK(permission_words(0) == "nothing yet");
   CHECK(session_text({"Alice", "[::1]:7", perm::kView | perm::kControl}) ==
         "Session active: Alice from [::1]:7 can view your screen and control your keyboard and mouse");
   CHECK(timeout_text({"Alice\x1b[2J", "203.0.113.7:5000", full}) ==
