@@ -44,6 +44,8 @@ void draw_button(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& 
   } else if (button == ConsentButton::chat) {
     colour = kHeader;
     label = "Chat";
+  } else if (button == ConsentButton::close) {
+    label = "Close";
   }
   if (view.pressed == button) colour = darker(colour);
   if (view.focus == button) fill(r, {rect.x - 4, rect.y - 4, rect.width + 8, rect.height + 8}, kFocus);
@@ -66,7 +68,8 @@ void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
                    sdl::Align::center, kTextWidth);
   }
   sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
-                 kMid, kConsentWindowHeight - 70, sdl::Align::center, kTextWidth);
+                 kMid, consent_button_rect(ConsentButton::close).y - 34, sdl::Align::center, kTextWidth);
+  draw_button(r, fonts, view, ConsentButton::close);
   if (!view.failed_attempts.empty())  // someone is guessing: the customer should know
     sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.failed_attempts, 80), kEnd, kMid, 218,
                    sdl::Align::center, kTextWidth);
@@ -148,6 +151,7 @@ void draw_ended_screen(SDL_Renderer* r, const ConsentFonts& fonts, const Consent
   sdl::draw_text(r, fonts.bold.get(), "Session ended", kText, kMid, 100, sdl::Align::center, kTextWidth);
   sdl::draw_text(r, fonts.body.get(), sanitize_display_text(view.ended_reason, 80), kMuted, kMid, 140,
                  sdl::Align::center, kTextWidth);
+  draw_button(r, fonts, view, ConsentButton::close);
 }
 
 }  // namespace
@@ -158,6 +162,7 @@ Rect consent_button_rect(ConsentButton button) {
     case ConsentButton::allow: return {280, kConsentWindowHeight - 84, 200, 52};
     case ConsentButton::end_session: return {kSessionBarWidth - 136, 6, 128, 32};
     case ConsentButton::chat: return {kSessionBarWidth - 136 - 84, 6, 76, 32};
+    case ConsentButton::close: return {(kConsentWindowWidth - 160) / 2, kConsentWindowHeight - 64, 160, 44};
     case ConsentButton::none: break;
   }
   return {};
@@ -168,6 +173,7 @@ Rect chat_input_rect() { return {8, kChatBarHeight - 36, kSessionBarWidth - 16, 
 std::vector<ConsentButton> visible_buttons(ConsentView::Screen screen) {
   if (screen == ConsentView::Screen::question) return {ConsentButton::deny, ConsentButton::allow};
   if (screen == ConsentView::Screen::session) return {ConsentButton::chat, ConsentButton::end_session};
+  if (screen == ConsentView::Screen::code || screen == ConsentView::Screen::ended) return {ConsentButton::close};
   return {};
 }
 

@@ -23,7 +23,9 @@ inline constexpr int kChatLinesShown = 4;
 inline constexpr int kChatBarHeight = kSessionBarHeight + 8 + kChatLinesShown * 18 + 38;
 inline constexpr std::size_t kMaxChatInput = 1000;
 
-enum class ConsentButton { none, deny, allow, end_session, chat };
+// close: on the code and ended screens, so the customer can put elfdesk away while no session is on
+// (the window is borderless and has no title bar of the window manager's).
+enum class ConsentButton { none, deny, allow, end_session, chat, close };
 
 struct ConsentView {
   enum class Screen { blank, code, question, session, ended };

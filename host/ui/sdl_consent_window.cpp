@@ -95,13 +95,7 @@ void SdlConsentWindow::Impl::handle(const SDL_Event& event, Screen screen_shown)
   if (event.type == wake_event) {
     wake_pending = false;
   } else if (event.type == SDL_QUIT) {
-    std::function<void()> callback;
-    {
-      std::lock_guard lock(mutex);
-      callback = on_quit;
-      if (!callback) quit_requested = true;
-    }
-    if (callback) callback();
+    request_quit();
   } else if (event.type == SDL_WINDOWEVENT) {
     drawn.reset();  // exposed, restored, resized: draw again even though nothing changed
   } else if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
@@ -137,7 +131,18 @@ void SdlConsentWindow::Impl::handle_key(SDL_Keycode key, Screen screen_shown) {
   }
 }
 
+void SdlConsentWindow::Impl::request_quit() {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mutex);
+    callback = on_quit;
+    if (!callback) quit_requested = true;
+  }
+  if (callback) callback();
+}
+
 void SdlConsentWindow::Impl::activate(ConsentButton button) {
+  if (button == ConsentButton::close) return request_quit();  // only shown on the code and ended screens
   if (button == ConsentButton::chat) {
     if (chat_typing) return stop_chat_typing();
     return start_chat_typing();
@@ -298,6 +303,7 @@ Rect SdlConsentWindow::button_rect(std::string_view name) {
   if (name == "deny") return consent_button_rect(ConsentButton::deny);
   if (name == "end_session") return consent_button_rect(ConsentButton::end_session);
   if (name == "chat") return consent_button_rect(ConsentButton::chat);
+  if (name == "close") return consent_button_rect(ConsentButton::close);
   if (name == "chat_input") return chat_input_rect();
   return {};
 }

@@ -84,6 +84,8 @@ struct SdlConsentWindow::Impl {
   void handle(const SDL_Event& event, Screen screen);
   void handle_key(SDL_Keycode key, Screen screen);
   void activate(ConsentButton button);
+  // The window was closed or Close pressed: on_quit, or quit the loop when there is none.
+  void request_quit();
   void start_chat_typing();
   void stop_chat_typing();
   bool handle_chat_key(SDL_Keycode key);

@@ -246,6 +246,30 @@ TEST_CASE("consent window: End session button invokes the callback; a cancelled 
   CHECK(answers == 0);
 }
 
+TEST_CASE("consent window: Close on the code screen asks to quit, once; a session has no Close") {
+  ConsentFixture f;
+  std::atomic<int> quits{0};
+  f.ui->set_on_quit([&] { ++quits; });
+  f.run_with([&] {
+    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
+    std::optional<test::WindowPixels> px;
+    CHECK(test::wait_until([&] { return (px = f.pixels()) && test::near(px->at(5, 20), {198, 76, 0}, 8); }, 5s));
+    f.click("close");  // the bar is 44 pixels high: the click lands outside the window, on the root
+    std::this_thread::sleep_for(300ms);
+    CHECK(quits == 0);
+    f.ui->show_code("123-456-789", 300s);
+    const Rect close = SdlConsentWindow::button_rect("close");
+    // The code screen is back at full size, with a grey Close button at the bottom.
+    CHECK(test::wait_until([&] {
+      return (px = f.pixels()) && px->height == 400 &&
+             test::near(px->at(close.x + 4, close.y + 4), {90, 90, 90}, 30);
+    }, 5s));
+    f.click("close");
+    CHECK(test::wait_until([&] { return quits.load() == 1; }, 5s));
+  });
+  CHECK(quits == 1);
+}
+
 TEST_CASE("consent window: creation fails cleanly without a display") {
   const std::string saved = std::getenv("DISPLAY") ? std::getenv("DISPLAY") : "";
   setenv("DISPLAY", ":65000", 1);  // nothing listens there
