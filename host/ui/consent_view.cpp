@@ -209,7 +209,7 @@ void draw_consent(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView&
     return;
   }
   fill(r, {0, 0, kConsentWindowWidth, kConsentWindowHeight}, kBackground);
-  fill(r, {0, 0, kConsentWindowWidth, 40}, kHeader);
+  fill(r, {0, 0, kConsentWindowWidth, kConsentHeaderHeight}, kHeader);
   sdl::draw_text(r, fonts.small.get(), "elfdesk \u2014 remote support", kWhite, 14, 11, sdl::Align::left, kTextWidth);
   switch (view.screen) {
     case ConsentView::Screen::code: draw_code_screen(r, fonts, view); break;

@@ -13,6 +13,9 @@ inline constexpr int kConsentWindowWidth = 520;
 // Tall enough for every permission at once (view, control, clipboard, diagnostics over two lines, fixes,
 // files, recording): the question is the one screen the customer must read whole.
 inline constexpr int kConsentWindowHeight = 400;
+// The dark band at the top of the code and question screens: the customer drags the window by it (it has
+// no title bar of the window manager's).
+inline constexpr int kConsentHeaderHeight = 40;
 // During a session the window is only a bar at the top edge of the screen: the engineer must see what
 // is under it, and the customer must see that someone is connected.
 inline constexpr int kSessionBarWidth = 720;

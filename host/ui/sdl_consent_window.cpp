@@ -201,6 +201,15 @@ std::expected<std::unique_ptr<SdlConsentWindow>, Error> SdlConsentWindow::create
   // (or the engineer, once connected).
   // After the renderer: SDL may recreate the X window for it, with fresh WM_HINTS.
   sdl::set_accepts_focus(impl->window.get(), false);
+  // The dialog moves by its header, as a framed window by its title bar (through the window manager's
+  // _NET_WM_MOVERESIZE); the bar stays at the top edge. Called on the UI thread, as follow_screen().
+  SDL_SetWindowHitTest(
+      impl->window.get(),
+      [](SDL_Window*, const SDL_Point* at, void* data) {
+        const bool dialog = static_cast<const Impl*>(data)->layout_height == kConsentWindowHeight;
+        return dialog && at->y < kConsentHeaderHeight ? SDL_HITTEST_DRAGGABLE : SDL_HITTEST_NORMAL;
+      },
+      impl.get());
   elfdesk::sdl::set_window_title(impl->window.get(), "elfdesk \u2014 remote support");
   SDL_ShowWindow(impl->window.get());
   return std::unique_ptr<SdlConsentWindow>(new SdlConsentWindow(std::move(impl)));

@@ -20,7 +20,8 @@ EXIT_OK, EXIT_NETWORK, EXIT_AUTH, EXIT_DECLINED, EXIT_PROTOCOL, EXIT_BUSY = 0, 1
 
 # The customer's window, window-relative (x, y, width, height): host/ui/consent_view.cpp consent_button_rect
 # (the question window is kConsentWindowHeight = 400 tall; its buttons sit 84 px above its bottom).
-CONSENT_BUTTONS = {"deny": (40, 316, 200, 52), "allow": (280, 316, 200, 52), "end_session": (720 - 136, 6, 128, 32)}
+CONSENT_BUTTONS = {"deny": (40, 316, 200, 52), "allow": (280, 316, 200, 52), "end_session": (720 - 136, 6, 128, 32),
+                   "close": (180, 336, 160, 44)}
 
 
 class Xvfb:

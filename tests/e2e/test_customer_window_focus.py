@@ -127,6 +127,28 @@ class CustomerWindowFocusTest(unittest.TestCase):
     def test_first_click_on_allow_counts_when_the_window_was_not_focused(self):
         self.assertTrue(self.allow_after_focus_moved_away())
 
+    def test_the_code_window_moves_by_its_header_and_close_stops_the_host(self):
+        """Borderless and never focused, the code's window is moved by its dark header and put away with
+        its Close button: the host stops with exit 0 and audits why."""
+        host = Host("--consent", "ask", display=self.a.display, env=self.a.env(HOME=self.dir))
+        self.addCleanup(host.stop)
+        window = find_window(self.a.display, "elfdesk", timeout=20)
+        self.assertIsNotNone(window, host.stderr())
+        self.assertTrue(wait_until(lambda: self.geometry(window)[3] == 400, timeout=10), self.geometry(window))
+        wx, wy, _, _ = self.geometry(window)
+        x_run(self.a.display, "xdotool", "mousemove", str(wx + 200), str(wy + 20), "mousedown", "1", "sleep", "0.2",
+              "mousemove", str(wx + 100), str(wy - 40), "sleep", "0.2", "mousemove", str(wx), str(wy - 100),
+              "sleep", "0.2", "mouseup", "1")
+        moved = wait_until(lambda: self.geometry(window)[:2] == (wx - 200, wy - 120), timeout=5)
+        self.assertTrue(moved, f"{self.geometry(window)} after dragging the header from {(wx, wy)} by (-200, -120)")
+        nx, ny, _, _ = self.geometry(window)
+        x, y, w, h = CONSENT_BUTTONS["close"]
+        x_run(self.a.display, "xdotool", "mousemove", str(nx + x + w // 2), str(ny + y + h // 2), "click", "1")
+        self.assertTrue(wait_until(lambda: host.proc.poll() is not None, timeout=10), host.stdout())
+        self.assertEqual(host.proc.returncode, 0, host.stderr())
+        self.assertTrue(wait_until(lambda: any(e["event"] == "host_stop" and "window closed" in e["reason"]
+                                               for e in host.audit()), timeout=5))
+
 
 if __name__ == "__main__":
     unittest.main()
