@@ -70,9 +70,13 @@ void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
   sdl::draw_text(r, fonts.small.get(), "Nobody can connect without this code and your permission.", kMuted,
                  kMid, consent_button_rect(ConsentButton::close).y - 34, sdl::Align::center, kTextWidth);
   draw_button(r, fonts, view, ConsentButton::close);
-  if (!view.failed_attempts.empty())  // someone is guessing: the customer should know
+  if (!view.failed_attempts.empty()) {  // someone is guessing: the customer should know
     sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.failed_attempts, 80), kEnd, kMid, 218,
                    sdl::Align::center, kTextWidth);
+  } else if (!view.ended_reason.empty()) {  // the new code comes at once: say why the session is gone
+    sdl::draw_text(r, fonts.small.get(), "Last session: " + sanitize_display_text(view.ended_reason, 80), kMuted,
+                   kMid, 218, sdl::Align::center, kTextWidth);
+  }
 }
 
 void draw_question_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentView& view) {

@@ -248,6 +248,7 @@ void SdlConsentWindow::show_session(SessionInfo info) {
     impl_->screen = Screen::session;
     impl_->session = std::move(info);
     impl_->failed_attempts.clear();
+    impl_->ended_reason.clear();
   });
 }
 

@@ -251,8 +251,10 @@ TEST_CASE("consent window: Close on the code screen asks to quit, once; a sessio
   std::atomic<int> quits{0};
   f.ui->set_on_quit([&] { ++quits; });
   f.run_with([&] {
-    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
     std::optional<test::WindowPixels> px;
+    f.ui->show_code("123-456-789", 300s);  // as the host does: a code, then a session
+    CHECK(test::wait_until([&] { return (px = f.pixels()) && dark_pixels(*px, 100, 170) > 300; }, 5s));
+    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
     CHECK(test::wait_until([&] { return (px = f.pixels()) && test::near(px->at(5, 20), {198, 76, 0}, 8); }, 5s));
     f.click("close");  // the bar is 44 pixels high: the click lands outside the window, on the root
     std::this_thread::sleep_for(300ms);
@@ -268,6 +270,37 @@ TEST_CASE("consent window: Close on the code screen asks to quit, once; a sessio
     CHECK(test::wait_until([&] { return quits.load() == 1; }, 5s));
   });
   CHECK(quits == 1);
+}
+
+TEST_CASE("consent window: the code that follows a session says how that session ended, until the next one") {
+  ConsentFixture f;
+  std::optional<test::WindowPixels> fresh, after, next;
+  const auto note = [](const test::WindowPixels& px) {  // the muted grey of a note under the countdown
+    int n = 0;
+    for (int y = 212; y < 236 && y < px.height; ++y)
+      for (int x = 0; x < px.width; ++x)
+        if (test::near(px.at(x, y), {100, 100, 100}, 50)) ++n;
+    return n;
+  };
+  f.run_with([&] {
+    f.ui->show_code("123-456-789", 300s);
+    test::wait_until([&] { return (fresh = f.pixels()) && dark_pixels(*fresh, 100, 170) > 300; }, 5s);
+    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
+    f.ui->show_ended("ended by the engineer");
+    f.ui->show_code("987-654-321", 300s);
+    test::wait_until([&] { return (after = f.pixels()) && after->height == 400 && note(*after) > 40; }, 5s);
+    f.ui->show_session({"Bob", "203.0.113.8:5000", 3});
+    f.ui->show_code("555-444-333", 300s);  // a session that vanished without show_ended: no old reason
+    // The third code replaces the second with no size change in between: wait for the note to go.
+    test::wait_until([&] { return (next = f.pixels()) && next->height == 400 && note(*next) < 10; }, 5s);
+  });
+  REQUIRE(fresh);
+  REQUIRE(after);
+  REQUIRE(next);
+  CHECK(note(*fresh) < 10);
+  CHECK(note(*after) > 40);
+  CHECK(note(*next) < 10);
+  CHECK(dark_pixels(*next, 100, 170) > 300);
 }
 
 TEST_CASE("consent window: creation fails cleanly without a display") {
