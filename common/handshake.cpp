@@ -21,10 +21,9 @@ std::expected<T, Error> expect(std::expected<Message, Error>&& received, const c
                                                                                 : ErrorCode::closed;
     return std::unexpected(make_error(code, bye->message.empty() ? "peer ended the session" : bye->message));
   }
-  // Appended, not `std::string(...) + ...`: GCC 12 reports a false -Warray-bounds on that chain here.
-  std::string message = "expected ";
-  message.append(what).append(", got ").append(protocol::name_of(protocol::type_of(*received)));
-  return std::unexpected(make_error(ErrorCode::malformed, std::move(message)));
+  return std::unexpected(make_error(ErrorCode::malformed,
+                                    std::string("expected ") + what + ", got " +
+                                        protocol::name_of(protocol::type_of(*received))));
 }
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
@@ -48,9 +47,7 @@ std::expected<auth::ResumeSecret, Error> first_resume_secret(Connection& connect
 
 Error fail_auth(Connection& connection, std::string_view why) {
   connection.close(protocol::GoodbyeReason::auth_failed, kWrongCodeMessage);
-  std::string message(kWrongCodeMessage);  // appended: see expect()
-  message.append(" (").append(why).append(")");
-  return make_error(ErrorCode::auth_failed, std::move(message));
+  return make_error(ErrorCode::auth_failed, std::string(kWrongCodeMessage) + " (" + std::string(why) + ")");
 }
 
 // The peer's Hello, negotiated against ours (sent already). On mismatch: Goodbye(version_mismatch).
