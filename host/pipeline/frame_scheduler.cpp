@@ -130,7 +130,14 @@ bool FrameScheduler::on_ack(const protocol::FrameAck& ack) {
   // Acks are in order on one TCP stream; anything older than the acked frame is acknowledged too.
   std::size_t acked = 0;
   for (auto i = in_flight_.begin(); i != std::next(it); ++i) acked += i->bytes;
+  const bool was_unexplained = path_.unexplained();
+  const auto path_changes = path_.path_changes();
   path_.on_ack(now, delay, acked, it->mark, it->bytes);
+  if (!was_unexplained && path_.unexplained()) target_before_unexplained_ = target_kbps_;
+  // The delay was the path's, not a queue: the cuts made for it while it stood were mistakes. Without
+  // this a route from 40 to 300 ms took the target from 20 Mbit/s to 0.8 while it was being recognised
+  // (5 s: a frame under way when it changed made it two steps), and it took seconds more to come back.
+  if (path_.path_changes() != path_changes) target_kbps_ = std::max(target_kbps_, target_before_unexplained_);
   in_flight_bytes_ -= acked;
   in_flight_.erase(in_flight_.begin(), std::next(it));
   ack_delay_ = smooth(ack_delay_, delay);

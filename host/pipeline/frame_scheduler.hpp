@@ -152,6 +152,7 @@ class FrameScheduler {
   int target_kbps_;
   TimePoint last_cut_{};    // the target was last lowered for a queue (or the start)
   TimePoint last_raise_{};  // ... last raised (or lowered)
+  int target_before_unexplained_ = 0;  // the target when the delay last began to stand unexplained
   std::uint64_t link_bps_ = 0;  // the 4 s max delivery rate at the last cut for a queue of ours; 0: none yet
 };
 

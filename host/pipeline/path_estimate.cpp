@@ -19,6 +19,12 @@ constexpr auto kMinRecentWindow = std::chrono::milliseconds(200);
 // old, short one (and cut the rate for a queue that is not there). A mistake (someone else's queue, the
 // tail of ours after a link slowed down) costs little: the next short sample is the minimum again.
 constexpr auto kPathChange = std::chrono::seconds(2);
+
+// How long `bytes` take on a link of `bits_per_s`; none while the rate is unknown.
+microseconds transmission(std::uint64_t bytes, std::uint64_t bits_per_s) {
+  return bits_per_s == 0 ? microseconds(0)
+                         : microseconds(static_cast<std::int64_t>(bytes * 8 * 1'000'000 / bits_per_s));
+}
 }  // namespace
 
 PathEstimate::PathEstimate(microseconds standing_queue) : standing_queue_(standing_queue) {}
@@ -41,20 +47,26 @@ void PathEstimate::on_ack(TimePoint now, microseconds network_delay, std::uint64
     const auto bits = static_cast<std::int64_t>((delivered_ - newest.delivered) * 8);
     add(rate_bps_, {now, bits * 1'000'000 / interval}, kRateWindow, true);
   }
-  // The minimum includes a small frame's transmission; the queue leaves out the acked frame's own (a
-  // 40 kB keyframe takes 100 ms at 3 Mbit/s on an empty path). An app-limited rate estimate makes that
-  // share too large: the queue then reads low, never high.
-  add(min_rtt_us_, {now, network_delay.count()}, kMinRttWindow, false);
-  auto queue = network_delay - min_rtt();
-  if (const auto rate = delivery_rate_bps(); rate > 0)
-    queue -= microseconds(static_cast<std::int64_t>(newest_bytes * 8 * 1'000'000 / rate));
-  queue = std::max(queue, microseconds(0));
-  queue_delay_ = have_queue_ ? (queue_delay_ * 7 + queue) / 8 : queue;
+  // The queue is the delay above the minimum less what the acked frame took on the link beyond the
+  // minimum's frame (each is timed at the same rate): the minimum's frame was on the link too. When every
+  // frame is about the same size (a video the link cannot carry whole: poor's 6.7 kB frames take 54 ms at
+  // 1 Mbit/s) the minimum holds one frame's transmission, and leaving the acked frame's whole out as well
+  // read a standing queue of ~90 ms as 10 and never cut the target (the simulation's steady video at 26-34
+  // frames a second). A keyframe's extra time (40 kB: 100 ms at 3 Mbit/s on an empty path) is still left
+  // out. Never more than the delay above the minimum: an app-limited rate that makes a large minimum's
+  // frame look slow must not read a queue where the delay shows none.
+  add(min_rtt_us_, {now, network_delay.count(), newest_bytes}, kMinRttWindow, false);
+  const auto rate = delivery_rate_bps();
+  const auto beyond = transmission(newest_bytes, rate) - transmission(min_rtt_us_.front().bytes, rate);
+  const auto queue = network_delay - min_rtt() - std::max(beyond, microseconds(0));
+  const auto clamped = std::max(queue, microseconds(0));
+  queue_delay_ = have_queue_ ? (queue_delay_ * 7 + clamped) / 8 : clamped;
   have_queue_ = true;
-  follow_longer_path(now, network_delay, newest.in_flight);
+  follow_longer_path(now, network_delay, newest.in_flight, newest_bytes);
 }
 
-void PathEstimate::follow_longer_path(TimePoint now, microseconds network_delay, std::uint64_t in_flight) {
+void PathEstimate::follow_longer_path(TimePoint now, microseconds network_delay, std::uint64_t in_flight,
+                                      std::uint64_t bytes) {
   // A queue of ours needs more bytes in flight than the path holds at its best rate of late.
   const auto best = rate_bps_.empty() ? 0 : static_cast<std::uint64_t>(rate_bps_.front().value);
   ours_ = in_flight > best * static_cast<std::uint64_t>(min_rtt().count()) / 8 / 1'000'000;
@@ -72,16 +84,21 @@ void PathEstimate::follow_longer_path(TimePoint now, microseconds network_delay,
   if (unexplained_since_ == TimePoint::max()) {
     unexplained_since_ = now;
     unexplained_least_ = network_delay;
+    unexplained_least_bytes_ = bytes;
   }
-  unexplained_least_ = std::min(unexplained_least_, network_delay);
+  if (network_delay < unexplained_least_) {
+    unexplained_least_ = network_delay;
+    unexplained_least_bytes_ = bytes;
+  }
   // Taken for the path only when our own bytes in flight cannot hold such a queue now.
   if (now - unexplained_since_ < kPathChange || ours_) return;
   // The path got longer (a new route, a VPN, a handover): its old minimum would read as a queue for 10 s.
   const auto longer = unexplained_least_ - min_rtt();
   min_rtt_us_.clear();
-  min_rtt_us_.push_back(Sample{now, unexplained_least_.count()});
+  min_rtt_us_.push_back(Sample{now, unexplained_least_.count(), unexplained_least_bytes_});
   queue_delay_ = std::max(queue_delay_ - longer, microseconds(0));
   unexplained_since_ = TimePoint::max();
+  ++path_changes_;
   draining_ = false;
 }
 

@@ -1,7 +1,8 @@
 // What the acks say about the path to the viewer, in the spirit of BBR: the minimum round trip (windowed
 // min of the network's share of each ack), the delivery rate (windowed max of bytes acked per interval;
 // the last rounds' while a queue of ours stands) and the queueing delay (smoothed ack delay less that
-// minimum and the frame's own transmission); a delay that does not go away for seconds is a longer path.
+// minimum, each less its frame's own transmission); a delay that does not go away for seconds is a longer
+// path.
 // Plain data on the caller's clock: FrameScheduler owns one under its mutex; not thread-safe by itself.
 #pragma once
 #include <chrono>
@@ -45,16 +46,22 @@ class PathEstimate {
   // of late): then a queue can be ours, and slowing to the rate it delivers drains it.
   bool queue_can_be_ours() const { return ours_; }
   std::uint64_t bdp_bytes() const;                 // delivery rate x min RTT
+  // The delay stands above the minimum, unexplained by our bytes in flight so far (a path that may have
+  // got longer), and how many times such a delay was taken for a longer path (the minimum moved up).
+  bool unexplained() const { return unexplained_since_ != TimePoint::max(); }
+  std::uint64_t path_changes() const { return path_changes_; }
 
  private:
   struct Sample {
     TimePoint at;
     std::int64_t value;
+    std::uint64_t bytes = 0;  // the acked frame's size (min_rtt_us_)
   };
   // Monotonic deque: the front is the best value of the last `window`.
   static void add(std::deque<Sample>& filter, Sample sample, std::chrono::steady_clock::duration window,
                   bool keep_max);
-  void follow_longer_path(TimePoint now, std::chrono::microseconds network_delay, std::uint64_t in_flight);
+  void follow_longer_path(TimePoint now, std::chrono::microseconds network_delay, std::uint64_t in_flight,
+                          std::uint64_t bytes);
 
   std::chrono::microseconds standing_queue_;
   std::deque<Sample> min_rtt_us_;
@@ -69,6 +76,8 @@ class PathEstimate {
   // Since when every ack showed a queue (none: max()), and the least network delay since then.
   TimePoint unexplained_since_ = TimePoint::max();
   std::chrono::microseconds unexplained_least_{0};
+  std::uint64_t unexplained_least_bytes_ = 0;  // its frame's size
+  std::uint64_t path_changes_ = 0;
 };
 
 }  // namespace elfdesk::host
