@@ -138,6 +138,8 @@ int run_files_command(const std::vector<std::string>& words) {
   if (push && (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)))
     return usage("files", path + " is not a readable regular file");  // checked before a code is spent
   if (!push && !args->has("out")) return usage("files", "pull needs --out LOCAL_FILE");
+  if (auto ok = push ? std::expected<void, Error>{} : check_out_path(args->get("out")); !ok)
+    return usage("files", ok.error().detail);  // checked before a code is spent
   if (args->has("session")) return run_over_viewer(args->get("session"), push, path, args->get("out"));
   auto target = parse_remote_target(*args, protocol::permission::kFiles);
   if (!target) return usage("files", target.error().detail);
@@ -158,6 +160,7 @@ int run_bundle_command(const std::vector<std::string>& words) {
   if (args && args->has("help")) return std::fputs(kBundleUsage, stdout), 0;
   if (!args) return usage("bundle", args.error().detail);
   if (!args->has("out")) return usage("bundle", "give --out FILE.tar.zst");
+  if (auto ok = check_out_path(args->get("out")); !ok) return usage("bundle", ok.error().detail);
   auto target = parse_remote_target(*args, protocol::permission::kProbes);
   if (!target) return usage("bundle", target.error().detail);
   target->quiet = args->has("quiet");

@@ -1,6 +1,11 @@
 #include "client/cli/remote_command.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "client/core/tls_setup.hpp"
@@ -87,6 +92,18 @@ std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, s
   // Only `view` resumes after a drop (ViewerNetwork adds kResume): a one-shot command just fails.
   o.capabilities = protocol::capability::kAll & ~protocol::capability::kResume;
   return t;
+}
+
+std::expected<void, Error> check_out_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string folder = fs::path(path).has_parent_path() ? fs::path(path).parent_path().string() : ".";
+  std::string why;
+  if (fs::is_directory(path, ec)) why = "is a folder: give a file name in it";
+  else if (!fs::is_directory(folder, ec)) why = "no folder " + folder;
+  else if (::access(folder.c_str(), W_OK | X_OK) != 0) why = "cannot write in " + folder + ": " + std::strerror(errno);
+  if (why.empty()) return {};
+  return std::unexpected(make_error(ErrorCode::invalid_argument, "--out " + path + ": " + why));
 }
 
 int report_session_error(const Error& error) {

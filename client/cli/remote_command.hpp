@@ -28,6 +28,11 @@ struct RemoteTarget {
 inline constexpr int kMalformedCodeExit = 2;
 std::expected<RemoteTarget, Error> parse_remote_target(const ParsedArgs& args, std::uint32_t permissions);
 
+// --out of screenshot, bundle and files pull: a file name in a folder that exists and can be written,
+// checked before anything is dialled, so that the customer is not asked (and no code is spent) for a
+// picture or file that cannot be saved. Errors name the option: "--out PATH: no folder DIR".
+std::expected<void, Error> check_out_path(const std::string& path);
+
 using SessionBody = std::function<asio::awaitable<int>(SessionCore&)>;
 // Opens the session (printing progress unless quiet), runs `body` on its SessionCore, closes politely.
 // Returns the exit code: body's result, or exit_code_for(error) with the error printed (1 when the

@@ -66,8 +66,12 @@ int run_screenshot_command(const std::vector<std::string>& words) {
                      : std::expected<RemoteTarget, Error>(std::unexpected(args.error()));
   auto still = args ? parse_number(args->get("wait-still", "0"), 0, 60000, "--wait-still")
                     : std::expected<long, Error>(0);
-  if (!target || !still || args->get("out").empty()) {
-    const std::string why = !target ? target.error().detail : !still ? still.error().detail : "missing --out FILE.png";
+  const auto out_ok = args ? check_out_path(args->get("out")) : std::expected<void, Error>{};
+  if (!target || !still || args->get("out").empty() || !out_ok) {
+    const std::string why = !target                   ? target.error().detail
+                            : !still                  ? still.error().detail
+                            : args->get("out").empty() ? "missing --out FILE.png"
+                                                       : out_ok.error().detail;
     std::fprintf(stderr, "elfdesk screenshot: %s\nTry 'elfdesk screenshot --help'.\n", why.c_str());
     return 2;
   }

@@ -148,6 +148,16 @@ class FilesTest(unittest.TestCase):
         self.assertEqual(elfdesk("files", "push", self.host.address, "--code", code, "/nonexistent").returncode, 2)
         self.assertEqual(elfdesk("files", "pull", self.host.address, "--code", code, "/etc/hostname").returncode, 2)
         self.assertEqual(elfdesk("files", "fetch").returncode, 2)
+        # Where nothing could be saved: said before the customer is asked (seen by hand: asked twice, then
+        # "cannot write .../x.part: No such file or directory" and the code spent).
+        nowhere = os.path.join(self.dir, "missing", "x")
+        for args in (("files", "pull", self.host.address, "--code", code, "/etc/hostname", "--out", nowhere),
+                     ("bundle", self.host.address, "--code", code, "--out", nowhere),
+                     ("screenshot", self.host.address, "--code", code, "--out", nowhere),
+                     ("files", "pull", self.host.address, "--code", code, "/etc/hostname", "--out", self.dir)):
+            r = elfdesk(*args)
+            self.assertEqual(r.returncode, 2, f"{args}: {r.stderr}")
+            self.assertIn(f"--out {args[-1]}", r.stderr)
         self.assertFalse(any(e["event"] in ("connection", "authentication") for e in self.host.audit()))
         self.assertEqual(self.host.code(), code)
 
