@@ -95,7 +95,7 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
                  o.message.c_str());
     co_return o.exit_code;
   }
-  std::printf("%s %llu %s\n", o.sha256_hex.c_str(), static_cast<unsigned long long>(o.bytes), o.remote_path.c_str());
+  std::printf("%s %llu %s\n", o.sha256_hex.c_str(), static_cast<unsigned long long>(o.bytes), o.path.c_str());
   std::fflush(stdout);
   co_return 0;
 }
@@ -111,7 +111,7 @@ int run_over_viewer(const std::string& socket, bool push, const std::string& pat
     return reply.error().exit_code;
   }
   std::printf("%s %llu %s\n", reply->value("sha256", "").c_str(),
-              static_cast<unsigned long long>(reply->value("bytes", 0ull)), reply->value("remote_path", "").c_str());
+              static_cast<unsigned long long>(reply->value("bytes", 0ull)), reply->value("path", "").c_str());
   return 0;
 }
 

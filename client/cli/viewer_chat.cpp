@@ -80,7 +80,7 @@ void ViewerWindow::push_dropped(std::string path) {
           });
         },
         [name, &mailbox, &shared](TransferOutcome o) {
-          mailbox.post([&shared, text = o.exit_code == 0 ? "Sent " + name + " (" + o.remote_path + ", sha256 " +
+          mailbox.post([&shared, text = o.exit_code == 0 ? "Sent " + name + " (" + o.path + ", sha256 " +
                                                                o.sha256_hex.substr(0, 12) + "...)"
                                                          : "Not sent: " + name + ": " + o.message] {
             shared.transfer_status = text;

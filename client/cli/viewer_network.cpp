@@ -304,7 +304,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
   // `elfdesk files push|pull --session PATH`: the transfer runs on this session, beside the picture and input.
   auto finished = [reply](TransferOutcome o) {
     if (o.exit_code != 0) return reply(Failure({o.message, o.exit_code}));
-    reply(nlohmann::json{{"sha256", o.sha256_hex}, {"bytes", o.bytes}, {"remote_path", o.remote_path}});
+    reply(nlohmann::json{{"sha256", o.sha256_hex}, {"bytes", o.bytes}, {"path", o.path}});
   };
   if (!text("push").empty()) return core_->transfers().push(text("push"), {}, std::move(finished));
   if (!text("pull").empty() && !text("out").empty())

@@ -156,7 +156,7 @@ void TransferClient::received_done(const std::shared_ptr<Transfer>& t, const Tra
     return end(t, failed("cannot save " + t->out_path + ": " + std::strerror(errno)));
   t->part_path.clear();
   connection_->send(TransferControl{t->id, TransferOp::done, t->kind, t->done, t->out_path, digest, ""});
-  end(t, TransferOutcome{0, "received", t->done, transfer::to_hex(digest), m.name});
+  end(t, TransferOutcome{0, "received", t->done, transfer::to_hex(digest), t->out_path});
 }
 
 // Reads and queues the file chunk by chunk; send_bulk waits while the bulk window is full.

@@ -22,7 +22,7 @@ struct TransferOutcome {
   std::string message;
   std::uint64_t bytes = 0;
   std::string sha256_hex;   // verified on both ends when exit_code is 0
-  std::string remote_path;  // push: where it landed on the customer's machine
+  std::string path;         // where it landed: on the customer's machine (push), OUT (pull, bundle)
 };
 
 class TransferClient {

@@ -45,7 +45,7 @@ class BundleTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(out, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
-        self.assertEqual(r.stdout.split()[0], digest)
+        self.assertEqual(r.stdout.split(), [digest, str(os.path.getsize(out)), out])  # "sha256 BYTES OUT"
         tree = os.path.join(self.dir, "x")
         os.mkdir(tree)
         subprocess.run(["tar", "--zstd", "-xf", out, "-C", tree], check=True)

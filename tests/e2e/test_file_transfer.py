@@ -125,7 +125,8 @@ class FilesTest(unittest.TestCase):
         out = os.path.join(self.dir, "pulled.bin")
         r = self.files("pull", remote, "--out", out)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.split()[0], digest)
+        # "sha256 BYTES OUT" as `files --help` says (seen by hand: the customer's path, not where it was saved)
+        self.assertEqual(r.stdout.split(), [digest, str(3 * MIB), out])
         self.assertEqual(sha256_of(out), digest)
         self.assertFalse(os.path.exists(out + ".part"))
         self.assertEqual([(e["name"], e["bytes"], e["sha256"]) for e in self.events("file_sent")],

@@ -178,11 +178,12 @@ TEST_CASE("host transfers: TransferClient pushes and pulls through HostTransfers
   });
   REQUIRE(pushed);
   CHECK(pushed->exit_code == 0);
-  CHECK(pushed->remote_path == dir.path + "/dl/local.bin");
+  CHECK(pushed->path == dir.path + "/dl/local.bin");
   CHECK(pushed->sha256_hex == transfer::to_hex(sha_of(data)));
   REQUIRE(pulled);
   CHECK(pulled->exit_code == 0);
   CHECK(pulled->sha256_hex == pushed->sha256_hex);
+  CHECK(pulled->path == dir.path + "/back.bin");  // where it was saved, as `elfdesk files` prints it
   std::ifstream in(dir.path + "/back.bin", std::ios::binary);
   CHECK(Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) == data);
   CHECK_FALSE(fs::exists(dir.path + "/back.bin.part"));
