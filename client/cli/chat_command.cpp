@@ -1,6 +1,7 @@
 // `elfdesk chat --session PATH "text"`: chat from a script through a running `elfdesk view` (its
 // control socket), and `--show` / `--save FILE` for the transcript. Main thread, blocking.
 #include <cstdio>
+#include <filesystem>
 
 #include "client/cli/commands.hpp"
 #include "client/cli/control_socket.hpp"
@@ -28,14 +29,16 @@ int run_chat_command(const std::vector<std::string>& words) {
   const int given = args ? static_cast<int>(args->positional.size() == 1) + static_cast<int>(args->has("show")) +
                                static_cast<int>(args->has("save"))
                          : 0;
-  if (!args || !args->has("session") || given != 1 || args->positional.size() > 1) {
+  if (!args || !args->has("session") || given != 1 || args->positional.size() > 1 ||
+      (args->has("save") && args->get("save").empty())) {
     std::fprintf(stderr, "elfdesk chat: %s\nTry 'elfdesk chat --help'.\n",
                  args ? "give --session PATH and one of TEXT, --show, --save FILE" : args.error().detail.c_str());
     return 2;
   }
   nlohmann::json request;
   if (args->has("show")) request = {{"chat_log", true}};
-  else if (args->has("save")) request = {{"save_transcript", args->get("save")}};
+  // The viewer writes it: a relative FILE is taken from where this command runs, not where the viewer does.
+  else if (args->has("save")) request = {{"save_transcript", std::filesystem::absolute(args->get("save")).string()}};
   else request = {{"chat", args->positional[0]}};
   auto reply = exchange_over_control_socket(args->get("session"), request);
   if (!reply) {

@@ -284,7 +284,7 @@ void ViewerNetwork::control_request(const nlohmann::json& request,
                                     std::function<void(ControlSocketServer::OtherReply)> reply) {
   using Failure = std::unexpected<std::pair<std::string, int>>;
   auto text = [&](const char* key) { return request.contains(key) && request[key].is_string() ? request[key].get<std::string>() : ""; };
-  if (!text("chat").empty()) {
+  if (request.contains("chat")) {  // empty text too: chat says why it will not send it
     auto sent = core_->chat().send(text("chat"));
     if (!sent) return reply(Failure({sent.error().detail, sent.error().code == ErrorCode::invalid_argument ? 2 : 4}));
     return reply(nlohmann::json{{"sent", true}});

@@ -92,6 +92,16 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(elfdesk("chat", "--session", self.socket, "--save", saved).returncode, 0)
         with open(saved) as f:
             self.assertEqual(f.read().splitlines(), lines)
+        # A relative FILE is where the engineer runs the command, not where the viewer was started (seen
+        # by hand: exit 0, and the transcript in the viewer's directory).
+        elsewhere = os.path.join(self.dir, "elsewhere")
+        os.mkdir(elsewhere)
+        r = subprocess.run([CLIENT_BIN, "chat", "--session", self.socket, "--save", "relative.txt"], cwd=elsewhere,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(elsewhere, "relative.txt")) as f:
+            self.assertEqual(f.read().splitlines(), lines)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "relative.txt")))
 
     def test_engineer_types_in_the_viewers_chat_panel(self):
         viewer = find_window(self.b.display, "^elfdesk", timeout=20)
@@ -131,6 +141,8 @@ class ChatTest(unittest.TestCase):
 
     def test_bad_text_and_floods(self):
         self.assertEqual(elfdesk("chat", "--session", self.socket, "   ").returncode, 2)
+        empty = elfdesk("chat", "--session", self.socket, "")  # seen by hand: "unknown request: expected calls, ..."
+        self.assertEqual((empty.returncode, empty.stderr), (2, "elfdesk chat: empty chat message\n"))
         self.assertEqual(elfdesk("chat", "--session", self.socket, "x" * 1001).returncode, 2)
         self.assertEqual(elfdesk("chat", "--session", os.path.join(self.dir, "none.sock"), "hi").returncode, 10)
         # Eight scripts at once, so that they arrive within the burst's second however long each takes to
