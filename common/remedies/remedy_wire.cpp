@@ -103,8 +103,11 @@ std::string format_remedy_text(const nlohmann::json& d) try {
     if (!e.value("text", std::string()).empty()) out += "  " + e["text"].get<std::string>() + "\n";
   const auto touched = d.value("touched", nlohmann::json::object());
   const auto processes = touched.value("processes", nlohmann::json::array());
+  // Declined or dry run: the report carries what the remedy would have touched, and nothing was.
+  const std::string outcome = d.value("outcome", std::string());
+  const char* verb = outcome == "declined" || outcome == "dry_run" ? "would touch" : "touched";
   if (touched.value("bytes", 0ull) > 0 || touched.value("files", 0ull) > 0)
-    out += fmt::format("  touched: {} in {} files\n", human_bytes(touched.value("bytes", 0ull)),
+    out += fmt::format("  {}: {} in {} files\n", verb, human_bytes(touched.value("bytes", 0ull)),
                        touched.value("files", 0ull));
   for (const auto& p : processes)
     out += fmt::format("  process {} ({}){}\n", p.value("pid", 0), p.value("name", std::string("?")),

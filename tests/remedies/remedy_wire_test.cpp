@@ -67,6 +67,17 @@ TEST_CASE("a report round-trips; text shows the summary, before -> after and wha
   CHECK(make_remedy_result(3, read->outcome, read->document) == result);
 }
 
+TEST_CASE("a declined or dry-run report says what it would have touched, not that it touched it") {
+  // Seen by hand: "empty_trash: declined: ..." followed by "touched: 921.6 KB in 3 files".
+  for (const Outcome outcome : {Outcome::declined, Outcome::dry_run}) {
+    RemedyReport r = sample_report();
+    r.outcome = outcome;
+    const std::string text = format_remedy_text(nlohmann::json(r));
+    CHECK(text.find("  would touch: 1.2 GB in 412 files\n") != std::string::npos);
+    CHECK(text.find("  touched:") == std::string::npos);
+  }
+}
+
 TEST_CASE("a rejection carries its reason, cut at a character boundary") {
   auto rejected = through_codec(make_rejected_remedy(4, "remedies were not granted for this session"));
   std::string detail;
