@@ -35,8 +35,8 @@ through the relay (--relay ADDR:PORT, ELFDESK_RELAY, or `relay = "host:port"` in
 Exit codes: 0 ok, 2 bad usage, 10 network error (also: relay unreachable or gone), 11 authentication failed
 (also: "no support session with this code: expired, already used, or mistyped?"), 12 declined by the
 customer, 13 protocol error, 14 host busy; `diag` returns 0-3 for the worst finding (ok, warning, critical,
-unknown);
-`files` and `bundle` return 4 when the transfer failed.
+unknown); `files` and `bundle` return 4 when the transfer failed; `fix` returns 3 for an unknown remedy or
+bad argument (nothing dialled) and 4 when the remedy failed.
 )";
 
 }  // namespace

@@ -20,7 +20,7 @@ related probe runs again and the report shows before -> after ("/home: 97% -> 61
 
   --remedy NAME          the remedy to run (`elfdesk remedies` lists them with their arguments)
   --arg KEY=VALUE        an argument of the remedy, e.g. --arg pid=4242; repeatable
-  --dry-run              say what would happen; change nothing, ask nobody
+  --dry-run              say what would happen and change nothing (the customer still lets you in)
   --json                 print the report as JSON
   --code CODE            the customer's one-time code;  --code-file PATH reads it from a file
   --listen ADDR:PORT     reverse mode: wait for the host to dial in

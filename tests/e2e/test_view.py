@@ -1,6 +1,7 @@
 """`elfdesk view` as an engineer sees it: the host shares Xvfb display A, the viewer's window lives on another
 Xvfb display B, and the window's pixels (grabbed with ImageMagick's import) are compared with A's screen."""
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -188,6 +189,24 @@ class StartupTest(unittest.TestCase):
             self.assertEqual(result.returncode, 0, command + ": " + result.stderr)
             self.assertTrue(result.stdout.startswith("Usage: elfdesk " + command), command + ": " + result.stdout)
             self.assertEqual(result.stderr, "", command)
+
+    def test_every_command_has_help_and_a_man_page_entry(self):
+        # Seen by hand: `man elfdesk` said nothing of fix, remedies, files, bundle or chat, nor of their exit codes.
+        usage = elfdesk("--help").stdout
+        listed = list(dict.fromkeys(re.findall(r"^  (\w+) ", usage, re.M)))
+        self.assertIn("fix", listed)
+        self.assertIn("`fix` returns 3 for an unknown remedy", " ".join(usage.split()))
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "man", "elfdesk.1")) as f:
+            man = f.read()
+        for command in listed:
+            result = elfdesk(command, "--help")
+            self.assertEqual(result.returncode, 0, command + ": " + result.stderr)
+            self.assertTrue(result.stdout.startswith("Usage: elfdesk " + command), command + ": " + result.stdout)
+            self.assertTrue(re.search(rf"(?m)^\.TP\n\.B {command}\b", man), f"no paragraph for {command} in elfdesk.1")
+            self.assertTrue(re.search(rf"(?m)^\.B elfdesk {command}\b", man), f"{command} not in elfdesk.1's SYNOPSIS")
+        exits = man[man.index(".SH EXIT STATUS"):man.index(".SH ENVIRONMENT")]
+        for code in ("3", "4"):  # fix: unknown remedy or bad argument; files, bundle, fix: failed
+            self.assertTrue(re.search(rf"(?m)^\.B {code}\b", exits), f"exit {code} not in elfdesk.1")
 
     def test_tls_setup_failure_is_one_line_and_exit_1(self):
         # An OpenSSL configuration naming a provider that does not exist: the engineer's TLS context cannot
