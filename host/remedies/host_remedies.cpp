@@ -99,6 +99,15 @@ void HostRemedies::run(const protocol::RemedyRequest& request, std::weak_ptr<Con
   }
   audit_.record("remedy", std::move(record));
   if (report) log::info("remedy {}: {}: {}", call.name, remedies::to_string(report->outcome), report->summary);
+  // It was allowed and ran: the customer learns how it went (the window keeps the line after the session).
+  const bool ran = report && !call.dry_run && !report->question.empty() &&
+                   (report->outcome == remedies::Outcome::done || report->outcome == remedies::Outcome::failed);
+  if (ran) {
+    const std::string line = (report->outcome == remedies::Outcome::done ? "Done: " : "Failed: ") + report->summary;
+    if (ui_) ui_->show_activity(line);
+    std::printf("elfdesk-host: %s\n", sanitize_display_text(line, 200).c_str());
+    std::fflush(stdout);
+  }
   if (auto c = connection.lock()) asio::post(c->executor(), [c, r = std::move(result)] { c->send(r); });
 }
 

@@ -60,7 +60,8 @@ class ConsentUi {
   // A UI without a chat view shows what it can and never calls back.
   virtual void add_chat_line(std::string line) { (void)line; }
   virtual void set_on_chat(std::function<void(std::string)> callback) { (void)callback; }
-  // One line of what is going on ("Receiving report.pdf: 45%"); empty hides it.
+  // One line of what is going on ("Receiving report.pdf: 45%"); empty hides it. The last line of a
+  // session stays under the next code's "Last session: ..." until another session starts.
   virtual void show_activity(std::string line) { (void)line; }
 
   // Main thread only: runs the UI loop until quit(); returns 0.

@@ -76,6 +76,9 @@ void draw_code_screen(SDL_Renderer* r, const ConsentFonts& fonts, const ConsentV
   } else if (!view.ended_reason.empty()) {  // the new code comes at once: say why the session is gone
     sdl::draw_text(r, fonts.small.get(), "Last session: " + sanitize_display_text(view.ended_reason, 80), kMuted,
                    kMid, 218, sdl::Align::center, kTextWidth);
+    if (!view.activity.empty())  // "Sent app.log (10 bytes)", "Done: deleted 1.2 GB in your Trash (412 of 412 files)"
+      sdl::draw_text(r, fonts.small.get(), sanitize_display_text(view.activity, 80), kMuted, kMid, 238,
+                     sdl::Align::center, kTextWidth);
   }
 }
 

@@ -47,7 +47,7 @@ struct ConsentView {
   bool chat_typing = false;
   std::vector<std::string> chat_lines;  // the newest kChatLinesShown
   std::string chat_input;
-  std::string activity;
+  std::string activity;  // in the session bar; on the code after a session, what that session last did
   bool expanded() const { return screen == Screen::session && (chat_open || !activity.empty()); }
   friend bool operator==(const ConsentView&, const ConsentView&) = default;
 };

@@ -249,6 +249,7 @@ void SdlConsentWindow::show_session(SessionInfo info) {
     impl_->session = std::move(info);
     impl_->failed_attempts.clear();
     impl_->ended_reason.clear();
+    impl_->activity.clear();
   });
 }
 
@@ -256,8 +257,7 @@ void SdlConsentWindow::show_ended(std::string reason) {
   impl_->update([&] {
     impl_->chat_open = false;
     impl_->chat_lines.clear();
-    impl_->activity.clear();
-    impl_->question.reset();
+    impl_->question.reset();  // the activity stays: the next code says what the session last did
     impl_->on_answer = nullptr;
     impl_->screen = Screen::ended;
     impl_->ended_reason = std::move(reason);

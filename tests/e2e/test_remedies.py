@@ -259,6 +259,16 @@ class CustomerWindow(unittest.TestCase):
     def questions(self):
         return re.findall(r"wants to (.*)", self.host.stdout())
 
+    def note_pixels(self, top, bottom):
+        """Muted grey pixels in rows top..bottom of the customer's 400-pixel code window (0 at another size)."""
+        shot = elfdesk_e2e.grab_window(self.x.display, os.path.join(self.home, "window.png"), self.window)
+        width, height = elfdesk_e2e.png_size(shot)
+        if height != 400:
+            return 0
+        rows = elfdesk_e2e.png_rgb(elfdesk_e2e.png_crop(shot, os.path.join(self.home, "rows.png"), 0, top, width,
+                                                        bottom - top))
+        return sum(1 for i in range(0, len(rows), 3) if all(abs(c - 100) <= 50 for c in rows[i:i + 3]))
+
     def answer(self, count, button):
         self.assertTrue(wait_until(lambda: len(self.questions()) >= count, timeout=20), self.host.stdout())
         time.sleep(ARM_DELAY + 0.6)  # drawn, and Allow armed
@@ -281,6 +291,10 @@ class CustomerWindow(unittest.TestCase):
         self.assertIn("propose fixes (you approve each one)", self.questions()[0])
         self.assertEqual(os.listdir(os.path.join(trash, "files")), [])
         self.assertIn("consent: asked: allowed", out)
+        # The customer is told how it went (seen by hand: straight back to a code, never a word of the Trash),
+        # on the terminal and in the window, under the next code's "Last session: ...".
+        self.assertIn("elfdesk-host: Done: deleted 1.2 MB in your Trash (4 of 4 files)\n", self.host.stdout())
+        self.assertTrue(wait_until(lambda: self.note_pixels(236, 256) > 40, timeout=10))
 
         fill_trash(self.home, 2, 1000)
         proc = self.run_fix("--remedy", "empty_trash")

@@ -303,6 +303,36 @@ TEST_CASE("consent window: the code that follows a session says how that session
   CHECK(dark_pixels(*next, 100, 170) > 300);
 }
 
+TEST_CASE("consent window: the code that follows a session also says what that session last did") {
+  // Seen by hand: the customer allowed "delete 614.4 KB in your Trash" and the window went straight back
+  // to a code with "Last session: ended by the engineer", never saying whether the Trash was emptied.
+  ConsentFixture f;
+  std::optional<test::WindowPixels> quiet, busy;
+  const auto second_note = [](const test::WindowPixels& px) {  // the line under "Last session: ..."
+    int n = 0;
+    for (int y = 236; y < 256 && y < px.height; ++y)
+      for (int x = 0; x < px.width; ++x)
+        if (test::near(px.at(x, y), {100, 100, 100}, 50)) ++n;
+    return n;
+  };
+  f.run_with([&] {
+    f.ui->show_code("123-456-789", 300s);
+    f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
+    f.ui->show_ended("ended by the engineer");
+    f.ui->show_code("987-654-321", 300s);
+    test::wait_until([&] { return (quiet = f.pixels()) && quiet->height == 400 && dark_pixels(*quiet, 100, 170) > 300; }, 5s);
+    f.ui->show_session({"Bob", "203.0.113.8:5000", 3});
+    f.ui->show_activity("Done: deleted 614.4 KB in your Trash (3 of 3 files)");
+    f.ui->show_ended("ended by the engineer");
+    f.ui->show_code("555-444-333", 300s);
+    test::wait_until([&] { return (busy = f.pixels()) && busy->height == 400 && second_note(*busy) > 40; }, 5s);
+  });
+  REQUIRE(quiet);
+  REQUIRE(busy);
+  CHECK(second_note(*quiet) < 10);  // a session that did nothing: only how it ended
+  CHECK(second_note(*busy) > 40);
+}
+
 TEST_CASE("consent window: creation fails cleanly without a display") {
   const std::string saved = std::getenv("DISPLAY") ? std::getenv("DISPLAY") : "";
   setenv("DISPLAY", ":65000", 1);  // nothing listens there
