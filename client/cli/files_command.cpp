@@ -90,8 +90,8 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
   }
   progress->finish();
   const TransferOutcome& o = **outcome;
-  if (o.exit_code != 0) {
-    std::fprintf(stderr, "elfdesk: %s: %s\n", o.exit_code == kTransferDeclinedExit ? "declined" : "transfer failed",
+  if (o.exit_code != 0) {  // a refusal's reason says it was declined ("declined by the customer", "... in time")
+    std::fprintf(stderr, "elfdesk: %s%s\n", o.exit_code == kTransferDeclinedExit ? "" : "transfer failed: ",
                  o.message.c_str());
     co_return o.exit_code;
   }

@@ -68,7 +68,7 @@ class TransferConsentTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: [e for e in self.host.audit() if e["event"] == "code_issued"][1:]))
         code, out, err = self.push(local, "deny")
         self.assertEqual(code, 12, err)
-        self.assertIn("declined by the customer", err)
+        self.assertEqual(err, "elfdesk: declined by the customer\n")  # as a declined session; was "declined: declined ..."
         self.assertEqual(os.listdir(self.downloads), ["report.pdf"])
         decisions = [(e["decision"], e["how"]) for e in self.host.audit() if e["event"] == "transfer_consent"]
         self.assertEqual(decisions, [("allowed", "asked the customer"), ("denied", "asked the customer")])
