@@ -80,6 +80,8 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
   auto progress = std::make_shared<ProgressLine>(std::move(what), quiet);
   start(core.transfers(), [progress](std::uint64_t done, std::uint64_t total) { progress->update(done, total); },
         [outcome](TransferOutcome o) { *outcome = std::move(o); });
+  // The customer is asked now (up to a minute): say so, as for the session itself.
+  if (!quiet && !*outcome) std::fputs("elfdesk: waiting for the customer to allow the transfer...\n", stderr);
   while (!*outcome) {
     auto event = co_await core.next(std::chrono::seconds(180));
     if (!event) co_return report_session_error(event.error());

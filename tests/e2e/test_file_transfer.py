@@ -125,6 +125,8 @@ class FilesTest(unittest.TestCase):
         out = os.path.join(self.dir, "pulled.bin")
         r = self.files("pull", remote, "--out", out)
         self.assertEqual(r.returncode, 0, r.stderr)
+        # Between "connected..." and the first progress the customer is asked: said, not silence (seen by hand).
+        self.assertIn("elfdesk: waiting for the customer to allow the transfer...\n", r.stderr)
         # "sha256 BYTES OUT" as `files --help` says (seen by hand: the customer's path, not where it was saved)
         self.assertEqual(r.stdout.split(), [digest, str(3 * MIB), out])
         self.assertEqual(sha256_of(out), digest)
