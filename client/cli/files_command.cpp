@@ -103,10 +103,11 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
 }
 
 // Through a running viewer: its session carries the transfer beside the picture and the engineer's input.
-int run_over_viewer(const std::string& socket, bool push, const std::string& path, const std::string& out) {
+int run_over_viewer(const std::string& socket, bool push, const std::string& path, const std::string& out, bool quiet) {
   namespace fs = std::filesystem;
   const nlohmann::json request = push ? nlohmann::json{{"push", fs::absolute(path).string()}}
                                       : nlohmann::json{{"pull", path}, {"out", fs::absolute(out).string()}};
+  if (!quiet) std::fputs("elfdesk: waiting for the customer to allow the transfer...\n", stderr);
   auto reply = exchange_over_control_socket(socket, request, std::chrono::minutes(30));
   if (!reply) {
     std::fprintf(stderr, "elfdesk files: %s\n", reply.error().message.c_str());
@@ -142,7 +143,7 @@ int run_files_command(const std::vector<std::string>& words) {
   if (!push && !args->has("out")) return usage("files", "pull needs --out LOCAL_FILE");
   if (auto ok = push ? std::expected<void, Error>{} : check_out_path(args->get("out")); !ok)
     return usage("files", ok.error().detail);  // checked before a code is spent
-  if (args->has("session")) return run_over_viewer(args->get("session"), push, path, args->get("out"));
+  if (args->has("session")) return run_over_viewer(args->get("session"), push, path, args->get("out"), args->has("quiet"));
   auto target = parse_remote_target(*args, protocol::permission::kFiles);
   if (!target) return usage("files", target.error().detail);
   target->quiet = args->has("quiet");

@@ -262,6 +262,9 @@ class TransferWhileTypingTest(unittest.TestCase):
             if item[0] in ("push", "pull"):
                 self.assertEqual(item[1].returncode, 0, item[1].stderr)
                 self.assertEqual(item[1].stdout.split()[0], digest)
+                self.assertIn("elfdesk: waiting for the customer to allow the transfer...\n", item[1].stderr)
+                if item[0] == "pull":
+                    self.assertEqual(item[1].stdout.split()[2], item[2])  # where it was saved
             else:
                 self.assertEqual(item[1], digest)
         self.assertEqual(len([r for r in results if r[0] in ("push", "pull")]), 4)
