@@ -73,13 +73,16 @@ int print_outcome(const std::expected<remedies::ReceivedRemedy, Error>& answer, 
   return code;
 }
 
-asio::awaitable<int> run_remote_fix(SessionCore& core, remedies::RemedyCall call, bool json) {
+asio::awaitable<int> run_remote_fix(SessionCore& core, remedies::RemedyCall call, bool json, bool quiet) {
   if ((core.session().granted & protocol::permission::kRemedies) == 0) {
     std::fprintf(stderr, "elfdesk fix: the customer's host did not grant remedies in this session\n");
     co_return 12;
   }
   auto answer = std::make_shared<std::optional<std::expected<remedies::ReceivedRemedy, Error>>>();
   core.remedies().call(call, [answer](auto a) { *answer = std::move(a); });
+  // The host asks the customer only when the remedy would change something; they have a minute to answer.
+  if (!quiet && !call.dry_run)
+    std::fputs("elfdesk: running the remedy; the customer is asked to allow any change...\n", stderr);
   while (!*answer) {
     // The customer may take a minute to answer, and an administrator's action up to two more.
     auto event = co_await core.next(std::chrono::seconds(300));
@@ -116,8 +119,9 @@ int run_fix_command(const std::vector<std::string>& words) {
   if (!target) return usage_error(target.error().detail, target.error().code == ErrorCode::malformed ? kMalformedCodeExit
                                                                                                    : kUsageExit);
   target->quiet = args->has("quiet");
-  return run_remote(std::move(*target), [call = std::move(*call), json = args->has("json")](SessionCore& core) {
-    return run_remote_fix(core, call, json);
+  const bool quiet = target->quiet;
+  return run_remote(std::move(*target), [call = std::move(*call), json = args->has("json"), quiet](SessionCore& core) {
+    return run_remote_fix(core, call, json, quiet);
   });
 }
 

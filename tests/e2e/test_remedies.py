@@ -117,6 +117,10 @@ class PreApproved(unittest.TestCase):
         self.assertEqual(records[1]["touched"]["files"], 5)
         self.assertGreaterEqual(records[1]["touched"]["bytes"], 1_000_000)
         self.assertEqual(records[1]["consent"], "pre-approved (--consent accept)")
+        # Without --quiet the engineer is told the customer may be asked (seen by hand: silence after "connected...").
+        again = elfdesk("fix", self.host.address, "--code-file", self.host.code_file, "--remedy", "empty_trash")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("elfdesk: running the remedy; the customer is asked to allow any change...\n", again.stderr)
 
     def test_clear_cache_above_threshold(self):
         big = os.path.join(self.home, "cache", "browser")
