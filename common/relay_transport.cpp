@@ -40,9 +40,8 @@ Error relay_refusal_error(const protocol::RelayRefused& refused) {
   const std::string text = refused.text.empty() ? protocol::describe(refused.reason) : refused.text;
   switch (refused.reason) {
     case RelayRefusal::no_such_session:
-      return make_error(ErrorCode::auth_failed, protocol::describe(RelayRefusal::no_such_session));
-    case RelayRefusal::too_many_joins:
-      return make_error(ErrorCode::auth_failed, "this code was tried too often (" + text + "): ask the customer for a new one");
+    case RelayRefusal::too_many_joins:  // the words people need, whatever the relay adds
+      return make_error(ErrorCode::auth_failed, protocol::describe(refused.reason));
     case RelayRefusal::version: return make_error(ErrorCode::version_mismatch, "the relay refused: " + text);
     case RelayRefusal::bad_request: return make_error(ErrorCode::malformed, "the relay refused: " + text);
     default: return make_error(ErrorCode::io, "the relay refused: " + text);

@@ -20,7 +20,11 @@ TEST_CASE("refusals map to the engineer's exit codes: unknown session is authent
   const auto unknown = relay_refusal_error({RelayRefusal::no_such_session, "whatever the relay says"});
   CHECK(unknown.code == ErrorCode::auth_failed);  // exit 11
   CHECK(unknown.detail == "no support session with this code: expired, already used, or mistyped?");
-  CHECK(relay_refusal_error({RelayRefusal::too_many_joins, ""}).code == ErrorCode::auth_failed);
+  const auto tried = relay_refusal_error({RelayRefusal::too_many_joins, ""});
+  CHECK(tried.code == ErrorCode::auth_failed);
+  // Said once (seen by hand: "this code was tried too often (too many attempts for this code: ask the customer
+  // for a new one): ask the customer for a new one").
+  CHECK(tried.detail == "too many attempts for this code: ask the customer for a new one");
   for (auto reason : {RelayRefusal::rate_limited, RelayRefusal::capacity, RelayRefusal::host_gone,
                       RelayRefusal::ticket_unknown}) {
     const auto e = relay_refusal_error({reason, "the relay's words"});
