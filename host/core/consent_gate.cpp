@@ -29,7 +29,14 @@ asio::awaitable<ConsentDecision> ask_customer(Connection& connection, ConsentUi&
       pending->timer.cancel();
     });
   });
-  co_await pending->timer.async_wait(kTuple);
+  // Wakes every second: an engineer who gave up (their connection failed, e.g. a keep-alive could not be
+  // written) takes the question away, rather than leaving it up for a minute with the host busy.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pending->answer && connection.is_open() && std::chrono::steady_clock::now() < deadline) {
+    pending->timer.expires_after(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::seconds(1), deadline - std::chrono::steady_clock::now()));
+    co_await pending->timer.async_wait(kTuple);
+  }
   if (!pending->answer) {
     ui.cancel_question();
     co_return ConsentDecision::timed_out;
@@ -82,13 +89,15 @@ asio::awaitable<std::optional<SessionSetup>> run_consent(Connection& connection,
     std::printf("elfdesk-host: %s\n", question_text(question).c_str());
     std::fflush(stdout);
     decision = co_await ask_customer(connection, *ui, question, options.consent_timeout);
+    const bool left = decision == ConsentDecision::timed_out && !connection.is_open();
     if (decision == ConsentDecision::timed_out) {
       // The customer must see that someone asked, not just a fresh code.
-      std::printf("elfdesk-host: %s\n", timeout_text(question).c_str());
+      const std::string note = left ? left_text(question) : timeout_text(question);
+      std::printf("elfdesk-host: %s\n", note.c_str());
       std::fflush(stdout);
-      ui->show_failed_attempts(timeout_text(question));
+      ui->show_failed_attempts(note);
     }
-    how = decision == ConsentDecision::timed_out ? "no answer in time" : "asked the customer";
+    how = left ? "the engineer left" : decision == ConsentDecision::timed_out ? "no answer in time" : "asked the customer";
   } else {
     how = "no way to ask the customer";
   }

@@ -137,6 +137,11 @@ std::string timeout_text(const ConsentQuestion& question) {
                      sanitize_display_text(question.engineer_name), sanitize_display_text(question.peer_address, 64));
 }
 
+std::string left_text(const ConsentQuestion& question) {
+  return fmt::format("{} ({}) left before you answered: nothing was shared",
+                     sanitize_display_text(question.engineer_name), sanitize_display_text(question.peer_address, 64));
+}
+
 std::string session_text(const SessionInfo& info) {
   return fmt::format("Session active: {} from {} can {}", sanitize_display_text(info.engineer_name),
                      sanitize_display_text(info.peer_address, 64), describe_permissions(info.permissions));

@@ -40,6 +40,9 @@ std::string session_text(const SessionInfo& info);
 // "The request from Alice (203.0.113.7:51234) timed out: nobody answered, so nothing was shared."
 std::string timeout_text(const ConsentQuestion& question);
 
+// "Alice (203.0.113.7:51234) left before you answered: nothing was shared"
+std::string left_text(const ConsentQuestion& question);
+
 // "4:59" for 299 s; "0:00" when expired.
 std::string format_countdown(std::chrono::seconds remaining);
 

@@ -91,6 +91,21 @@ class ConsentWindowTest(unittest.TestCase):
         self.assertEqual(decisions, ["denied"])
         self.assertIsNone(self.host.proc.poll())
 
+    def test_engineer_who_gives_up_takes_the_question_away(self):
+        # Seen by hand: the engineer pressed Ctrl-C while the customer was asked; the question stayed up for
+        # the whole minute (Allow admitted nobody) and the next engineer was told "host busy".
+        proc = self.engineer("diag", self.host.address, "--code", self.host.code(), "--probe", "time")
+        self.wait_for_question()
+        gave_up = time.monotonic()
+        proc.kill()
+        proc.wait()
+        self.assertTrue(self.host.wait_for_output(r"\S+ \(\S+\) left before you answered: nothing was shared",
+                                                  timeout=30), self.host.stdout())
+        self.assertLess(time.monotonic() - gave_up, 30)  # well before the minute's --consent-timeout
+        consent = [e for e in self.host.audit() if e["event"] == "consent"]
+        self.assertEqual([(e["decision"], e["how"]) for e in consent], [("timed_out", "the engineer left")])
+        self.assertIsNone(self.host.proc.poll())
+
 
 if __name__ == "__main__":
     unittest.main()

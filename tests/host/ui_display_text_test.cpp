@@ -59,6 +59,8 @@ TEST_CASE("the question lists everything the engineer could do, and diagnostics 
         "Session active: Alice from [::1]:7 can view your screen and control your keyboard and mouse");
   CHECK(timeout_text({"Alice\x1b[2J", "203.0.113.7:5000", full}) ==
         "The request from Alice [2J (203.0.113.7:5000) timed out: nobody answered, so nothing was shared");
+  CHECK(left_text({"Alice\x1b[2J", "203.0.113.7:5000", full}) ==
+        "Alice [2J (203.0.113.7:5000) left before you answered: nothing was shared");
   CHECK(format_countdown(std::chrono::seconds(299)) == "4:59");
   CHECK(format_countdown(std::chrono::seconds(-3)) == "0:00");
 }
