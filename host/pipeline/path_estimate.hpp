@@ -1,8 +1,8 @@
 // What the acks say about the path to the viewer, in the spirit of BBR: the minimum round trip (windowed
 // min of the network's share of each ack), the delivery rate (windowed max of bytes acked per interval;
 // the last rounds' while a queue of ours stands) and the queueing delay (smoothed ack delay less that
-// minimum, each less its frame's own transmission); a delay that does not go away for seconds is a longer
-// path.
+// minimum and less what the acked frame took on the link beyond the minimum's frame); a delay that does
+// not go away for seconds is a longer path.
 // Plain data on the caller's clock: FrameScheduler owns one under its mutex; not thread-safe by itself.
 #pragma once
 #include <chrono>
@@ -46,8 +46,9 @@ class PathEstimate {
   // of late): then a queue can be ours, and slowing to the rate it delivers drains it.
   bool queue_can_be_ours() const { return ours_; }
   std::uint64_t bdp_bytes() const;                 // delivery rate x min RTT
-  // The delay stands above the minimum, unexplained by our bytes in flight so far (a path that may have
-  // got longer), and how many times such a delay was taken for a longer path (the minimum moved up).
+  // Whether every ack for a while has shown a delay more than a standing queue above the minimum (our
+  // queue, someone else's, or a path that got longer), and how many times such a delay was taken for a
+  // longer path (the minimum moved up to it).
   bool unexplained() const { return unexplained_since_ != TimePoint::max(); }
   std::uint64_t path_changes() const { return path_changes_; }
 
