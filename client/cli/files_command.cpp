@@ -16,6 +16,9 @@
 namespace elfdesk::client {
 namespace {
 
+// While the customer is asked to allow a transfer (up to a minute), directly or through a viewer.
+constexpr char kWaitingForCustomer[] = "elfdesk: waiting for the customer to allow the transfer...\n";
+
 const char* kFilesUsage = R"(Usage: elfdesk files push (CODE | ADDR:PORT --code CODE) LOCAL_FILE
        elfdesk files pull (CODE | ADDR:PORT --code CODE) REMOTE_PATH --out LOCAL_FILE
        elfdesk files push|pull --session PATH ...   through a running `elfdesk view` (its control socket)
@@ -81,7 +84,7 @@ asio::awaitable<int> run_transfer(SessionCore& core, Start start, std::string wh
   start(core.transfers(), [progress](std::uint64_t done, std::uint64_t total) { progress->update(done, total); },
         [outcome](TransferOutcome o) { *outcome = std::move(o); });
   // The customer is asked now (up to a minute): say so, as for the session itself.
-  if (!quiet && !*outcome) std::fputs("elfdesk: waiting for the customer to allow the transfer...\n", stderr);
+  if (!quiet && !*outcome) std::fputs(kWaitingForCustomer, stderr);
   while (!*outcome) {
     auto event = co_await core.next(std::chrono::seconds(180));
     if (!event) co_return report_session_error(event.error());
@@ -107,7 +110,7 @@ int run_over_viewer(const std::string& socket, bool push, const std::string& pat
   namespace fs = std::filesystem;
   const nlohmann::json request = push ? nlohmann::json{{"push", fs::absolute(path).string()}}
                                       : nlohmann::json{{"pull", path}, {"out", fs::absolute(out).string()}};
-  if (!quiet) std::fputs("elfdesk: waiting for the customer to allow the transfer...\n", stderr);
+  if (!quiet) std::fputs(kWaitingForCustomer, stderr);
   auto reply = exchange_over_control_socket(socket, request, std::chrono::minutes(30));
   if (!reply) {
     std::fprintf(stderr, "elfdesk files: %s\n", reply.error().message.c_str());

@@ -71,13 +71,17 @@ struct ConsentFixture {
 };
 
 // Dark (text) pixels inside a band of the window.
-int dark_pixels(const test::WindowPixels& px, int y0, int y1) {
+// Pixels of rows [y0, y1) near `colour`.
+int pixels_near(const test::WindowPixels& px, int y0, int y1, test::Rgb colour, int tolerance) {
   int n = 0;
   for (int y = y0; y < y1 && y < px.height; ++y)
     for (int x = 0; x < px.width; ++x)
-      if (test::near(px.at(x, y), {28, 28, 28}, 60)) ++n;
+      if (test::near(px.at(x, y), colour, tolerance)) ++n;
   return n;
 }
+int dark_pixels(const test::WindowPixels& px, int y0, int y1) { return pixels_near(px, y0, y1, {28, 28, 28}, 60); }
+// The muted grey of the notes under the code ("Last session: ...", and the line under it).
+int muted_pixels(const test::WindowPixels& px, int y0, int y1) { return pixels_near(px, y0, y1, {100, 100, 100}, 50); }
 
 template <class T>
 std::optional<T> get_within(std::future<T>& f, std::chrono::milliseconds limit) {
@@ -275,13 +279,7 @@ TEST_CASE("consent window: Close on the code screen asks to quit, once; a sessio
 TEST_CASE("consent window: the code that follows a session says how that session ended, until the next one") {
   ConsentFixture f;
   std::optional<test::WindowPixels> fresh, after, next;
-  const auto note = [](const test::WindowPixels& px) {  // the muted grey of a note under the countdown
-    int n = 0;
-    for (int y = 212; y < 236 && y < px.height; ++y)
-      for (int x = 0; x < px.width; ++x)
-        if (test::near(px.at(x, y), {100, 100, 100}, 50)) ++n;
-    return n;
-  };
+  const auto note = [](const test::WindowPixels& px) { return muted_pixels(px, 212, 236); };  // under the countdown
   f.run_with([&] {
     f.ui->show_code("123-456-789", 300s);
     test::wait_until([&] { return (fresh = f.pixels()) && dark_pixels(*fresh, 100, 170) > 300; }, 5s);
@@ -308,13 +306,7 @@ TEST_CASE("consent window: the code that follows a session also says what that s
   // to a code with "Last session: ended by the engineer", never saying whether the Trash was emptied.
   ConsentFixture f;
   std::optional<test::WindowPixels> quiet, busy;
-  const auto second_note = [](const test::WindowPixels& px) {  // the line under "Last session: ..."
-    int n = 0;
-    for (int y = 236; y < 256 && y < px.height; ++y)
-      for (int x = 0; x < px.width; ++x)
-        if (test::near(px.at(x, y), {100, 100, 100}, 50)) ++n;
-    return n;
-  };
+  const auto second_note = [](const test::WindowPixels& px) { return muted_pixels(px, 236, 256); };  // under it
   f.run_with([&] {
     f.ui->show_code("123-456-789", 300s);
     f.ui->show_session({"Alice", "203.0.113.7:5000", 3});
