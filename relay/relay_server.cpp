@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "common/transport.hpp"
 #include "relay/host_control.hpp"
 #include "relay/join.hpp"
 #include "relay/wire_io.hpp"
@@ -73,6 +74,7 @@ asio::awaitable<void> RelayServer::accept_loop() {
     if (!state_.connections.try_open(address)) continue;  // closed unanswered: no TLS for a flood
     asio::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    avoid_bbr_probe_rtt(socket.native_handle());  // it forwards the session's stream: the same stall
     auto tls = TlsSocket::make(std::move(socket), tls_);
     if (!tls) {
       state_.connections.close(address);

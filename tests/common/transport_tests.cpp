@@ -1,6 +1,12 @@
 // The listen and dial transports on loopback: each yields a stream that TLS 1.3 then runs over, the
-// peer text is right, a dial to nothing fails as a network error, and close() ends a waiting accept.
+// peer text is right, a dial to nothing fails as a network error, close() ends a waiting accept, and a
+// session's socket does not run BBR.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cstring>
+#include <string>
 
 #include "common/auth/tls_context.hpp"
 #include "common/transport.hpp"
@@ -106,4 +112,34 @@ TEST_CASE("a Connection runs TLS 1.3 over one end of a socketpair, as the relay 
   io.run_for(10s);
   CHECK(host_ok);
   CHECK(done);
+}
+
+namespace {
+std::string congestion_control(int fd) {
+  char name[16] = {};
+  socklen_t length = sizeof name;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &length) != 0) return "?";
+  return std::string(name, ::strnlen(name, length));
+}
+}  // namespace
+
+TEST_CASE("a session's TCP socket leaves BBR for cubic or reno, and keeps any other congestion control") {
+  asio::io_context io;
+  asio::ip::tcp::socket bbr(io);
+  bbr.open(asio::ip::tcp::v4());
+  constexpr std::string_view kBbr = "bbr";
+  if (::setsockopt(bbr.native_handle(), IPPROTO_TCP, TCP_CONGESTION, kBbr.data(), kBbr.size()) != 0) {
+    MESSAGE("bbr is not available to this process: nothing to leave");
+  } else {
+    REQUIRE(congestion_control(bbr.native_handle()) == "bbr");
+    auto link = tcp_link(std::move(bbr));
+    const auto now = congestion_control(link.stream.native_handle());
+    CHECK((now == "cubic" || now == "reno"));
+  }
+  asio::ip::tcp::socket reno(io);
+  reno.open(asio::ip::tcp::v4());
+  constexpr std::string_view kReno = "reno";  // built in, and always allowed
+  REQUIRE(::setsockopt(reno.native_handle(), IPPROTO_TCP, TCP_CONGESTION, kReno.data(), kReno.size()) == 0);
+  auto link = tcp_link(std::move(reno));
+  CHECK(congestion_control(link.stream.native_handle()) == "reno");
 }
