@@ -73,14 +73,14 @@ class DialTransport final : public Transport {
   asio::ip::tcp::socket* attempt_ = nullptr;  // the socket being connected, so close() can cancel it
 };
 
-// A TCP socket whose congestion control is BBR gets cubic (or reno where cubic is not allowed): BBR's
-// periodic drain stalls a stream that keeps no queue of its own (transport.cpp says how much). Any other
-// choice is kept. Best effort: a socket that is not TCP is left as it is.
-void avoid_bbr_probe_rtt(int fd);
+// Sets TCP's congestion control to reno, whatever the machine's default: our own scheduler does the
+// rate control, and reno's plain loss recovery neither stalls nor bursts under it (transport.cpp says
+// what BBR and cubic did). Best effort: a socket that is not TCP is left as it is.
+void use_session_congestion_control(int fd);
 
 // Turns a connected TCP socket into a TransportLink: no Nagle delay, a small unsent buffer (so a
-// queued key press waits behind at most that much already-written data in the kernel), no BBR
-// (avoid_bbr_probe_rtt), peer text from `remote` (what accept() reported) or else from the socket.
+// queued key press waits behind at most that much already-written data in the kernel), reno
+// (use_session_congestion_control), peer text from `remote` (what accept() reported) or else from the socket.
 TransportLink tcp_link(asio::ip::tcp::socket socket, std::optional<asio::ip::tcp::endpoint> remote = std::nullopt);
 
 }  // namespace elfdesk

@@ -74,7 +74,7 @@ asio::awaitable<void> RelayServer::accept_loop() {
     if (!state_.connections.try_open(address)) continue;  // closed unanswered: no TLS for a flood
     asio::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    avoid_bbr_probe_rtt(socket.native_handle());  // it forwards the session's stream: the same stall
+    use_session_congestion_control(socket.native_handle());  // it forwards the session's stream
     auto tls = TlsSocket::make(std::move(socket), tls_);
     if (!tls) {
       state_.connections.close(address);
