@@ -70,7 +70,6 @@ struct ConsentFixture {
   std::optional<test::WindowPixels> pixels() const { return test::grab_window(display, ui->x11_window()); }
 };
 
-// Dark (text) pixels inside a band of the window.
 // Pixels of rows [y0, y1) near `colour`.
 int pixels_near(const test::WindowPixels& px, int y0, int y1, test::Rgb colour, int tolerance) {
   int n = 0;
@@ -79,6 +78,7 @@ int pixels_near(const test::WindowPixels& px, int y0, int y1, test::Rgb colour, 
       if (test::near(px.at(x, y), colour, tolerance)) ++n;
   return n;
 }
+// Dark (text) pixels inside a band of the window.
 int dark_pixels(const test::WindowPixels& px, int y0, int y1) { return pixels_near(px, y0, y1, {28, 28, 28}, 60); }
 // The muted grey of the notes under the code ("Last session: ...", and the line under it).
 int muted_pixels(const test::WindowPixels& px, int y0, int y1) { return pixels_near(px, y0, y1, {100, 100, 100}, 50); }
