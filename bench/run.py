@@ -281,18 +281,21 @@ class ElfdeskSystem:
             os.remove(code_file)
         out_path = os.path.join(bench.tmp, "host.out")
         ip = bench.server_ip()
-        # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp),
-        # for bench/g2g_breakdown.py; not when a test borrows this class without an output directory.
-        self.frame_trace = self.capture_trace = ""
+        # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp)
+        # and the host's rate controller at each send (host/pipeline/rate_trace.hpp), for
+        # bench/g2g_breakdown.py; not when a test borrows this class without an output directory.
+        self.frame_trace = self.capture_trace = self.rate_trace = ""
         if getattr(bench.args, "out", None):
             os.makedirs(bench.args.out, exist_ok=True)
             stamp = f"{width}x{height}-{time.strftime('%H%M%S')}"
             self.frame_trace = os.path.abspath(os.path.join(bench.args.out, f"frame-trace-{stamp}.csv"))
             self.capture_trace = os.path.abspath(os.path.join(bench.args.out, f"capture-trace-{stamp}.csv"))
+            self.rate_trace = os.path.abspath(os.path.join(bench.args.out, f"rate-trace-{stamp}.csv"))
         self.server = bench.procs.start(bench.wrap("host", [
             bench.host_bin, "--listen", f"{ip}:0", "--code-file", code_file, "--audit-log", "-",
             "--consent", "accept", "--ui", "none", "--display", a]),
-            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace), stdout=open(out_path, "w"),
+            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace, ELFDESK_RATE_TRACE=self.rate_trace),
+            stdout=open(out_path, "w"),
             stderr=open(out_path + ".err", "w"))
         port = None
         deadline = time.time() + 20
@@ -805,6 +808,7 @@ def run_system(bench, system, width, height, seconds, input_samples, workloads, 
             result["frame_trace"] = system.frame_trace
             result["viewer_started_us"] = int(system.viewer_started * 1e6)  # the traces' clock (monotonic)
             result["capture_trace"] = system.capture_trace
+            result["rate_trace"] = system.rate_trace
             result["marker"] = marker_geometry(width, height)
         if bench.lab:  # how long the first picture takes through the link, from starting the viewer
             result.update(first_picture(bench, system, a, b, width))

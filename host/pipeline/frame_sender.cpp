@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "host/pipeline/rate_trace.hpp"
 
 namespace elfdesk::host {
 
@@ -39,6 +40,7 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
 
 void FrameSender::count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps) {
   scheduler_.on_sent(frame_id, bytes, budget_kbps);
+  trace_rate(scheduler_, frame_id, bytes, budget_kbps);
   frames_sent_++;
   bytes_sent_ += bytes;
 }
