@@ -72,10 +72,17 @@ std::size_t FrameScheduler::window_bytes_locked() const {
 }
 
 void FrameScheduler::forget_sent_before_locked(TimePoint at) {
-  while (!sent_lately_.empty() && sent_lately_.front().first < at) {
-    sent_lately_bytes_ -= sent_lately_.front().second;
+  while (!sent_lately_.empty() && sent_lately_.front().at < at) {
+    sent_lately_bytes_ -= sent_lately_.front().bytes;
+    sent_lately_as_if_ -= sent_lately_.front().as_if_target;
     sent_lately_.pop_front();
   }
+}
+
+int FrameScheduler::as_if_target_locked(int kbps) const {
+  if (sent_lately_bytes_ == 0 || sent_lately_as_if_ <= sent_lately_bytes_) return kbps;
+  const auto scaled = static_cast<std::uint64_t>(kbps) * sent_lately_as_if_ / sent_lately_bytes_;
+  return static_cast<int>(std::min<std::uint64_t>(scaled, static_cast<std::uint64_t>(config_.max_kbps)));
 }
 
 void FrameScheduler::start_turn(TurnKind kind) {
@@ -98,8 +105,9 @@ void FrameScheduler::on_sent(std::uint64_t frame_id, std::size_t bytes, int budg
   const std::size_t as_if_target = budget_kbps > 0 && budget_kbps < target_kbps_
                                        ? bytes * static_cast<std::size_t>(target_kbps_) / static_cast<std::size_t>(budget_kbps)
                                        : bytes;
-  sent_lately_.emplace_back(now, as_if_target);
-  sent_lately_bytes_ += as_if_target;
+  sent_lately_.push_back({now, bytes, as_if_target});
+  sent_lately_bytes_ += bytes;
+  sent_lately_as_if_ += as_if_target;
   forget_sent_before_locked(now - kSentWindow);
   in_flight_bytes_ += bytes;
   in_flight_.push_back({frame_id, bytes, now, path_.mark(now, in_flight_bytes_, in_flight_.empty())});
@@ -154,8 +162,12 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
     last_cut_ = last_raise_ = now;
     if (path_.queue_can_be_ours() && delivery_kbps > 0) {
       // The link, not the screen, limits us. Aim below what it delivers (the last rounds' rate: a link
-      // that slowed down is believed at once) so the queue drains.
-      const int base = std::min(target_kbps_, delivery_kbps);
+      // that slowed down is believed at once) so the queue drains. The target is in whole-screen terms
+      // while a region's encoder spends only its share of it (on_sent): the link's rate is scaled the
+      // same way, so the bytes sent, not the target, come to just under the link. Cut to the link's rate
+      // itself, a 640x360 video (a third of the target) sent a third of poor's 1 Mbit/s after each cut
+      // and probed back up for seconds: 60% of the link on average, and a queue at each peak.
+      const int base = std::min(target_kbps_, as_if_target_locked(delivery_kbps));
       target_kbps_ = std::clamp(base * 85 / 100, config_.min_kbps, config_.max_kbps);
       // The link limits us: pacing_rate_bps() follows. Its base is the 4 s max, not the recent rate the
       // cut aims below: on the links the recent samples of a queue read 0.55 of poor's 1 Mbit/s and 0.6 of
@@ -173,7 +185,7 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
   if (now - last_raise_ < kRaiseEvery) return;
   last_raise_ = now;
   forget_sent_before_locked(now - kSentWindow);
-  const auto sent_kbps = static_cast<std::int64_t>(sent_lately_bytes_) * 8 / kSentWindow.count();
+  const auto sent_kbps = static_cast<std::int64_t>(sent_lately_as_if_) * 8 / kSentWindow.count();
   const int ceiling = static_cast<int>(std::min<std::int64_t>(sent_kbps * kRaiseOverSentPercent / 100, config_.max_kbps));
   if (target_kbps_ >= ceiling) return;  // the screen, not the target, limits what is sent
   // No queue: probe up, gently for the first seconds after a cut (the link's rate is near: 1/32 of the
@@ -181,7 +193,13 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
   // is used within seconds: 1/16 in the fourth second, 1/8 in the fifth, 1/4 (2.4x a second) from the
   // sixth.
   const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
-  const int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
+  int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
+  // Near the link's rate as the last cut measured it (in the target's terms), whatever the time since:
+  // 1/64 a step (6% a second), so the probe passes the rate where the queue began slowly and overshoots
+  // it little. Past 6/5 of it without a queue the link got faster, and the probe speeds up again.
+  if (const int link = as_if_target_locked(static_cast<int>(link_bps_ / 1000));
+      link_bps_ > 0 && target_kbps_ >= link * 9 / 10 && target_kbps_ <= link * 6 / 5)
+    shift = std::max(shift, kNearLinkShift);
   target_kbps_ = std::min(ceiling, target_kbps_ + std::max(50, target_kbps_ >> shift));
 }
 

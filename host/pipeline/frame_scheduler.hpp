@@ -67,6 +67,7 @@ class FrameScheduler {
   // fell by half within a minute (1256 -> 672 kbit/s).
   static constexpr std::chrono::milliseconds kSentWindow{1000};
   static constexpr int kRaiseOverSentPercent = 150;
+  static constexpr int kNearLinkShift = 6;  // the raise near the link's last measured rate: 1/64 a step
   FrameScheduler(const Clock& clock, SchedulerConfig config);
 
   // May a frame be captured and sent now? False while the in-flight window is full or too soon.
@@ -131,15 +132,24 @@ class FrameScheduler {
   bool window_open_locked() const;  // the in-flight window has room for another frame
   std::uint64_t pacing_rate_locked() const;
   void forget_sent_before_locked(TimePoint at);  // sent_lately_ keeps the sends from `at` on
+  // A rate of bytes on the wire as the target that sends it: scaled by how much less than the target the
+  // encoders of the last kSentWindow were given (1 when every frame had the whole target).
+  int as_if_target_locked(int kbps) const;
 
   const Clock& clock_;
   SchedulerConfig config_;
   mutable std::mutex mutex_;
   std::deque<Sent> in_flight_;
   std::size_t in_flight_bytes_ = 0;
-  // Sends of the last kSentWindow, each scaled to the whole target (kSentWindow's comment).
-  std::deque<std::pair<TimePoint, std::size_t>> sent_lately_;
+  // Sends of the last kSentWindow: their bytes, and each scaled to the whole target (kSentWindow's comment).
+  struct SentLately {
+    TimePoint at;
+    std::size_t bytes;
+    std::size_t as_if_target;
+  };
+  std::deque<SentLately> sent_lately_;
   std::size_t sent_lately_bytes_ = 0;
+  std::size_t sent_lately_as_if_ = 0;
   PathEstimate path_;
   TimePoint pace_from_{};                   // the work for the last sent frame began (the cap counts from it)
   std::optional<TimePoint> turn_started_;  // start_turn(), until the frame it began is sent

@@ -47,12 +47,17 @@ void SimSession::send_frame() {
   const auto now = clock_.now();
   const bool video = first_unsent_change_ < changes_.size();
   std::size_t bytes = 0;
+  int budget_kbps = 0;  // the region encoder's, when the video is a region
   if (video) {
     // VP8's rate control spends the target over the time the frame covers, as the encoder tells it: at
     // most host::kMaxFrameSpan.
     const auto covered =
         std::clamp(duration_cast<microseconds>(now - last_sent_), microseconds(16'667), host::kMaxFrameSpan);
-    bytes = static_cast<std::size_t>(static_cast<std::int64_t>(scheduler_.target_kbps()) * covered.count() / 8'000);
+    budget_kbps = source_.region_share < 1.0
+                      ? static_cast<int>(std::lround(scheduler_.target_kbps() * std::sqrt(source_.region_share)))
+                      : 0;
+    const int kbps = budget_kbps > 0 ? budget_kbps : scheduler_.target_kbps();
+    bytes = static_cast<std::size_t>(static_cast<std::int64_t>(kbps) * covered.count() / 8'000);
     // However long the frame waited, it is one picture: at most what the content takes at full quality.
     bytes = std::min(bytes, static_cast<std::size_t>(source_.demand_kbps * 1000 / 8 / source_.fps));
     if (scheduler_.take_keyframe_request() || now >= next_big_) {
@@ -66,7 +71,7 @@ void SimSession::send_frame() {
   // The host's socket paces at the scheduler's rate (host_session sets SO_MAX_PACING_RATE from it).
   link_.set_pacing_kbps(static_cast<int>(scheduler_.pacing_rate_bps() / 1000));
   link_.send(id, bytes);
-  scheduler_.on_sent(id, bytes);
+  scheduler_.on_sent(id, bytes, budget_kbps);
   last_sent_ = now;
   for (; first_unsent_change_ < changes_.size(); ++first_unsent_change_) changes_[first_unsent_change_].frame = id;
   for (; first_unsent_key_ < keys_.size(); ++first_unsent_key_) keys_[first_unsent_key_].frame = id;

@@ -22,6 +22,9 @@ struct VideoSource {
   int demand_kbps = 8'000;
   std::chrono::milliseconds big_every{2000};
   int big_factor = 4;
+  // Less than 1: the video fills this share of the screen and goes to the host's region stream, whose
+  // encoder is given the target times the share's square root (host/pipeline/region_stream.cpp).
+  double region_share = 1.0;
 };
 
 class SimSession {
