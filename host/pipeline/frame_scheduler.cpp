@@ -194,13 +194,17 @@ void FrameScheduler::adapt_rate_locked(TimePoint now) {
   // sixth.
   const auto calm = std::chrono::duration_cast<std::chrono::seconds>(now - last_cut_).count();
   int shift = static_cast<int>(std::clamp<std::int64_t>(7 - calm, 2, 5));
-  // Near the link's rate as the last cut measured it (in the target's terms), whatever the time since:
-  // 1/64 a step (6% a second), so the probe passes the rate where the queue began slowly and overshoots
-  // it little. Past 6/5 of it without a queue the link got faster, and the probe speeds up again.
+  // At least 50 kbit/s a step, so a low target gets anywhere ...
+  int step = std::max(50, target_kbps_ >> shift);
+  // ... except near the link's rate as the last cut measured it (in the target's terms), whatever the
+  // time since: 1/64 a step (6% a second), so the probe passes the rate where the queue began slowly and
+  // overshoots it little. With 50 a step poor's video (1 Mbit/s) went from a cut back past the link in
+  // 1.5 s, 20% a second, and stood in a queue again. Past 6/5 of it without a queue the link got faster,
+  // and the probe speeds up again.
   if (const int link = as_if_target_locked(static_cast<int>(link_bps_ / 1000));
       link_bps_ > 0 && target_kbps_ >= link * 9 / 10 && target_kbps_ <= link * 6 / 5)
-    shift = std::max(shift, kNearLinkShift);
-  target_kbps_ = std::min(ceiling, target_kbps_ + std::max(50, target_kbps_ >> shift));
+    step = std::max(1, target_kbps_ >> kNearLinkShift);
+  target_kbps_ = std::min(ceiling, target_kbps_ + step);
 }
 
 void FrameScheduler::request_keyframe() {
