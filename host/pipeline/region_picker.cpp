@@ -30,6 +30,7 @@ void RegionPicker::reset() {
   region_.reset();
   since_new_ = 1 << 20;
   gap_ = policy_.min_gap;
+  regrown_ = false;
 }
 
 void RegionPicker::region_ends(bool settled) {
@@ -49,6 +50,7 @@ const std::optional<Rect>& RegionPicker::change_to(std::optional<Rect> next, boo
   }
   region_ends(keep);
   if (next) since_new_ = 0;
+  if (next && !keep) regrown_ = false;
   region_ = next;
   return region_;
 }
@@ -88,7 +90,22 @@ std::optional<Rect> RegionPicker::place(const std::vector<Rect>& area, int width
   }
   // Escaped: grow around both while that stays small, else back to full frames until the recent damage
   // (which now holds this frame) is small again.
-  if (region_) return change_to(candidate(unite(*region_, box), width, height), false);
+  if (region_) {
+    std::optional<Rect> grown = candidate(unite(*region_, box), width, height);
+    // Escaped in its first frames by damage that alone needs all of the region and more: it was placed
+    // too tight (a video whose first frames changed only part of it), not roaming motion (a dragged
+    // window's damage leaves where it was). It grows at once, once, as a region of its own life. Dropped
+    // within the gap instead, it counted as short-lived, and the gap's backoff kept poor's video on the
+    // full-frame encoder for ~150 frames (docs/performance.md).
+    const std::optional<Rect> alone = candidate(box, width, height);
+    if (grown && alone && contains(*alone, *region_) && !regrown_ && since_new_ <= policy_.history) {
+      regrown_ = true;
+      since_new_ = 0;
+      region_ = grown;
+      return region_;
+    }
+    return change_to(std::move(grown), false);
+  }
   if (recent_.size() >= static_cast<std::size_t>(policy_.min_frames))
     return change_to(candidate(recent, width, height), false);
   return region_;

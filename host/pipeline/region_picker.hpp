@@ -55,6 +55,7 @@ class RegionPicker {
   int screen_w_ = 0, screen_h_ = 0;
   int since_new_ = 1 << 20;  // frames since the last new region
   int gap_ = policy_.min_gap;  // frames before the next new region may start
+  bool regrown_ = false;  // the current region grew in its first frames (place(): at most once)
 };
 
 // The smallest rectangle holding both (either may be empty).

@@ -120,7 +120,8 @@ TEST_CASE("RegionPicker: at most one new region every min_gap frames; an escape 
   const Rect video{600, 300, 640, 360};
   for (int i = 0; i < 4; ++i) picker.place({video}, kW, kH);
   REQUIRE(picker.region());
-  // Escaping right after the start: no growth (that would be a second keyframe within the gap).
+  // Escaping right after the start: no growth (that would be a second keyframe within the gap), unless
+  // the region was placed too tight (the next test).
   CHECK_FALSE(picker.place({Rect{video.x + video.width + 40, 320, 64, 64}}, kW, kH));
   int call = 5;  // calls so far; the region started at the 4th
   while (call < 100) {
@@ -128,6 +129,23 @@ TEST_CASE("RegionPicker: at most one new region every min_gap frames; an escape 
     if (picker.place({video}, kW, kH)) break;
   }
   CHECK(call - 4 == 30);  // back only once 30 frames passed since the region started
+}
+
+TEST_CASE("RegionPicker: a region placed too tight grows at once in its first frames, without backing the gap off") {
+  host::RegionPicker picker;  // min_gap 30, short_life 90, max_gap 240
+  const Rect video{600, 300, 640, 360};
+  const Rect first_frames{700, 300, 540, 360};  // a video whose first frames changed only its right part
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(picker.place({first_frames}, kW, kH));
+  REQUIRE(picker.place({first_frames}, kW, kH));
+  for (int i = 0; i < 4; ++i) REQUIRE(picker.place({first_frames}, kW, kH));
+  // The whole video changes: before, the region was dropped (a new one within min_gap), counted as
+  // short-lived, and the next came 60 frames after it started (S2's poor pass: ~150).
+  const auto grown = picker.place({video}, kW, kH);
+  REQUIRE(grown);
+  CHECK(host::contains(*grown, video));
+  for (int i = 0; i < 5; ++i) REQUIRE(picker.place({video}, kW, kH) == grown);
+  // Only once: escaped again in its first frames, even so, it is dropped (a new region within the gap).
+  CHECK_FALSE(picker.place({Rect{500, 250, 840, 460}}, kW, kH));
 }
 
 TEST_CASE("RegionPicker: regions that damage escapes soon after they start come ever more rarely; one that holds resets that") {
