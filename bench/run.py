@@ -282,8 +282,8 @@ class ElfdeskSystem:
         out_path = os.path.join(bench.tmp, "host.out")
         ip = bench.server_ip()
         # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp)
-        # and the host's rate controller at each send (host/pipeline/rate_trace.hpp), for
-        # bench/g2g_breakdown.py; not when a test borrows this class without an output directory.
+        # for bench/g2g_breakdown.py, and the host's rate controller at each send (host/pipeline/rate_trace.hpp)
+        # for bench/rate_timeline.py; not when a test borrows this class without an output directory.
         self.frame_trace = self.capture_trace = self.rate_trace = ""
         if getattr(bench.args, "out", None):
             os.makedirs(bench.args.out, exist_ok=True)

@@ -1,4 +1,4 @@
-// Optional per-frame trace of the rate controller (bench/g2g_breakdown.py and by hand): when the environment
+// Optional per-frame trace of the rate controller (bench/rate_timeline.py, and by hand): when the environment
 // names a file in ELFDESK_RATE_TRACE, one CSV line per frame sent with what the scheduler believed then
 // (target, path estimate, window, pacing), on the monotonic clock in microseconds, so a slow stretch of a
 // bench pass can be read against the viewer's ELFDESK_FRAME_TRACE (matched by frame id). Off (no cost)
