@@ -309,12 +309,18 @@ void X11Capturer::handle(XEvent& event) {
   }
 }
 
-// Window moves between the previous returned frame and the grab just made. The grab's reply comes after
-// every event the server sent before it, so the events already queued describe the windows as grabbed.
+// Window moves between the previous returned frame and the grab just made, as the grab saw them. The
+// grab's reply comes after every event the server sent before it, so those are queued; but the XSync
+// after the grab queues events that came after it too (a window dragged on, a pixel later): those wait
+// for the next frame, else a hint would name a place the picture does not show yet and the move would be
+// lost to VP8 for two frames.
 std::vector<WindowMove> X11Capturer::moves_since_last_frame() {
   Display* d = display_.get();
+  const unsigned long grabbed = shm_->grab_serial();
   while (!connection_.lost && XEventsQueued(d, QueuedAlready) > 0) {
     XEvent event;
+    XPeekEvent(d, &event);
+    if (event.xany.serial >= grabbed) break;  // the server had read the grab when it sent this
     XNextEvent(d, &event);
     handle(event);
   }
@@ -348,19 +354,26 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
     return std::unexpected(make_error(ErrorCode::io, "XShmGetImage failed"));
   }
   CapturedFrame frame;
+  if (moves == Moves::take) frame.moves = moves_since_last_frame();
   if (damage == nullptr) {
     history_.forget();
     copy_full(frame_, shm_->data(), shm_->stride());
     frame.dirty = {Rect{0, 0, area_.width, area_.height}};
   } else {
     history_.catch_up(frame_);
-    BlockChanges changes = update_changed_blocks(frame_, shm_->data(), shm_->stride(), *damage);
+    // A window that moved after the damage was taken, before the grab, is not in it yet: its old and new
+    // places are compared too, so the picture shows the whole window where its hint says.
+    std::vector<Rect> candidates = *damage;
+    const Rect screen{0, 0, area_.width, area_.height};
+    for (const WindowMove& m : frame.moves)
+      for (const Rect& r : {m.from, m.to})
+        if (const Rect on = intersection(r, screen); !on.empty()) candidates.push_back(on);
+    BlockChanges changes = update_changed_blocks(frame_, shm_->data(), shm_->stride(), candidates);
     if (changes.dirty.empty()) return std::optional<CapturedFrame>{};
     frame.dirty = std::move(changes.dirty);
     frame.changed = std::move(changes.changed);
   }
   frame.image = &frame_;
-  if (moves == Moves::take) frame.moves = moves_since_last_frame();
   frame.size_changed = std::exchange(size_changed_, false);
   history_.hand_out(frame);
   need_full_ = false;

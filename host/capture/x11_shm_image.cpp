@@ -81,6 +81,7 @@ ShmImage::~ShmImage() {
 
 bool ShmImage::grab(Window window, int x, int y) {
   XErrorTrap trap(display_);
+  grab_serial_ = NextRequest(display_);  // XShmGetImage sends one request
   const bool ok = XShmGetImage(display_, window, image_, x, y, ~0UL) != 0;
   return trap.finish() == 0 && ok;
 }

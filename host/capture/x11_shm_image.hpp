@@ -23,6 +23,9 @@ class ShmImage {
 
   // Reads width x height pixels at (x, y) of `window`. False on X errors (e.g. the screen shrank).
   bool grab(Window window, int x, int y);
+  // The request number of the last grab: an event whose serial is below it happened before the pixels
+  // were read, one at or above it after (Xlib's XSync queues both kinds).
+  unsigned long grab_serial() const { return grab_serial_; }
   const std::uint8_t* data() const;
   // The X server went away: the destructor frees the segment without asking the server to detach.
   void forget_server() { attached_ = false; }
@@ -34,6 +37,7 @@ class ShmImage {
   XShmSegmentInfo info_{};
   XImage* image_ = nullptr;
   bool attached_ = false;
+  unsigned long grab_serial_ = 0;
 };
 
 // Runs X requests with a non-fatal error handler installed; finish() syncs and returns the first X error
