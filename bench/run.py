@@ -276,11 +276,10 @@ class ElfdeskSystem:
     name = "elfdesk"
 
     def start(self, bench, a, b, width, height):
-        code_file = os.path.join(bench.tmp, "code.txt")
-        if os.path.exists(code_file):
-            os.remove(code_file)
-        out_path = os.path.join(bench.tmp, "host.out")
-        ip = bench.server_ip()
+        self.code_file = os.path.join(bench.tmp, "code.txt")
+        if os.path.exists(self.code_file):
+            os.remove(self.code_file)
+        self.out_path = os.path.join(bench.tmp, "host.out")
         # Every picture's timings on both sides (client/present/frame_trace.hpp, host/capture/capture_trace.hpp)
         # for bench/g2g_breakdown.py, and the host's rate controller at each send (host/pipeline/rate_trace.hpp)
         # for bench/rate_timeline.py; not when a test borrows this class without an output directory.
@@ -291,33 +290,84 @@ class ElfdeskSystem:
             self.frame_trace = os.path.abspath(os.path.join(bench.args.out, f"frame-trace-{stamp}.csv"))
             self.capture_trace = os.path.abspath(os.path.join(bench.args.out, f"capture-trace-{stamp}.csv"))
             self.rate_trace = os.path.abspath(os.path.join(bench.args.out, f"rate-trace-{stamp}.csv"))
-        self.server = bench.procs.start(bench.wrap("host", [
-            bench.host_bin, "--listen", f"{ip}:0", "--code-file", code_file, "--audit-log", "-",
-            "--consent", "accept", "--ui", "none", "--display", a]),
-            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace, ELFDESK_RATE_TRACE=self.rate_trace),
-            stdout=open(out_path, "w"),
-            stderr=open(out_path + ".err", "w"))
-        port = None
-        deadline = time.time() + 20
-        while port is None and time.time() < deadline:
-            with open(out_path) as f:
-                for line in f:
-                    if f"listening on {ip}:" in line:
-                        port = int(line.rsplit(":", 1)[1].split()[0])
-            time.sleep(0.05)
-        if port is None or not os.path.exists(code_file):
-            raise RuntimeError("elfdesk-host did not start")
-        self.relay, (vip, vport) = bench.counter(port)
+        target = self.start_host(bench, a)
         self.viewer_started = time.monotonic()
         self.viewer = bench.procs.start(
-            bench.wrap("viewer", [bench.client_bin, "view", f"{vip}:{vport}", "--code-file", code_file,
-                                  "--scale", "1:1"]),
+            bench.wrap("viewer", [bench.client_bin, "view", *target, "--scale", "1:1"]),
             env=xenv(b, ELFDESK_FRAME_TRACE=self.frame_trace), stderr=open(os.path.join(bench.tmp, "view.err"), "w"))
         # By class: the title is UTF-8 (an em dash), which xdotool's --name cannot read in the C locale.
         wid = bench.window_id(b, "^elfdesk$", by="--classname")
         bench.xdotool(b, "windowmove", wid, "0", "0")
         bench.xdotool(b, "windowsize", wid, str(width), str(height))
         bench.xdotool(b, "windowfocus", "--sync", wid)  # B has no window manager to give it focus
+
+    def run_host(self, bench, a, *where):
+        """elfdesk-host on A, reached by `where` (--listen or --relay ...), approving at once."""
+        self.server = bench.procs.start(bench.wrap("host", [
+            bench.host_bin, *where, "--code-file", self.code_file, "--audit-log", "-",
+            "--consent", "accept", "--ui", "none", "--display", a]),
+            env=xenv(a, ELFDESK_CAPTURE_TRACE=self.capture_trace, ELFDESK_RATE_TRACE=self.rate_trace),
+            stdout=open(self.out_path, "w"),
+            stderr=open(self.out_path + ".err", "w"))
+
+    def start_host(self, bench, a):
+        """Starts the host; returns what `elfdesk view` is given to reach it."""
+        ip = bench.server_ip()
+        self.run_host(bench, a, "--listen", f"{ip}:0")
+        port = None
+        deadline = time.time() + 20
+        while port is None and time.time() < deadline:
+            with open(self.out_path) as f:
+                for line in f:
+                    if f"listening on {ip}:" in line:
+                        port = int(line.rsplit(":", 1)[1].split()[0])
+            time.sleep(0.05)
+        if port is None or not os.path.exists(self.code_file):
+            raise RuntimeError("elfdesk-host did not start")
+        self.relay, (vip, vport) = bench.counter(port)
+        return [f"{vip}:{vport}", "--code-file", self.code_file]
+
+
+class ElfdeskRelaySystem(ElfdeskSystem):
+    """elfdesk through elfdesk-relay, as a customer behind NAT meets an engineer: the relay (single node,
+    its own throwaway CA) runs on the engineer's side of the link, the host dials out to it across the link
+    and the viewer joins by the code. The stream crosses the link once, as it does direct."""
+    name = "elfdesk-relay"
+
+    def start_host(self, bench, a):
+        sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+        from relay_e2e import Pki  # the relay tests' private CA, made with `openssl`
+        ip = bench.lab.viewer_ip if bench.lab else "127.0.0.1"
+        pki = Pki(tempfile.mkdtemp(dir=bench.tmp), ips=(ip,))
+        port = free_port()  # free on loopback; in the lab the viewer's namespace has nothing else listening
+        self.relay_server = bench.procs.start(bench.wrap("viewer", [
+            os.path.join(bench.build, "relay", "elfdesk-relay"), "--listen", f"{ip}:{port}", "--cert", pki.cert,
+            "--key", pki.key]), stderr=open(os.path.join(bench.tmp, "relay.err"), "w"))
+        connect = lambda: socket.create_connection((ip, port), timeout=1).close()
+        deadline = time.time() + 20
+        while True:
+            try:
+                bench.lab.in_ns("viewer", connect) if bench.lab else connect()
+                break
+            except OSError:
+                if time.time() > deadline or self.relay_server.poll() is not None:
+                    raise RuntimeError("elfdesk-relay did not start")
+                time.sleep(0.1)
+        self.run_host(bench, a, "--relay", f"{ip}:{port}", "--relay-ca", pki.ca)
+        code, deadline = "", time.time() + 20
+        while not code and time.time() < deadline:
+            if os.path.exists(self.code_file):
+                with open(self.code_file) as f:
+                    code = f.read().strip()
+            time.sleep(0.05)
+        if not code:
+            raise RuntimeError("elfdesk-host showed no code at the relay")
+        if bench.lab:  # the link's own counters: the host's side of the relay crosses it
+            self.relay, address = LinkCounter(bench.lab), f"{ip}:{port}"
+        else:  # the viewer's side through the counting relay: the same bytes as the host's side
+            self.relay = Relay(port)
+            address = f"127.0.0.1:{self.relay.port}"
+        return [code, "--relay", address, "--relay-ca", pki.ca]
 
 
 class VncSystem:
@@ -906,7 +956,8 @@ def parse_args():
                         "median and the run-to-run spread (min-max) of each measure across passes")
     p.add_argument("--input-samples", type=int, default=30)
     p.add_argument("--systems", default="elfdesk,x11vnc,ffmpeg",
-                   help="elfdesk, x11vnc, ffmpeg; NAME@WxH runs NAME at that size only")
+                   help="elfdesk, elfdesk-relay (through elfdesk-relay on the viewer's side of the link), x11vnc, "
+                        "ffmpeg; NAME@WxH runs NAME at that size only")
     p.add_argument("--workloads", default="", help="comma-separated subset of workload names")
     p.add_argument("--drag-method", choices=["move", "button"], default="move",
                    help="move: the window is moved by requests (xdotool windowmove); button: a title-bar drag "
@@ -921,7 +972,7 @@ def parse_args():
     args = p.parse_args()
     if args.quick:
         args.sizes, args.seconds, args.input_samples = "1920x1080", 6.0, 15
-        args.systems = ",".join(s for s in args.systems.split(",") if s in ("elfdesk", "x11vnc"))
+        args.systems = ",".join(s for s in args.systems.split(",") if s in ("elfdesk", "elfdesk-relay", "x11vnc"))
     return args
 
 
@@ -976,7 +1027,7 @@ def run_pass(bench, args, systems, workloads):
                     if link == "loopback":  # an encoder reference, no link involved
                         yield run_ffmpeg(bench, width, height, args.seconds, workloads)
                     continue
-                system = {"elfdesk": ElfdeskSystem, "x11vnc": VncSystem}[name]()
+                system = {"elfdesk": ElfdeskSystem, "elfdesk-relay": ElfdeskRelaySystem, "x11vnc": VncSystem}[name]()
                 yield run_system(bench, system, width, height, args.seconds, args.input_samples, workloads,
                                  None if link == "loopback" else link)
 
