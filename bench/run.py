@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "net"))
 import netlab  # noqa: E402  (bench/net: emulated links, issue 13)
+E2E_DIR = os.path.join(ROOT, "tests", "e2e")  # relay_e2e's Pki, for the relay system
 
 
 # ----------------------------------------------------------------------------------------------- processes
@@ -228,10 +229,11 @@ class Bench:
         relay = Relay(port)
         return relay, ("127.0.0.1", relay.port)
 
-    def connectable(self, port):
-        connect = lambda: socket.create_connection((self.server_ip(), port), timeout=1).close()
+    def connectable(self, port, ip=None, role="host"):
+        """Whether a listener at ip (default: the server's) and port accepts, tried from role's side."""
+        connect = lambda: socket.create_connection((ip or self.server_ip(), port), timeout=1).close()
         try:
-            self.lab.in_ns("host", connect) if self.lab else connect()
+            self.lab.in_ns(role, connect) if self.lab else connect()
             return True
         except OSError:
             return False
@@ -335,7 +337,8 @@ class ElfdeskRelaySystem(ElfdeskSystem):
     name = "elfdesk-relay"
 
     def start_host(self, bench, a):
-        sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+        if E2E_DIR not in sys.path:
+            sys.path.insert(0, E2E_DIR)
         from relay_e2e import Pki  # the relay tests' private CA, made with `openssl`
         ip = bench.lab.viewer_ip if bench.lab else "127.0.0.1"
         pki = Pki(tempfile.mkdtemp(dir=bench.tmp), ips=(ip,))
@@ -343,16 +346,11 @@ class ElfdeskRelaySystem(ElfdeskSystem):
         self.relay_server = bench.procs.start(bench.wrap("viewer", [
             os.path.join(bench.build, "relay", "elfdesk-relay"), "--listen", f"{ip}:{port}", "--cert", pki.cert,
             "--key", pki.key]), stderr=open(os.path.join(bench.tmp, "relay.err"), "w"))
-        connect = lambda: socket.create_connection((ip, port), timeout=1).close()
         deadline = time.time() + 20
-        while True:
-            try:
-                bench.lab.in_ns("viewer", connect) if bench.lab else connect()
-                break
-            except OSError:
-                if time.time() > deadline or self.relay_server.poll() is not None:
-                    raise RuntimeError("elfdesk-relay did not start")
-                time.sleep(0.1)
+        while not bench.connectable(port, ip, "viewer"):
+            if time.time() > deadline or self.relay_server.poll() is not None:
+                raise RuntimeError("elfdesk-relay did not start")
+            time.sleep(0.1)
         self.run_host(bench, a, "--relay", f"{ip}:{port}", "--relay-ca", pki.ca)
         code, deadline = "", time.time() + 20
         while not code and time.time() < deadline:

@@ -1,7 +1,6 @@
 // Plain image buffers passed between capture, encode, decode and present. Value types, no library
 // headers; whoever holds one owns its pixels. Any thread.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -47,12 +46,5 @@ struct Rect {
   bool empty() const { return width <= 0 || height <= 0; }
   friend bool operator==(const Rect&, const Rect&) = default;
 };
-
-// Where `a` and `b` overlap; empty when they do not.
-inline Rect intersection(const Rect& a, const Rect& b) {
-  const int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
-  const int x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
-  return x1 > x0 && y1 > y0 ? Rect{x0, y0, x1 - x0, y1 - y0} : Rect{};
-}
 
 }  // namespace elfdesk

@@ -362,13 +362,14 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
   } else {
     history_.catch_up(frame_);
     // A window that moved after the damage was taken, before the grab, is not in it yet: its old and new
-    // places are compared too, so the picture shows the whole window where its hint says.
-    std::vector<Rect> candidates = *damage;
-    const Rect screen{0, 0, area_.width, area_.height};
-    for (const WindowMove& m : frame.moves)
-      for (const Rect& r : {m.from, m.to})
-        if (const Rect on = intersection(r, screen); !on.empty()) candidates.push_back(on);
-    BlockChanges changes = update_changed_blocks(frame_, shm_->data(), shm_->stride(), candidates);
+    // places are compared too (clipped there), so the picture shows the whole window where its hint says.
+    std::vector<Rect> with_moves;
+    if (!frame.moves.empty()) {
+      with_moves = *damage;
+      for (const WindowMove& m : frame.moves) with_moves.insert(with_moves.end(), {m.from, m.to});
+    }
+    BlockChanges changes = update_changed_blocks(frame_, shm_->data(), shm_->stride(),
+                                                 frame.moves.empty() ? *damage : with_moves);
     if (changes.dirty.empty()) return std::optional<CapturedFrame>{};
     frame.dirty = std::move(changes.dirty);
     frame.changed = std::move(changes.changed);

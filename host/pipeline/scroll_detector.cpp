@@ -17,6 +17,12 @@ constexpr int kSampledRows = 48;
 // tell lines of text apart, a tenth of the bytes of a full hash.
 constexpr std::size_t kFingerprintWords = 96;
 
+Rect intersection(const Rect& a, const Rect& b) {
+  const int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  const int x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
+  return x1 > x0 && y1 > y0 ? Rect{x0, y0, x1 - x0, y1 - y0} : Rect{};
+}
+
 // Where `current`'s rows inside `dest` equal `previous`'s rows at (x + dx, y + dy): the longest run of
 // rows, each compared in full (a row that differs stops memcmp at its first differing bytes).
 Rect longest_equal_run(const BgraImage& previous, const BgraImage& current, const Rect& dest, int dx, int dy) {
