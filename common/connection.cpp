@@ -18,7 +18,8 @@ using asio::use_awaitable;
 constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
 bool is_picture(const protocol::Message& message) {
   return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message) ||
-         std::holds_alternative<protocol::PixelPatch>(message) || std::holds_alternative<protocol::RegionFrame>(message);
+         std::holds_alternative<protocol::PixelPatch>(message) || std::holds_alternative<protocol::RegionFrame>(message) ||
+         std::holds_alternative<protocol::ScaledFrame>(message);
 }
 
 // How long a picture update waited between the end of its encoding and now (its write), from its own

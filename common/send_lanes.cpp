@@ -12,6 +12,8 @@ std::size_t SendLanes::cost_of_picture(const protocol::Message& picture) {
     payload = pixels->bgra_zstd.size() + (pixels->rects.size() + pixels->copies.size()) * sizeof(protocol::ScreenCopy);
   else if (const auto* region = std::get_if<protocol::RegionFrame>(&picture))
     payload = region->data.size() + (region->coded.size() + region->copies.size()) * sizeof(protocol::ScreenCopy);
+  else if (const auto* scaled = std::get_if<protocol::ScaledFrame>(&picture))
+    payload = scaled->data.size() + (scaled->coded.size() + scaled->copies.size()) * sizeof(protocol::ScreenCopy);
   else if (const auto* patch = std::get_if<protocol::PixelPatch>(&picture))
     payload = patch->data.size() + (patch->rects.size() + patch->copies.size()) * sizeof(protocol::ScreenCopy);
   return payload + kPerMessageOverhead;

@@ -33,6 +33,8 @@ constexpr std::size_t kPixelPatchMax =
     1 + 10 + 10 + 3 + 3 + 3 * 5 + kCopyListVarMax + kRectListVarMax + 5 + 5 + L::kMaxPixelUpdateCompressed;
 constexpr std::size_t kRegionFrameMax =
     8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + 4 * 2 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
+constexpr std::size_t kScaledFrameMax =
+    8 + 8 + 2 + 2 + 1 + 3 * 4 + 4 + 1 + kRectListMax + kCopyListMax + 4 + L::kMaxVideoBytes;
 constexpr std::size_t kCursorShapeMax = 4 + 4 * 2 + 4 + L::kMaxCursorDimension * L::kMaxCursorDimension * 4;
 constexpr std::size_t kProbeResultMax = 4 + 1 + 1 + 4 + 4 + L::kMaxProbeResultCompressed + 2 + L::kMaxProbeErrorText;
 constexpr std::size_t kClipboardMax = 4 + 4 + L::kMaxClipboardCompressed;
@@ -40,6 +42,7 @@ constexpr std::size_t kProbeRequestMax =
     4 + 2 + L::kMaxShortString + 2 + L::kMaxProbeArgs * (2 + L::kMaxShortString + 2 + L::kMaxProbeArgValue);
 static_assert(kVideoFrameMax <= L::kMaxFramePayload && kPixelUpdateMax <= L::kMaxFramePayload &&
               kPixelPatchMax <= L::kMaxFramePayload && kRegionFrameMax <= L::kMaxFramePayload &&
+              kScaledFrameMax <= L::kMaxFramePayload &&
               kProbeResultMax <= L::kMaxFramePayload &&
               kClipboardMax <= L::kMaxFramePayload && kCursorShapeMax <= L::kMaxFramePayload);
 static_assert(kProbeRequestMax <= L::kMaxControlPayload && L::kMaxChatText + 2 <= L::kMaxControlPayload &&
@@ -277,6 +280,16 @@ void fields(auto& io, Is<RegionFrame> auto& m) {
   timings(io, m.timings);
   io.u32(m.generation);
   rect(io, m.region);
+  rect_list(io, m.coded);
+  copy_list(io, m.copies);
+  io.blob(m.data, L::kMaxVideoBytes);
+}
+void fields(auto& io, Is<ScaledFrame> auto& m) {
+  update_head(io, m);
+  io.boolean(m.keyframe);
+  timings(io, m.timings);
+  io.u32(m.generation);
+  io.u8(m.scale);
   rect_list(io, m.coded);
   copy_list(io, m.copies);
   io.blob(m.data, L::kMaxVideoBytes);
@@ -583,6 +596,7 @@ std::size_t max_payload_for(std::uint16_t type) {
     case MessageType::pixel_update: return kPixelUpdateMax;
     case MessageType::pixel_patch: return kPixelPatchMax;
     case MessageType::region_frame: return kRegionFrameMax;
+    case MessageType::scaled_frame: return kScaledFrameMax;
     case MessageType::cursor_shape: return kCursorShapeMax;
     case MessageType::probe_result: return kProbeResultMax;
     case MessageType::clipboard: return kClipboardMax;

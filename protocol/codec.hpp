@@ -16,7 +16,7 @@
 namespace elfdesk::protocol {
 
 // What a PixelPatch's compact fields are relative to: the previous picture update (VideoFrame,
-// PixelUpdate, PixelPatch, RegionFrame) on the same connection, in wire order. Each end of a connection
+// PixelUpdate, PixelPatch, RegionFrame, ScaledFrame) on the same connection, in wire order. Each end of a connection
 // keeps one per direction and note()s every picture update it writes or reads, after encoding or
 // decoding it; a new connection (a resume) starts from a default base. With the default base, frame id
 // and capture time are absolute and the geometry is always written (stateless callers, the fuzzer).

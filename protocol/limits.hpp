@@ -21,6 +21,9 @@ inline constexpr std::size_t kMaxProbeResultBytes = 4u << 20;      // uncompress
 inline constexpr std::size_t kMaxProbeResultCompressed = 4u << 20;
 inline constexpr std::size_t kMaxProbeErrorText = 1024;            // ProbeResult.error, UTF-8 bytes
 inline constexpr std::size_t kMaxVideoBytes = kMaxFramePayload - 4096;  // room for the header fields
+// A ScaledFrame's picture is the screen divided by its scale in each direction (kScaledFrame).
+inline constexpr std::uint8_t kMinFrameScale = 2;
+inline constexpr std::uint8_t kMaxFrameScale = 4;
 inline constexpr std::uint16_t kMaxScreenDimension = 16384;
 inline constexpr std::size_t kMaxCursorDimension = 256;             // cursor images up to 256x256 RGBA
 inline constexpr std::size_t kMaxAuthBlob = 512;                    // SPAKE2 shares and MACs

@@ -82,6 +82,16 @@ Check check(const RegionFrame& m) {
       return e;
   return check_copies(m.copies, m.width, m.height);
 }
+// A known scale, and every coded area (at least one) and copy on the screen.
+Check check(const ScaledFrame& m) {
+  if (auto e = check_screen_size(m.width, m.height)) return e;
+  if (auto e = malformed_if(m.scale < L::kMinFrameScale || m.scale > L::kMaxFrameScale,
+                            "scaled frame of scale " + std::to_string(m.scale)))
+    return e;
+  if (auto e = malformed_if(m.coded.empty(), "scaled frame that names no coded area")) return e;
+  if (auto e = check_rects(m.coded, m.width, m.height)) return e;
+  return check_copies(m.copies, m.width, m.height);
+}
 // The pixels of PixelUpdate and PixelPatch: rectangles and copies on the screen, a known format, a total
 // under the cap, and raw_size what the format needs for that many pixels.
 Check check_pixels(const auto& m, PixelFormat last_format) {

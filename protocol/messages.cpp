@@ -42,7 +42,7 @@ static_assert(kAt<MessageType::hello, Hello> && kAt<MessageType::auth_share, Aut
               kAt<MessageType::monitor_list, MonitorList> && kAt<MessageType::monitor_select, MonitorSelect> &&
               kAt<MessageType::resume_request, ResumeRequest> && kAt<MessageType::resume_result, ResumeResult> &&
               kAt<MessageType::pixel_patch, PixelPatch> &&
-              kAt<MessageType::region_frame, RegionFrame>);
+              kAt<MessageType::region_frame, RegionFrame> && kAt<MessageType::scaled_frame, ScaledFrame>);
 
 }  // namespace
 
@@ -78,6 +78,7 @@ const char* name_of(MessageType type) {
     case MessageType::pixel_update: return "PixelUpdate";
     case MessageType::pixel_patch: return "PixelPatch";
     case MessageType::region_frame: return "RegionFrame";
+    case MessageType::scaled_frame: return "ScaledFrame";
     case MessageType::bulk_chunk: return "BulkChunk";
     case MessageType::session_info: return "SessionInfo";
     case MessageType::path_report: return "PathReport";

@@ -43,7 +43,8 @@ enum class MessageType : std::uint16_t {
   pixel_patch = 27,  // host -> viewer: PixelUpdate's content in a compact form (capability kPixelPatch)
   // 28-29 unused.
   region_frame = 30,  // host -> viewer: a VP8 frame of the region stream (capability kRegionStream)
-  // 31-39 unused; 40-49 remedies (issue 14).
+  scaled_frame = 31,  // host -> viewer: a VP8 frame of the scaled motion stream (capability kScaledFrame)
+  // 32-39 unused; 40-49 remedies (issue 14).
   remedy_request = 40,
   remedy_result = 41,
   transfer_control = 50,  // files and the support bundle; 51-59 reserved for them
@@ -74,9 +75,12 @@ inline constexpr std::uint32_t kPixelPatch = 1u << 12;
 inline constexpr std::uint32_t kRegionStream = 1u << 11;
 // A PixelPatch may name one of the recent small patches' data instead of carrying it (PictureBase).
 inline constexpr std::uint32_t kPatchRecall = 1u << 13;
+// Large motion that goes on (a window dragged and resized, a full-screen animation) may go as ScaledFrames:
+// a stream coded at a fraction of the screen's resolution, sharpened by the main stream once still.
+inline constexpr std::uint32_t kScaledFrame = 1u << 14;
 inline constexpr std::uint32_t kAll = kVideoVp8 | kInput | kClipboard | kProbes | kCursor | kChat | kMonitors |
                                       kResume | kSessionInfo | kPathReport | kPixelPatch |
-                                      kRegionStream | kPatchRecall;
+                                      kRegionStream | kPatchRecall | kScaledFrame;
 }  // namespace capability
 
 // Permission bits a customer grants.
@@ -243,6 +247,28 @@ struct RegionFrame {
   std::vector<ScreenCopy> copies;
   Bytes data;  // one VP8 frame of region.width x region.height
   friend bool operator==(const RegionFrame&, const RegionFrame&) = default;
+};
+
+// Host -> viewer when both sides have capability::kScaledFrame: one VP8 frame of a third stream that shows
+// the whole screen at 1/`scale` of its size in each direction (ceil(width / scale) x ceil(height / scale)),
+// for large motion that goes on, where a full-resolution frame would cost the host a whole-screen encode
+// for pictures that are replaced a frame later. The viewer scales the stream's picture up and, as for a
+// RegionFrame, applies `copies`, then takes it only inside `coded` (screen coordinates). Its generations
+// start with a keyframe like the region stream's, with their own decoder; the host sharpens what it
+// coded once the motion stops, through the main stream.
+struct ScaledFrame {
+  std::uint64_t frame_id = 0;
+  std::uint64_t capture_time_us = 0;
+  std::uint16_t width = 0;  // the screen
+  std::uint16_t height = 0;
+  bool keyframe = false;
+  FrameTimings timings;
+  std::uint32_t generation = 0;
+  std::uint8_t scale = 2;          // limits::kMinFrameScale..kMaxFrameScale
+  std::vector<ScreenRect> coded;   // never empty
+  std::vector<ScreenCopy> copies;
+  Bytes data;  // one VP8 frame of the screen's size divided by scale, rounded up
+  friend bool operator==(const ScaledFrame&, const ScaledFrame&) = default;
 };
 
 // Viewer -> host once a frame is decoded (flow control and latency).
@@ -512,13 +538,13 @@ using Message = std::variant<Hello, AuthShare, AuthConfirm, AuthResult, ConsentR
                              TextInput, PointerEvent, ProbeRequest, ProbeResult, Clipboard, Chat, Ping,
                              Pong, Goodbye, PixelUpdate, BulkChunk, SessionInfo, RemedyRequest, RemedyResult,
                              TransferControl, MonitorList, MonitorSelect, ResumeRequest, ResumeResult, PixelPatch,
-                             PathReport, RegionFrame>;
+                             PathReport, RegionFrame, ScaledFrame>;
 
 // The wire type id of each alternative of Message, in variant order. Ids have gaps (features own id
 // ranges), so the variant index is not the id: append here when appending an alternative.
 inline constexpr std::array<std::uint16_t, std::variant_size_v<Message>> kMessageTypeIds = {
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 40, 41, 50, 60, 61, 70, 71, 27, 25,
-    30};
+    30, 31};
 
 // The wire type id of the variant's alternative.
 MessageType type_of(const Message& message);

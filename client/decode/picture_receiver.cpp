@@ -1,6 +1,7 @@
 #include "client/decode/picture_receiver.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "common/log.hpp"
 
@@ -81,11 +82,12 @@ Decoded PictureReceiver::receive(const protocol::PixelPatch& patch) {
                        clamp_us(done - start), patch.timings, patch.data.size()};
 }
 
-Decoded PictureReceiver::receive(const protocol::RegionFrame& frame) {
+Decoded PictureReceiver::from_stream(RegionDecoder& stream, const auto& frame) {
   const auto start = now_us();
-  auto pixels = region_.decode(frame);
+  auto pixels = stream.decode(frame);
   if (!pixels) {
-    log::debug("region frame {} not decoded: {}", frame.frame_id, pixels.error().detail);
+    constexpr bool region = std::is_same_v<std::decay_t<decltype(frame)>, protocol::RegionFrame>;
+    log::debug("{} frame {} not decoded: {}", region ? "region" : "scaled", frame.frame_id, pixels.error().detail);
     return failed();
   }
   const auto done = now_us();
@@ -94,15 +96,20 @@ Decoded PictureReceiver::receive(const protocol::RegionFrame& frame) {
                        clamp_us(done - start), frame.timings, frame.data.size()};
 }
 
+Decoded PictureReceiver::receive(const protocol::RegionFrame& frame) { return from_stream(region_, frame); }
+Decoded PictureReceiver::receive(const protocol::ScaledFrame& frame) { return from_stream(scaled_, frame); }
+
 bool PictureReceiver::is_picture(const protocol::Message& message) {
   return std::holds_alternative<protocol::VideoFrame>(message) || std::holds_alternative<protocol::PixelUpdate>(message) ||
-         std::holds_alternative<protocol::PixelPatch>(message) || std::holds_alternative<protocol::RegionFrame>(message);
+         std::holds_alternative<protocol::PixelPatch>(message) || std::holds_alternative<protocol::RegionFrame>(message) ||
+         std::holds_alternative<protocol::ScaledFrame>(message);
 }
 
 Decoded PictureReceiver::receive(const protocol::Message& message) {
   if (const auto* frame = std::get_if<protocol::VideoFrame>(&message)) return receive(*frame);
   if (const auto* patch = std::get_if<protocol::PixelPatch>(&message)) return receive(*patch);
   if (const auto* region = std::get_if<protocol::RegionFrame>(&message)) return receive(*region);
+  if (const auto* scaled = std::get_if<protocol::ScaledFrame>(&message)) return receive(*scaled);
   return receive(std::get<protocol::PixelUpdate>(message));
 }
 

@@ -1,5 +1,5 @@
-// The viewer's one way to take in a picture message: a VideoFrame, PixelUpdate, PixelPatch or RegionFrame
-// (decoded by its own RegionDecoder into exact-pixel rectangles) becomes a PictureUpdate
+// The viewer's one way to take in a picture message: a VideoFrame, PixelUpdate, PixelPatch, RegionFrame or
+// ScaledFrame (the last two decoded by a RegionDecoder each into exact-pixel rectangles) becomes a PictureUpdate
 // (decode time measured on an injectable clock), or, when it cannot be decoded, the KeyframeRequest to send.
 // Also how a picture is acknowledged once shown. Lives on one thread (the network thread); owns the decoder.
 #pragma once
@@ -28,6 +28,7 @@ class PictureReceiver {
   Decoded receive(const protocol::PixelUpdate& update);
   Decoded receive(const protocol::PixelPatch& patch);
   Decoded receive(const protocol::RegionFrame& frame);
+  Decoded receive(const protocol::ScaledFrame& frame);
   static bool is_picture(const protocol::Message& message);
   Decoded receive(const protocol::Message& message);  // is_picture(message) must hold
 
@@ -40,9 +41,11 @@ class PictureReceiver {
   PictureReceiver(std::unique_ptr<VideoDecoder> decoder, const Clock& clock);
   std::uint64_t now_us() const;
   Decoded failed();
+  Decoded from_stream(RegionDecoder& stream, const auto& frame);
 
   std::unique_ptr<VideoDecoder> decoder_;
-  RegionDecoder region_;
+  RegionDecoder region_;  // the region stream
+  RegionDecoder scaled_;  // the scaled stream
   const Clock* clock_;
   std::uint64_t pictures_ = 0, failures_ = 0;
 };

@@ -114,7 +114,7 @@ struct HostServer::State : std::enable_shared_from_this<HostServer::State> {
     using namespace protocol::capability;
     std::uint32_t caps =
         kVideoVp8 | kInput | kProbes | kCursor | kChat | kResume | kMonitors | kSessionInfo | kPixelPatch |
-        kPathReport | kRegionStream | kPatchRecall;
+        kPathReport | kRegionStream | kPatchRecall | kScaledFrame;
     if (options.clipboard) caps |= kClipboard;
     // No machine name and no version before the code is proven: a stranger learns nothing about whose
     // machine this is or which build to attack. The engineer knows which address they dialled.

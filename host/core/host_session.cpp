@@ -128,6 +128,8 @@ struct HostSession::Impl {
       callbacks.send_patch = [post_send](PixelPatch p) { post_send(std::move(p)); };
     if ((setup.capabilities & capability::kRegionStream) != 0)
       callbacks.send_region = [post_send](RegionFrame r) { post_send(std::move(r)); };
+    if ((setup.capabilities & capability::kScaledFrame) != 0)
+      callbacks.send_scaled = [post_send](ScaledFrame f) { post_send(std::move(f)); };
     callbacks.send_cursor_shape = [post_send](CursorShape s) { post_send(std::move(s)); };
     callbacks.send_cursor_position = [post_send](CursorPosition p) { post_send(p); };
     if (setup.capabilities & protocol::capability::kPathReport)

@@ -36,6 +36,7 @@ FrameSender::FrameSender(const Clock& clock, FrameScheduler& scheduler, EncoderF
       output_(std::move(output)),
       top_off_(top_off_delay, top_off_delay * 2, static_cast<bool>(output_.send_pixels)) {
   if (output_.send_region) region_.emplace(make_encoder_);
+  if (output_.send_scaled) scaled_.emplace(make_encoder_);
 }
 
 void FrameSender::count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps) {
@@ -78,8 +79,13 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   // Motion inside a small area goes to the region stream; a keyframe starts it over. Refinements stay
   // with the main encoder, which codes whatever blocks it is given from the screen as it is now.
   if (region_ && keyframe) region_->reset();
-  if (region_ && !keyframe && !top_off && !coded.empty() && region_->place(coded, image) &&
-      send_region(image, coded, stamp, copies))
+  if (scaled_ && keyframe) scaled_->reset();
+  const bool motion = !keyframe && !top_off && !coded.empty();
+  if (region_ && motion && region_->place(coded, image) && send_region(image, coded, stamp, copies))
+    return Sent::delta;
+  // Large motion that goes on goes at a lower resolution; what it codes is blurred for the tracker, which
+  // has the main encoder sharpen it once still, like any motion.
+  if (scaled_ && motion && scaled_->wants(coded, image, clock_.now()) && send_scaled(image, coded, stamp, copies))
     return Sent::delta;
   // Rate control runs on the loop's clock (the steady clock in the product, a manual one in tests).
   // Keyframes go quick and coarse (issue 13's first picture); the tracker has every block sharpened after.
@@ -136,6 +142,34 @@ bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& c
   frame.data = std::move(region.data);
   count_sent(frame.frame_id, frame.data.size(), region.kbps);
   output_.send_region(std::move(frame));
+  return true;
+}
+
+// One frame of the scaled stream for `coded`; false (nothing sent) when its encoder failed or dropped it,
+// and the main encoder codes the frame instead.
+bool FrameSender::send_scaled(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
+                              std::vector<protocol::ScreenCopy>& copies) {
+  auto encoded = scaled_->encode(image, coded, scheduler_.target_kbps(), now_us());
+  if (!encoded) {
+    log::warn("scaled encoding failed: {}", encoded.error().detail);
+    return false;
+  }
+  if (!*encoded) return false;
+  ScaledCoded& scaled = **encoded;
+  protocol::ScaledFrame frame;
+  frame.frame_id = next_frame_id_++;
+  frame.capture_time_us = stamp.capture_time_us;
+  frame.width = static_cast<std::uint16_t>(image.width);
+  frame.height = static_cast<std::uint16_t>(image.height);
+  frame.keyframe = scaled.keyframe;
+  frame.timings = {stamp.capture_us, scaled.encode_us, 0};  // queue_us: filled in when written
+  frame.generation = scaled.generation;
+  frame.scale = static_cast<std::uint8_t>(ScaledStream::kScale);
+  frame.coded = screen_rects(coded);
+  frame.copies = std::move(copies);
+  frame.data = std::move(scaled.data);
+  count_sent(frame.frame_id, frame.data.size(), scaled.kbps);
+  output_.send_scaled(std::move(frame));
   return true;
 }
 

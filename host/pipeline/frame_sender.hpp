@@ -17,18 +17,21 @@
 #include "host/pipeline/frame_planner.hpp"
 #include "host/pipeline/frame_scheduler.hpp"
 #include "host/pipeline/region_stream.hpp"
+#include "host/pipeline/scaled_stream.hpp"
 #include "host/pipeline/top_off_tracker.hpp"
 
 namespace elfdesk::host {
 
 // Where finished pictures go. Without send_pixels everything is coded as VP8. With send_patch as well (the
 // viewer has capability kPixelPatch) exact pixels go as PixelPatch instead of PixelUpdate. With
-// send_region (capability kRegionStream) VP8 damage that stays in a small area goes as RegionFrames.
+// send_region (capability kRegionStream) VP8 damage that stays in a small area goes as RegionFrames; with
+// send_scaled (capability kScaledFrame) large motion that goes on goes as ScaledFrames.
 struct PictureOutput {
   std::function<void(protocol::VideoFrame)> send_frame;
   std::function<void(protocol::PixelUpdate)> send_pixels;  // small changes as exact pixels
   std::function<void(protocol::PixelPatch)> send_patch;    // the same, compact; used instead when set
   std::function<void(protocol::RegionFrame)> send_region;  // the region stream's frames
+  std::function<void(protocol::ScaledFrame)> send_scaled;  // the scaled motion stream's frames
 };
 
 class FrameSender {
@@ -59,6 +62,8 @@ class FrameSender {
                        std::vector<protocol::ScreenCopy> copies = {});
   bool send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
                    std::vector<protocol::ScreenCopy>& copies);
+  bool send_scaled(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
+                   std::vector<protocol::ScreenCopy>& copies);
   bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
   // Tells the scheduler (budget_kbps: FrameScheduler::on_sent), counts.
   void count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps = 0);
@@ -70,6 +75,7 @@ class FrameSender {
   PictureOutput output_;
   std::unique_ptr<VideoEncoder> encoder_;
   std::optional<RegionStream> region_;  // with output_.send_region
+  std::optional<ScaledStream> scaled_;  // with output_.send_scaled
   int applied_kbps_ = 0;
   TopOffTracker top_off_;  // per block: blurred, sharp but lossy, or exact; what is due for refinement
   std::uint64_t next_frame_id_ = 1;

@@ -46,22 +46,24 @@ class DecodingViewer {
   }
   // Callbacks for the streamer under test. Without `exact_pixels` the streamer cannot send PixelUpdates;
   // with `patches` it sends PixelPatches instead (a viewer with capability kPixelPatch, and kPatchRecall
-  // unless `recall` is false); with `regions` it may send RegionFrames (capability kRegionStream).
+  // unless `recall` is false); with `regions` it may send RegionFrames (capability kRegionStream), with
+  // `scaled` ScaledFrames (kScaledFrame).
   host::StreamerCallbacks callbacks(bool exact_pixels = true, bool patches = false, bool regions = false,
-                                    bool recall = true) {
+                                    bool recall = true, bool scaled = false) {
     written_.recall = still_clock_.recall = patches && recall;
     host::StreamerCallbacks c;
     c.send_frame = [this](protocol::VideoFrame f) { receive(std::move(f)); };
     if (exact_pixels) c.send_pixels = [this](protocol::PixelUpdate p) { receive(std::move(p)); };
     if (exact_pixels && patches) c.send_patch = [this](protocol::PixelPatch p) { receive(std::move(p)); };
     if (regions) c.send_region = [this](protocol::RegionFrame r) { receive(std::move(r)); };
+    if (scaled) c.send_scaled = [this](protocol::ScaledFrame f) { receive(std::move(f)); };
     return c;
   }
   // Threaded viewer: waits (on its condition, not a sleep) until `updates` have been shown.
   bool wait_for_updates(int updates, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     return shown_.wait_for(lock, timeout,
-                           [&] { return video_frames_ + pixel_updates_ + region_frames_ >= updates; });
+                           [&] { return video_frames_ + pixel_updates_ + region_frames_ + scaled_frames_ >= updates; });
   }
   BgraImage shown() const {
     const std::lock_guard lock(mutex_);
@@ -82,9 +84,12 @@ class DecodingViewer {
   int patches() const { return locked(patches_); }
   int region_frames() const { return locked(region_frames_); }
   int region_generations() const { return locked(region_generations_); }  // region keyframes seen
+  int scaled_frames() const { return locked(scaled_frames_); }
+  int scaled_generations() const { return locked(scaled_generations_); }  // scaled keyframes seen
 
  private:
-  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate, protocol::PixelPatch, protocol::RegionFrame>;
+  using Item = std::variant<protocol::VideoFrame, protocol::PixelUpdate, protocol::PixelPatch, protocol::RegionFrame,
+                            protocol::ScaledFrame>;
   template <typename T>
   T locked(const T& value) const {
     const std::lock_guard lock(mutex_);
@@ -163,10 +168,17 @@ class DecodingViewer {
       if (!region->copies.empty()) ++scrolls_;
       return;
     }
+    if (const auto* scaled = std::get_if<protocol::ScaledFrame>(&item)) {
+      ++scaled_frames_;
+      if (scaled->keyframe) ++scaled_generations_;
+      bytes_ += scaled->data.size();
+      if (!scaled->copies.empty()) ++scrolls_;
+      return;
+    }
     std::visit(
         [&](const auto& update) {
           using T = std::decay_t<decltype(update)>;
-          if constexpr (!std::is_same_v<T, protocol::VideoFrame> && !std::is_same_v<T, protocol::RegionFrame>) {
+          if constexpr (std::is_same_v<T, protocol::PixelUpdate> || std::is_same_v<T, protocol::PixelPatch>) {
             ++pixel_updates_;
             long area = 0;
             for (const auto& r : update.rects) area += static_cast<long>(r.width) * r.height;
@@ -204,6 +216,7 @@ class DecodingViewer {
   std::deque<Item> queue_;
   client::RemotePicture picture_;
   int video_frames_ = 0, pixel_updates_ = 0, scrolls_ = 0, patches_ = 0, region_frames_ = 0, region_generations_ = 0;
+  int scaled_frames_ = 0, scaled_generations_ = 0;
   std::vector<std::size_t> frame_sizes_, still_clock_sizes_;
   std::size_t bytes_ = 0;
   std::vector<long> exact_areas_;
@@ -215,10 +228,11 @@ class DecodingViewer {
 // driven turn by turn from the test's thread: no thread, no sleep, the same run every time.
 struct StreamedSession {
   StreamedSession(ManualClock& c, std::unique_ptr<host::ScreenCapturer> screen, host::SchedulerConfig config = {},
-                  bool exact_pixels = true, bool patches = false, bool regions = false, bool recall = true)
+                  bool exact_pixels = true, bool patches = false, bool regions = false, bool recall = true,
+                  bool scaled = false)
       : clock(c),
         viewer([this](const protocol::FrameAck& ack) { video.on_ack(ack); }, /*threaded=*/false),
-        video(std::move(screen), viewer.callbacks(exact_pixels, patches, regions, recall), config,
+        video(std::move(screen), viewer.callbacks(exact_pixels, patches, regions, recall, scaled), config,
               host::StreamerParts{&clock, {}}) {}
 
   // Runs the loop's turns, advancing the clock by each wait the loop asks for, until `done()` holds or

@@ -89,10 +89,11 @@ class ScriptedScreen final : public host::ScreenCapturer {
 struct ScriptedSession {
   ScriptedSession(BgraImage image, std::vector<ScriptedScreen::Step> steps,
                   std::chrono::milliseconds interval = std::chrono::milliseconds(40), host::SchedulerConfig config = {},
-                  bool exact_pixels = true, bool patches = false, bool regions = false, bool recall = true)
+                  bool exact_pixels = true, bool patches = false, bool regions = false, bool recall = true,
+                  bool scaled = false)
       : owned_(std::make_unique<ScriptedScreen>(clock, std::move(image), std::move(steps), interval)),
         screen(*owned_),
-        session(clock, std::move(owned_), config, exact_pixels, patches, regions, recall),
+        session(clock, std::move(owned_), config, exact_pixels, patches, regions, recall, scaled),
         viewer(session.viewer) {}
   // Runs until the script's last step has been captured (and sent).
   void play() { REQUIRE(session.run_until([&] { return screen.done; })); }

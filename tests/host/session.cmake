@@ -12,7 +12,7 @@ elfdesk_add_test(NAME host_core_tests LABELS host
           ${CMAKE_CURRENT_SOURCE_DIR}/streamer_smoke_test.cpp ${CMAKE_CURRENT_SOURCE_DIR}/desktop_environment_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/frame_planner_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/video_streamer_tests.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/path_reporter_tests.cpp
-          ${CMAKE_CURRENT_SOURCE_DIR}/region_stream_tests.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/region_stream_tests.cpp ${CMAKE_CURRENT_SOURCE_DIR}/scaled_stream_tests.cpp
   LIBS elfdesk_host_core elfdesk_decode elfdesk_media deps::x11)
 elfdesk_precompile_network_headers(host_core_tests)
 # The rate controller (FrameScheduler + PathEstimate) on a simulated link with a manual clock (issue 13):

@@ -587,6 +587,128 @@ TEST_CASE("region frames: a region inside the screen, coded areas inside the reg
   CHECK(decode_error(p::MessageType::region_frame, moved) == ErrorCode::malformed);
 }
 
+TEST_CASE("scaled frames: a scale of 2..4, coded areas (at least one) and copies on the screen") {
+  const auto type = static_cast<std::uint16_t>(p::MessageType::scaled_frame);
+  CHECK(type == 31);
+  CHECK(p::is_known_type(type));
+  CHECK(std::string(p::name_of(p::MessageType::scaled_frame)) == "ScaledFrame");
+  CHECK(p::capability::kScaledFrame == (1u << 14));
+  CHECK((p::capability::kAll & p::capability::kScaledFrame) != 0);
+  const p::ScaledFrame good{78, 36'000'000'000ull, 1920, 1080, false, {300, 2100, 0}, 5, 2,
+                            {{0, 0, 1920, 544}, {1888, 1056, 32, 24}}, {{{0, 0, 64, 64}, 100, 100}}, Bytes(40, 9)};
+  const Bytes wire = payload_of(good);
+  // The fixed fields: VideoFrame's, plus generation u32 and scale u8 (no region: the picture is the screen).
+  const std::size_t generation_at = 8 + 8 + 2 + 2 + 1 + 12;
+  const std::size_t scale_at = generation_at + 4;
+  const std::size_t coded_at = scale_at + 1;
+  const std::size_t copies_at = coded_at + 2 + 2 * 8;
+  CHECK(wire.size() == copies_at + (2 + 12) + 4 + 40);
+  CHECK(Bytes(wire.begin() + generation_at, wire.begin() + scale_at) == Bytes{0, 0, 0, 5});
+  CHECK(wire[scale_at] == 2);
+  CHECK(Bytes(wire.begin() + coded_at, wire.begin() + coded_at + 4) == Bytes{0, 2, 0, 0});  // count 2, x 0
+  auto decoded = p::decode_payload(type, wire);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{good});
+  CHECK(p::max_payload_for(type) > L::kMaxVideoBytes);
+  // A keyframe of the whole screen round-trips too.
+  auto key = good;
+  key.keyframe = true;
+  key.coded = {{0, 0, 1920, 1080}};
+  key.copies.clear();
+  decoded = p::decode_payload(type, payload_of(key));
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == p::Message{key});
+  // A ScaledFrame is a picture update: a PixelPatch after it is relative to it.
+  p::PictureBase base;
+  base.note(good);
+  CHECK(base == p::PictureBase{78, 36'000'000'000ull, 1920, 1080});
+
+  // The scale: 2..4 (limits::kMinFrameScale..kMaxFrameScale) on encode and decode, nothing else.
+  for (const std::uint8_t scale : {std::uint8_t{2}, std::uint8_t{3}, std::uint8_t{4}}) {
+    CAPTURE(int{scale});
+    auto scaled = good;
+    scaled.scale = scale;
+    const Bytes bytes = payload_of(scaled);
+    CHECK(bytes[scale_at] == scale);
+    decoded = p::decode_payload(type, bytes);
+    REQUIRE(decoded.has_value());
+    CHECK(std::get<p::ScaledFrame>(*decoded).scale == scale);
+  }
+  CHECK(L::kMinFrameScale == 2);
+  CHECK(L::kMaxFrameScale == 4);
+  for (const std::uint8_t scale : {std::uint8_t{0}, std::uint8_t{1}, std::uint8_t{5}, std::uint8_t{255}}) {
+    CAPTURE(int{scale});
+    auto bad = good;
+    bad.scale = scale;
+    CHECK(encode_error(bad) == ErrorCode::malformed);
+    Bytes bytes = wire;
+    bytes[scale_at] = scale;
+    CHECK(decode_error(p::MessageType::scaled_frame, bytes) == ErrorCode::malformed);
+  }
+
+  // No coded area: the viewer takes the picture only inside `coded`, so a frame (keyframe or not) names one.
+  auto bad = good;
+  bad.coded.clear();
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad.keyframe = true;
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  Bytes uncoded = wire;  // the coded list cut to a count of 0
+  uncoded.erase(uncoded.begin() + static_cast<std::ptrdiff_t>(coded_at) + 2,
+                uncoded.begin() + static_cast<std::ptrdiff_t>(copies_at));
+  uncoded[coded_at + 1] = 0;
+  CHECK(decode_error(p::MessageType::scaled_frame, uncoded) == ErrorCode::malformed);
+
+  // A coded area off the screen (past the right edge, below the bottom, or empty).
+  bad = good;
+  bad.coded.push_back({1904, 0, 32, 16});
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.coded.push_back({0, 1072, 16, 16});
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.coded.push_back({0, 0, 0, 16});
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  Bytes off_screen = wire;  // the second area's x from 1888 (0x0760) to 1889: 1889 + 32 > 1920
+  const std::size_t second_x = coded_at + 2 + 8;
+  REQUIRE(off_screen[second_x] == 0x07);
+  REQUIRE(off_screen[second_x + 1] == 0x60);
+  off_screen[second_x + 1] = 0x61;
+  CHECK(decode_error(p::MessageType::scaled_frame, off_screen) == ErrorCode::malformed);
+
+  // A copy off the screen: landing outside, or taken from outside.
+  bad = good;
+  bad.copies = {{{0, 0, 64, 64}, 1900, 0}};
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.copies = {{{1900, 1050, 64, 64}, 0, 0}};
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  Bytes copied_off = wire;  // the copy's to_x from 100 to 1900 (0x076C): 1900 + 64 > 1920
+  const std::size_t to_x = copies_at + 2 + 8;
+  REQUIRE(copied_off[to_x] == 0);
+  REQUIRE(copied_off[to_x + 1] == 100);
+  copied_off[to_x] = 0x07;
+  copied_off[to_x + 1] = 0x6C;
+  CHECK(decode_error(p::MessageType::scaled_frame, copied_off) == ErrorCode::malformed);
+
+  // An empty or oversized screen.
+  bad = good;
+  bad.width = 0;
+  CHECK(encode_error(bad) == ErrorCode::malformed);
+  bad = good;
+  bad.height = L::kMaxScreenDimension + 1;
+  CHECK(encode_error(bad) == ErrorCode::oversized);
+
+  // The cap is exact: the largest conforming ScaledFrame is max_payload_for's bytes.
+  const p::ScaledFrame largest{~0ull, ~0ull, 3840, 2160, true, {~0u, ~0u, ~0u}, ~0u, L::kMaxFrameScale,
+                               std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
+                               std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
+                               Bytes(L::kMaxVideoBytes, 7)};
+  CHECK(payload_of(largest).size() == p::max_payload_for(type));
+  auto too_much = largest;
+  too_much.data.push_back(7);
+  CHECK(encode_error(too_much) == ErrorCode::oversized);
+}
+
 TEST_CASE("messages at their limits encode within max_payload_for and decode") {
   const std::string short_text(L::kMaxShortString, 's');
   std::vector<p::ProbeArg> args(L::kMaxProbeArgs, {short_text, std::string(L::kMaxProbeArgValue, 'v')});
@@ -603,6 +725,10 @@ TEST_CASE("messages at their limits encode within max_payload_for and decode") {
                     std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 64, 64}), p::PixelFormat::bgra, true,
                     static_cast<std::uint32_t>(L::kMaxPixelUpdateRaw), Bytes(L::kMaxPixelUpdateCompressed, 3)},
       p::RegionFrame{~0ull, ~0ull, 3840, 2160, true, {~0u, ~0u, ~0u}, ~0u, {0, 0, 3840, 2160},
+                     std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
+                     std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
+                     Bytes(L::kMaxVideoBytes, 7)},
+      p::ScaledFrame{~0ull, ~0ull, 3840, 2160, true, {~0u, ~0u, ~0u}, ~0u, L::kMaxFrameScale,
                      std::vector<p::ScreenRect>(L::kMaxUpdateRects, {0, 0, 3840, 2160}),
                      std::vector<p::ScreenCopy>(L::kMaxScreenCopies, {{0, 1, 3840, 2159}, 0, 0}),
                      Bytes(L::kMaxVideoBytes, 7)},

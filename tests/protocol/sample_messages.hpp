@@ -64,6 +64,10 @@ inline std::vector<Message> sample_messages() {
   m.emplace_back(RegionFrame{0x0A0B0C0D0E0F1011ull, 36'000'200'000ull, 1920, 1080, true, {250, 4100, 7}, 3,
                              {608, 304, 656, 368}, {{608, 304, 640, 360}, {1248, 656, 16, 16}},
                              {{{0, 0, 320, 200}, 16, 0}}, pattern_bytes(300, 0x9D)});
+  // Scale 3: a 640x360 picture of the 1920x1080 screen; coded areas in screen coordinates, one at the corner.
+  m.emplace_back(ScaledFrame{0x1112131415161718ull, 36'000'300'000ull, 1920, 1080, false, {1800, 6200, 90},
+                             0xFFFFFFFEu, 3, {{0, 48, 960, 528}, {1872, 1056, 48, 24}},
+                             {{{0, 0, 640, 480}, 96, 48}}, pattern_bytes(500, 0xB7)});
   return m;
 }
 
