@@ -25,6 +25,7 @@
 #include "host/capture/frame_history.hpp"
 #include "host/capture/screen_capturer.hpp"
 #include "host/capture/x11_monitors.hpp"
+#include "host/capture/x11_pointer_watch.hpp"
 #include "host/capture/x11_shm_image.hpp"
 #include "host/platform/x11_connection_loss.hpp"
 #include "protocol/limits.hpp"
@@ -137,6 +138,8 @@ class X11Capturer final : public ScreenCapturer {
   bool size_changed_ = false;
   bool cursor_pending_ = true;
   std::uint32_t cursor_serial_ = 0;
+  X11PointerWatch pointer_;         // whether the pointer may have moved since it was last asked
+  int pointer_x_ = 0, pointer_y_ = 0;  // where it was then, root coordinates
   WindowMoves windows_;  // top-level windows, root coordinates
 };
 
@@ -162,6 +165,7 @@ std::expected<void, Error> X11Capturer::init() {
   damage_ = XDamageCreate(display_.get(), root_, XDamageReportNonEmpty);
   region_ = XFixesCreateRegion(display_.get(), nullptr, 0);
   XFixesSelectCursorInput(display_.get(), root_, XFixesDisplayCursorNotifyMask);
+  pointer_.start(display_.get(), root_);
   if (randr_event_ >= 0) XRRSelectInput(display_.get(), root_, RRScreenChangeNotifyMask | RRCrtcChangeNotifyMask);
   watch_windows();
   return reconfigure();
@@ -279,6 +283,7 @@ std::expected<void, Error> X11Capturer::process_events() {
 }
 
 void X11Capturer::handle(XEvent& event) {
+  if (pointer_.handle(event)) return;
   if (event.type == damage_event_ + XDamageNotify) {
     if (!damage_pending_ && times_.damage_seen_us == 0 && capture_trace_on()) {
       times_.damage_seen_us = steady_us(Clock::now());
@@ -479,23 +484,24 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture_apart(st
 std::expected<CursorState, Error> X11Capturer::cursor() {
   if (auto ok = process_events(); !ok) return std::unexpected(ok.error());
   CursorState state;
+  const bool asked = pointer_.take_due(Clock::now());
   if (std::exchange(cursor_pending_, false)) {
     std::unique_ptr<XFixesCursorImage, XFreeDeleter> image(XFixesGetCursorImage(display_.get()));
     if (!image) return std::unexpected(make_error(ErrorCode::io, "XFixesGetCursorImage failed"));
-    state.x = image->x - area_.x;
-    state.y = image->y - area_.y;
+    pointer_x_ = image->x;
+    pointer_y_ = image->y;
     if (static_cast<std::uint32_t>(image->cursor_serial) != cursor_serial_ && image->width > 0 && image->height > 0) {
       state.shape = convert_cursor(*image);
       cursor_serial_ = state.shape->serial;
     }
-  } else {
+  } else if (asked) {
     Window root_return = 0, child = 0;
-    int root_x = 0, root_y = 0, win_x = 0, win_y = 0;
+    int win_x = 0, win_y = 0;
     unsigned mask = 0;
-    XQueryPointer(display_.get(), root_, &root_return, &child, &root_x, &root_y, &win_x, &win_y, &mask);
-    state.x = root_x - area_.x;
-    state.y = root_y - area_.y;
+    XQueryPointer(display_.get(), root_, &root_return, &child, &pointer_x_, &pointer_y_, &win_x, &win_y, &mask);
   }
+  state.x = pointer_x_ - area_.x;
+  state.y = pointer_y_ - area_.y;
   if (connection_.lost) return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   state.visible = state.x >= 0 && state.y >= 0 && state.x < area_.width && state.y < area_.height;
   return state;

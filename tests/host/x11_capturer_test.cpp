@@ -3,6 +3,7 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/cursorfont.h>
+#include <X11/extensions/XTest.h>
 #include <X11/extensions/Xrandr.h>
 
 #include <atomic>
@@ -420,7 +421,9 @@ TEST_CASE("X11 capture: cursor image, serial changes and position") {
   for (std::size_t i = 3; i < shape.rgba.size(); i += 4) opaque = opaque || shape.rgba[i] == 255;
   CHECK(opaque);
 
-  XWarpPointer(paint.d, None, paint.root, 0, 0, 0, 0, 100, 120);
+  // A device's motion (XTest here, the engineer's input; a mouse alike) comes as an XInput 2 raw motion
+  // event: the next look sees the new position at once.
+  XTestFakeMotionEvent(paint.d, -1, 100, 120, CurrentTime);
   XSync(paint.d, False);
   auto moved = c->cursor();
   REQUIRE(moved.has_value());
@@ -428,6 +431,21 @@ TEST_CASE("X11 capture: cursor image, serial changes and position") {
   CHECK(moved->x == 100);
   CHECK(moved->y == 120);
   CHECK(moved->visible);
+  // A warp is no device motion and sends no raw event: the capturer asks anyway every quarter second.
+  XWarpPointer(paint.d, None, paint.root, 0, 0, 0, 0, 40, 30);
+  XSync(paint.d, False);
+  const auto warped_at = std::chrono::steady_clock::now();
+  std::optional<host::CursorState> warped;
+  while (std::chrono::steady_clock::now() - warped_at < 2s) {
+    auto s = c->cursor();
+    REQUIRE(s.has_value());
+    if (s->x == 40 && s->y == 30) {
+      warped = *s;
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(warped.has_value());
 
   XDefineCursor(paint.d, paint.root, XCreateFontCursor(paint.d, XC_watch));
   XSync(paint.d, False);
