@@ -116,6 +116,25 @@ FrameSender::Sent FrameSender::encode_and_send(const BgraImage& image, std::vect
   return sent_keyframe ? Sent::keyframe : Sent::delta;
 }
 
+// A frame of the region or the scaled stream: numbered like any other, with what both streams' frames
+// carry (the stream's own fields are the caller's).
+template <class Frame, class Coded>
+Frame FrameSender::stream_frame(const BgraImage& image, Stamp stamp, const std::vector<Rect>& coded,
+                                std::vector<protocol::ScreenCopy>& copies, Coded& encoded) {
+  Frame frame;
+  frame.frame_id = next_frame_id_++;
+  frame.capture_time_us = stamp.capture_time_us;
+  frame.width = static_cast<std::uint16_t>(image.width);
+  frame.height = static_cast<std::uint16_t>(image.height);
+  frame.keyframe = encoded.keyframe;
+  frame.timings = {stamp.capture_us, encoded.encode_us, 0};  // queue_us: filled in when written
+  frame.generation = encoded.generation;
+  frame.coded = screen_rects(coded);
+  frame.copies = std::move(copies);
+  frame.data = std::move(encoded.data);
+  return frame;
+}
+
 // One region frame for `coded`, numbered and paced like any other. False (nothing sent) when the region
 // encoder failed or dropped it: the main encoder codes the frame instead.
 bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
@@ -128,18 +147,8 @@ bool FrameSender::send_region(const BgraImage& image, const std::vector<Rect>& c
   }
   if (!*encoded) return false;
   RegionCoded& region = **encoded;
-  protocol::RegionFrame frame;
-  frame.frame_id = next_frame_id_++;
-  frame.capture_time_us = stamp.capture_time_us;
-  frame.width = static_cast<std::uint16_t>(image.width);
-  frame.height = static_cast<std::uint16_t>(image.height);
-  frame.keyframe = region.keyframe;
-  frame.timings = {stamp.capture_us, region.encode_us, 0};  // queue_us: filled in when written
-  frame.generation = region.generation;
+  auto frame = stream_frame<protocol::RegionFrame>(image, stamp, coded, copies, region);
   frame.region = screen_rects({region.region}).front();
-  frame.coded = screen_rects(coded);
-  frame.copies = std::move(copies);
-  frame.data = std::move(region.data);
   count_sent(frame.frame_id, frame.data.size(), region.kbps);
   output_.send_region(std::move(frame));
   return true;
@@ -156,18 +165,8 @@ bool FrameSender::send_scaled(const BgraImage& image, const std::vector<Rect>& c
   }
   if (!*encoded) return false;
   ScaledCoded& scaled = **encoded;
-  protocol::ScaledFrame frame;
-  frame.frame_id = next_frame_id_++;
-  frame.capture_time_us = stamp.capture_time_us;
-  frame.width = static_cast<std::uint16_t>(image.width);
-  frame.height = static_cast<std::uint16_t>(image.height);
-  frame.keyframe = scaled.keyframe;
-  frame.timings = {stamp.capture_us, scaled.encode_us, 0};  // queue_us: filled in when written
-  frame.generation = scaled.generation;
+  auto frame = stream_frame<protocol::ScaledFrame>(image, stamp, coded, copies, scaled);
   frame.scale = static_cast<std::uint8_t>(ScaledStream::kScale);
-  frame.coded = screen_rects(coded);
-  frame.copies = std::move(copies);
-  frame.data = std::move(scaled.data);
   count_sent(frame.frame_id, frame.data.size(), scaled.kbps);
   output_.send_scaled(std::move(frame));
   return true;

@@ -64,6 +64,9 @@ class FrameSender {
                    std::vector<protocol::ScreenCopy>& copies);
   bool send_scaled(const BgraImage& image, const std::vector<Rect>& coded, Stamp stamp,
                    std::vector<protocol::ScreenCopy>& copies);
+  template <class Frame, class Coded>
+  Frame stream_frame(const BgraImage& image, Stamp stamp, const std::vector<Rect>& coded,
+                     std::vector<protocol::ScreenCopy>& copies, Coded& encoded);
   bool send_pixels(const BgraImage& image, Stamp stamp, const PixelStep& step, const Move* move);
   // Tells the scheduler (budget_kbps: FrameScheduler::on_sent), counts.
   void count_sent(std::uint64_t frame_id, std::size_t bytes, int budget_kbps = 0);
