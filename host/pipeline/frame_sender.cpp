@@ -251,7 +251,7 @@ bool FrameSender::top_off(const BgraImage& image) {
   const auto area = top_off_.due(clock_.now());
   if (area.empty()) return false;
   switch (encode_and_send(image, area, false, true, Stamp{now_us(), 0})) {
-    case Sent::delta: top_off_.on_sharpened(area); break;
+    case Sent::delta: top_off_.on_sharpened(area, clock_.now()); break;
     case Sent::keyframe: top_off_.on_quick_keyframe(image.width, image.height, clock_.now()); break;
     case Sent::none: top_off_.on_delta(area, clock_.now()); break;  // try again after the delay
   }

@@ -109,7 +109,7 @@ std::vector<Rect> TopOffTracker::due(TimePoint now) const {
     oldest = std::min(oldest, changed_at_[i]);
   }
   if (!any) return {};
-  if (now - last_change_ < delay_ && now - oldest < busy_delay_) return {};
+  if (now - last_change_ < delay_ && std::max(oldest, last_top_off_) > now - busy_delay_) return {};
   return merge_blocks(ripe, cols_, rows_, kBlock, width_, height_);
 }
 
@@ -187,7 +187,8 @@ void TopOffTracker::on_copy(const Rect& to, int dx, int dy, TimePoint now) {
   last_change_ = now;
 }
 
-void TopOffTracker::on_sharpened(const std::vector<Rect>& area) {
+void TopOffTracker::on_sharpened(const std::vector<Rect>& area, TimePoint now) {
+  last_top_off_ = now;
   for (const Rect& r : area) for_whole_blocks(r, [&](std::size_t i) { set(i, kLossy); });
 }
 
@@ -207,7 +208,7 @@ std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
   if (!pending()) return std::chrono::milliseconds::max();
   TimePoint at = last_change_ + delay_;  // the screen settles (the lossless pass, and due() for all)
   for (std::size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] == kBlurred) at = std::min(at, changed_at_[i] + busy_delay_);
+    if (state_[i] == kBlurred) at = std::min(at, std::max(changed_at_[i], last_top_off_) + busy_delay_);
     if (state_[i] == kCoarse) at = std::min(at, changed_at_[i] + coarse_wait());
   }
   if (lossy_ > 0 && at > now) {  // not settled yet: a quiet neighbourhood's lossless pass may come sooner

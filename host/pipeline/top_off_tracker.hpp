@@ -45,8 +45,10 @@ class TopOffTracker {
   // The viewer copied into `to` from (x + dx, y + dy) (a scroll, a dragged window): its blocks now hold
   // what their source held, as sharp or as blurred as that was; moved blurred blocks wait until it stops.
   void on_copy(const Rect& to, int dx, int dy, TimePoint now);
-  // A VP8 top-off coded `area` (as returned by due()) at its sharp quality.
-  void on_sharpened(const std::vector<Rect>& area);
+  // A VP8 top-off coded `area` (as returned by due()) at its sharp quality, at `now`. While motion goes on,
+  // the next one waits `busy_delay` from it, so a trail of blocks that come still one after another (what
+  // a dragged window leaves behind) is refined twice a second, not at every `delay`.
+  void on_sharpened(const std::vector<Rect>& area, TimePoint now);
   // `area` went as exact pixels. The blocks it covers whole need nothing more until they change; a block it
   // covers in part keeps its state.
   void on_exact(const std::vector<Rect>& area);
@@ -90,6 +92,7 @@ class TopOffTracker {
   mutable bool quiet_stale_ = true;
   std::size_t blurred_ = 0, lossy_ = 0, coarse_ = 0;  // blocks in each state
   TimePoint last_change_{};
+  TimePoint last_top_off_ = TimePoint::min();
 };
 
 }  // namespace elfdesk::host

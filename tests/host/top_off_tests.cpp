@@ -80,7 +80,7 @@ TEST_CASE("TopOffTracker: a copy moves blurred blocks with their content") {
   CHECK(t.due(t0 + 10ms + 249ms).empty());
   t.on_copy(Rect{0, 0, 64, 40}, 0, 24, t0 + 20ms);  // 24 rows: row 0 takes rows 24-39 (blocks 1 and 2)
   CHECK(t.due(t0 + 20ms + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 16}});
-  t.on_sharpened({Rect{0, 0, 64, 64}});
+  t.on_sharpened({Rect{0, 0, 64, 64}}, t0 + 270ms);
   CHECK_FALSE(t.pending());
 }
 
@@ -90,14 +90,14 @@ TEST_CASE("TopOffTracker: a window dragged sideways carries its blocks' states a
   t.on_keyframe(96, 64);
   t.on_exact({Rect{0, 0, 96, 64}});
   t.on_delta({Rect{16, 16, 16, 16}}, t0);  // block (1,1) blurred
-  t.on_sharpened({Rect{32, 16, 16, 16}});  // block (2,1) sharp but lossy
+  t.on_sharpened({Rect{32, 16, 16, 16}}, t0);  // block (2,1) sharp but lossy
   // Moved 40 right (half a block off the grid): x 16..48 lands on 56..88.
   t.on_copy(Rect{56, 16, 32, 32}, -40, 0, t0 + 10ms);
   // (3,1) is half covered by source x 16..24: blurred. (4,1) whole, from x 24..40: the worse, blurred.
   // (5,1) half covered from x 40..48: lossy. The source blocks keep what they had.
   CHECK(t.due(t0 + 10ms + 250ms) == std::vector<Rect>{Rect{16, 16, 16, 16}, Rect{48, 16, 32, 16}});
   CHECK(t.due(t0 + 10ms + 249ms).empty());  // moved blurred blocks wait like changed ones
-  t.on_sharpened({Rect{16, 16, 16, 16}, Rect{48, 16, 32, 16}});
+  t.on_sharpened({Rect{16, 16, 16, 16}, Rect{48, 16, 32, 16}}, t0 + 260ms);
   CHECK(t.lossless_due(t0 + 10ms + 250ms) == std::vector<Rect>{Rect{16, 16, 80, 16}});  // all but (0,1) lossy
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("TopOffTracker: the lossless pass takes every sharp-but-lossy block on
   CHECK(t.lossless_due(t0 + 249ms).empty());  // not settled
   CHECK(t.time_to_due(t0) == 250ms);
   CHECK(t.due(t0 + 250ms) == std::vector<Rect>{Rect{16, 16, 16, 16}});
-  t.on_sharpened({Rect{16, 16, 16, 16}});  // the VP8 top-off: sharp, still lossy
+  t.on_sharpened({Rect{16, 16, 16, 16}}, t0 + 250ms);  // the VP8 top-off: sharp, still lossy
   CHECK(t.due(t0 + 250ms).empty());
   CHECK(t.lossless_due(t0 + 250ms) == std::vector<Rect>{Rect{0, 0, 64, 48}});
   t.on_exact({Rect{0, 0, 64, 32}});         // text went exact...
@@ -142,7 +142,7 @@ TEST_CASE("TopOffTracker: while a video plays, sharp blocks whose neighbourhood 
   const auto play_until = [&](host::TopOffTracker::TimePoint end) {
     for (; at < end; at += 40ms) {
       t.on_delta({video}, at);
-      if (auto area = t.due(at); !area.empty()) t.on_sharpened(area);  // the top-off, as the sender does
+      if (auto area = t.due(at); !area.empty()) t.on_sharpened(area, at);  // the top-off, as the sender does
     }
   };
   play_until(t0 + 560ms);  // the top-off came at 520 ms (busy_delay)
@@ -179,7 +179,7 @@ TEST_CASE("TopOffTracker: a quick keyframe's blocks try the lossless pass first,
   t.on_exact({Rect{0, 0, 64, 32}});        // text and flat UI went exact
   t.on_kept_lossy({Rect{0, 32, 64, 16}});  // a photo: still coarse, so due for its top-off now
   CHECK(t.due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});
-  t.on_sharpened({Rect{0, 32, 64, 16}});
+  t.on_sharpened({Rect{0, 32, 64, 16}}, t0);
   CHECK(t.lossless_due(t0) == std::vector<Rect>{Rect{0, 32, 64, 16}});  // sharp, still lossy: asked once more
   t.on_kept_lossy({Rect{0, 32, 64, 16}});
   CHECK_FALSE(t.pending());
@@ -243,7 +243,7 @@ TEST_CASE("TopOffTracker: a still area is due after the delay, also while anothe
   area = t.due(t0 + 600ms);
   REQUIRE(area.size() == 1);
   CHECK(area[0] == Rect{0, 0, 320, 160});
-  t.on_sharpened(area);
+  t.on_sharpened(area, t0 + 600ms);
   CHECK(t.pending());  // the blinking block
   CHECK(t.due(t0 + 600ms).empty());
   // Once it stops too, it is refined alone; a keyframe clears everything.
@@ -372,4 +372,36 @@ TEST_CASE("after a scroll the picture is sharp within a second while a small are
   INFO("text while scrolling " << moving << " dB, 1 s after it stopped " << sharp << " dB");
   CHECK(moving < 45);
   CHECK(sharp >= 45);
+}
+
+TEST_CASE("TopOffTracker: while motion goes on, the trail it leaves is refined every busy_delay, all of it once still") {
+  host::TopOffTracker t(250ms, 500ms);
+  t.on_keyframe(512, 64);  // 32 x 4 blocks
+  const host::TopOffTracker::TimePoint t0{1s};
+  std::vector<host::TopOffTracker::TimePoint> top_offs;
+  // A window dragged right one block every 40 ms for 1.2 s: each block it leaves is coded once, the window
+  // itself (the block after it) at every step.
+  auto at = t0;
+  for (int step = 0; step < 30; ++step, at += 40ms) {
+    t.on_delta({Rect{step * 16, 0, 32, 16}}, at);
+    for (auto look = at; look < at + 40ms; look += 10ms) {
+      if (auto area = t.due(look); !area.empty()) {
+        top_offs.push_back(look);
+        t.on_sharpened(area, look);
+      } else {
+        CHECK(t.time_to_due(look) > 0ms);  // the loop waits: never due now with nothing to give
+      }
+    }
+  }
+  // The first when the oldest block has waited busy_delay, then one every busy_delay: not at every delay.
+  REQUIRE(top_offs.size() >= 2);
+  CHECK(top_offs.front() == t0 + 500ms);
+  for (std::size_t i = 1; i < top_offs.size(); ++i) CHECK(top_offs[i] - top_offs[i - 1] >= 500ms);
+  // Once still, everything left is due at the delay.
+  const auto last = at - 40ms;
+  CHECK(t.due(last + 249ms).empty());
+  const auto rest = t.due(last + 250ms);
+  CHECK_FALSE(rest.empty());
+  t.on_sharpened(rest, last + 250ms);
+  CHECK(t.due(last + 1s).empty());
 }
