@@ -209,7 +209,7 @@ std::chrono::milliseconds TopOffTracker::time_to_due(TimePoint now) const {
   TimePoint at = last_change_ + delay_;  // the screen settles (the lossless pass, and due() for all)
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (state_[i] == kBlurred) at = std::min(at, std::max(changed_at_[i], last_top_off_) + busy_delay_);
-    if (state_[i] == kCoarse) at = std::min(at, changed_at_[i] + coarse_wait());
+    if (state_[i] == kCoarse) at = std::min(at, std::max(changed_at_[i] + coarse_wait(), last_top_off_ + busy_delay_));
   }
   if (lossy_ > 0 && at > now) {  // not settled yet: a quiet neighbourhood's lossless pass may come sooner
     const auto& quiet = quiet_at();
