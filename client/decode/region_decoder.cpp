@@ -1,6 +1,5 @@
 #include "client/decode/region_decoder.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -64,20 +63,17 @@ std::expected<PixelsUpdate, Error> RegionDecoder::decode(const protocol::RegionF
 }
 
 // Each coded area is scaled up from the scaled picture under it, which the host coded with a margin for
-// the bilinear filter; converting that margin too keeps every scaled pixel read from this frame.
+// the bilinear filter (media::scaled_cover); converting that margin too keeps every scaled pixel read
+// from this frame.
 std::expected<PixelsUpdate, Error> RegionDecoder::decode(const protocol::ScaledFrame& frame) {
   const int k = frame.scale;  // the codec checked its range
-  const int w = (frame.width + k - 1) / k, h = (frame.height + k - 1) / k;
+  const int w = media::scaled_dimension(frame.width, k), h = media::scaled_dimension(frame.height, k);
   auto image = decode_picture(frame.data, frame.keyframe, frame.generation, w, h);
   if (!image) return std::unexpected(image.error());
   if (scaled_up_.width != frame.width || scaled_up_.height != frame.height)
     scaled_up_ = BgraImage::make(frame.width, frame.height);
-  constexpr int kMargin = 2;
   for (const Rect& r : to_rects(frame.coded)) {
-    const int x0 = std::max(0, r.x / k - kMargin), y0 = std::max(0, r.y / k - kMargin);
-    const int x1 = std::min(w, (r.x + r.width + k - 1) / k + kMargin);
-    const int y1 = std::min(h, (r.y + r.height + k - 1) / k + kMargin);
-    media::i420_to_bgra_area(*image, Rect{x0, y0, x1 - x0, y1 - y0}, scratch_);
+    media::i420_to_bgra_area(*image, media::scaled_cover(r, k, w, h), scratch_);
     media::scale_bgra_clip(scratch_, scaled_up_.pixels.data(), scaled_up_.stride, frame.width, frame.height, r);
   }
   return take_areas(frame.width, frame.height, frame.coded, frame.copies, scaled_up_, 0, 0);

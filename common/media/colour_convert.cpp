@@ -73,4 +73,11 @@ void scale_bgra_clip(const BgraImage& src, std::uint8_t* dst, int dst_stride, in
                         dst_height, c.x, c.y, c.width, c.height, libyuv::kFilterBilinear);
 }
 
+Rect scaled_cover(const Rect& area, int scale, int scaled_width, int scaled_height) {
+  const int x0 = std::max(0, area.x / scale - kScaledMargin), y0 = std::max(0, area.y / scale - kScaledMargin);
+  const int x1 = std::min(scaled_width, scaled_dimension(area.x + area.width, scale) + kScaledMargin);
+  const int y1 = std::min(scaled_height, scaled_dimension(area.y + area.height, scale) + kScaledMargin);
+  return Rect{x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
+}
+
 }  // namespace elfdesk::media

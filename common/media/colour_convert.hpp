@@ -46,4 +46,14 @@ bool i420_to_bgra_area(const I420Image& src, Rect area, BgraImage& dst);
 void scale_bgra_clip(const BgraImage& src, std::uint8_t* dst, int dst_stride, int dst_width, int dst_height,
                      Rect clip);
 
+// A picture scaled down by `scale` in each direction (the scaled stream, ScaledFrame): its size for a
+// full-size `size`, rounded up so every full-size pixel has one.
+constexpr int scaled_dimension(int size, int scale) { return (size + scale - 1) / scale; }
+
+// The scaled picture's pixels that scaling `area` (full-size coordinates) back up reads: those under it and
+// kScaledMargin more on each side, inside a scaled_width x scaled_height picture. The host codes exactly
+// these and the viewer converts exactly these, so every pixel the bilinear filter reads is from the frame.
+inline constexpr int kScaledMargin = 2;
+Rect scaled_cover(const Rect& area, int scale, int scaled_width, int scaled_height);
+
 }  // namespace elfdesk::media

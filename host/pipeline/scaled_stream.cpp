@@ -7,23 +7,6 @@
 
 namespace elfdesk::host {
 
-namespace {
-
-// The viewer scales the picture up bilinearly, which reads the scaled pixels up to one beyond those under
-// a coded area; coding two more on each side keeps every pixel it reads from this frame.
-constexpr int kMargin = 2;
-
-// The scaled picture's pixels under the screen area `r`, with the margin, inside a w x h picture.
-Rect scaled_area(const Rect& r, int w, int h) {
-  const int k = ScaledStream::kScale;
-  const int x0 = std::max(0, r.x / k - kMargin), y0 = std::max(0, r.y / k - kMargin);
-  const int x1 = std::min(w, (r.x + r.width + k - 1) / k + kMargin);
-  const int y1 = std::min(h, (r.y + r.height + k - 1) / k + kMargin);
-  return Rect{x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
-}
-
-}  // namespace
-
 ScaledStream::ScaledStream(EncoderFactory make_encoder, ScaledPolicy policy)
     : make_encoder_(make_encoder ? std::move(make_encoder) : EncoderFactory(make_vp8_encoder)), policy_(policy) {}
 
@@ -70,7 +53,7 @@ std::expected<std::optional<ScaledCoded>, Error> ScaledStream::encode(const Bgra
   // A keyframe codes all of the picture, so all of it must be the screen as it is now.
   if (keyframe) media::scale_bgra_clip(image, scaled_.pixels.data(), scaled_.stride, w, h, Rect{0, 0, w, h});
   for (const Rect& r : coded) {
-    const Rect area = scaled_area(r, w, h);
+    const Rect area = media::scaled_cover(r, kScale, w, h);
     if (area.empty()) continue;
     if (!keyframe) media::scale_bgra_clip(image, scaled_.pixels.data(), scaled_.stride, w, h, area);
     request.dirty.push_back(area);

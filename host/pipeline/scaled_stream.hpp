@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/image.hpp"
+#include "common/media/colour_convert.hpp"
 #include "host/encode/video_encoder.hpp"
 
 namespace elfdesk::host {
@@ -68,6 +69,6 @@ class ScaledStream {
 };
 
 // The scaled stream's picture size for a screen dimension: rounded up, so every screen pixel has one.
-constexpr int scaled_size(int screen_size) { return (screen_size + ScaledStream::kScale - 1) / ScaledStream::kScale; }
+constexpr int scaled_size(int screen_size) { return media::scaled_dimension(screen_size, ScaledStream::kScale); }
 
 }  // namespace elfdesk::host
