@@ -1,7 +1,9 @@
 // A CSV trace that a developer turns on with an environment variable (ELFDESK_FRAME_TRACE,
 // ELFDESK_CAPTURE_TRACE): the file named there, opened with its header, or none. For measuring where time
 // goes (bench/g2g_breakdown.py), not for users. Callers keep the result in a function-local static, so
-// the check costs one null test per traced event when the trace is off.
+// the check costs one null test per traced event when the trace is off. Lines stay in stdio's buffer
+// until it fills or the program exits: a flush per line was a write(2) per frame, which the bench counted
+// as the host's CPU (a twentieth of it while typing).
 #pragma once
 #include <cstdio>
 #include <memory>

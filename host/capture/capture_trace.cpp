@@ -24,7 +24,6 @@ void trace_grab(const GrabTimes& t) {
                static_cast<unsigned long long>(t.called_us), static_cast<unsigned long long>(t.damage_seen_us),
                static_cast<unsigned long long>(t.damage_server_ms), static_cast<unsigned long long>(t.grab_end_us),
                t.dirty_pixels);
-  std::fflush(f);
 }
 
 }  // namespace elfdesk::host

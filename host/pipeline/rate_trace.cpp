@@ -28,7 +28,6 @@ void trace_rate(const FrameScheduler& scheduler, std::uint64_t frame_id, std::si
                static_cast<long long>(scheduler.min_rtt().count()), static_cast<long long>(scheduler.queue_delay().count()),
                scheduler.in_flight(), scheduler.in_flight_bytes(), scheduler.window_bytes(),
                static_cast<unsigned long long>(scheduler.pacing_rate_bps() / 1000));
-  std::fflush(f);
 }
 
 }  // namespace elfdesk::host
