@@ -13,17 +13,23 @@ int trap_handler(Display*, XErrorEvent* event) {
   if (trapped_error == 0) trapped_error = event->error_code;
   return 0;
 }
+
+// Whether the server has answered up to the last request sent, so every error it will send for them has
+// come in. Then there is nothing to sync: a grab is one round trip instead of three (the capture loop's
+// damage fetch answers what came before it, and XShmGetImage's own reply or error ends the trap).
+bool all_answered(Display* display) { return LastKnownRequestProcessed(display) + 1 == NextRequest(display); }
+
 }  // namespace
 
 XErrorTrap::XErrorTrap(Display* display) : display_(display) {
-  XSync(display_, False);  // errors from earlier requests are not ours to catch
+  if (!all_answered(display_)) XSync(display_, False);  // errors from earlier requests are not ours to catch
   trapped_error = 0;
   previous_ = XSetErrorHandler(trap_handler);
 }
 
 int XErrorTrap::finish() {
   if (!finished_) {
-    XSync(display_, False);
+    if (!all_answered(display_)) XSync(display_, False);
     XSetErrorHandler(previous_);
     finished_ = true;
   }
