@@ -66,6 +66,10 @@ class ScreenCapturer {
     return std::optional<CapturedFrame>{};
   }
   virtual std::expected<CursorState, Error> cursor() = 0;
+  // From any thread: a capture() or capture_apart() waiting now (or the next one) returns std::nullopt
+  // without waiting out its time, so the caller sees a keyframe request or a stop at once. Captures whose
+  // waits are short anyway need not implement it.
+  virtual void wake() {}
   virtual int width() const = 0;
   virtual int height() const = 0;
   // The monitors and what is captured now. Without monitors (no RandR 1.5, the test pattern): none, the

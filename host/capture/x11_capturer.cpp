@@ -6,6 +6,8 @@
 // the root's children say where top-level windows moved (WindowMoves), so a drag can go as a copy.
 // Lives on the host's video thread.
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <X11/Xlib.h>
 #include <X11/extensions/Xdamage.h>
@@ -93,6 +95,7 @@ class X11Capturer final : public ScreenCapturer {
                                                              bool force_full) override;
   std::expected<std::optional<CapturedFrame>, Error> capture_apart(std::chrono::milliseconds wait) override;
   std::expected<CursorState, Error> cursor() override;
+  void wake() override;
   int width() const override { return area_.width; }
   int height() const override { return area_.height; }
   MonitorLayout layout() const override { return {monitors_, selected_, area_}; }
@@ -111,7 +114,8 @@ class X11Capturer final : public ScreenCapturer {
   enum class Moves { take, leave };  // leave: the frame is a piece split off (capture_apart)
   std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage, Moves moves = Moves::take);
   std::expected<std::optional<CapturedFrame>, Error> grab_apart();
-  std::expected<void, Error> wait_until(Clock::time_point deadline);
+  enum class Waited { on, over };  // over: woken, or the pointer is due (the caller's turn either way)
+  std::expected<Waited, Error> wait_until(Clock::time_point deadline);
 
   X11CaptureOptions options_;
   std::unique_ptr<Display, DisplayCloser> display_;
@@ -121,6 +125,8 @@ class X11Capturer final : public ScreenCapturer {
   Damage damage_ = 0;
   XserverRegion region_ = 0;
   X11ConnectionState connection_;  // display_'s; set by Xlib's exit handler (x11_connection_loss)
+  int wake_fd_ = -1;               // an eventfd: wake() ends a wait from another thread
+  unsigned long checked_request_ = 0;  // NextRequest() when process_events() last read the socket
   std::unique_ptr<ShmImage> shm_;  // declared after display_: destroyed before the display closes
   Rect area_;                      // captured rectangle in root coordinates
   bool randr_monitors_ = false;    // RandR 1.5: the server lists monitors
@@ -151,10 +157,18 @@ X11Capturer::~X11Capturer() {
     if (region_ != 0) XFixesDestroyRegion(display_.get(), region_);
   }
   if (!connection_.usable_here()) (void)display_.release();  // closing would wait forever (see X11ConnectionState)
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void X11Capturer::wake() {
+  const std::uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
 }
 
 std::expected<void, Error> X11Capturer::init() {
   selected_ = options_.monitor;
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return std::unexpected(make_error(ErrorCode::io, "eventfd failed"));
   display_.reset(XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str()));
   if (!display_) return std::unexpected(unavailable("cannot open X display '" + options_.display + "'"));
   // Without this Xlib calls exit() when the X server goes away; we report `unavailable` instead.
@@ -273,7 +287,9 @@ bool X11Capturer::select_monitor(int index) {
 
 std::expected<void, Error> X11Capturer::process_events() {
   Display* d = display_.get();
-  while (!connection_.lost && XPending(d) > 0) {
+  checked_request_ = NextRequest(d);
+  XPending(d);  // once, then what it queued: each call reads the socket (a failed recvmsg when idle)
+  while (!connection_.lost && XQLength(d) > 0) {
     XEvent event;
     XNextEvent(d, &event);
     handle(event);
@@ -394,19 +410,34 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
   return frame;
 }
 
-std::expected<void, Error> X11Capturer::wait_until(Clock::time_point deadline) {
-  // The grab's round trips may have read damage into Xlib's queue: the socket then shows nothing, and a
-  // poll would sleep to the deadline with a change waiting.
-  if (XQLength(display_.get()) > 0) return {};
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-  pollfd p{XConnectionNumber(display_.get()), POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0 &&
-      (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+// Waits for the X server to send something, up to `deadline`; over early when woken, or when the pointer
+// moved (the capture loop asks for it between captures).
+std::expected<X11Capturer::Waited, Error> X11Capturer::wait_until(Clock::time_point deadline) {
+  // A round trip since the events were last read (a grab that found nothing changed) may have read
+  // damage off the socket along with its reply: the socket then shows nothing, and a poll would sleep to
+  // the deadline with a change waiting. process_events() takes it first.
+  if (XQLength(display_.get()) > 0 || NextRequest(display_.get()) != checked_request_) return Waited::on;
+  const auto pointer = pointer_.wake_at();
+  const bool for_pointer = pointer && *pointer < deadline;
+  const auto until = for_pointer ? *pointer : deadline;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  pollfd p[2] = {{XConnectionNumber(display_.get()), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int ready = poll(p, 2, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+  if (ready > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
     connection_.lost = true;
     mark_x11_display_closed();
     return std::unexpected(unavailable(std::string(kDisplayClosedReason)));
   }
-  return {};
+  if (ready > 0 && (p[1].revents & POLLIN) != 0) {
+    std::uint64_t count = 0;
+    (void)!read(wake_fd_, &count, sizeof count);
+    return Waited::over;
+  }
+  if (ready == 0 && for_pointer) {
+    pointer_.woke(Clock::now());
+    return Waited::over;
+  }
+  return Waited::on;
 }
 
 std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chrono::milliseconds wait,
@@ -435,7 +466,9 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
           auto pieces = grab_apart();
           if (!pieces || *pieces) return pieces;
         }
-        if (auto ok = wait_until(*until); !ok) return std::unexpected(ok.error());
+        auto waited = wait_until(*until);
+        if (!waited) return std::unexpected(waited.error());
+        if (*waited == Waited::over) return std::optional<CapturedFrame>{};
         continue;
       }
       settle_.grabbed();
@@ -444,7 +477,9 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
       times_.damage_seen_us = 0;  // nothing changed after all: the next damage starts the next frame
     }
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
-    if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());
+    auto waited = wait_until(deadline);
+    if (!waited) return std::unexpected(waited.error());
+    if (*waited == Waited::over) return std::optional<CapturedFrame>{};
   }
 }
 
@@ -477,7 +512,9 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture_apart(st
       if (!frame || *frame) return frame;
     }
     if (Clock::now() >= deadline) return std::optional<CapturedFrame>{};
-    if (auto ok = wait_until(deadline); !ok) return std::unexpected(ok.error());
+    auto waited = wait_until(deadline);
+    if (!waited) return std::unexpected(waited.error());
+    if (*waited == Waited::over) return std::optional<CapturedFrame>{};
   }
 }
 

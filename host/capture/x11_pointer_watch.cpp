@@ -18,13 +18,19 @@ void X11PointerWatch::start(Display* display, Window root) {
 
 bool X11PointerWatch::handle(const XEvent& event) {
   if (opcode_ < 0 || event.type != GenericEvent || event.xcookie.extension != opcode_) return false;
-  if (event.xcookie.evtype == XI_RawMotion) moved_ = true;
+  if (event.xcookie.evtype == XI_RawMotion) moved_ = unseen_ = true;
   return true;
 }
 
+std::optional<X11PointerWatch::Clock::time_point> X11PointerWatch::wake_at() const {
+  if (opcode_ < 0) return std::max(asked_, woke_) + kPoll;
+  if (!unseen_) return std::nullopt;
+  return std::max(asked_, woke_) + kMotionSpacing;
+}
+
 bool X11PointerWatch::take_due(Clock::time_point now) {
-  if (opcode_ >= 0 && !moved_ && now - asked_ < kFallback) return false;
-  moved_ = false;
+  if (!moved_ && now - asked_ < (opcode_ >= 0 ? kFallback : kPoll)) return false;
+  moved_ = unseen_ = false;
   asked_ = now;
   return true;
 }

@@ -37,6 +37,11 @@ bool FrameScheduler::can_send() const {
   return window_open_locked() && clock_.now() - pace_from_ >= interval_locked();
 }
 
+bool FrameScheduler::window_open() const {
+  const std::lock_guard lock(mutex_);
+  return window_open_locked();
+}
+
 std::optional<microseconds> FrameScheduler::overtake_after() const {
   const std::lock_guard lock(mutex_);
   if (!window_open_locked()) return std::nullopt;

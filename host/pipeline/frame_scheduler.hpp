@@ -72,6 +72,8 @@ class FrameScheduler {
 
   // May a frame be captured and sent now? False while the in-flight window is full or too soon.
   bool can_send() const;
+  // Has the in-flight window room? (Only an ack opens it; the rest of can_send() is the clock's.)
+  bool window_open() const;
   // How long the video thread should sleep (or wait for damage) before asking again.
   std::chrono::milliseconds wait_hint() const;
   // When may a few small changes apart from the rest go ahead of the frame-rate cap (an overtaking turn:

@@ -10,6 +10,16 @@ namespace elfdesk::host {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// The longest a turn waits for the screen to change when nothing falls due sooner. What needs the loop
+// meanwhile ends the wait: damage, the pointer (the capturer knows when it is due), a keyframe request,
+// a stop. So this bounds only what is polled: the path report's time and a pacing change between frames.
+// (A cap of 30 ms woke an idle loop 33 times a second: most of what a still desktop cost the host.)
+constexpr auto kLongestWait = 250ms;
+
+}  // namespace
+
 VideoStreamer::VideoStreamer(std::unique_ptr<ScreenCapturer> capturer, StreamerCallbacks callbacks,
                              SchedulerConfig config, StreamerParts parts)
     : clock_(parts.clock ? *parts.clock : steady_),
@@ -27,23 +37,25 @@ void VideoStreamer::start() {
 
 void VideoStreamer::stop() {
   running_ = false;
-  wake_.notify_all();
+  wake();
   if (thread_.joinable()) thread_.join();
 }
 
+// Only a loop that waits for the window to open needs the ack: one held back by the frame-rate cap
+// wakes on its own time (waking it for every ack of a typed glyph was a turn of the loop for nothing).
 void VideoStreamer::on_ack(const protocol::FrameAck& ack) {
-  if (scheduler_.on_ack(ack)) wake_.notify_all();
+  if (scheduler_.on_ack(ack) && waiting_for_ack_) wake_.notify_all();
 }
 
 void VideoStreamer::request_keyframe() {
   scheduler_.request_keyframe();
-  wake_.notify_all();
+  wake();
 }
 
 void VideoStreamer::restart() {
   scheduler_.restart();
   pacing_again_ = true;
-  wake_.notify_all();
+  wake();
 }
 
 void VideoStreamer::select_monitor(int index) {
@@ -51,7 +63,7 @@ void VideoStreamer::select_monitor(int index) {
     std::lock_guard lock(select_mutex_);
     pending_select_ = index;
   }
-  wake_.notify_all();
+  wake();
 }
 
 void VideoStreamer::report_layout(StreamerCallbacks::LayoutCause cause, bool accepted) {
@@ -72,6 +84,12 @@ void VideoStreamer::apply_selection() {
   const bool accepted = capturer_->select_monitor(*index);
   if (capturer_->layout_generation() != before) last_image_ = nullptr;
   report_layout(StreamerCallbacks::LayoutCause::selected, accepted);
+}
+
+// Whether the loop waits on the scheduler or on the screen.
+void VideoStreamer::wake() {
+  wake_.notify_all();
+  capturer_->wake();
 }
 
 void VideoStreamer::wait_for(std::chrono::milliseconds d) {
@@ -123,6 +141,7 @@ VideoStreamer::Turn VideoStreamer::step() {
   report_path();
   update_pacing();
   if (!scheduler_.can_send()) {
+    waiting_for_ack_ = !scheduler_.window_open();  // only the loop's thread sends: it stays closed till an ack
     const auto overtake_after = last_image_ && sender_.exact_pixels() ? scheduler_.overtake_after() : std::nullopt;
     if (!overtake_after) return Turn{false, std::max(scheduler_.wait_hint(), 5ms)};
     if (*overtake_after > 0us) return Turn{false, std::chrono::ceil<std::chrono::milliseconds>(*overtake_after)};
@@ -132,7 +151,7 @@ VideoStreamer::Turn VideoStreamer::step() {
   scheduler_.start_turn();
   // Before new damage: while something keeps changing, areas that stopped must still get their turn.
   if (!keyframe && last_image_ && sender_.top_off(*last_image_)) return {};
-  const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, 30ms);
+  const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, std::chrono::milliseconds(kLongestWait));
   auto captured = capturer_->capture(wait, keyframe);
   if (!captured) {
     if (keyframe) scheduler_.request_keyframe();
@@ -145,6 +164,7 @@ VideoStreamer::Turn VideoStreamer::step() {
     return {};
   }
   scheduler_.start_turn();  // the capture may have waited for damage: the frame's work starts now
+  update_pacing();          // acks that came during the wait may have moved it
   const CapturedFrame& frame = **captured;
   last_image_ = frame.image;
   sender_.send(frame, plan_frame(frame, keyframe, sender_.exact_pixels()));

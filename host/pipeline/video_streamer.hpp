@@ -72,12 +72,13 @@ class VideoStreamer {
   void report_path();
   void update_pacing();
   void wait_for(std::chrono::milliseconds d);
+  void wake();
   Turn overtake();
   Turn capture_failed(const Error& error);
 
   SteadyClock steady_;
   const Clock& clock_;
-  std::unique_ptr<ScreenCapturer> capturer_;
+  std::unique_ptr<ScreenCapturer> capturer_;  // its wake() from any thread; the rest on the loop's
   StreamerCallbacks callbacks_;
   FrameScheduler scheduler_;
   FrameSender sender_;
@@ -91,6 +92,7 @@ class VideoStreamer {
   std::optional<int> pending_select_;  // guarded by select_mutex_
   std::thread thread_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> waiting_for_ack_{false};  // the loop waits for the in-flight window to open
   std::mutex wake_mutex_;
   std::condition_variable wake_;
 };

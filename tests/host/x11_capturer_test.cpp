@@ -460,6 +460,59 @@ TEST_CASE("X11 capture: cursor image, serial changes and position") {
   CHECK(changed->serial != shape.serial);
 }
 
+// The capture loop waits for damage as long as nothing falls due (a quarter second); what needs the loop
+// sooner ends the wait: a stop or a keyframe request (wake(), from another thread), and pointer motion,
+// whose new position goes out between captures.
+TEST_CASE("X11 capture: a wait for damage ends at once for wake() and soon after pointer motion, else not") {
+  test::XvfbServer x(320, 240);
+  auto c = capturer(x.display());
+  Painter paint(x.display());
+  must_capture(*c, 0ms);
+  REQUIRE(c->cursor().has_value());  // asked: nothing is new about the pointer
+
+  auto t0 = Clock::now();
+  std::thread waker([&] {
+    std::this_thread::sleep_for(50ms);
+    c->wake();
+  });
+  auto woken = c->capture(3000ms, false);
+  const auto woken_after = Clock::now() - t0;
+  waker.join();
+  REQUIRE(woken.has_value());
+  CHECK_FALSE(woken->has_value());
+  CHECK(woken_after >= 45ms);
+  CHECK(woken_after < 1500ms);
+
+  t0 = Clock::now();
+  std::thread mover([&] {
+    std::this_thread::sleep_for(50ms);
+    XTestFakeMotionEvent(paint.d, -1, 200, 150, CurrentTime);
+    XSync(paint.d, False);
+  });
+  auto moved = c->capture(3000ms, false);  // a software cursor may damage the screen: a frame or none
+  const auto moved_after = Clock::now() - t0;
+  mover.join();
+  REQUIRE(moved.has_value());
+  CHECK(moved_after >= 45ms);
+  CHECK(moved_after < 1500ms);
+  auto at = c->cursor();
+  REQUIRE(at.has_value());
+  CHECK(at->x == 200);
+  CHECK(at->y == 150);
+
+  // Nothing new: the wait is waited out (what the cursor may have damaged taken first).
+  while (true) {
+    auto f = c->capture(100ms, false);
+    REQUIRE(f.has_value());
+    if (!f->has_value()) break;
+  }
+  t0 = Clock::now();
+  auto none = c->capture(300ms, false);
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  CHECK(Clock::now() - t0 >= 290ms);
+}
+
 TEST_CASE("X11 capture: a RandR monitor restricts the captured area") {
   test::XvfbServer x(640, 480);
   Painter paint(x.display());
