@@ -489,10 +489,11 @@ TEST_CASE("X11 capture: a wait for damage ends at once for wake() and soon after
     XTestFakeMotionEvent(paint.d, -1, 200, 150, CurrentTime);
     XSync(paint.d, False);
   });
-  auto moved = c->capture(3000ms, false);  // a software cursor may damage the screen: a frame or none
+  auto moved = c->capture(3000ms, false);
   const auto moved_after = Clock::now() - t0;
   mover.join();
   REQUIRE(moved.has_value());
+  CHECK_FALSE(moved->has_value());  // no damage (Xvfb's cursor is not in the picture): the pointer ended it
   CHECK(moved_after >= 45ms);
   CHECK(moved_after < 1500ms);
   auto at = c->cursor();
@@ -500,12 +501,7 @@ TEST_CASE("X11 capture: a wait for damage ends at once for wake() and soon after
   CHECK(at->x == 200);
   CHECK(at->y == 150);
 
-  // Nothing new: the wait is waited out (what the cursor may have damaged taken first).
-  while (true) {
-    auto f = c->capture(100ms, false);
-    REQUIRE(f.has_value());
-    if (!f->has_value()) break;
-  }
+  // Nothing new: the wait is waited out.
   t0 = Clock::now();
   auto none = c->capture(300ms, false);
   REQUIRE(none.has_value());
