@@ -136,6 +136,7 @@ def main():
         tail = [s for s in ss if s["total"] >= tail_cut]
         out.append(f"### {name}: {len(ss)} samples ({d['unmatched']} unmatched), "
                    f"{sum(1 for s in ss if s['kind'] == 'p')} carried by exact pixels, "
+                   f"{sum(1 for s in ss if s['kind'] in ('r', 's'))} by region or scaled frames, "
                    f"{sum(1 for s in ss if 'wait_loop' in s)} with the host's grab times")
         out.append("")
         out.append("| stage | p50 ms | p95 ms | mean in the slowest 10% ms |")

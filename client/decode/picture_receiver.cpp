@@ -83,17 +83,17 @@ Decoded PictureReceiver::receive(const protocol::PixelPatch& patch) {
 }
 
 Decoded PictureReceiver::from_stream(RegionDecoder& stream, const auto& frame) {
+  constexpr bool region = std::is_same_v<std::decay_t<decltype(frame)>, protocol::RegionFrame>;
   const auto start = now_us();
   auto pixels = stream.decode(frame);
   if (!pixels) {
-    constexpr bool region = std::is_same_v<std::decay_t<decltype(frame)>, protocol::RegionFrame>;
     log::debug("{} frame {} not decoded: {}", region ? "region" : "scaled", frame.frame_id, pixels.error().detail);
     return failed();
   }
   const auto done = now_us();
   ++pictures_;
-  return PictureUpdate{std::move(*pixels), frame.frame_id, frame.capture_time_us, done,
-                       clamp_us(done - start), frame.timings, frame.data.size()};
+  return PictureUpdate{std::move(*pixels), frame.frame_id, frame.capture_time_us, done, clamp_us(done - start),
+                       frame.timings, frame.data.size(), region ? PixelsFrom::region : PixelsFrom::scaled};
 }
 
 Decoded PictureReceiver::receive(const protocol::RegionFrame& frame) { return from_stream(region_, frame); }

@@ -40,6 +40,10 @@ struct PictureStamp {
   protocol::FrameTimings timings;     // the host's capture, encode and queue times
 };
 
+// The message that carried a picture whose content is pixels: region and scaled frames are VP8 that the
+// receiver has already turned into exact-pixel rectangles. For the frame trace's "kind" only.
+enum class PixelsFrom : char { pixels = 'p', region = 'r', scaled = 's' };
+
 struct PictureUpdate {
   std::variant<VideoUpdate, PixelsUpdate> content;
   std::uint64_t frame_id = 0;
@@ -48,6 +52,7 @@ struct PictureUpdate {
   std::uint32_t decode_us = 0;        // receipt to decoded (or unpacked), local
   protocol::FrameTimings timings;     // the host's capture, encode and queue times
   std::size_t wire_bytes = 0;         // compressed size as received
+  PixelsFrom pixels_from = PixelsFrom::pixels;
 
   PictureStamp stamp() const { return {frame_id, decoded_time_us, decode_us, timings}; }
 };

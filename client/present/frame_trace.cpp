@@ -35,7 +35,7 @@ void trace_shown(const std::vector<PictureUpdate>& updates, std::uint64_t taken_
   if (f == nullptr) return;
   for (const PictureUpdate& u : updates) {
     std::fprintf(f, "%llu,%c,%llu,%u,%u,%u,%llu,%llu,%llu,%llu,%zu,%s\n", static_cast<unsigned long long>(u.frame_id),
-                 std::holds_alternative<VideoUpdate>(u.content) ? 'v' : 'p',
+                 std::holds_alternative<VideoUpdate>(u.content) ? 'v' : static_cast<char>(u.pixels_from),
                  static_cast<unsigned long long>(u.capture_time_us), u.timings.capture_us, u.timings.encode_us,
                  u.timings.queue_us, static_cast<unsigned long long>(u.decoded_time_us - u.decode_us),
                  static_cast<unsigned long long>(u.decoded_time_us), static_cast<unsigned long long>(taken_us),

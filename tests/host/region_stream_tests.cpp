@@ -269,6 +269,7 @@ TEST_CASE("PictureReceiver: a region delta without its generation's keyframe, or
   // Its keyframe, then the delta: both decode, as exact pixels of the coded block at the screen position.
   auto shown = receiver->receive(region_frame(true, 1, {32, 32, 64, 48}, key));
   REQUIRE(shown);
+  CHECK(shown->pixels_from == client::PixelsFrom::region);
   const auto& pixels = std::get<client::PixelsUpdate>(shown->content);
   CHECK(pixels.width == 640);
   CHECK(pixels.rects == std::vector<Rect>{Rect{32, 32, 16, 16}});

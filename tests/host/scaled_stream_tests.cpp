@@ -168,6 +168,7 @@ TEST_CASE("PictureReceiver: a scaled frame is scaled up into its coded areas; a 
   CHECK_FALSE(receiver->receive(scaled_frame(false, 1, 2, delta)));  // no keyframe for its generation yet
   auto shown = receiver->receive(scaled_frame(true, 1, 2, key));
   REQUIRE(shown);
+  CHECK(shown->pixels_from == client::PixelsFrom::scaled);  // the frame trace tells it from exact pixels
   const auto& pixels = std::get<client::PixelsUpdate>(shown->content);
   CHECK(pixels.width == 64);
   CHECK(pixels.rects == std::vector<Rect>{Rect{16, 16, 32, 16}});
