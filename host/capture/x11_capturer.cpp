@@ -115,7 +115,8 @@ class X11Capturer final : public ScreenCapturer {
   std::expected<std::optional<CapturedFrame>, Error> grab(const std::vector<Rect>* damage, Moves moves = Moves::take);
   std::expected<std::optional<CapturedFrame>, Error> grab_apart();
   enum class Waited { on, over };  // over: woken, or the pointer is due (the caller's turn either way)
-  std::expected<Waited, Error> wait_until(Clock::time_point deadline);
+  enum class Pointer { ends_wait, waits };  // waits: a burst's hold, a few milliseconds, is not cut short
+  std::expected<Waited, Error> wait_until(Clock::time_point deadline, Pointer pointer = Pointer::ends_wait);
 
   X11CaptureOptions options_;
   std::unique_ptr<Display, DisplayCloser> display_;
@@ -411,15 +412,15 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::grab(const std::
 }
 
 // Waits for the X server to send something, up to `deadline`; over early when woken, or when the pointer
-// moved (the capture loop asks for it between captures).
-std::expected<X11Capturer::Waited, Error> X11Capturer::wait_until(Clock::time_point deadline) {
+// moved (the capture loop asks for it between captures) unless `pointer` says it waits.
+std::expected<X11Capturer::Waited, Error> X11Capturer::wait_until(Clock::time_point deadline, Pointer pointer) {
   // A round trip since the events were last read (a grab that found nothing changed) may have read
   // damage off the socket along with its reply: the socket then shows nothing, and a poll would sleep to
   // the deadline with a change waiting. process_events() takes it first.
   if (XQLength(display_.get()) > 0 || NextRequest(display_.get()) != checked_request_) return Waited::on;
-  const auto pointer = pointer_.wake_at();
-  const bool for_pointer = pointer && *pointer < deadline;
-  const auto until = for_pointer ? *pointer : deadline;
+  const auto moved = pointer == Pointer::ends_wait ? pointer_.wake_at() : std::nullopt;
+  const bool for_pointer = moved && *moved < deadline;
+  const auto until = for_pointer ? *moved : deadline;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
   pollfd p[2] = {{XConnectionNumber(display_.get()), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   const int ready = poll(p, 2, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
@@ -466,7 +467,8 @@ std::expected<std::optional<CapturedFrame>, Error> X11Capturer::capture(std::chr
           auto pieces = grab_apart();
           if (!pieces || *pieces) return pieces;
         }
-        auto waited = wait_until(*until);
+        // A window dragged with the mouse moves the pointer all the while: the held frame goes first.
+        auto waited = wait_until(*until, Pointer::waits);
         if (!waited) return std::unexpected(waited.error());
         if (*waited == Waited::over) return std::optional<CapturedFrame>{};
         continue;

@@ -41,7 +41,8 @@ class ShmImage {
 };
 
 // Runs X requests with a non-fatal error handler installed; finish() syncs (unless the server has
-// answered every request already) and returns the first X error code seen (0 if none). Xlib's handler is process-wide, so the trap is kept as short as possible.
+// answered every request already) and returns the first X error code seen (0 if none). Xlib's handler
+// is process-wide, so the trap is kept as short as possible.
 class XErrorTrap {
  public:
   explicit XErrorTrap(Display* display);

@@ -293,6 +293,21 @@ TEST_CASE("X11 capture: a window's resize and its repaint that follows are grabb
     toolkit.join();
     return frame;
   };
+  SUBCASE("the mouse that drags the window moves meanwhile: the frame still waits for the repaint") {
+    std::thread toolkit([&] {
+      XMoveResizeWindow(paint.d, w, 60, 50, 360, 260);
+      XTestFakeMotionEvent(paint.d, -1, 300, 200, CurrentTime);  // a raw motion event, as from a mouse
+      XSync(paint.d, False);
+      std::this_thread::sleep_for(15ms);
+      repaint(0xcc6633);
+    });
+    auto frame = c.capture(2000ms, false);
+    toolkit.join();
+    REQUIRE(frame.has_value());
+    REQUIRE(frame->has_value());
+    CHECK(colour_at(*(*frame)->image, 70, 60) == 0xcc6633);
+    CHECK(colour_at(*(*frame)->image, 400, 290) == 0xcc6633);
+  }
   SUBCASE("the content painted 15 ms after the resize comes in the same frame") {
     const auto frame = capture_resize_and_repaint();
     CHECK(colour_at(*frame.image, 70, 60) == 0xcc6633);
