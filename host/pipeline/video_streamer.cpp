@@ -16,7 +16,7 @@ namespace {
 // meanwhile ends the wait: damage, the pointer (the capturer knows when it is due), a keyframe request,
 // a stop. So this bounds only what is polled: the path report's time and a pacing change between frames.
 // (A cap of 30 ms woke an idle loop 33 times a second: most of what a still desktop cost the host.)
-constexpr auto kLongestWait = 250ms;
+constexpr std::chrono::milliseconds kLongestWait{250};
 
 }  // namespace
 
@@ -86,7 +86,7 @@ void VideoStreamer::apply_selection() {
   report_layout(StreamerCallbacks::LayoutCause::selected, accepted);
 }
 
-// Whether the loop waits on the scheduler or on the screen.
+// Ends the loop's wait, whether it waits on the scheduler (the condition) or on the screen (the capturer).
 void VideoStreamer::wake() {
   wake_.notify_all();
   capturer_->wake();
@@ -151,7 +151,7 @@ VideoStreamer::Turn VideoStreamer::step() {
   scheduler_.start_turn();
   // Before new damage: while something keeps changing, areas that stopped must still get their turn.
   if (!keyframe && last_image_ && sender_.top_off(*last_image_)) return {};
-  const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, std::chrono::milliseconds(kLongestWait));
+  const auto wait = keyframe ? 0ms : std::clamp(sender_.time_to_due(), 1ms, kLongestWait);
   auto captured = capturer_->capture(wait, keyframe);
   if (!captured) {
     if (keyframe) scheduler_.request_keyframe();
